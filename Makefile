@@ -1,0 +1,58 @@
+# Casa del Cittadino: the two commands that matter are `make run` and `make test`.
+# Both install what they need on a fresh Debian machine (idempotently).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+SHARED ?= $(abspath ../shared)
+BOUNDARIES ?= $(SHARED)/geo/bari-metro-municipalities.geojson
+DATA_DIR ?= ./data
+export CASA_SHARED_DIR ?= $(SHARED)
+export CASA_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: all setup pg build run test bench fmt lint clean help
+
+all: build
+
+help:
+	@echo "make run    start the server on SQLite with the 41 Comuni (http://127.0.0.1:8080)"
+	@echo "make test   every test, storage tests on SQLite and PostgreSQL"
+	@echo "make bench  benchmarks (routing, ingest); figures go in BENCHMARKS.md"
+	@echo "make fmt lint"
+
+setup:
+	@scripts/setup.sh
+
+# PostgreSQL for the storage tests: started if installed but down, installed if absent.
+pg: setup
+	@scripts/ensure-postgres.sh
+
+build: setup
+	$(CARGO) build --locked -p casa-sync-server --bin casa-server
+
+run: build
+	@if [ -f "$(BOUNDARIES)" ]; then \
+		./target/debug/casa-server --data-dir $(DATA_DIR) boundaries import "$(BOUNDARIES)"; \
+	else \
+		echo "Confini ufficiali non trovati in $(BOUNDARIES): instradamento approssimato / official boundaries not found: approximate routing"; \
+	fi
+	./target/debug/casa-server --data-dir $(DATA_DIR) serve --bind 127.0.0.1:8080
+
+test: pg
+	$(CARGO) build --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --no-fail-fast
+
+bench: pg
+	$(CARGO) build --locked --release -p casa-sync-server --bin casa-server
+	$(CARGO) bench --locked -p casa-shared-model --bench routing
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend sqlite --reports 50000
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 20000
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean

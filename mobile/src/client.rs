@@ -1,0 +1,107 @@
+//! The HTTP client of `/api/v1`.
+
+use std::time::Duration;
+
+use casa_shared_model::wire::{ApiErrorBody, ItemResult, ReportPayload, SyncRequest, SyncResponse};
+use casa_shared_model::DeviceId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached or the connection broke: try later.
+    #[error("server non raggiungibile / server unreachable: {0}")]
+    Network(#[source] reqwest::Error),
+    /// The server answered with an error: `code` is stable, `message` is for people.
+    #[error("{message} ({code}, HTTP {status})")]
+    Api { status: u16, code: String, message: String },
+    #[error("risposta non valida dal server / invalid answer from the server: {0}")]
+    InvalidResponse(String),
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed (network trouble, overload),
+    /// as opposed to a refusal that will not change.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Network(_) => true,
+            ClientError::Api { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            ClientError::InvalidResponse(_) => true,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+#[derive(Serialize)]
+struct SingleReport<'a> {
+    device_id: DeviceId,
+    #[serde(flatten)]
+    report: &'a ReportPayload,
+}
+
+impl Client {
+    /// `base` is the server's root URL, e.g. `http://127.0.0.1:8080`.
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("casa-mobile/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Self { http, base: base.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// One sync round trip.
+    pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, ClientError> {
+        self.post("/api/v1/sync", req).await
+    }
+
+    /// Submits one report outside a sync batch.
+    pub async fn submit_report(&self, device_id: DeviceId, report: &ReportPayload) -> Result<ItemResult, ClientError> {
+        self.post("/api/v1/reports", &SingleReport { device_id, report }).await
+    }
+
+    /// The Comuni with their services and categories, as JSON.
+    pub async fn comuni(&self) -> Result<serde_json::Value, ClientError> {
+        let res = self.http.get(format!("{}/api/v1/comuni", self.base)).send().await.map_err(ClientError::Network)?;
+        Self::decode(res).await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
+        let res = self.http.post(format!("{}{path}", self.base)).json(body).send().await.map_err(ClientError::Network)?;
+        Self::decode(res).await
+    }
+
+    async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, ClientError> {
+        let status = res.status();
+        let bytes = res.bytes().await.map_err(ClientError::Network)?;
+        if status.is_success() {
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::InvalidResponse(e.to_string()))
+        } else {
+            match serde_json::from_slice::<ApiErrorBody>(&bytes) {
+                Ok(body) => Err(ClientError::Api { status: status.as_u16(), code: body.code, message: body.message }),
+                Err(_) => Err(ClientError::Api {
+                    status: status.as_u16(),
+                    code: "http_error".to_owned(),
+                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                }),
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The sync wire format between the app and the server (`POST /api/v1/sync`).
+//!
+//! One request carries everything: the device's pending items and its cursor;
+//! one answer carries a result for each item and the changes since the cursor.
+//! A sync with nothing to send is therefore one small round trip.
+//!
+//! Versioning: `protocol` is checked by the server; fields are only ever
+//! added (old clients ignore unknown fields, new servers default missing ones).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::comune::IstatCode;
+use crate::ids::{DeviceId, ReportId};
+use crate::status::ReportStatus;
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Items per request; a device with more sends several batches.
+pub const MAX_BATCH_ITEMS: usize = 500;
+pub const MAX_NEARBY_RADIUS_M: f64 = 5_000.0;
+
+/// An opaque position in the server's change log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = i64))]
+pub struct Cursor(pub i64);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncRequest {
+    pub protocol: u32,
+    pub device_id: DeviceId,
+    /// The cursor of the last answer, absent on the first sync.
+    #[serde(default)]
+    pub cursor: Option<Cursor>,
+    #[serde(default)]
+    pub items: Vec<PushItem>,
+    /// Ask for the public reports around a point (for the map), when wanted.
+    #[serde(default)]
+    pub nearby: Option<NearbyQuery>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NearbyQuery {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+/// One item created on a device. Tagged by `kind`, so later item kinds
+/// (petition signatures, ...) are added without a new protocol version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PushItem {
+    Report(ReportPayload),
+}
+
+impl PushItem {
+    pub fn id(&self) -> uuid::Uuid {
+        match self {
+            PushItem::Report(r) => r.id.as_uuid(),
+        }
+    }
+}
+
+/// A report as it travels. Fields are plain values here: the rules are checked
+/// by [`crate::report::NewReport::parse`], so that one bad item is refused on
+/// its own instead of failing its whole batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportPayload {
+    pub id: ReportId,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub captured_at: DateTime<Utc>,
+    /// sha256 (lowercase hex) of each processed photo, in display order.
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncResponse {
+    pub protocol: u32,
+    /// One result per pushed item, in the order sent.
+    pub results: Vec<ItemResult>,
+    /// Status changes of this device's reports since the request's cursor.
+    pub changes: Vec<ReportChange>,
+    /// Present when the request asked for `nearby`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nearby: Option<Vec<PublicReport>>,
+    /// Send this back next time.
+    pub cursor: Cursor,
+    /// More changes are waiting: sync again at once.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemResult {
+    pub id: uuid::Uuid,
+    #[serde(flatten)]
+    pub outcome: ItemOutcome,
+}
+
+/// Re-sending an item answers the same outcome as the first time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ItemOutcome {
+    Accepted(Routing),
+    /// Refused for good: sending it again will not help. `code` is stable,
+    /// `message` is for the citizen (Italian, then English).
+    Rejected { code: String, message: String },
+}
+
+/// Where a report was routed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Routing {
+    pub comune: IstatCode,
+    pub comune_name: String,
+    pub department: String,
+    pub department_name: String,
+    /// `inside`, `nearby` (within 250 m of the boundary) or
+    /// `approximate_centre` (no official boundaries imported yet).
+    pub method: String,
+    /// True when the Comune was chosen by nearest town centre, not boundary.
+    pub approximate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportChange {
+    pub report_id: ReportId,
+    #[serde(flatten)]
+    pub status: ReportStatus,
+    pub at: DateTime<Utc>,
+}
+
+/// A report anyone may see (published, or further along).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicReport {
+    pub id: ReportId,
+    pub comune: IstatCode,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(flatten)]
+    pub status: ReportStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The error body of every `/api/v1` failure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiErrorBody {
+    /// Stable, snake_case, for programs.
+    pub code: String,
+    /// For people: Italian, then English.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_no_op_sync_request_is_tiny() {
+        let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: DeviceId::new(), cursor: Some(Cursor(42)), items: vec![], nearby: None };
+        let json = serde_json::to_string(&req).expect("json");
+        assert!(json.len() < 120, "{json}");
+    }
+
+    #[test]
+    fn an_accepted_result_flattens_its_routing() {
+        let r = ItemResult {
+            id: uuid::Uuid::nil(),
+            outcome: ItemOutcome::Accepted(Routing {
+                comune: IstatCode::parse("072006").expect("code"),
+                comune_name: "Bari".into(),
+                department: "lavori_pubblici".into(),
+                department_name: "Lavori pubblici".into(),
+                method: "inside".into(),
+                approximate: false,
+            }),
+        };
+        let v = serde_json::to_value(&r).expect("json");
+        assert_eq!(v["outcome"], "accepted");
+        assert_eq!(v["comune"], "072006");
+        let back: ItemResult = serde_json::from_value(v).expect("back");
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn an_unknown_item_kind_is_a_parse_error_not_a_panic() {
+        let json = r#"{"protocol":1,"device_id":"0190f5c8-7b1c-7d3e-8f00-000000000001","items":[{"kind":"bogus"}]}"#;
+        assert!(serde_json::from_str::<SyncRequest>(json).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! `casa-server`: the Casa del Cittadino sync server and its admin commands.
+#![forbid(unsafe_code)]
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,104 @@
+//! Settings: defaults, then a TOML file, then `CASA_*` environment variables
+//! (plus the conventional `DATABASE_URL`), then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    /// `sqlite://...` or `postgres://...`; defaults to `sqlite://<data_dir>/casa.db`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// The URL clients reach this server at, for links in answers
+    /// (e.g. Open311 `media_url`); defaults to `http://<bind>`.
+    pub public_url: Option<String>,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Seconds between checks for configuration changes made by other
+    /// processes (a boundary import, another server instance).
+    pub reload_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            public_url: None,
+            log_format: LogFormat::Pretty,
+            reload_interval_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configurazione non valida / invalid configuration: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+impl Settings {
+    /// Loads the settings; `file` is read when given or when `casa.toml`
+    /// exists in the working directory.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file("casa.toml")),
+        }
+        figment = figment
+            .merge(Env::prefixed("CASA_").ignore(&["CONFIG"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        figment.extract().map_err(|e| ConfigError(Box::new(e)))
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("casa.db").display()),
+        }
+    }
+
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("casa.toml", "bind = \"127.0.0.1:9000\"\ndata_dir = \"/srv/casa\"")?;
+            jail.set_env("CASA_BIND", "0.0.0.0:8081");
+            jail.set_env("DATABASE_URL", "postgres://u@h/db");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.bind, "0.0.0.0:8081".parse::<SocketAddr>().expect("addr"));
+            assert_eq!(s.data_dir, PathBuf::from("/srv/casa"));
+            assert_eq!(s.database_url(), "postgres://u@h/db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn without_a_database_url_the_embedded_sqlite_file_is_in_the_data_dir() {
+        let s = Settings { data_dir: PathBuf::from("./data"), ..Settings::default() };
+        assert_eq!(s.database_url(), "sqlite://./data/casa.db");
+    }
+}

@@ -1,0 +1,87 @@
+//! The HTTP error: a status, a stable snake_case code and a message for
+//! people. Internals (SQL, paths, stack traces) are logged, never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use casa_shared_model::wire::ApiErrorBody;
+
+use crate::service::ServiceError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Risorsa non trovata / Not found")
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Credenziali mancanti o non valide / Missing or invalid credentials")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Accesso non consentito / Access denied")
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Errore interno del server, riprova più tardi / Internal server error, please retry later",
+        )
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Servizio momentaneamente non disponibile / Service temporarily unavailable",
+        )
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => ApiError::not_found(),
+            ServiceError::Forbidden => ApiError::forbidden(),
+            ServiceError::Rejected { code, message } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            ServiceError::InvalidTransition(t) => ApiError::new(StatusCode::CONFLICT, "invalid_transition", t.to_string()),
+            ServiceError::StaleStatus => ApiError::new(
+                StatusCode::CONFLICT,
+                "status_changed",
+                "Lo stato è cambiato nel frattempo: ricarica / The status changed meanwhile: reload",
+            ),
+            ServiceError::Store(e) => {
+                tracing::error!(error = %e, "store failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, Json(ApiErrorBody { code: self.code.to_owned(), message: self.message })).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"Casa del Cittadino\", charset=\"UTF-8\""),
+            );
+        }
+        res
+    }
+}

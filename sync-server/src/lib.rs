@@ -1,0 +1,99 @@
+//! Casa del Cittadino sync server, as a library: the `casa-server` binary
+//! and the tests drive the same code.
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+pub mod auth;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod service;
+pub mod state;
+pub mod store;
+pub mod xml;
+
+pub use state::AppState;
+
+/// Opens the store, seeds the Comuni on first start and loads the routing
+/// directory.
+pub async fn bootstrap(database_url: &str, public_url: String) -> Result<AppState, store::StoreError> {
+    let store = store::connect(database_url).await?;
+    let added = store.seed_comuni(&seed::bari_comuni()).await?;
+    if added > 0 {
+        tracing::info!(added, "seeded the Comuni of the Città Metropolitana di Bari");
+    }
+    AppState::new(store, public_url).await
+}
+
+/// Keeps the routing directory in step with the database (boundary imports
+/// and configuration changes made by other processes).
+pub fn spawn_reloader(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.reload_if_changed().await {
+                tracing::warn!(error = %e, "configuration reload failed; will retry");
+            }
+        }
+    })
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = routes::router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// A server running in the background, for tests and benchmarks.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Starts a server on 127.0.0.1 with an OS-chosen port.
+    pub async fn start(database_url: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let state = bootstrap(database_url, url.clone()).await?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self { addr, url, state, stop: Some(stop), task: Some(task) })
+    }
+
+    /// Stops accepting, finishes requests in flight, and waits.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The OpenAPI document of `/api/v1`, served at `/api/v1/openapi.json`.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Casa del Cittadino: API di sincronizzazione / sync API",
+        description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
+        version = "1"
+    ),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::moderation_queue, api::staff_report, api::change_status),
+    modifiers(&BasicAuth),
+    tags(
+        (name = "sync", description = "Offline-first sync: push a batch, pull changes"),
+        (name = "reports", description = "Reports (segnalazioni)"),
+        (name = "comuni", description = "Comuni and their configuration"),
+        (name = "admin", description = "Staff endpoints (HTTP Basic: email and password)")
+    )
+)]
+struct ApiDoc;
+
+struct BasicAuth;
+
+impl Modify for BasicAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

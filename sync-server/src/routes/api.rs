@@ -1,0 +1,250 @@
+//! The native API for the app, under `/api/v1`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use casa_shared_model::wire::{ApiErrorBody, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse, MAX_BATCH_ITEMS};
+use casa_shared_model::{IstatCode, ReportId, ReportStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::ApiJson;
+use crate::error::ApiError;
+use crate::service::{self, Candidate, Origin, Staff};
+use crate::state::AppState;
+use crate::store::{ReportRecord, ReportSource};
+
+/// Push the device's pending items and pull the changes since its cursor.
+#[utoipa::path(post, path = "/api/v1/sync", tag = "sync", request_body = SyncRequest,
+    responses(
+        (status = 200, description = "A result per item, the changes since the cursor", body = SyncResponse),
+        (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 413, description = "Too many items or too large", body = ApiErrorBody),
+    ))]
+pub async fn sync(State(state): State<AppState>, ApiJson(req): ApiJson<SyncRequest>) -> Result<Json<SyncResponse>, ApiError> {
+    if req.items.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!("Troppi elementi ({}, massimo {MAX_BATCH_ITEMS}) / Too many items (at most {MAX_BATCH_ITEMS})", req.items.len()),
+        ));
+    }
+    Ok(Json(service::sync(&state, req).await.map_err(bad_request_if_rejected)?))
+}
+
+/// Rejections of a whole sync request are the client's mistake (400), not an
+/// unprocessable item (422).
+fn bad_request_if_rejected(e: service::ServiceError) -> ApiError {
+    let mut err = ApiError::from(e);
+    if err.status == StatusCode::UNPROCESSABLE_ENTITY {
+        err.status = StatusCode::BAD_REQUEST;
+    }
+    err
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SingleReport {
+    pub device_id: casa_shared_model::DeviceId,
+    #[serde(flatten)]
+    pub report: ReportPayload,
+}
+
+/// Submit one report. The same checks as a sync item, but a refusal is an
+/// HTTP error (422) with the item's code. Re-sending answers the same.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = SingleReport,
+    responses(
+        (status = 200, description = "Accepted, with its routing", body = ItemResult),
+        (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 422, description = "Refused: outside the area, unknown category, invalid coordinates...", body = ApiErrorBody),
+    ))]
+pub async fn submit_report(State(state): State<AppState>, ApiJson(req): ApiJson<SingleReport>) -> Result<Json<ItemResult>, ApiError> {
+    let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
+    let mut results = service::submit_reports(&state, origin, vec![Candidate::from(req.report)]).await?;
+    let result = results.pop().ok_or_else(ApiError::internal)?;
+    match &result.outcome {
+        ItemOutcome::Accepted(_) => Ok(Json(result)),
+        ItemOutcome::Rejected { code, message } => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, item_code(code), message.clone())),
+    }
+}
+
+/// Item codes are a closed set; map them to `'static` for the error type.
+fn item_code(code: &str) -> &'static str {
+    const CODES: &[&str] = &[
+        "invalid_coordinates", "invalid_accuracy", "description_empty", "description_too_long", "description_invalid",
+        "invalid_category", "too_many_photos", "invalid_photo_ref", "captured_in_future", "outside_area", "no_boundaries",
+        "service_disabled", "unknown_category", "id_conflict",
+    ];
+    CODES.iter().find(|c| **c == code).copied().unwrap_or("rejected")
+}
+
+/// A public report (published or further along).
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports",
+    params(("id" = String, Path, description = "Report id (UUIDv7)")),
+    responses((status = 200, body = PublicReport), (status = 404, body = ApiErrorBody)))]
+pub async fn public_report(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PublicReport>, ApiError> {
+    let id = ReportId::parse(&id).map_err(|_| ApiError::not_found())?;
+    match state.store().report(&id).await.map_err(service::ServiceError::from)? {
+        Some(r) if r.status.is_public() => Ok(Json(service::public_report(r))),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComuneInfo {
+    pub istat_code: IstatCode,
+    pub name: String,
+    /// Enabled services (`reports`, `petitions`...).
+    pub services: Vec<String>,
+    pub categories: Vec<CategoryInfo>,
+    /// False until official boundaries are imported (routing is approximate).
+    pub official_boundary: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryInfo {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub department: String,
+    pub department_name: String,
+}
+
+/// The Comuni, their services and categories (cached by the app for offline use).
+#[utoipa::path(get, path = "/api/v1/comuni", tag = "comuni", responses((status = 200, body = [ComuneInfo])))]
+pub async fn comuni(State(state): State<AppState>) -> Json<Vec<ComuneInfo>> {
+    let directory = state.directory();
+    Json(
+        directory
+            .order
+            .iter()
+            .filter_map(|code| directory.comune(code))
+            .map(|c| {
+                let mut services: Vec<String> = c.services.iter().map(|s| s.as_str().to_owned()).collect();
+                services.sort();
+                ComuneInfo {
+                    istat_code: c.istat_code,
+                    name: c.name.clone(),
+                    services,
+                    categories: c
+                        .categories
+                        .iter()
+                        .map(|k| CategoryInfo {
+                            code: k.code.clone(),
+                            name_it: k.name_it.clone(),
+                            name_en: k.name_en.clone(),
+                            department: k.department.clone(),
+                            department_name: c.department_name(&k.department),
+                        })
+                        .collect(),
+                    official_boundary: c.has_boundary,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A report as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffReport {
+    pub id: ReportId,
+    pub comune: IstatCode,
+    pub category: String,
+    pub department: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub address: Option<String>,
+    pub photos: Vec<String>,
+    pub media_url: Option<String>,
+    pub source: String,
+    pub routing_method: String,
+    pub routing_distance_m: Option<f64>,
+    pub captured_at: chrono::DateTime<chrono::Utc>,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    #[serde(flatten)]
+    pub status: ReportStatus,
+}
+
+impl From<ReportRecord> for StaffReport {
+    fn from(r: ReportRecord) -> Self {
+        Self {
+            id: r.id,
+            comune: r.comune,
+            category: r.category,
+            department: r.department,
+            description: r.description,
+            lat: r.lat,
+            lon: r.lon,
+            accuracy_m: r.accuracy_m,
+            address: r.address,
+            photos: r.photos,
+            media_url: r.media_url,
+            source: r.source.as_str().to_owned(),
+            routing_method: r.routing_method,
+            routing_distance_m: r.routing_distance_m,
+            captured_at: r.captured_at,
+            received_at: r.received_at,
+            updated_at: r.updated_at,
+            status: r.status,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuePage {
+    pub comune: IstatCode,
+    pub total: u64,
+    pub items: Vec<StaffReport>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// The moderation queue of a Comune, oldest first (moderators of that Comune and admins).
+#[utoipa::path(get, path = "/api/v1/admin/comuni/{istat_code}/queue", tag = "admin",
+    params(("istat_code" = String, Path, description = "ISTAT code, e.g. 072006"), PageParams),
+    security(("basic" = [])),
+    responses((status = 200, body = QueuePage), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn moderation_queue(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<QueuePage>, ApiError> {
+    let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    let (total, items) = service::moderation_queue(&state, &staff, &comune, page.limit.unwrap_or(50), page.offset.unwrap_or(0)).await?;
+    Ok(Json(QueuePage { comune, total, items: items.into_iter().map(StaffReport::from).collect() }))
+}
+
+/// One report, for staff of its Comune.
+#[utoipa::path(get, path = "/api/v1/admin/reports/{id}", tag = "admin", security(("basic" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = StaffReport), (status = 404, body = ApiErrorBody)))]
+pub async fn staff_report(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Json<StaffReport>, ApiError> {
+    let id = ReportId::parse(&id).map_err(|_| ApiError::not_found())?;
+    Ok(Json(service::staff_report(&state, &staff, &id).await?.into()))
+}
+
+/// Move a report along its lifecycle (publish, reject with a reason, assign...).
+#[utoipa::path(post, path = "/api/v1/admin/reports/{id}/status", tag = "admin", security(("basic" = [])),
+    params(("id" = String, Path)), request_body = ReportStatus,
+    responses((status = 200, body = StaffReport), (status = 409, description = "Not allowed from the current status", body = ApiErrorBody)))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(to): ApiJson<ReportStatus>,
+) -> Result<Json<StaffReport>, ApiError> {
+    let id = ReportId::parse(&id).map_err(|_| ApiError::not_found())?;
+    Ok(Json(service::change_status(&state, &staff, &id, to).await?.into()))
+}
+
+pub async fn openapi() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}

@@ -1,0 +1,134 @@
+//! Extractors whose failures speak the API's error format.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use base64::Engine;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{verify_password, Role};
+use crate::error::ApiError;
+use crate::service::Staff;
+use crate::state::AppState;
+
+/// A JSON body. Errors name the offending field (`items[3].lat: ...`) and
+/// map to stable codes: `invalid_json`, `invalid_request`,
+/// `payload_too_large`, `unsupported_media_type`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Serve Content-Type: application/json / Content-Type: application/json expected",
+            ));
+        }
+        let bytes = read_body(req.into_body(), super::MAX_BODY_BYTES).await.map_err(|e| match e {
+            BodyError::TooLarge => payload_too_large(),
+            BodyError::Unreadable => ApiError::bad_request("invalid_body", "Corpo della richiesta illeggibile / Unreadable request body"),
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// Past this, an oversized body is cut off rather than read to its end.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Reads a body of at most `limit` bytes. An oversized body is still read
+/// (and dropped) up to [`DRAIN_LIMIT`], so that the client, still writing,
+/// gets the 413 answer instead of a connection reset.
+pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, BodyError> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if total > DRAIN_LIMIT {
+            return Err(BodyError::TooLarge);
+        }
+    }
+    if total > limit {
+        Err(BodyError::TooLarge)
+    } else {
+        Ok(Bytes::from(buf))
+    }
+}
+
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "Richiesta troppo grande: invia meno elementi per volta / Request too large: send fewer items at a time",
+    )
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
+                ApiError::bad_request("invalid_json", format!("JSON non valido / Invalid JSON: {inner}"))
+            }
+            serde_json::error::Category::Data => {
+                let at = if path == "." { String::new() } else { format!("{path}: ") };
+                ApiError::bad_request("invalid_request", format!("Richiesta non valida / Invalid request: {at}{inner}"))
+            }
+        }
+    })
+}
+
+/// A staff member authenticated with HTTP Basic (email and password).
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(ApiError::unauthorized)?;
+        let encoded = header.strip_prefix("Basic ").ok_or_else(ApiError::unauthorized)?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| ApiError::unauthorized())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| ApiError::unauthorized())?;
+        let (email, password) = decoded.split_once(':').ok_or_else(ApiError::unauthorized)?;
+        let email = email.trim().to_lowercase();
+        let user = state.store().staff_user_by_email(&email).await.map_err(|e| {
+            tracing::error!(error = %e, "staff lookup failed");
+            ApiError::internal()
+        })?;
+        let password = password.to_owned();
+        // A missing user still costs one verification, so response times do
+        // not reveal which emails exist.
+        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
+        match user {
+            Some(u) if ok => Ok(Staff { id: u.id, email: u.email, role: Role::parse(&u.role).map_err(|_| ApiError::forbidden())?, comuni: u.comuni }),
+            _ => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// The argon2id hash of a random password nobody knows.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::auth::hash_password(&crate::auth::generate_api_key().0).unwrap_or_default())
+}

@@ -1,0 +1,319 @@
+//! What the server does, independent of HTTP: ingest, sync, moderation.
+
+use std::time::Instant;
+
+use casa_shared_model::geo::RouteMethod;
+use casa_shared_model::status::InvalidTransition;
+use casa_shared_model::wire::{
+    ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportPayload, SyncRequest, SyncResponse,
+    MAX_NEARBY_RADIUS_M, PROTOCOL_VERSION,
+};
+use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus};
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::metrics::IngestLabels;
+use crate::state::AppState;
+use crate::store::{ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
+    #[error(transparent)]
+    InvalidTransition(#[from] InvalidTransition),
+    #[error("the status changed meanwhile")]
+    StaleStatus,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Changes returned by one sync; a device with more syncs again at once.
+pub const CHANGES_PER_SYNC: u32 = 1000;
+pub const NEARBY_LIMIT: u32 = 500;
+pub const PUBLIC_STATUSES: [&str; 6] =
+    ["published", "assigned_to_department", "confirmed_by_inspector", "in_progress", "resolved", "closed"];
+
+/// Who sent a set of reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub source: ReportSource,
+    pub device_id: Option<DeviceId>,
+    pub api_key_id: Option<Uuid>,
+}
+
+/// A report as received, with what only some channels carry.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub payload: ReportPayload,
+    pub address: Option<String>,
+    pub media_url: Option<String>,
+}
+
+impl From<ReportPayload> for Candidate {
+    fn from(payload: ReportPayload) -> Self {
+        Self { payload, address: None, media_url: None }
+    }
+}
+
+/// Validates, routes and stores reports; one result per candidate, in order.
+/// Re-sent ids answer what they answered the first time.
+pub async fn submit_reports(state: &AppState, origin: Origin, candidates: Vec<Candidate>) -> Result<Vec<ItemResult>, ServiceError> {
+    let directory = state.directory();
+    let now = Utc::now();
+    let metrics = state.metrics();
+    let ids: Vec<Uuid> = candidates.iter().map(|c| c.payload.id.as_uuid()).collect();
+    let mut outcomes: Vec<Option<ItemOutcome>> = vec![None; candidates.len()];
+    let mut routed = Vec::with_capacity(candidates.len());
+    let mut slots = Vec::with_capacity(candidates.len());
+    for (i, c) in candidates.into_iter().enumerate() {
+        match route_one(state, &c.payload, now) {
+            Ok((report, destination)) => {
+                slots.push(i);
+                routed.push(RoutedReport {
+                    report,
+                    device_id: origin.device_id,
+                    source: origin.source,
+                    api_key_id: origin.api_key_id,
+                    comune: destination.comune,
+                    department: destination.department,
+                    routing_method: destination.method.as_str(),
+                    routing_distance_m: match destination.method {
+                        RouteMethod::Inside => None,
+                        RouteMethod::Nearby { distance_m } | RouteMethod::ApproximateCentre { distance_m } => Some(distance_m),
+                    },
+                    address: c.address,
+                    media_url: c.media_url,
+                    received_at: now,
+                });
+            }
+            Err(r) => {
+                metrics.reports_ingested.get_or_create(&IngestLabels { source: origin.source.as_str(), outcome: r.code }).inc();
+                outcomes[i] = Some(ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message });
+            }
+        }
+    }
+    let stored = if routed.is_empty() { Vec::new() } else { state.store().ingest(&routed).await? };
+    for ((slot, sent), kept) in slots.into_iter().zip(&routed).zip(stored) {
+        outcomes[slot] = Some(if kept.fingerprint != sent.report.fingerprint() {
+            ItemOutcome::Rejected {
+                code: "id_conflict".to_owned(),
+                message: "Questo identificativo è già usato da un'altra segnalazione / This id is already used by another report".to_owned(),
+            }
+        } else {
+            if kept.created {
+                metrics.reports_ingested.get_or_create(&IngestLabels { source: origin.source.as_str(), outcome: "accepted" }).inc();
+            }
+            ItemOutcome::Accepted(directory.routing(&kept.comune, &kept.department, &kept.routing_method))
+        });
+    }
+    Ok(ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(id, outcome)| ItemResult {
+            id,
+            // Every slot is filled above: rejected before storage, or answered by it.
+            outcome: outcome.unwrap_or_else(|| ItemOutcome::Rejected {
+                code: "internal_error".to_owned(),
+                message: "Errore interno / Internal error".to_owned(),
+            }),
+        })
+        .collect())
+}
+
+fn route_one(
+    state: &AppState,
+    payload: &ReportPayload,
+    now: chrono::DateTime<Utc>,
+) -> Result<(NewReport, crate::directory::Destination), crate::directory::Rejection> {
+    let report = NewReport::parse(payload, now)
+        .map_err(|e| crate::directory::Rejection { code: e.code(), message: e.to_string() })?;
+    let started = Instant::now();
+    let destination = state.directory().destination(&report);
+    state.metrics().routing_seconds.observe(started.elapsed().as_secs_f64());
+    Ok((report, destination?))
+}
+
+/// One round trip of the app: push its items, pull what changed.
+pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, ServiceError> {
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(ServiceError::Rejected {
+            code: "unsupported_protocol",
+            message: format!(
+                "Versione del protocollo {} non supportata (attesa {PROTOCOL_VERSION}): aggiorna l'app / Unsupported protocol version: update the app",
+                req.protocol
+            ),
+        });
+    }
+    let nearby_query = req.nearby.map(check_nearby).transpose()?;
+    let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
+    let candidates = req
+        .items
+        .into_iter()
+        .map(|item| match item {
+            PushItem::Report(r) => Candidate::from(r),
+        })
+        .collect();
+    let results = submit_reports(state, origin, candidates).await?;
+    let since = req.cursor.unwrap_or_default();
+    let mut changes = state.store().device_changes(&req.device_id, since, CHANGES_PER_SYNC + 1).await?;
+    let has_more = changes.len() > CHANGES_PER_SYNC as usize;
+    changes.truncate(CHANGES_PER_SYNC as usize);
+    let cursor = changes.last().map(|(c, _)| *c).unwrap_or(since);
+    let nearby = match nearby_query {
+        Some(q) => Some(nearby(state, q).await?),
+        None => None,
+    };
+    Ok(SyncResponse {
+        protocol: PROTOCOL_VERSION,
+        results,
+        changes: changes.into_iter().map(|(_, c)| c).collect(),
+        nearby,
+        cursor,
+        has_more,
+    })
+}
+
+fn check_nearby(q: NearbyQuery) -> Result<NearbyQuery, ServiceError> {
+    let valid = q.lat.is_finite()
+        && q.lon.is_finite()
+        && (-90.0..=90.0).contains(&q.lat)
+        && (-180.0..=180.0).contains(&q.lon)
+        && q.radius_m > 0.0
+        && q.radius_m <= MAX_NEARBY_RADIUS_M;
+    if valid {
+        Ok(q)
+    } else {
+        Err(ServiceError::Rejected {
+            code: "invalid_nearby",
+            message: format!(
+                "Richiesta «nelle vicinanze» non valida: coordinate valide e raggio tra 0 e {MAX_NEARBY_RADIUS_M} m / Invalid nearby query: valid coordinates and a radius up to {MAX_NEARBY_RADIUS_M} m"
+            ),
+        })
+    }
+}
+
+/// Public reports within a radius, nearest first.
+pub async fn nearby(state: &AppState, q: NearbyQuery) -> Result<Vec<PublicReport>, ServiceError> {
+    let dlat = q.radius_m / 111_320.0;
+    let dlon = q.radius_m / (111_320.0 * q.lat.to_radians().cos().max(0.01));
+    let filter = ReportFilter {
+        statuses: Some(PUBLIC_STATUSES.to_vec()),
+        bbox: Some((q.lat - dlat, q.lon - dlon, q.lat + dlat, q.lon + dlon)),
+        limit: NEARBY_LIMIT * 2,
+        ..ReportFilter::default()
+    };
+    let mut found: Vec<(f64, ReportRecord)> = state
+        .store()
+        .search_reports(&filter)
+        .await?
+        .into_iter()
+        .map(|r| (haversine_m(q.lat, q.lon, r.lat, r.lon), r))
+        .filter(|(d, _)| *d <= q.radius_m)
+        .collect();
+    found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    found.truncate(NEARBY_LIMIT as usize);
+    Ok(found.into_iter().map(|(_, r)| public_report(r)).collect())
+}
+
+pub fn public_report(r: ReportRecord) -> PublicReport {
+    PublicReport {
+        id: r.id,
+        comune: r.comune,
+        category: r.category,
+        description: r.description,
+        lat: r.lat,
+        lon: r.lon,
+        status: r.status,
+        updated_at: r.updated_at,
+    }
+}
+
+pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+}
+
+/// A staff member, authenticated.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub comuni: Vec<IstatCode>,
+}
+
+impl Staff {
+    /// Admins act everywhere; everyone else only in their own Comuni.
+    pub fn covers(&self, comune: &IstatCode) -> bool {
+        self.role == Role::Admin || self.comuni.contains(comune)
+    }
+
+    pub fn can_moderate(&self, comune: &IstatCode) -> bool {
+        matches!(self.role, Role::Admin | Role::Moderator) && self.covers(comune)
+    }
+}
+
+pub async fn moderation_queue(
+    state: &AppState,
+    staff: &Staff,
+    comune: &IstatCode,
+    limit: u32,
+    offset: u32,
+) -> Result<(u64, Vec<ReportRecord>), ServiceError> {
+    if state.directory().comune(comune).is_none() {
+        return Err(ServiceError::NotFound);
+    }
+    if !staff.can_moderate(comune) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(state.store().moderation_queue(comune, limit.clamp(1, 500), offset).await?)
+}
+
+/// A report a staff member may see; others' reports look absent (404), so
+/// that ids cannot be probed across Comuni.
+pub async fn staff_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
+    match state.store().report(id).await? {
+        Some(r) if staff.covers(&r.comune) => Ok(r),
+        _ => Err(ServiceError::NotFound),
+    }
+}
+
+pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: ReportStatus) -> Result<ReportRecord, ServiceError> {
+    let report = staff_report(state, staff, id).await?;
+    if !staff.can_moderate(&report.comune) {
+        return Err(ServiceError::Forbidden);
+    }
+    if let ReportStatus::AssignedToDepartment { department } = &to {
+        let known = state.directory().comune(&report.comune).is_some_and(|c| c.departments.contains_key(department));
+        if !known {
+            return Err(ServiceError::Rejected {
+                code: "unknown_department",
+                message: format!("Ufficio «{department}» sconosciuto / Unknown department"),
+            });
+        }
+    }
+    if let ReportStatus::DuplicateOf { report_id } = &to {
+        if report_id == id || state.store().report(report_id).await?.is_none() {
+            return Err(ServiceError::Rejected {
+                code: "unknown_duplicate",
+                message: "La segnalazione originale non esiste / The original report does not exist".to_owned(),
+            });
+        }
+    }
+    let next = report.status.transition(to)?;
+    let actor = format!("staff:{}", staff.email);
+    if !state.store().change_status(id, &report.status, &next, &actor, Utc::now()).await? {
+        return Err(ServiceError::StaleStatus);
+    }
+    state.store().report(id).await?.ok_or(ServiceError::NotFound)
+}

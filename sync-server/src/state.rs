@@ -1,0 +1,78 @@
+//! The one application state every handler shares.
+
+use std::sync::{Arc, RwLock};
+
+use crate::directory::Directory;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreResult};
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    directory: RwLock<Arc<Directory>>,
+    metrics: Metrics,
+    public_url: String,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("backend", &self.inner.store.backend()).field("public_url", &self.inner.public_url).finish()
+    }
+}
+
+impl AppState {
+    /// Loads the routing directory from the store.
+    pub async fn new(store: Arc<dyn Store>, public_url: String) -> StoreResult<Self> {
+        let version = store.config_version().await?;
+        let directory = Directory::build(version, store.comune_configs().await?);
+        Ok(Self {
+            inner: Arc::new(Inner { store, directory: RwLock::new(Arc::new(directory)), metrics: Metrics::default(), public_url }),
+        })
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+
+    pub fn directory(&self) -> Arc<Directory> {
+        // A poisoned lock only means a reload panicked midway; the Arc inside is
+        // still a complete directory.
+        match self.inner.directory.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Rebuilds the directory if the stored configuration changed (a boundary
+    /// import, a service switched on or off, possibly by another process).
+    pub async fn reload_if_changed(&self) -> StoreResult<bool> {
+        let version = self.store().config_version().await?;
+        if version == self.directory().version {
+            return Ok(false);
+        }
+        let configs = self.store().comune_configs().await?;
+        // Building the polygon index is CPU work; keep it off the async workers.
+        let directory = tokio::task::spawn_blocking(move || Directory::build(version, configs))
+            .await
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("directory build panicked: {e}")))?;
+        tracing::info!(version, comuni = directory.comuni.len(), approximate = directory.router.is_approximate(), "routing directory reloaded");
+        let mut slot = match self.inner.directory.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = Arc::new(directory);
+        Ok(true)
+    }
+}

@@ -1,0 +1,287 @@
+//! Storage, behind traits split by aggregate, with one implementation per
+//! backend: SQLite (embedded, the default) and PostgreSQL (production).
+
+use async_trait::async_trait;
+use casa_shared_model::wire::{Cursor, ReportChange};
+use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
+    UnsupportedUrl(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A Comune as seeded on first start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedComune {
+    pub istat_code: IstatCode,
+    pub name: String,
+    /// Town centre (lat, lon), when known.
+    pub centre: Option<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentRecord {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryRecord {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub description_it: String,
+    pub department: String,
+    pub enabled: bool,
+}
+
+/// Everything the server needs to route and describe a Comune's reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComuneConfig {
+    pub istat_code: IstatCode,
+    pub name: String,
+    pub centre: Option<(f64, f64)>,
+    /// GeoJSON geometry of the official boundary, once imported.
+    pub boundary: Option<String>,
+    pub services: Vec<(Service, bool)>,
+    pub departments: Vec<DepartmentRecord>,
+    pub categories: Vec<CategoryRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryImport {
+    pub istat_code: IstatCode,
+    pub name: String,
+    pub geometry_json: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportSummary {
+    /// Known Comuni whose boundary was replaced.
+    pub updated: usize,
+    /// Comuni created by this import (only with `add_new`).
+    pub added: usize,
+    /// Features naming Comuni the platform does not serve.
+    pub skipped: Vec<IstatCode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportSource {
+    App,
+    Open311,
+}
+
+impl ReportSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReportSource::App => "app",
+            ReportSource::Open311 => "open311",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "app" => Some(ReportSource::App),
+            "open311" => Some(ReportSource::Open311),
+            _ => None,
+        }
+    }
+}
+
+/// A valid report with the Comune and department it was routed to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutedReport {
+    pub report: NewReport,
+    pub device_id: Option<DeviceId>,
+    pub source: ReportSource,
+    pub api_key_id: Option<Uuid>,
+    pub comune: IstatCode,
+    pub department: String,
+    pub routing_method: &'static str,
+    pub routing_distance_m: Option<f64>,
+    pub address: Option<String>,
+    pub media_url: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What the store holds for an ingested id: the new row, or the one that was
+/// already there (so a re-send answers exactly as the first send did).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingested {
+    pub id: ReportId,
+    pub created: bool,
+    pub comune: IstatCode,
+    pub department: String,
+    pub routing_method: String,
+    pub fingerprint: String,
+}
+
+/// A stored report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRecord {
+    pub id: ReportId,
+    pub device_id: Option<DeviceId>,
+    pub source: ReportSource,
+    pub comune: IstatCode,
+    pub category: String,
+    pub department: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub address: Option<String>,
+    pub captured_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub photos: Vec<String>,
+    pub media_url: Option<String>,
+    pub routing_method: String,
+    pub routing_distance_m: Option<f64>,
+    pub status: ReportStatus,
+}
+
+/// Filters of a report search (Open311 `GET requests`, dashboards).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportFilter {
+    pub ids: Option<Vec<ReportId>>,
+    pub comune: Option<IstatCode>,
+    pub categories: Option<Vec<String>>,
+    pub statuses: Option<Vec<&'static str>>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// A latitude/longitude box: (min_lat, min_lon, max_lat, max_lon).
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffUserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub password_hash: String,
+    pub comuni: Vec<IstatCode>,
+}
+
+/// The Comuni, their boundaries and their configuration.
+#[async_trait]
+pub trait ComuneStore: Send + Sync {
+    /// Adds the Comuni not yet present, each with the default departments,
+    /// categories and services. Comuni already there are left as they are.
+    async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize>;
+    async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>>;
+    async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary>;
+    async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool>;
+    /// Bumped by every configuration change, so servers know to reload.
+    async fn config_version(&self) -> StoreResult<i64>;
+}
+
+/// Citizens' reports and their status history.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Inserts the reports in one transaction; ids already stored are left
+    /// untouched and answered with what is stored.
+    async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>>;
+    async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>>;
+    /// The reports waiting for a moderator of `comune`, oldest first.
+    async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)>;
+    async fn search_reports(&self, filter: &ReportFilter) -> StoreResult<Vec<ReportRecord>>;
+    /// Sets a new status only if the stored one is still `from` (two
+    /// moderators acting at once cannot both win). Returns whether it changed.
+    async fn change_status(&self, id: &ReportId, from: &ReportStatus, to: &ReportStatus, actor: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Status changes of a device's reports after `since`, oldest first.
+    async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
+}
+
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn insert_api_key(&self, id: Uuid, name: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+}
+
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>>;
+}
+
+/// The whole store, as the application uses it.
+#[async_trait]
+pub trait Store: ComuneStore + ReportStore + ApiKeyStore + StaffStore {
+    async fn ping(&self) -> StoreResult<()>;
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store a URL names and brings its schema up to date.
+pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// A database URL without its password, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) fn parse_status(code: &str, detail: Option<&str>) -> StoreResult<ReportStatus> {
+    ReportStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown status {code}")))
+}
+
+pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
+    IstatCode::parse(s).map_err(corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_appear_in_a_redacted_url() {
+        assert_eq!(redact_url("postgres://casa:s3cret@db:5432/casa"), "postgres://casa:***@db:5432/casa");
+        assert_eq!(redact_url("sqlite://./data/casa.db"), "sqlite://./data/casa.db");
+    }
+}

@@ -1,0 +1,634 @@
+//! The PostgreSQL store, for production.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
+use casa_shared_model::wire::{Cursor, ReportChange};
+use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus, Service};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use super::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Serialises the transactions that append to `report_events`: a `bigserial`
+/// is handed out before commit, so without it a reader could see seq 11
+/// committed while seq 10 is still in flight and move its cursor past 10.
+const EVENTS_LOCK: i64 = 0x0_7200_6ca5a;
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn bump_config_version(tx: &mut sqlx::Transaction<'_, Postgres>) -> StoreResult<()> {
+        sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'config_version'").execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    async fn lock_events(tx: &mut sqlx::Transaction<'_, Postgres>) -> StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENTS_LOCK).execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
+const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
+     address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, status, status_detail";
+
+fn report_from_row(row: &PgRow) -> StoreResult<ReportRecord> {
+    let id: Uuid = row.try_get("id")?;
+    let device: Option<Uuid> = row.try_get("device_id")?;
+    let source: String = row.try_get("source")?;
+    let status: String = row.try_get("status")?;
+    let detail: Option<String> = row.try_get("status_detail")?;
+    Ok(ReportRecord {
+        id: ReportId::try_from(id).map_err(corrupt)?,
+        device_id: device.map(DeviceId::try_from).transpose().map_err(corrupt)?,
+        source: ReportSource::parse(&source).ok_or_else(|| corrupt(format!("source {source}")))?,
+        comune: parse_istat(row.try_get("comune")?)?,
+        category: row.try_get("category")?,
+        department: row.try_get("department")?,
+        description: row.try_get("description")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        accuracy_m: row.try_get("accuracy_m")?,
+        address: row.try_get("address")?,
+        captured_at: row.try_get("captured_at")?,
+        received_at: row.try_get("received_at")?,
+        updated_at: row.try_get("updated_at")?,
+        photos: row.try_get("photos")?,
+        media_url: row.try_get("media_url")?,
+        routing_method: row.try_get("routing_method")?,
+        routing_distance_m: row.try_get("routing_distance_m")?,
+        status: parse_status(&status, detail.as_deref())?,
+    })
+}
+
+/// Adds the Comuni not yet present, each with the default departments,
+/// categories and services; returns how many were added.
+async fn seed_in(tx: &mut sqlx::Transaction<'_, Postgres>, comuni: &[SeedComune]) -> StoreResult<usize> {
+    let now = Utc::now();
+    let mut added = 0;
+    for c in comuni {
+        let inserted = sqlx::query(
+            "INSERT INTO comuni (istat_code, name, centre_lat, centre_lon, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (istat_code) DO NOTHING",
+        )
+        .bind(c.istat_code.as_str())
+        .bind(&c.name)
+        .bind(c.centre.map(|c| c.0))
+        .bind(c.centre.map(|c| c.1))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            continue;
+        }
+        added += 1;
+        let code = c.istat_code.as_str();
+        sqlx::query("INSERT INTO departments (comune, code, name_it, name_en) SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])")
+            .bind(code)
+            .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.code).collect::<Vec<_>>())
+            .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_it).collect::<Vec<_>>())
+            .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_en).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) \
+             SELECT $1, t.code, t.name_it, t.name_en, t.description_it, t.department, t.position::int \
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY \
+                  AS t(code, name_it, name_en, description_it, department, position)",
+        )
+        .bind(code)
+        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.code).collect::<Vec<_>>())
+        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.name_it).collect::<Vec<_>>())
+        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.name_en).collect::<Vec<_>>())
+        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.description_it).collect::<Vec<_>>())
+        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.department).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("INSERT INTO comune_services (comune, service, enabled) SELECT $1, * FROM UNNEST($2::text[], $3::bool[])")
+            .bind(code)
+            .bind(Service::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+            .bind(Service::ALL.iter().map(|s| s.enabled_by_default()).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(added)
+}
+
+#[async_trait]
+impl ComuneStore for PgStore {
+    async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
+        let mut tx = self.pool.begin().await?;
+        let added = seed_in(&mut tx, comuni).await?;
+        if added > 0 {
+            Self::bump_config_version(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
+        let mut configs = Vec::new();
+        let rows = sqlx::query("SELECT istat_code, name, centre_lat, centre_lon, boundary FROM comuni ORDER BY istat_code")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let lat: Option<f64> = row.try_get("centre_lat")?;
+            let lon: Option<f64> = row.try_get("centre_lon")?;
+            configs.push(ComuneConfig {
+                istat_code: parse_istat(row.try_get("istat_code")?)?,
+                name: row.try_get("name")?,
+                centre: lat.zip(lon),
+                boundary: row.try_get("boundary")?,
+                services: Vec::new(),
+                departments: Vec::new(),
+                categories: Vec::new(),
+            });
+        }
+        let index = |code: &str, configs: &[ComuneConfig]| configs.iter().position(|c| c.istat_code.as_str() == code);
+        for row in sqlx::query("SELECT comune, service, enabled FROM comune_services").fetch_all(&self.pool).await? {
+            let comune: String = row.try_get("comune")?;
+            let service: String = row.try_get("service")?;
+            if let (Some(i), Some(s)) = (index(&comune, &configs), Service::parse(&service)) {
+                configs[i].services.push((s, row.try_get("enabled")?));
+            }
+        }
+        for row in sqlx::query("SELECT comune, code, name_it, name_en FROM departments ORDER BY code").fetch_all(&self.pool).await? {
+            let comune: String = row.try_get("comune")?;
+            if let Some(i) = index(&comune, &configs) {
+                configs[i].departments.push(DepartmentRecord {
+                    code: row.try_get("code")?,
+                    name_it: row.try_get("name_it")?,
+                    name_en: row.try_get("name_en")?,
+                });
+            }
+        }
+        let categories = sqlx::query(
+            "SELECT comune, code, name_it, name_en, description_it, department, enabled FROM categories ORDER BY comune, position, code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in categories {
+            let comune: String = row.try_get("comune")?;
+            if let Some(i) = index(&comune, &configs) {
+                configs[i].categories.push(CategoryRecord {
+                    code: row.try_get("code")?,
+                    name_it: row.try_get("name_it")?,
+                    name_en: row.try_get("name_en")?,
+                    description_it: row.try_get("description_it")?,
+                    department: row.try_get("department")?,
+                    enabled: row.try_get("enabled")?,
+                });
+            }
+        }
+        Ok(configs)
+    }
+
+    async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
+        let mut tx = self.pool.begin().await?;
+        let now = Utc::now();
+        let mut summary = ImportSummary::default();
+        for b in boundaries {
+            if add_new {
+                let seed = SeedComune { istat_code: b.istat_code, name: b.name.clone(), centre: None };
+                summary.added += seed_in(&mut tx, std::slice::from_ref(&seed)).await?;
+            }
+            let updated = sqlx::query("UPDATE comuni SET boundary = $1, boundary_updated_at = $2 WHERE istat_code = $3")
+                .bind(&b.geometry_json)
+                .bind(now)
+                .bind(b.istat_code.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if updated == 0 {
+                summary.skipped.push(b.istat_code);
+            }
+        }
+        summary.updated = boundaries.len() - summary.skipped.len() - summary.added;
+        Self::bump_config_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("UPDATE comune_services SET enabled = $1 WHERE comune = $2 AND service = $3")
+            .bind(enabled)
+            .bind(comune.as_str())
+            .bind(service.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        Self::bump_config_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn config_version(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.pool).await?)
+    }
+}
+
+#[async_trait]
+impl ReportStore for PgStore {
+    async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        // Taken before the first insert: a concurrent re-send of the same id
+        // would otherwise wait on our row while we wait on its lock.
+        Self::lock_events(&mut tx).await?;
+        let n = reports.len();
+        let mut cols = IngestColumns::with_capacity(n);
+        for r in reports {
+            cols.push(r)?;
+        }
+        let inserted: Vec<Uuid> = sqlx::query_scalar(
+            "INSERT INTO reports (id, device_id, source, api_key_id, comune, category, department, description, lat, lon, \
+             accuracy_m, address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, \
+             fingerprint, status) \
+             SELECT t.id, t.device_id, t.source, t.api_key_id, t.comune, t.category, t.department, t.description, t.lat, t.lon, \
+                    t.accuracy_m, t.address, t.captured_at, t.received_at, t.received_at, \
+                    ARRAY(SELECT jsonb_array_elements_text(t.photos::jsonb)), t.media_url, t.routing_method, \
+                    t.routing_distance_m, t.fingerprint, 'in_moderation' \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], \
+                         $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::timestamptz[], $14::timestamptz[], \
+                         $15::text[], $16::text[], $17::text[], $18::float8[], $19::text[]) \
+                  AS t(id, device_id, source, api_key_id, comune, category, department, description, lat, lon, accuracy_m, \
+                       address, captured_at, received_at, photos, media_url, routing_method, routing_distance_m, fingerprint) \
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+        )
+        .bind(&cols.id)
+        .bind(&cols.device_id)
+        .bind(&cols.source)
+        .bind(&cols.api_key_id)
+        .bind(&cols.comune)
+        .bind(&cols.category)
+        .bind(&cols.department)
+        .bind(&cols.description)
+        .bind(&cols.lat)
+        .bind(&cols.lon)
+        .bind(&cols.accuracy_m)
+        .bind(&cols.address)
+        .bind(&cols.captured_at)
+        .bind(&cols.received_at)
+        .bind(&cols.photos)
+        .bind(&cols.media_url)
+        .bind(&cols.routing_method)
+        .bind(&cols.routing_distance_m)
+        .bind(&cols.fingerprint)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !inserted.is_empty() {
+            sqlx::query(
+                "INSERT INTO report_events (report_id, device_id, status, actor, at) \
+                 SELECT id, device_id, 'in_moderation', 'system', received_at FROM reports WHERE id = ANY($1) ORDER BY id",
+            )
+            .bind(&inserted)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut fresh: HashSet<Uuid> = inserted.into_iter().collect();
+        let rest: Vec<Uuid> = cols.id.iter().filter(|id| !fresh.contains(id)).copied().collect();
+        let mut existing = std::collections::HashMap::new();
+        if !rest.is_empty() {
+            let rows = sqlx::query("SELECT id, comune, department, routing_method, fingerprint FROM reports WHERE id = ANY($1)")
+                .bind(&rest)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in rows {
+                let id: Uuid = row.try_get("id")?;
+                existing.insert(id, (parse_istat(row.try_get("comune")?)?, row.try_get::<String, _>("department")?, row.try_get::<String, _>("routing_method")?, row.try_get::<String, _>("fingerprint")?));
+            }
+        }
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(n);
+        for (r, fingerprint) in reports.iter().zip(cols.fingerprint) {
+            let id = r.report.id;
+            // `remove` so that a second copy of an id in the same batch is
+            // answered as a re-send of the first.
+            if fresh.remove(&id.as_uuid()) {
+                out.push(Ingested {
+                    id,
+                    created: true,
+                    comune: r.comune,
+                    department: r.department.clone(),
+                    routing_method: r.routing_method.to_owned(),
+                    fingerprint,
+                });
+            } else {
+                let (comune, department, routing_method, fingerprint) = existing
+                    .get(&id.as_uuid())
+                    .cloned()
+                    .unwrap_or((r.comune, r.department.clone(), r.routing_method.to_owned(), fingerprint));
+                out.push(Ingested { id, created: false, comune, department, routing_method, fingerprint });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {
+        let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1"))
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(report_from_row).transpose()
+    }
+
+    async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)> {
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation'")
+            .bind(comune.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE comune = $1 AND status = 'in_moderation' \
+             ORDER BY received_at, id LIMIT $2 OFFSET $3"
+        ))
+        .bind(comune.as_str())
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows.iter().map(report_from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok((u64::try_from(total).unwrap_or(0), items))
+    }
+
+    async fn search_reports(&self, f: &ReportFilter) -> StoreResult<Vec<ReportRecord>> {
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE true"));
+        if let Some(ids) = &f.ids {
+            q.push(" AND id = ANY(").push_bind(ids.iter().map(ReportId::as_uuid).collect::<Vec<_>>()).push(")");
+        }
+        if let Some(c) = &f.comune {
+            q.push(" AND comune = ").push_bind(c.as_str().to_owned());
+        }
+        if let Some(cats) = &f.categories {
+            q.push(" AND category = ANY(").push_bind(cats.clone()).push(")");
+        }
+        if let Some(statuses) = &f.statuses {
+            q.push(" AND status = ANY(").push_bind(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()).push(")");
+        }
+        if let Some(t) = f.received_from {
+            q.push(" AND received_at >= ").push_bind(t);
+        }
+        if let Some(t) = f.received_to {
+            q.push(" AND received_at <= ").push_bind(t);
+        }
+        if let Some((min_lat, min_lon, max_lat, max_lon)) = f.bbox {
+            q.push(" AND lat BETWEEN ").push_bind(min_lat).push(" AND ").push_bind(max_lat);
+            q.push(" AND lon BETWEEN ").push_bind(min_lon).push(" AND ").push_bind(max_lon);
+        }
+        q.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(i64::from(f.limit));
+        q.push(" OFFSET ").push_bind(i64::from(f.offset));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(report_from_row).collect()
+    }
+
+    async fn change_status(&self, id: &ReportId, from: &ReportStatus, to: &ReportStatus, actor: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        Self::lock_events(&mut tx).await?;
+        let department = match to {
+            ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
+            _ => None,
+        };
+        let changed = sqlx::query(
+            "UPDATE reports SET status = $1, status_detail = $2, updated_at = $3, department = coalesce($4, department) \
+             WHERE id = $5 AND status = $6 AND status_detail IS NOT DISTINCT FROM $7",
+        )
+        .bind(to.code())
+        .bind(to.detail())
+        .bind(at)
+        .bind(department)
+        .bind(id.as_uuid())
+        .bind(from.code())
+        .bind(from.detail())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             SELECT id, device_id, $1, $2, $3, $4 FROM reports WHERE id = $5",
+        )
+        .bind(to.code())
+        .bind(to.detail())
+        .bind(actor)
+        .bind(at)
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
+        let rows = sqlx::query(
+            "SELECT seq, report_id, status, detail, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(device.as_uuid())
+        .bind(since.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                let detail: Option<String> = row.try_get("detail")?;
+                let id: Uuid = row.try_get("report_id")?;
+                Ok((
+                    Cursor(row.try_get("seq")?),
+                    ReportChange {
+                        report_id: ReportId::try_from(id).map_err(corrupt)?,
+                        status: parse_status(&status, detail.as_deref())?,
+                        at: row.try_get("at")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The ingest batch, column by column, for one `UNNEST` insert.
+struct IngestColumns {
+    id: Vec<Uuid>,
+    device_id: Vec<Option<Uuid>>,
+    source: Vec<&'static str>,
+    api_key_id: Vec<Option<Uuid>>,
+    comune: Vec<String>,
+    category: Vec<String>,
+    department: Vec<String>,
+    description: Vec<String>,
+    lat: Vec<f64>,
+    lon: Vec<f64>,
+    accuracy_m: Vec<f64>,
+    address: Vec<Option<String>>,
+    captured_at: Vec<DateTime<Utc>>,
+    received_at: Vec<DateTime<Utc>>,
+    photos: Vec<String>,
+    media_url: Vec<Option<String>>,
+    routing_method: Vec<&'static str>,
+    routing_distance_m: Vec<Option<f64>>,
+    fingerprint: Vec<String>,
+}
+
+impl IngestColumns {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            id: Vec::with_capacity(n),
+            device_id: Vec::with_capacity(n),
+            source: Vec::with_capacity(n),
+            api_key_id: Vec::with_capacity(n),
+            comune: Vec::with_capacity(n),
+            category: Vec::with_capacity(n),
+            department: Vec::with_capacity(n),
+            description: Vec::with_capacity(n),
+            lat: Vec::with_capacity(n),
+            lon: Vec::with_capacity(n),
+            accuracy_m: Vec::with_capacity(n),
+            address: Vec::with_capacity(n),
+            captured_at: Vec::with_capacity(n),
+            received_at: Vec::with_capacity(n),
+            photos: Vec::with_capacity(n),
+            media_url: Vec::with_capacity(n),
+            routing_method: Vec::with_capacity(n),
+            routing_distance_m: Vec::with_capacity(n),
+            fingerprint: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, r: &RoutedReport) -> StoreResult<()> {
+        let n = &r.report;
+        self.id.push(n.id.as_uuid());
+        self.device_id.push(r.device_id.map(|d| d.as_uuid()));
+        self.source.push(r.source.as_str());
+        self.api_key_id.push(r.api_key_id);
+        self.comune.push(r.comune.as_str().to_owned());
+        self.category.push(n.category.as_str().to_owned());
+        self.department.push(r.department.clone());
+        self.description.push(n.description.as_str().to_owned());
+        self.lat.push(n.location.lat());
+        self.lon.push(n.location.lon());
+        self.accuracy_m.push(n.location.accuracy_m());
+        self.address.push(r.address.clone());
+        self.captured_at.push(n.captured_at);
+        self.received_at.push(r.received_at);
+        self.photos.push(serde_json::to_string(&n.photos).map_err(corrupt)?);
+        self.media_url.push(r.media_url.clone());
+        self.routing_method.push(r.routing_method);
+        self.routing_distance_m.push(r.routing_distance_m);
+        self.fingerprint.push(n.fingerprint());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for PgStore {
+    async fn insert_api_key(&self, id: Uuid, name: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(name)
+            .bind(key_hash)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let row = sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let revoked: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
+            Ok(ApiKeyRecord { id: row.try_get("id")?, name: row.try_get("name")?, revoked: revoked.is_some() })
+        })
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl StaffStore for PgStore {
+    async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO staff_users (id, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(&user.role)
+        .bind(&user.password_hash)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(StoreError::Conflict(user.email.clone()));
+        }
+        sqlx::query("INSERT INTO staff_user_comuni (user_id, comune) SELECT $1, * FROM UNNEST($2::text[])")
+            .bind(user.id)
+            .bind(user.comuni.iter().map(|c| c.as_str().to_owned()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT u.id, u.email, u.role, u.password_hash, \
+                    coalesce(array_agg(c.comune ORDER BY c.comune) FILTER (WHERE c.comune IS NOT NULL), '{}') AS comuni \
+             FROM staff_users u LEFT JOIN staff_user_comuni c ON c.user_id = u.id WHERE u.email = $1 GROUP BY u.id",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let comuni: Vec<String> = row.try_get("comuni")?;
+        Ok(Some(StaffUserRecord {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            role: row.try_get("role")?,
+            password_hash: row.try_get("password_hash")?,
+            comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
+        }))
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}

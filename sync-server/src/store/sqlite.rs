@@ -1,0 +1,562 @@
+//! The embedded SQLite store: one writer connection (SQLite serialises writers
+//! anyway; queueing them in the pool avoids busy-retry storms) and a pool of
+//! readers, in WAL mode.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
+use casa_shared_model::wire::{Cursor, ReportChange};
+use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus, Service};
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use uuid::Uuid;
+
+use super::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn from_micros(us: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt(format!("timestamp {us}")))
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL is durable across application crashes; only a power
+            // cut may lose the last transactions, never corrupt the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-32000");
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(Self { write, read })
+    }
+
+    async fn bump_config_version(tx: &mut sqlx::Transaction<'_, Sqlite>) -> StoreResult<()> {
+        sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'config_version'").execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
+const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
+     address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, status, status_detail";
+
+fn report_from_row(row: &SqliteRow) -> StoreResult<ReportRecord> {
+    let id: Uuid = row.try_get("id")?;
+    let device: Option<Uuid> = row.try_get("device_id")?;
+    let source: String = row.try_get("source")?;
+    let photos: String = row.try_get("photos")?;
+    let status: String = row.try_get("status")?;
+    let detail: Option<String> = row.try_get("status_detail")?;
+    Ok(ReportRecord {
+        id: ReportId::try_from(id).map_err(corrupt)?,
+        device_id: device.map(DeviceId::try_from).transpose().map_err(corrupt)?,
+        source: ReportSource::parse(&source).ok_or_else(|| corrupt(format!("source {source}")))?,
+        comune: parse_istat(row.try_get("comune")?)?,
+        category: row.try_get("category")?,
+        department: row.try_get("department")?,
+        description: row.try_get("description")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        accuracy_m: row.try_get("accuracy_m")?,
+        address: row.try_get("address")?,
+        captured_at: from_micros(row.try_get("captured_at")?)?,
+        received_at: from_micros(row.try_get("received_at")?)?,
+        updated_at: from_micros(row.try_get("updated_at")?)?,
+        photos: serde_json::from_str(&photos).map_err(corrupt)?,
+        media_url: row.try_get("media_url")?,
+        routing_method: row.try_get("routing_method")?,
+        routing_distance_m: row.try_get("routing_distance_m")?,
+        status: parse_status(&status, detail.as_deref())?,
+    })
+}
+
+/// Adds the Comuni not yet present, each with the default departments,
+/// categories and services; returns how many were added.
+async fn seed_in(tx: &mut sqlx::Transaction<'_, Sqlite>, comuni: &[SeedComune]) -> StoreResult<usize> {
+    let now = micros(Utc::now());
+    let mut added = 0;
+    for c in comuni {
+        let inserted = sqlx::query(
+            "INSERT INTO comuni (istat_code, name, centre_lat, centre_lon, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (istat_code) DO NOTHING",
+        )
+        .bind(c.istat_code.as_str())
+        .bind(&c.name)
+        .bind(c.centre.map(|c| c.0))
+        .bind(c.centre.map(|c| c.1))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            continue;
+        }
+        added += 1;
+        for d in DEFAULT_DEPARTMENTS {
+            sqlx::query("INSERT INTO departments (comune, code, name_it, name_en) VALUES (?, ?, ?, ?)")
+                .bind(c.istat_code.as_str())
+                .bind(d.code)
+                .bind(d.name_it)
+                .bind(d.name_en)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (position, k) in (0i64..).zip(DEFAULT_CATEGORIES) {
+            sqlx::query(
+                "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+                .bind(c.istat_code.as_str())
+                .bind(k.code)
+                .bind(k.name_it)
+                .bind(k.name_en)
+                .bind(k.description_it)
+                .bind(k.department)
+                .bind(position)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for s in Service::ALL {
+            sqlx::query("INSERT INTO comune_services (comune, service, enabled) VALUES (?, ?, ?)")
+                .bind(c.istat_code.as_str())
+                .bind(s.as_str())
+                .bind(s.enabled_by_default())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(added)
+}
+
+#[async_trait]
+impl ComuneStore for SqliteStore {
+    async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
+        let mut tx = self.write.begin().await?;
+        let added = seed_in(&mut tx, comuni).await?;
+        if added > 0 {
+            Self::bump_config_version(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
+        let mut configs = Vec::new();
+        let rows = sqlx::query("SELECT istat_code, name, centre_lat, centre_lon, boundary FROM comuni ORDER BY istat_code")
+            .fetch_all(&self.read)
+            .await?;
+        for row in rows {
+            let lat: Option<f64> = row.try_get("centre_lat")?;
+            let lon: Option<f64> = row.try_get("centre_lon")?;
+            configs.push(ComuneConfig {
+                istat_code: parse_istat(row.try_get("istat_code")?)?,
+                name: row.try_get("name")?,
+                centre: lat.zip(lon),
+                boundary: row.try_get("boundary")?,
+                services: Vec::new(),
+                departments: Vec::new(),
+                categories: Vec::new(),
+            });
+        }
+        let index = |code: &str, configs: &[ComuneConfig]| configs.iter().position(|c| c.istat_code.as_str() == code);
+        for row in sqlx::query("SELECT comune, service, enabled FROM comune_services").fetch_all(&self.read).await? {
+            let comune: String = row.try_get("comune")?;
+            let service: String = row.try_get("service")?;
+            if let (Some(i), Some(s)) = (index(&comune, &configs), Service::parse(&service)) {
+                configs[i].services.push((s, row.try_get("enabled")?));
+            }
+        }
+        for row in sqlx::query("SELECT comune, code, name_it, name_en FROM departments ORDER BY code").fetch_all(&self.read).await? {
+            let comune: String = row.try_get("comune")?;
+            if let Some(i) = index(&comune, &configs) {
+                configs[i].departments.push(DepartmentRecord {
+                    code: row.try_get("code")?,
+                    name_it: row.try_get("name_it")?,
+                    name_en: row.try_get("name_en")?,
+                });
+            }
+        }
+        let categories = sqlx::query(
+            "SELECT comune, code, name_it, name_en, description_it, department, enabled FROM categories ORDER BY comune, position, code",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for row in categories {
+            let comune: String = row.try_get("comune")?;
+            if let Some(i) = index(&comune, &configs) {
+                configs[i].categories.push(CategoryRecord {
+                    code: row.try_get("code")?,
+                    name_it: row.try_get("name_it")?,
+                    name_en: row.try_get("name_en")?,
+                    description_it: row.try_get("description_it")?,
+                    department: row.try_get("department")?,
+                    enabled: row.try_get("enabled")?,
+                });
+            }
+        }
+        Ok(configs)
+    }
+
+    async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
+        let mut tx = self.write.begin().await?;
+        let now = micros(Utc::now());
+        let mut summary = ImportSummary::default();
+        for b in boundaries {
+            if add_new {
+                let seed = SeedComune { istat_code: b.istat_code, name: b.name.clone(), centre: None };
+                summary.added += seed_in(&mut tx, std::slice::from_ref(&seed)).await?;
+            }
+            let updated = sqlx::query("UPDATE comuni SET boundary = ?, boundary_updated_at = ? WHERE istat_code = ?")
+                .bind(&b.geometry_json)
+                .bind(now)
+                .bind(b.istat_code.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if updated == 0 {
+                summary.skipped.push(b.istat_code);
+            }
+        }
+        summary.updated = boundaries.len() - summary.skipped.len() - summary.added;
+        Self::bump_config_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query("UPDATE comune_services SET enabled = ? WHERE comune = ? AND service = ?")
+            .bind(enabled)
+            .bind(comune.as_str())
+            .bind(service.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        Self::bump_config_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn config_version(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.read).await?)
+    }
+}
+
+#[async_trait]
+impl ReportStore for SqliteStore {
+    async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>> {
+        let mut tx = self.write.begin().await?;
+        let mut out = Vec::with_capacity(reports.len());
+        for r in reports {
+            let n = &r.report;
+            let fingerprint = n.fingerprint();
+            let photos = serde_json::to_string(&n.photos).map_err(corrupt)?;
+            let at = micros(r.received_at);
+            let device = r.device_id.map(|d| d.as_uuid());
+            let inserted = sqlx::query(
+                "INSERT INTO reports (id, device_id, source, api_key_id, comune, category, department, description, lat, lon, \
+                 accuracy_m, address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, \
+                 fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_moderation') \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(n.id.as_uuid())
+            .bind(device)
+            .bind(r.source.as_str())
+            .bind(r.api_key_id)
+            .bind(r.comune.as_str())
+            .bind(n.category.as_str())
+            .bind(&r.department)
+            .bind(n.description.as_str())
+            .bind(n.location.lat())
+            .bind(n.location.lon())
+            .bind(n.location.accuracy_m())
+            .bind(&r.address)
+            .bind(micros(n.captured_at))
+            .bind(at)
+            .bind(at)
+            .bind(photos)
+            .bind(&r.media_url)
+            .bind(r.routing_method)
+            .bind(r.routing_distance_m)
+            .bind(&fingerprint)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted > 0 {
+                sqlx::query(
+                    "INSERT INTO report_events (report_id, device_id, status, actor, at) VALUES (?, ?, 'in_moderation', 'system', ?)",
+                )
+                .bind(n.id.as_uuid())
+                .bind(device)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                out.push(Ingested {
+                    id: n.id,
+                    created: true,
+                    comune: r.comune,
+                    department: r.department.clone(),
+                    routing_method: r.routing_method.to_owned(),
+                    fingerprint,
+                });
+            } else {
+                let row = sqlx::query("SELECT comune, department, routing_method, fingerprint FROM reports WHERE id = ?")
+                    .bind(n.id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                out.push(Ingested {
+                    id: n.id,
+                    created: false,
+                    comune: parse_istat(row.try_get("comune")?)?,
+                    department: row.try_get("department")?,
+                    routing_method: row.try_get("routing_method")?,
+                    fingerprint: row.try_get("fingerprint")?,
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {
+        let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?"))
+            .bind(id.as_uuid())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(report_from_row).transpose()
+    }
+
+    async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)> {
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = ? AND status = 'in_moderation'")
+            .bind(comune.as_str())
+            .fetch_one(&self.read)
+            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE comune = ? AND status = 'in_moderation' \
+             ORDER BY received_at, id LIMIT ? OFFSET ?"
+        ))
+        .bind(comune.as_str())
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.read)
+        .await?;
+        let items = rows.iter().map(report_from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok((u64::try_from(total).unwrap_or(0), items))
+    }
+
+    async fn search_reports(&self, f: &ReportFilter) -> StoreResult<Vec<ReportRecord>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE 1 = 1"));
+        if let Some(ids) = &f.ids {
+            q.push(" AND id IN (");
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(id.as_uuid());
+            }
+            sep.push_unseparated(")");
+        }
+        if let Some(c) = &f.comune {
+            q.push(" AND comune = ").push_bind(c.as_str().to_owned());
+        }
+        if let Some(cats) = &f.categories {
+            q.push(" AND category IN (");
+            let mut sep = q.separated(", ");
+            for c in cats {
+                sep.push_bind(c.clone());
+            }
+            sep.push_unseparated(")");
+        }
+        if let Some(statuses) = &f.statuses {
+            q.push(" AND status IN (");
+            let mut sep = q.separated(", ");
+            for s in statuses {
+                sep.push_bind(*s);
+            }
+            sep.push_unseparated(")");
+        }
+        if let Some(t) = f.received_from {
+            q.push(" AND received_at >= ").push_bind(micros(t));
+        }
+        if let Some(t) = f.received_to {
+            q.push(" AND received_at <= ").push_bind(micros(t));
+        }
+        if let Some((min_lat, min_lon, max_lat, max_lon)) = f.bbox {
+            q.push(" AND lat BETWEEN ").push_bind(min_lat).push(" AND ").push_bind(max_lat);
+            q.push(" AND lon BETWEEN ").push_bind(min_lon).push(" AND ").push_bind(max_lon);
+        }
+        q.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(i64::from(f.limit));
+        q.push(" OFFSET ").push_bind(i64::from(f.offset));
+        let rows = q.build().fetch_all(&self.read).await?;
+        rows.iter().map(report_from_row).collect()
+    }
+
+    async fn change_status(&self, id: &ReportId, from: &ReportStatus, to: &ReportStatus, actor: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let department = match to {
+            ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
+            _ => None,
+        };
+        let changed = sqlx::query(
+            "UPDATE reports SET status = ?, status_detail = ?, updated_at = ?, department = coalesce(?, department) \
+             WHERE id = ? AND status = ? AND status_detail IS ?",
+        )
+        .bind(to.code())
+        .bind(to.detail())
+        .bind(micros(at))
+        .bind(department)
+        .bind(id.as_uuid())
+        .bind(from.code())
+        .bind(from.detail())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             SELECT id, device_id, ?, ?, ?, ? FROM reports WHERE id = ?",
+        )
+        .bind(to.code())
+        .bind(to.detail())
+        .bind(actor)
+        .bind(micros(at))
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
+        let rows = sqlx::query(
+            "SELECT seq, report_id, status, detail, at FROM report_events WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(device.as_uuid())
+        .bind(since.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                let detail: Option<String> = row.try_get("detail")?;
+                let id: Uuid = row.try_get("report_id")?;
+                Ok((
+                    Cursor(row.try_get("seq")?),
+                    ReportChange {
+                        report_id: ReportId::try_from(id).map_err(corrupt)?,
+                        status: parse_status(&status, detail.as_deref())?,
+                        at: from_micros(row.try_get("at")?)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for SqliteStore {
+    async fn insert_api_key(&self, id: Uuid, name: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(name)
+            .bind(key_hash)
+            .bind(micros(at))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let row = sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = ?")
+            .bind(key_hash)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|row| {
+            let revoked: Option<i64> = row.try_get("revoked_at")?;
+            Ok(ApiKeyRecord { id: row.try_get("id")?, name: row.try_get("name")?, revoked: revoked.is_some() })
+        })
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl StaffStore for SqliteStore {
+    async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO staff_users (id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(&user.role)
+        .bind(&user.password_hash)
+        .bind(micros(at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(StoreError::Conflict(user.email.clone()));
+        }
+        for c in &user.comuni {
+            sqlx::query("INSERT INTO staff_user_comuni (user_id, comune) VALUES (?, ?)")
+                .bind(user.id)
+                .bind(c.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
+        let Some(row) = sqlx::query("SELECT id, email, role, password_hash FROM staff_users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id: Uuid = row.try_get("id")?;
+        let comuni: Vec<String> = sqlx::query_scalar("SELECT comune FROM staff_user_comuni WHERE user_id = ? ORDER BY comune")
+            .bind(id)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(Some(StaffUserRecord {
+            id,
+            email: row.try_get("email")?,
+            role: row.try_get("role")?,
+            password_hash: row.try_get("password_hash")?,
+            comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
+        }))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

@@ -1,0 +1,150 @@
+//! One story, told to each storage backend: whatever the app relies on must
+//! hold on SQLite and on PostgreSQL alike.
+
+mod common;
+
+use casa_shared_model::wire::{Cursor, ReportPayload};
+use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
+use casa_sync_server::store::{ReportFilter, ReportSource, RoutedReport, StaffUserRecord, StoreError};
+use chrono::{Duration, Utc};
+use common::TestDb;
+
+fn bari() -> IstatCode {
+    IstatCode::parse("072006").expect("code")
+}
+
+fn routed(device: DeviceId, description: &str) -> RoutedReport {
+    let payload = ReportPayload {
+        id: ReportId::new(),
+        category: "road_damage".into(),
+        description: description.into(),
+        lat: 41.1306,
+        lon: 16.8697,
+        accuracy_m: 5.0,
+        captured_at: Utc::now() - Duration::minutes(3),
+        photos: vec!["a".repeat(64)],
+    };
+    RoutedReport {
+        report: NewReport::parse(&payload, Utc::now()).expect("valid"),
+        device_id: Some(device),
+        source: ReportSource::App,
+        api_key_id: None,
+        comune: bari(),
+        department: "lavori_pubblici".into(),
+        routing_method: "inside",
+        routing_distance_m: None,
+        address: None,
+        media_url: None,
+        received_at: Utc::now(),
+    }
+}
+
+async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
+    let store = db.store().await;
+
+    // Seeding is idempotent and gives every Comune its defaults.
+    let seeds = casa_sync_server::seed::bari_comuni();
+    assert_eq!(store.seed_comuni(&seeds).await.expect("seed"), 41);
+    assert_eq!(store.seed_comuni(&seeds).await.expect("seed again"), 0);
+    let configs = store.comune_configs().await.expect("configs");
+    assert_eq!(configs.len(), 41);
+    let bari_cfg = configs.iter().find(|c| c.istat_code == bari()).expect("Bari");
+    assert_eq!(bari_cfg.categories.len(), 9);
+    assert_eq!(bari_cfg.categories[0].code, "road_damage", "categories keep their display order");
+    assert!(bari_cfg.services.contains(&(Service::Reports, true)));
+    assert!(bari_cfg.services.contains(&(Service::Petitions, false)));
+    assert!(bari_cfg.boundary.is_none());
+
+    // Configuration changes bump the version other servers watch.
+    let v0 = store.config_version().await.expect("version");
+    assert!(store.set_service(&bari(), Service::Petitions, true).await.expect("enable"));
+    assert!(store.config_version().await.expect("version") > v0);
+
+    // Boundary import replaces known Comuni, skips unknown ones unless asked.
+    let mut boundaries = common::bari_boundaries();
+    let foreign = casa_sync_server::store::BoundaryImport {
+        istat_code: IstatCode::parse("110009").expect("code"),
+        name: "Trani".into(),
+        geometry_json: boundaries[0].geometry_json.clone(),
+    };
+    boundaries.push(foreign.clone());
+    let summary = store.import_boundaries(&boundaries, false).await.expect("import");
+    assert_eq!((summary.updated, summary.added, summary.skipped.len()), (41, 0, 1));
+    let summary = store.import_boundaries(std::slice::from_ref(&foreign), true).await.expect("import new");
+    assert_eq!((summary.updated, summary.added), (0, 1));
+    assert_eq!(store.comune_configs().await.expect("configs").len(), 42);
+
+    // Ingest is idempotent: a re-send answers what is stored.
+    let device = DeviceId::new();
+    let first = routed(device, "Buca in via Sparano");
+    let second = routed(device, "Lampione spento");
+    let out = store.ingest(&[first.clone(), second.clone()]).await.expect("ingest");
+    assert!(out.iter().all(|i| i.created));
+    let mut moved = first.clone();
+    moved.comune = IstatCode::parse("072030").expect("code");
+    let again = store.ingest(&[moved, first.clone()]).await.expect("re-ingest");
+    assert!(again.iter().all(|i| !i.created));
+    assert_eq!(again[0].comune, bari(), "the stored routing wins over a re-send");
+    assert_eq!(again[0].fingerprint, first.report.fingerprint());
+
+    let (total, queue) = store.moderation_queue(&bari(), 10, 0).await.expect("queue");
+    assert_eq!(total, 2);
+    assert_eq!(queue[0].id, first.report.id, "oldest first");
+    assert_eq!(queue[0].photos, vec!["a".repeat(64)]);
+    assert_eq!(queue[0].status, ReportStatus::InModeration);
+
+    // Status changes are compare-and-set and recorded for the device.
+    let id = first.report.id;
+    let changed = store.change_status(&id, &ReportStatus::InModeration, &ReportStatus::Published, "staff:m", Utc::now()).await.expect("publish");
+    assert!(changed);
+    let stale = store.change_status(&id, &ReportStatus::InModeration, &ReportStatus::Rejected { reason: "x".into() }, "staff:n", Utc::now()).await;
+    assert!(!stale.expect("stale"), "a change from an outdated status is refused");
+    let assigned = ReportStatus::AssignedToDepartment { department: "ambiente".into() };
+    assert!(store.change_status(&id, &ReportStatus::Published, &assigned, "staff:m", Utc::now()).await.expect("assign"));
+    let stored = store.report(&id).await.expect("get").expect("exists");
+    assert_eq!(stored.status, assigned);
+    assert_eq!(stored.department, "ambiente");
+
+    let changes = store.device_changes(&device, Cursor::default(), 100).await.expect("changes");
+    let statuses: Vec<&str> = changes.iter().map(|(_, c)| c.status.code()).collect();
+    assert_eq!(statuses, ["in_moderation", "in_moderation", "published", "assigned_to_department"]);
+    assert!(changes.windows(2).all(|w| w[0].0 < w[1].0), "cursors increase");
+    let after = store.device_changes(&device, changes[1].0, 100).await.expect("changes since");
+    assert_eq!(after.len(), 2);
+    assert!(store.device_changes(&DeviceId::new(), Cursor::default(), 100).await.expect("other device").is_empty());
+
+    // Search filters.
+    let public = ReportFilter { statuses: Some(vec!["published", "assigned_to_department"]), limit: 10, ..ReportFilter::default() };
+    assert_eq!(store.search_reports(&public).await.expect("search").len(), 1);
+    let by_id = ReportFilter { ids: Some(vec![second.report.id]), limit: 10, ..ReportFilter::default() };
+    assert_eq!(store.search_reports(&by_id).await.expect("search")[0].description, "Lampione spento");
+    let boxed = ReportFilter { bbox: Some((41.0, 16.0, 41.1, 16.5)), limit: 10, ..ReportFilter::default() };
+    assert!(store.search_reports(&boxed).await.expect("search").is_empty());
+    let future = ReportFilter { received_from: Some(Utc::now() + Duration::hours(1)), limit: 10, ..ReportFilter::default() };
+    assert!(store.search_reports(&future).await.expect("search").is_empty());
+    let cats = ReportFilter { categories: Some(vec!["road_damage".into()]), comune: Some(bari()), limit: 1, offset: 1, ..ReportFilter::default() };
+    assert_eq!(store.search_reports(&cats).await.expect("search").len(), 1);
+
+    // Credentials.
+    let key_id = uuid::Uuid::now_v7();
+    store.insert_api_key(key_id, "Open311 test", "hash-1", Utc::now()).await.expect("key");
+    let key = store.api_key_by_hash("hash-1").await.expect("lookup").expect("found");
+    assert_eq!((key.id, key.revoked), (key_id, false));
+    assert!(store.api_key_by_hash("nope").await.expect("lookup").is_none());
+
+    let user = StaffUserRecord {
+        id: uuid::Uuid::now_v7(),
+        email: "mod@comune.bari.it".into(),
+        role: "moderator".into(),
+        password_hash: "$argon2id$...".into(),
+        comuni: vec![bari(), IstatCode::parse("072030").expect("code")],
+    };
+    store.insert_staff_user(&user, Utc::now()).await.expect("user");
+    let found = store.staff_user_by_email("mod@comune.bari.it").await.expect("lookup").expect("found");
+    assert_eq!(found, user);
+    let dup = StaffUserRecord { id: uuid::Uuid::now_v7(), ..user };
+    assert!(matches!(store.insert_staff_user(&dup, Utc::now()).await, Err(StoreError::Conflict(_))));
+    store.ping().await.expect("ping");
+}
+
+on_both_databases!(the_store_keeps_comuni_reports_history_and_credentials, super::the_store_keeps_comuni_reports_history_and_credentials);

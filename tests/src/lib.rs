@@ -1,0 +1,127 @@
+//! Helpers for the end-to-end tests and benchmarks: find the built binaries
+//! and the shared test data, run `casa-server` as an operator would, and wait
+//! until it is ready.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `../shared` beside the project root, or `CASA_SHARED_DIR`.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("CASA_SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("../shared"),
+    }
+}
+
+pub fn bari_boundaries_path() -> PathBuf {
+    let path = shared_dir().join("geo/bari-metro-municipalities.geojson");
+    assert!(path.exists(), "official boundaries not found at {} (set CASA_SHARED_DIR)", path.display());
+    path
+}
+
+/// The `casa-server` binary: `CASA_SERVER_BIN`, or the one cargo built for
+/// this profile (built on demand, so `cargo test -p casa-e2e` works alone).
+pub fn server_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("CASA_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
+    let release = !cfg!(debug_assertions);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    let bin = target.join(if release { "release" } else { "debug" }).join("casa-server");
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    build.args(["build", "-q", "-p", "casa-sync-server", "--bin", "casa-server"]).current_dir(workspace_root());
+    if release {
+        build.arg("--release");
+    }
+    let status = build.status().expect("run cargo build");
+    assert!(status.success(), "building casa-server failed");
+    bin
+}
+
+/// Runs a `casa-server` admin command to completion.
+pub fn casa_server(data_dir: &Path, database_url: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(server_bin());
+    cmd.arg("--data-dir").arg(data_dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    if let Some(url) = database_url {
+        cmd.arg("--database-url").arg(url);
+    }
+    let mut child = cmd.spawn().expect("spawn casa-server");
+    if let Some(mut pipe) = child.stdin.take() {
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+    }
+    child.wait_with_output().expect("wait casa-server")
+}
+
+/// A `casa-server serve` process, stopped with SIGTERM when dropped.
+#[derive(Debug)]
+pub struct ServerProcess {
+    pub child: Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Starts `casa-server serve` on a free port and waits for its URL line.
+    pub fn start(data_dir: &Path, database_url: Option<&str>) -> Self {
+        let mut cmd = Command::new(server_bin());
+        cmd.arg("--data-dir").arg(data_dir).args(["serve", "--bind", "127.0.0.1:0"]);
+        cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
+        if let Some(url) = database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let mut child = cmd.spawn().expect("spawn casa-server serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            assert!(Instant::now() < deadline, "casa-server did not print its URL in time");
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(pos) = line.find("http://") {
+                        break line[pos..].trim().to_owned();
+                    }
+                }
+                _ => panic!("casa-server exited before printing its URL: {:?}", child.try_wait()),
+            }
+        };
+        Self { child, url }
+    }
+
+    /// SIGTERM, then wait: returns whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        false
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+        }
+    }
+}
+
+/// A fresh PostgreSQL database for one run: (admin URL, database URL, name).
+pub fn pg_admin_url() -> String {
+    std::env::var("CASA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
