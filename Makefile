@@ -45,7 +45,7 @@ bench: pg
 	$(CARGO) build --locked --release -p casa-sync-server --bin casa-server
 	$(CARGO) bench --locked -p casa-shared-model --bench routing
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend sqlite --reports 50000
-	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 20000
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 50000
 
 fmt:
 	$(CARGO) fmt --all

@@ -263,6 +263,35 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// What a stored row says about an id: comune, department, routing method, fingerprint.
+pub(crate) type KeptRouting = (IstatCode, String, String, String);
+
+/// Answers an ingest in the order sent: fresh rows as inserted, the others
+/// as stored. A second copy of an id in the same batch is answered as a
+/// re-send of the first.
+pub(crate) fn answer_ingest(
+    reports: &[RoutedReport],
+    fingerprints: Vec<String>,
+    mut fresh: std::collections::HashSet<Uuid>,
+    existing: &std::collections::HashMap<Uuid, KeptRouting>,
+) -> Vec<Ingested> {
+    reports
+        .iter()
+        .zip(fingerprints)
+        .map(|(r, fingerprint)| {
+            let id = r.report.id;
+            if fresh.remove(&id.as_uuid()) {
+                return Ingested { id, created: true, comune: r.comune, department: r.department.clone(), routing_method: r.routing_method.to_owned(), fingerprint };
+            }
+            let kept = existing.get(&id.as_uuid()).cloned();
+            // Inserted earlier in this same batch: the stored row is this one.
+            let (comune, department, routing_method, fingerprint) =
+                kept.unwrap_or((r.comune, r.department.clone(), r.routing_method.to_owned(), fingerprint));
+            Ingested { id, created: false, comune, department, routing_method, fingerprint }
+        })
+        .collect()
+}
+
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }

@@ -260,8 +260,7 @@ impl ReportStore for PgStore {
         // Taken before the first insert: a concurrent re-send of the same id
         // would otherwise wait on our row while we wait on its lock.
         Self::lock_events(&mut tx).await?;
-        let n = reports.len();
-        let mut cols = IngestColumns::with_capacity(n);
+        let mut cols = IngestColumns::with_capacity(reports.len());
         for r in reports {
             cols.push(r)?;
         }
@@ -310,7 +309,7 @@ impl ReportStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        let mut fresh: HashSet<Uuid> = inserted.into_iter().collect();
+        let fresh: HashSet<Uuid> = inserted.into_iter().collect();
         let rest: Vec<Uuid> = cols.id.iter().filter(|id| !fresh.contains(id)).copied().collect();
         let mut existing = std::collections::HashMap::new();
         if !rest.is_empty() {
@@ -320,33 +319,12 @@ impl ReportStore for PgStore {
                 .await?;
             for row in rows {
                 let id: Uuid = row.try_get("id")?;
-                existing.insert(id, (parse_istat(row.try_get("comune")?)?, row.try_get::<String, _>("department")?, row.try_get::<String, _>("routing_method")?, row.try_get::<String, _>("fingerprint")?));
+                let kept = (parse_istat(row.try_get("comune")?)?, row.try_get::<String, _>("department")?, row.try_get::<String, _>("routing_method")?, row.try_get::<String, _>("fingerprint")?);
+                existing.insert(id, kept);
             }
         }
         tx.commit().await?;
-        let mut out = Vec::with_capacity(n);
-        for (r, fingerprint) in reports.iter().zip(cols.fingerprint) {
-            let id = r.report.id;
-            // `remove` so that a second copy of an id in the same batch is
-            // answered as a re-send of the first.
-            if fresh.remove(&id.as_uuid()) {
-                out.push(Ingested {
-                    id,
-                    created: true,
-                    comune: r.comune,
-                    department: r.department.clone(),
-                    routing_method: r.routing_method.to_owned(),
-                    fingerprint,
-                });
-            } else {
-                let (comune, department, routing_method, fingerprint) = existing
-                    .get(&id.as_uuid())
-                    .cloned()
-                    .unwrap_or((r.comune, r.department.clone(), r.routing_method.to_owned(), fingerprint));
-                out.push(Ingested { id, created: false, comune, department, routing_method, fingerprint });
-            }
-        }
-        Ok(out)
+        Ok(answer_ingest(reports, cols.fingerprint, fresh, &existing))
     }
 
     async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {

@@ -142,6 +142,7 @@ fn main() {
             let batches = batches.clone();
             tasks.push(tokio::spawn(async move {
                 let device = DeviceId::new();
+                let mut cursor = None;
                 let mut accepted = 0usize;
                 loop {
                     let next = batches.lock().map(|mut b| b.next()).unwrap_or(None);
@@ -149,11 +150,12 @@ fn main() {
                     let req = SyncRequest {
                         protocol: PROTOCOL_VERSION,
                         device_id: device,
-                        cursor: None,
+                        cursor,
                         items: batch.into_iter().map(PushItem::Report).collect(),
                         nearby: None,
                     };
                     let res = client.sync(&req).await.expect("sync");
+                    cursor = Some(res.cursor);
                     accepted += res.results.iter().filter(|r| matches!(r.outcome, ItemOutcome::Accepted(_))).count();
                 }
                 accepted
