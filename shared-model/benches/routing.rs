@@ -10,7 +10,9 @@ use casa_shared_model::geo::{parse_boundaries_geojson, Boundary, GeoPoint, GeoRo
 use geo::{BoundingRect, Contains, Point};
 
 fn read(name: &str) -> String {
-    let dir = std::env::var_os("CASA_SHARED_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let dir = std::env::var_os("CASA_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
     let raw = std::fs::read(dir.join("geo").join(name)).expect("boundary file (set CASA_SHARED_DIR)");
     if name.ends_with(".gz") {
         let mut s = String::new();

@@ -64,15 +64,69 @@ pub struct CategoryDefault {
 
 /// The categories every Comune starts with.
 pub const DEFAULT_CATEGORIES: &[CategoryDefault] = &[
-    CategoryDefault { code: "road_damage", name_it: "Buche e strade dissestate", name_en: "Road damage and potholes", description_it: "Buche, asfalto dissestato, marciapiedi rotti", department: "lavori_pubblici" },
-    CategoryDefault { code: "public_lighting", name_it: "Illuminazione pubblica", name_en: "Public lighting", description_it: "Lampioni spenti, guasti o pericolanti", department: "lavori_pubblici" },
-    CategoryDefault { code: "waste", name_it: "Rifiuti e sporcizia", name_en: "Waste and litter", description_it: "Rifiuti abbandonati, cassonetti pieni o rotti, discariche abusive", department: "ambiente" },
-    CategoryDefault { code: "green_areas", name_it: "Verde pubblico", name_en: "Green areas", description_it: "Parchi, aiuole, alberi pericolanti, potature", department: "ambiente" },
-    CategoryDefault { code: "graffiti_vandalism", name_it: "Graffiti e vandalismi", name_en: "Graffiti and vandalism", description_it: "Scritte, danneggiamenti di beni pubblici", department: "polizia_locale" },
-    CategoryDefault { code: "water_sewers", name_it: "Acqua e fognature", name_en: "Water and sewers", description_it: "Perdite d'acqua, tombini, allagamenti, fognature", department: "servizio_idrico" },
-    CategoryDefault { code: "road_signs", name_it: "Segnaletica stradale", name_en: "Road signs", description_it: "Cartelli mancanti o danneggiati, strisce sbiadite, semafori", department: "polizia_locale" },
-    CategoryDefault { code: "abandoned_vehicles", name_it: "Veicoli abbandonati", name_en: "Abandoned vehicles", description_it: "Auto, moto o biciclette abbandonate", department: "polizia_locale" },
-    CategoryDefault { code: "other", name_it: "Altro", name_en: "Other", description_it: "Tutto ciò che non rientra nelle altre categorie", department: "urp" },
+    CategoryDefault {
+        code: "road_damage",
+        name_it: "Buche e strade dissestate",
+        name_en: "Road damage and potholes",
+        description_it: "Buche, asfalto dissestato, marciapiedi rotti",
+        department: "lavori_pubblici",
+    },
+    CategoryDefault {
+        code: "public_lighting",
+        name_it: "Illuminazione pubblica",
+        name_en: "Public lighting",
+        description_it: "Lampioni spenti, guasti o pericolanti",
+        department: "lavori_pubblici",
+    },
+    CategoryDefault {
+        code: "waste",
+        name_it: "Rifiuti e sporcizia",
+        name_en: "Waste and litter",
+        description_it: "Rifiuti abbandonati, cassonetti pieni o rotti, discariche abusive",
+        department: "ambiente",
+    },
+    CategoryDefault {
+        code: "green_areas",
+        name_it: "Verde pubblico",
+        name_en: "Green areas",
+        description_it: "Parchi, aiuole, alberi pericolanti, potature",
+        department: "ambiente",
+    },
+    CategoryDefault {
+        code: "graffiti_vandalism",
+        name_it: "Graffiti e vandalismi",
+        name_en: "Graffiti and vandalism",
+        description_it: "Scritte, danneggiamenti di beni pubblici",
+        department: "polizia_locale",
+    },
+    CategoryDefault {
+        code: "water_sewers",
+        name_it: "Acqua e fognature",
+        name_en: "Water and sewers",
+        description_it: "Perdite d'acqua, tombini, allagamenti, fognature",
+        department: "servizio_idrico",
+    },
+    CategoryDefault {
+        code: "road_signs",
+        name_it: "Segnaletica stradale",
+        name_en: "Road signs",
+        description_it: "Cartelli mancanti o danneggiati, strisce sbiadite, semafori",
+        department: "polizia_locale",
+    },
+    CategoryDefault {
+        code: "abandoned_vehicles",
+        name_it: "Veicoli abbandonati",
+        name_en: "Abandoned vehicles",
+        description_it: "Auto, moto o biciclette abbandonate",
+        department: "polizia_locale",
+    },
+    CategoryDefault {
+        code: "other",
+        name_it: "Altro",
+        name_en: "Other",
+        description_it: "Tutto ciò che non rientra nelle altre categorie",
+        department: "urp",
+    },
 ];
 
 /// A department of a Comune that receives reports.

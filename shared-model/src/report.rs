@@ -269,7 +269,8 @@ mod tests {
     #[test]
     fn each_broken_rule_has_its_own_stable_code() {
         let now = Utc::now();
-        let cases: Vec<(fn(&mut ReportPayload), &str)> = vec![
+        type Breaker = fn(&mut ReportPayload);
+        let cases: Vec<(Breaker, &str)> = vec![
             (|p| p.lat = 91.0, "invalid_coordinates"),
             (|p| p.lon = f64::NAN, "invalid_coordinates"),
             (|p| p.accuracy_m = -1.0, "invalid_accuracy"),

@@ -14,13 +14,19 @@ pub enum ReportStatus {
     Submitted,
     InModeration,
     Published,
-    Rejected { reason: String },
-    AssignedToDepartment { department: String },
+    Rejected {
+        reason: String,
+    },
+    AssignedToDepartment {
+        department: String,
+    },
     ConfirmedByInspector,
     InProgress,
     Resolved,
     Closed,
-    DuplicateOf { report_id: ReportId },
+    DuplicateOf {
+        report_id: ReportId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,10 +98,7 @@ impl ReportStatus {
 
     /// Open311's two-valued status.
     pub fn is_open(&self) -> bool {
-        !matches!(
-            self,
-            ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected { .. } | ReportStatus::DuplicateOf { .. }
-        )
+        !matches!(self, ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected { .. } | ReportStatus::DuplicateOf { .. })
     }
 
     /// The lifecycle's edges. Anything else is refused so that a
@@ -106,7 +109,10 @@ impl ReportStatus {
             (Submitted, InModeration) => true,
             (InModeration, Published | Rejected { .. } | DuplicateOf { .. } | AssignedToDepartment { .. }) => true,
             (Published, AssignedToDepartment { .. } | DuplicateOf { .. } | Rejected { .. } | Closed) => true,
-            (AssignedToDepartment { .. }, AssignedToDepartment { .. } | ConfirmedByInspector | InProgress | Resolved | DuplicateOf { .. } | Closed) => true,
+            (
+                AssignedToDepartment { .. },
+                AssignedToDepartment { .. } | ConfirmedByInspector | InProgress | Resolved | DuplicateOf { .. } | Closed,
+            ) => true,
             (ConfirmedByInspector, AssignedToDepartment { .. } | InProgress | Resolved | Closed) => true,
             (InProgress, Resolved | Closed | AssignedToDepartment { .. }) => true,
             // A citizen may reopen a resolved report; it goes back to the department.

@@ -116,7 +116,10 @@ pub enum ItemOutcome {
     Accepted(Routing),
     /// Refused for good: sending it again will not help. `code` is stable,
     /// `message` is for the citizen (Italian, then English).
-    Rejected { code: String, message: String },
+    Rejected {
+        code: String,
+        message: String,
+    },
 }
 
 /// Where a report was routed.
@@ -174,7 +177,8 @@ mod tests {
 
     #[test]
     fn a_no_op_sync_request_is_tiny() {
-        let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: DeviceId::new(), cursor: Some(Cursor(42)), items: vec![], nearby: None };
+        let req =
+            SyncRequest { protocol: PROTOCOL_VERSION, device_id: DeviceId::new(), cursor: Some(Cursor(42)), items: vec![], nearby: None };
         let json = serde_json::to_string(&req).expect("json");
         assert!(json.len() < 120, "{json}");
     }

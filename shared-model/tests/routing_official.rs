@@ -15,7 +15,8 @@ fn shared_dir() -> PathBuf {
 
 fn read(name: &str) -> String {
     let path = shared_dir().join("geo").join(name);
-    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("official boundaries needed at {} ({e}); set CASA_SHARED_DIR", path.display()));
+    let raw =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("official boundaries needed at {} ({e}); set CASA_SHARED_DIR", path.display()));
     if name.ends_with(".gz") {
         let mut text = String::new();
         flate2::read::GzDecoder::new(raw.as_slice()).read_to_string(&mut text).expect("gunzip");
@@ -83,7 +84,8 @@ fn agrees_with_geo_contains(boundaries: Vec<Boundary>, bbox: [f64; 4], n: usize)
     let mut inside = 0;
     for (x, y) in points(n, bbox, 0x2545_F491_4F6C_DD1D) {
         let expected = truth.iter().find(|(_, s)| s.contains(&Point::new(x, y))).map(|(c, _)| c.clone());
-        let got = router.route(GeoPoint { lat: y, lon: x }).ok().filter(|m| m.method == RouteMethod::Inside).map(|m| m.istat_code.to_string());
+        let got =
+            router.route(GeoPoint { lat: y, lon: x }).ok().filter(|m| m.method == RouteMethod::Inside).map(|m| m.istat_code.to_string());
         assert_eq!(got, expected, "point ({y}, {x})");
         inside += usize::from(expected.is_some());
     }
@@ -106,7 +108,9 @@ fn routing_agrees_with_geo_contains_on_random_points_of_apulia_among_all_italian
         .into_iter()
         .filter(|b| {
             use geo::BoundingRect;
-            b.shape.bounding_rect().is_some_and(|r| r.max().x > bbox[0] && r.min().x < bbox[2] && r.max().y > bbox[1] && r.min().y < bbox[3])
+            b.shape
+                .bounding_rect()
+                .is_some_and(|r| r.max().x > bbox[0] && r.min().x < bbox[2] && r.max().y > bbox[1] && r.min().y < bbox[3])
         })
         .collect();
     agrees_with_geo_contains(near, bbox, 5_000);

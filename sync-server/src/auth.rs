@@ -53,7 +53,9 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 pub fn parse_email(s: &str) -> Result<String, CredentialError> {
     let s = s.trim().to_lowercase();
     match s.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !s.contains(char::is_whitespace) => Ok(s),
+        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !s.contains(char::is_whitespace) => {
+            Ok(s)
+        }
         _ => Err(CredentialError::InvalidEmail),
     }
 }

@@ -57,9 +57,7 @@ impl Settings {
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => figment = figment.merge(Toml::file("casa.toml")),
         }
-        figment = figment
-            .merge(Env::prefixed("CASA_").ignore(&["CONFIG"]))
-            .merge(Env::raw().only(&["DATABASE_URL"]));
+        figment = figment.merge(Env::prefixed("CASA_").ignore(&["CONFIG"])).merge(Env::raw().only(&["DATABASE_URL"]));
         figment.extract().map_err(|e| ConfigError(Box::new(e)))
     }
 
@@ -83,6 +81,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
     fn environment_overrides_the_file_which_overrides_the_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("casa.toml", "bind = \"127.0.0.1:9000\"\ndata_dir = \"/srv/casa\"")?;

@@ -55,6 +55,14 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
 /// A server running in the background, for tests and benchmarks.
 #[derive(Debug)]
 pub struct RunningServer {
@@ -67,7 +75,7 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Starts a server on 127.0.0.1 with an OS-chosen port.
-    pub async fn start(database_url: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn start(database_url: &str) -> Result<Self, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");

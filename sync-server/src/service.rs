@@ -5,14 +5,17 @@ use std::time::Instant;
 use casa_shared_model::geo::RouteMethod;
 use casa_shared_model::status::InvalidTransition;
 use casa_shared_model::wire::{
-    ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportPayload, SyncRequest, SyncResponse,
-    MAX_NEARBY_RADIUS_M, PROTOCOL_VERSION,
+    ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportPayload, SyncRequest, SyncResponse, MAX_NEARBY_RADIUS_M,
+    PROTOCOL_VERSION,
 };
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus};
 use chrono::Utc;
 use uuid::Uuid;
 
+use casa_shared_model::wire::Routing;
+
 use crate::auth::Role;
+use crate::directory::{Destination, Directory, Rejection};
 use crate::metrics::IngestLabels;
 use crate::state::AppState;
 use crate::store::{ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError};
@@ -53,26 +56,37 @@ pub struct Candidate {
     pub payload: ReportPayload,
     pub address: Option<String>,
     pub media_url: Option<String>,
+    /// The Comune the sender says the report is for (Open311
+    /// `jurisdiction_id`); the location must agree.
+    pub stated_comune: Option<IstatCode>,
 }
 
 impl From<ReportPayload> for Candidate {
     fn from(payload: ReportPayload) -> Self {
-        Self { payload, address: None, media_url: None }
+        Self { payload, address: None, media_url: None, stated_comune: None }
     }
 }
 
-/// Validates, routes and stores reports; one result per candidate, in order.
+/// Validates, routes and stores reports; one answer per candidate, in order.
 /// Re-sent ids answer what they answered the first time.
-pub async fn submit_reports(state: &AppState, origin: Origin, candidates: Vec<Candidate>) -> Result<Vec<ItemResult>, ServiceError> {
+pub async fn submit_reports(
+    state: &AppState,
+    origin: Origin,
+    candidates: Vec<Candidate>,
+) -> Result<Vec<Result<Routing, Rejection>>, ServiceError> {
     let directory = state.directory();
     let now = Utc::now();
     let metrics = state.metrics();
-    let ids: Vec<Uuid> = candidates.iter().map(|c| c.payload.id.as_uuid()).collect();
-    let mut outcomes: Vec<Option<ItemOutcome>> = vec![None; candidates.len()];
+    let count =
+        |outcome: &'static str| metrics.reports_ingested.get_or_create(&IngestLabels { source: origin.source.as_str(), outcome }).inc();
+    let mut answers: Vec<Option<Result<Routing, Rejection>>> = vec![None; candidates.len()];
     let mut routed = Vec::with_capacity(candidates.len());
     let mut slots = Vec::with_capacity(candidates.len());
     for (i, c) in candidates.into_iter().enumerate() {
-        match route_one(state, &c.payload, now) {
+        let started = Instant::now();
+        let decision = route_one(&directory, &c, now);
+        metrics.routing_seconds.observe(started.elapsed().as_secs_f64());
+        match decision {
             Ok((report, destination)) => {
                 slots.push(i);
                 routed.push(RoutedReport {
@@ -93,50 +107,53 @@ pub async fn submit_reports(state: &AppState, origin: Origin, candidates: Vec<Ca
                 });
             }
             Err(r) => {
-                metrics.reports_ingested.get_or_create(&IngestLabels { source: origin.source.as_str(), outcome: r.code }).inc();
-                outcomes[i] = Some(ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message });
+                count(r.code);
+                answers[i] = Some(Err(r));
             }
         }
     }
     let stored = if routed.is_empty() { Vec::new() } else { state.store().ingest(&routed).await? };
     for ((slot, sent), kept) in slots.into_iter().zip(&routed).zip(stored) {
-        outcomes[slot] = Some(if kept.fingerprint != sent.report.fingerprint() {
-            ItemOutcome::Rejected {
-                code: "id_conflict".to_owned(),
-                message: "Questo identificativo è già usato da un'altra segnalazione / This id is already used by another report".to_owned(),
-            }
+        answers[slot] = Some(if kept.fingerprint != sent.report.fingerprint() {
+            count("id_conflict");
+            Err(Rejection {
+                code: "id_conflict",
+                message: "Questo identificativo è già usato da un'altra segnalazione / This id is already used by another report"
+                    .to_owned(),
+            })
         } else {
             if kept.created {
-                metrics.reports_ingested.get_or_create(&IngestLabels { source: origin.source.as_str(), outcome: "accepted" }).inc();
+                count("accepted");
             }
-            ItemOutcome::Accepted(directory.routing(&kept.comune, &kept.department, &kept.routing_method))
+            Ok(directory.routing(&kept.comune, &kept.department, &kept.routing_method))
         });
     }
-    Ok(ids
+    // Every slot is filled above: refused before storage, or answered by it.
+    Ok(answers
         .into_iter()
-        .zip(outcomes)
-        .map(|(id, outcome)| ItemResult {
-            id,
-            // Every slot is filled above: rejected before storage, or answered by it.
-            outcome: outcome.unwrap_or_else(|| ItemOutcome::Rejected {
-                code: "internal_error".to_owned(),
-                message: "Errore interno / Internal error".to_owned(),
-            }),
-        })
+        .map(|a| a.unwrap_or_else(|| Err(Rejection { code: "internal_error", message: "Errore interno / Internal error".to_owned() })))
         .collect())
 }
 
-fn route_one(
-    state: &AppState,
-    payload: &ReportPayload,
-    now: chrono::DateTime<Utc>,
-) -> Result<(NewReport, crate::directory::Destination), crate::directory::Rejection> {
-    let report = NewReport::parse(payload, now)
-        .map_err(|e| crate::directory::Rejection { code: e.code(), message: e.to_string() })?;
-    let started = Instant::now();
-    let destination = state.directory().destination(&report);
-    state.metrics().routing_seconds.observe(started.elapsed().as_secs_f64());
-    Ok((report, destination?))
+fn route_one(directory: &Directory, c: &Candidate, now: chrono::DateTime<Utc>) -> Result<(NewReport, Destination), Rejection> {
+    let report = NewReport::parse(&c.payload, now).map_err(|e| Rejection { code: e.code(), message: e.to_string() })?;
+    let destination = directory.destination(&report)?;
+    if let Some(stated) = c.stated_comune {
+        if stated != destination.comune {
+            let name = |code: &IstatCode| directory.comune(code).map(|c| c.name.clone()).unwrap_or_else(|| code.to_string());
+            return Err(Rejection {
+                code: "wrong_jurisdiction",
+                message: format!(
+                    "La posizione è nel Comune di {}, non in quello di {} / The location is in the Comune of {}, not {}",
+                    name(&destination.comune),
+                    name(&stated),
+                    name(&destination.comune),
+                    name(&stated)
+                ),
+            });
+        }
+    }
+    Ok((report, destination))
 }
 
 /// One round trip of the app: push its items, pull what changed.
@@ -152,6 +169,7 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
     }
     let nearby_query = req.nearby.map(check_nearby).transpose()?;
     let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
+    let ids: Vec<Uuid> = req.items.iter().map(PushItem::id).collect();
     let candidates = req
         .items
         .into_iter()
@@ -159,7 +177,18 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
             PushItem::Report(r) => Candidate::from(r),
         })
         .collect();
-    let results = submit_reports(state, origin, candidates).await?;
+    let answers = submit_reports(state, origin, candidates).await?;
+    let results = ids
+        .into_iter()
+        .zip(answers)
+        .map(|(id, answer)| ItemResult {
+            id,
+            outcome: match answer {
+                Ok(routing) => ItemOutcome::Accepted(routing),
+                Err(r) => ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message },
+            },
+        })
+        .collect();
     let since = req.cursor.unwrap_or_default();
     let mut changes = state.store().device_changes(&req.device_id, since, CHANGES_PER_SYNC + 1).await?;
     let has_more = changes.len() > CHANGES_PER_SYNC as usize;

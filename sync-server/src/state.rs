@@ -29,9 +29,7 @@ impl AppState {
     pub async fn new(store: Arc<dyn Store>, public_url: String) -> StoreResult<Self> {
         let version = store.config_version().await?;
         let directory = Directory::build(version, store.comune_configs().await?);
-        Ok(Self {
-            inner: Arc::new(Inner { store, directory: RwLock::new(Arc::new(directory)), metrics: Metrics::default(), public_url }),
-        })
+        Ok(Self { inner: Arc::new(Inner { store, directory: RwLock::new(Arc::new(directory)), metrics: Metrics::default(), public_url }) })
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -67,7 +65,12 @@ impl AppState {
         let directory = tokio::task::spawn_blocking(move || Directory::build(version, configs))
             .await
             .map_err(|e| crate::store::StoreError::Corrupt(format!("directory build panicked: {e}")))?;
-        tracing::info!(version, comuni = directory.comuni.len(), approximate = directory.router.is_approximate(), "routing directory reloaded");
+        tracing::info!(
+            version,
+            comuni = directory.comuni.len(),
+            approximate = directory.router.is_approximate(),
+            "routing directory reloaded"
+        );
         let mut slot = match self.inner.directory.write() {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),

@@ -27,7 +27,8 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     let key = api_key(&server).await;
 
     // services.json / .xml
-    let services: Value = http.get(format!("{base}/services.json?jurisdiction_id=072006")).send().await.expect("services").json().await.expect("json");
+    let services: Value =
+        http.get(format!("{base}/services.json?jurisdiction_id=072006")).send().await.expect("services").json().await.expect("json");
     let list = services.as_array().expect("array");
     assert_eq!(list.len(), 9);
     for s in list {
@@ -70,7 +71,13 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     assert!(created[0]["service_notice"].as_str().is_some_and(|n| n.contains("Bari")));
 
     // POST requests.xml, routed by location to Monopoli.
-    let form_xml = [("api_key", key.as_str()), ("service_code", "waste"), ("lat", "40.9516"), ("long", "17.2987"), ("description", "Cassonetto rotto")];
+    let form_xml = [
+        ("api_key", key.as_str()),
+        ("service_code", "waste"),
+        ("lat", "40.9516"),
+        ("long", "17.2987"),
+        ("description", "Cassonetto rotto"),
+    ];
     let xml = http.post(format!("{base}/requests.xml")).form(&form_xml).send().await.expect("post xml").text().await.expect("xml");
     let id_monopoli = xml_text(&xml, "service_request_id").expect("id in xml").to_owned();
 
@@ -86,7 +93,17 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
         (vec![("api_key", &key), ("service_code", "waste"), ("description", "x")], "no location"),
         (vec![("api_key", &key), ("service_code", "waste"), ("lat", "north"), ("long", "16.87"), ("description", "x")], "bad lat"),
         (vec![("api_key", &key), ("service_code", "waste"), ("lat", "41.6"), ("long", "17.4"), ("description", "x")], "at sea"),
-        (vec![("api_key", &key), ("service_code", "waste"), ("lat", "41.1306"), ("long", "16.8697"), ("description", "x"), ("jurisdiction_id", "072030")], "wrong jurisdiction"),
+        (
+            vec![
+                ("api_key", &key),
+                ("service_code", "waste"),
+                ("lat", "41.1306"),
+                ("long", "16.8697"),
+                ("description", "x"),
+                ("jurisdiction_id", "072030"),
+            ],
+            "wrong jurisdiction",
+        ),
     ];
     for (form, what) in cases {
         let res = http.post(format!("{base}/requests.xml")).form(&form).send().await.expect(what);
@@ -117,7 +134,20 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     let list = list.as_array().expect("array");
     assert_eq!(list.len(), 1, "only public reports are listed");
     let r = &list[0];
-    for field in ["service_request_id", "status", "service_name", "service_code", "description", "agency_responsible", "requested_datetime", "updated_datetime", "lat", "long", "media_url", "address"] {
+    for field in [
+        "service_request_id",
+        "status",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "requested_datetime",
+        "updated_datetime",
+        "lat",
+        "long",
+        "media_url",
+        "address",
+    ] {
         assert!(!r[field].is_null(), "request misses {field}: {r}");
     }
     assert_eq!(r["media_url"], "https://example.org/foto/basoli.jpg");
@@ -128,7 +158,17 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     let count = |q: &'static str| {
         let http = http.clone();
         let base = base.clone();
-        async move { http.get(format!("{base}/requests.json?{q}")).send().await.expect("list").json::<Value>().await.expect("json").as_array().map(Vec::len) }
+        async move {
+            http.get(format!("{base}/requests.json?{q}"))
+                .send()
+                .await
+                .expect("list")
+                .json::<Value>()
+                .await
+                .expect("json")
+                .as_array()
+                .map(Vec::len)
+        }
     };
     assert_eq!(count("service_code=road_damage").await, Some(1));
     assert_eq!(count("service_code=waste,graffiti_vandalism").await, Some(0));
@@ -153,4 +193,7 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     server.stop().await;
 }
-on_both_databases!(every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml, super::every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml);
+on_both_databases!(
+    every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml,
+    super::every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml
+);

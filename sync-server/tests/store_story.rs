@@ -95,9 +95,11 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
 
     // Status changes are compare-and-set and recorded for the device.
     let id = first.report.id;
-    let changed = store.change_status(&id, &ReportStatus::InModeration, &ReportStatus::Published, "staff:m", Utc::now()).await.expect("publish");
+    let changed =
+        store.change_status(&id, &ReportStatus::InModeration, &ReportStatus::Published, "staff:m", Utc::now()).await.expect("publish");
     assert!(changed);
-    let stale = store.change_status(&id, &ReportStatus::InModeration, &ReportStatus::Rejected { reason: "x".into() }, "staff:n", Utc::now()).await;
+    let stale =
+        store.change_status(&id, &ReportStatus::InModeration, &ReportStatus::Rejected { reason: "x".into() }, "staff:n", Utc::now()).await;
     assert!(!stale.expect("stale"), "a change from an outdated status is refused");
     let assigned = ReportStatus::AssignedToDepartment { department: "ambiente".into() };
     assert!(store.change_status(&id, &ReportStatus::Published, &assigned, "staff:m", Utc::now()).await.expect("assign"));
@@ -122,7 +124,8 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
     assert!(store.search_reports(&boxed).await.expect("search").is_empty());
     let future = ReportFilter { received_from: Some(Utc::now() + Duration::hours(1)), limit: 10, ..ReportFilter::default() };
     assert!(store.search_reports(&future).await.expect("search").is_empty());
-    let cats = ReportFilter { categories: Some(vec!["road_damage".into()]), comune: Some(bari()), limit: 1, offset: 1, ..ReportFilter::default() };
+    let cats =
+        ReportFilter { categories: Some(vec!["road_damage".into()]), comune: Some(bari()), limit: 1, offset: 1, ..ReportFilter::default() };
     assert_eq!(store.search_reports(&cats).await.expect("search").len(), 1);
 
     // Credentials.

@@ -25,7 +25,13 @@ fn report_at(lat: f64, lon: f64, category: &str) -> ReportPayload {
 }
 
 fn batch(device: DeviceId, items: Vec<ReportPayload>) -> SyncRequest {
-    SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor: None, items: items.into_iter().map(PushItem::Report).collect(), nearby: None }
+    SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: device,
+        cursor: None,
+        items: items.into_iter().map(PushItem::Report).collect(),
+        nearby: None,
+    }
 }
 
 async fn reports_filed_at_well_known_places_land_in_the_right_comune(db: &TestDb) {
@@ -67,7 +73,10 @@ async fn reports_filed_at_well_known_places_land_in_the_right_comune(db: &TestDb
     }
     server.stop().await;
 }
-on_both_databases!(reports_filed_at_well_known_places_land_in_the_right_comune, super::reports_filed_at_well_known_places_land_in_the_right_comune);
+on_both_databases!(
+    reports_filed_at_well_known_places_land_in_the_right_comune,
+    super::reports_filed_at_well_known_places_land_in_the_right_comune
+);
 
 async fn re_sending_a_batch_creates_no_duplicates_and_answers_the_same(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
@@ -105,7 +114,10 @@ async fn re_sending_a_batch_creates_no_duplicates_and_answers_the_same(db: &Test
     assert!(matches!(&res.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "id_conflict"));
     server.stop().await;
 }
-on_both_databases!(re_sending_a_batch_creates_no_duplicates_and_answers_the_same, super::re_sending_a_batch_creates_no_duplicates_and_answers_the_same);
+on_both_databases!(
+    re_sending_a_batch_creates_no_duplicates_and_answers_the_same,
+    super::re_sending_a_batch_creates_no_duplicates_and_answers_the_same
+);
 
 async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
@@ -126,20 +138,97 @@ async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) 
     };
     let cases: Vec<(&str, &str, String, &str, u16, &str)> = vec![
         ("bad JSON", "/api/v1/reports", "{\"lat\": ".into(), "application/json", 400, "invalid_json"),
-        ("missing field", "/api/v1/reports", json!({"device_id": device, "category": "road_damage"}).to_string(), "application/json", 400, "invalid_request"),
+        (
+            "missing field",
+            "/api/v1/reports",
+            json!({"device_id": device, "category": "road_damage"}).to_string(),
+            "application/json",
+            400,
+            "invalid_request",
+        ),
         ("wrong type", "/api/v1/reports", with(json!({"lat": "north"})).to_string(), "application/json", 400, "invalid_request"),
-        ("v4 id", "/api/v1/reports", with(json!({"id": "9b2e5c1e-3f4a-4d2b-8c1d-2a3b4c5d6e7f"})).to_string(), "application/json", 400, "invalid_request"),
-        ("latitude out of range", "/api/v1/reports", with(json!({"lat": 123.0})).to_string(), "application/json", 422, "invalid_coordinates"),
-        ("longitude out of range", "/api/v1/reports", with(json!({"lon": -500.0})).to_string(), "application/json", 422, "invalid_coordinates"),
-        ("unknown category", "/api/v1/reports", with(json!({"category": "ufo_sighting"})).to_string(), "application/json", 422, "unknown_category"),
-        ("empty description", "/api/v1/reports", with(json!({"description": "  "})).to_string(), "application/json", 422, "description_empty"),
-        ("long description", "/api/v1/reports", with(json!({"description": "x".repeat(5000)})).to_string(), "application/json", 422, "description_too_long"),
-        ("10 MB description", "/api/v1/reports", with(json!({"description": "x".repeat(10 * 1024 * 1024)})).to_string(), "application/json", 413, "payload_too_large"),
+        (
+            "v4 id",
+            "/api/v1/reports",
+            with(json!({"id": "9b2e5c1e-3f4a-4d2b-8c1d-2a3b4c5d6e7f"})).to_string(),
+            "application/json",
+            400,
+            "invalid_request",
+        ),
+        (
+            "latitude out of range",
+            "/api/v1/reports",
+            with(json!({"lat": 123.0})).to_string(),
+            "application/json",
+            422,
+            "invalid_coordinates",
+        ),
+        (
+            "longitude out of range",
+            "/api/v1/reports",
+            with(json!({"lon": -500.0})).to_string(),
+            "application/json",
+            422,
+            "invalid_coordinates",
+        ),
+        (
+            "unknown category",
+            "/api/v1/reports",
+            with(json!({"category": "ufo_sighting"})).to_string(),
+            "application/json",
+            422,
+            "unknown_category",
+        ),
+        (
+            "empty description",
+            "/api/v1/reports",
+            with(json!({"description": "  "})).to_string(),
+            "application/json",
+            422,
+            "description_empty",
+        ),
+        (
+            "long description",
+            "/api/v1/reports",
+            with(json!({"description": "x".repeat(5000)})).to_string(),
+            "application/json",
+            422,
+            "description_too_long",
+        ),
+        (
+            "10 MB description",
+            "/api/v1/reports",
+            with(json!({"description": "x".repeat(10 * 1024 * 1024)})).to_string(),
+            "application/json",
+            413,
+            "payload_too_large",
+        ),
         ("at sea", "/api/v1/reports", with(json!({"lat": 41.4, "lon": 17.2})).to_string(), "application/json", 422, "outside_area"),
         ("not JSON", "/api/v1/reports", "lat=1".into(), "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-        ("old protocol", "/api/v1/sync", json!({"protocol": 0, "device_id": device}).to_string(), "application/json", 400, "unsupported_protocol"),
-        ("bad nearby", "/api/v1/sync", json!({"protocol": 1, "device_id": device, "nearby": {"lat": 41.1, "lon": 16.8, "radius_m": 1e9}}).to_string(), "application/json", 400, "invalid_nearby"),
-        ("unknown item kind", "/api/v1/sync", json!({"protocol": 1, "device_id": device, "items": [{"kind": "spaceship"}]}).to_string(), "application/json", 400, "invalid_request"),
+        (
+            "old protocol",
+            "/api/v1/sync",
+            json!({"protocol": 0, "device_id": device}).to_string(),
+            "application/json",
+            400,
+            "unsupported_protocol",
+        ),
+        (
+            "bad nearby",
+            "/api/v1/sync",
+            json!({"protocol": 1, "device_id": device, "nearby": {"lat": 41.1, "lon": 16.8, "radius_m": 1e9}}).to_string(),
+            "application/json",
+            400,
+            "invalid_nearby",
+        ),
+        (
+            "unknown item kind",
+            "/api/v1/sync",
+            json!({"protocol": 1, "device_id": device, "items": [{"kind": "spaceship"}]}).to_string(),
+            "application/json",
+            400,
+            "invalid_request",
+        ),
     ];
     for (what, path, body, content_type, status, code) in cases {
         let res = post(path, body, content_type).await.expect(what);
@@ -156,7 +245,8 @@ async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) 
     // In a batch, a bad item is refused on its own; the others go through.
     let mut bad = report_at(41.1177, 16.8719, "road_damage");
     bad.lat = 95.0;
-    let res = Client::new(&server.url).sync(&batch(DeviceId::new(), vec![bad, report_at(41.1177, 16.8719, "road_damage")])).await.expect("sync");
+    let res =
+        Client::new(&server.url).sync(&batch(DeviceId::new(), vec![bad, report_at(41.1177, 16.8719, "road_damage")])).await.expect("sync");
     assert!(matches!(&res.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "invalid_coordinates"));
     assert!(matches!(res.results[1].outcome, ItemOutcome::Accepted(_)));
 
@@ -164,7 +254,10 @@ async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) 
     assert!(!metrics.contains("status=\"500\""), "a request ended in a 500:\n{metrics}");
     server.stop().await;
 }
-on_both_databases!(bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500, super::bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500);
+on_both_databases!(
+    bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500,
+    super::bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500
+);
 
 async fn status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
@@ -212,7 +305,10 @@ async fn status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync(db
     assert_eq!(public.status(), 200);
     server.stop().await;
 }
-on_both_databases!(status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync, super::status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync);
+on_both_databases!(
+    status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync,
+    super::status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync
+);
 
 async fn a_moderator_sees_only_the_queue_and_reports_of_their_own_comune(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
@@ -238,7 +334,10 @@ async fn a_moderator_sees_only_the_queue_and_reports_of_their_own_comune(db: &Te
     assert_eq!(res.status(), 401);
     server.stop().await;
 }
-on_both_databases!(a_moderator_sees_only_the_queue_and_reports_of_their_own_comune, super::a_moderator_sees_only_the_queue_and_reports_of_their_own_comune);
+on_both_databases!(
+    a_moderator_sees_only_the_queue_and_reports_of_their_own_comune,
+    super::a_moderator_sees_only_the_queue_and_reports_of_their_own_comune
+);
 
 async fn before_boundaries_are_imported_reports_route_to_the_nearest_town_centre_flagged_approximate(db: &TestDb) {
     let server = casa_sync_server::RunningServer::start(db.url()).await.expect("start");
@@ -288,4 +387,7 @@ async fn health_readiness_metrics_and_the_openapi_document_are_served(db: &TestD
     assert_eq!(get("/no/such/page").await.expect("404").status(), 404);
     server.stop().await;
 }
-on_both_databases!(health_readiness_metrics_and_the_openapi_document_are_served, super::health_readiness_metrics_and_the_openapi_document_are_served);
+on_both_databases!(
+    health_readiness_metrics_and_the_openapi_document_are_served,
+    super::health_readiness_metrics_and_the_openapi_document_are_served
+);

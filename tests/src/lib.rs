@@ -30,6 +30,11 @@ pub fn bari_boundaries_path() -> PathBuf {
 /// The `casa-server` binary: `CASA_SERVER_BIN`, or the one cargo built for
 /// this profile (built on demand, so `cargo test -p casa-e2e` works alone).
 pub fn server_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(build_server_bin).clone()
+}
+
+fn build_server_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("CASA_SERVER_BIN") {
         return PathBuf::from(bin);
     }

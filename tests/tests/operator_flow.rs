@@ -21,14 +21,34 @@ fn an_operator_imports_boundaries_creates_credentials_serves_and_stops_cleanly()
     let key = stdout.lines().last().expect("key line").trim().to_owned();
     assert!(key.starts_with("casa_") && !key.contains(' '), "the key is alone on the last line: {stdout}");
 
-    let out = casa_server(dir.path(), None, &["users", "add", "--email", "Mod@Comune.Bari.it", "--role", "moderator", "--comune", "072006"], Some("una password lunga e sicura\n"));
+    let out = casa_server(
+        dir.path(),
+        None,
+        &["users", "add", "--email", "Mod@Comune.Bari.it", "--role", "moderator", "--comune", "072006"],
+        Some("una password lunga e sicura\n"),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = casa_server(dir.path(), None, &["users", "add", "--email", "mod@comune.bari.it", "--role", "moderator", "--comune", "072006"], Some("una password lunga e sicura\n"));
+    let out = casa_server(
+        dir.path(),
+        None,
+        &["users", "add", "--email", "mod@comune.bari.it", "--role", "moderator", "--comune", "072006"],
+        Some("una password lunga e sicura\n"),
+    );
     assert!(!out.status.success(), "a second account with the same email is refused");
-    let out = casa_server(dir.path(), None, &["users", "add", "--email", "x@comune.bari.it", "--role", "moderator", "--comune", "072006"], Some("corta\n"));
+    let out = casa_server(
+        dir.path(),
+        None,
+        &["users", "add", "--email", "x@comune.bari.it", "--role", "moderator", "--comune", "072006"],
+        Some("corta\n"),
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"), "a short password is refused with a reason");
-    let out = casa_server(dir.path(), None, &["users", "add", "--email", "x@comune.bari.it", "--role", "sindaco", "--comune", "072006"], Some("una password lunga e sicura\n"));
+    let out = casa_server(
+        dir.path(),
+        None,
+        &["users", "add", "--email", "x@comune.bari.it", "--role", "sindaco", "--comune", "072006"],
+        Some("una password lunga e sicura\n"),
+    );
     assert!(!out.status.success());
 
     let mut server = ServerProcess::start(dir.path(), None);
@@ -37,8 +57,22 @@ fn an_operator_imports_boundaries_creates_credentials_serves_and_stops_cleanly()
         let http = reqwest::Client::new();
         let ready: Value = http.get(format!("{}/readyz", server.url)).send().await.expect("readyz").json().await.expect("json");
         assert_eq!(ready["routing"], "official_boundaries");
-        let form = [("api_key", key.as_str()), ("service_code", "public_lighting"), ("lat", "40.8270"), ("long", "16.5530"), ("description", "Lampione spento in piazza Duomo")];
-        let created: Value = http.post(format!("{}/open311/v2/requests.json", server.url)).form(&form).send().await.expect("post").json().await.expect("json");
+        let form = [
+            ("api_key", key.as_str()),
+            ("service_code", "public_lighting"),
+            ("lat", "40.8270"),
+            ("long", "16.5530"),
+            ("description", "Lampione spento in piazza Duomo"),
+        ];
+        let created: Value = http
+            .post(format!("{}/open311/v2/requests.json", server.url))
+            .form(&form)
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
         assert!(created[0]["service_notice"].as_str().is_some_and(|n| n.contains("Altamura")), "{created}");
         let queue = http
             .get(format!("{}/api/v1/admin/comuni/072004/queue", server.url))

@@ -98,7 +98,8 @@ pub fn parse_boundaries_geojson(text: &str) -> Result<Vec<Boundary>, BoundaryErr
             Some(serde_json::Value::Number(n)) => format!("{:06}", n.as_u64().unwrap_or(0)),
             _ => return Err(BoundaryError::MissingProperty { index, property: "com_istat_code" }),
         };
-        let istat_code = IstatCode::parse(&code).map_err(|_| BoundaryError::InvalidCode { index, code: code.chars().take(20).collect() })?;
+        let istat_code =
+            IstatCode::parse(&code).map_err(|_| BoundaryError::InvalidCode { index, code: code.chars().take(20).collect() })?;
         let name = props
             .get("name")
             .and_then(|v| v.as_str())

@@ -113,7 +113,8 @@ fn star(n: usize, cx: f64, cy: f64) -> geo::Polygon<f64> {
             (cx + r * a.cos(), cy + r * a.sin())
         })
         .collect();
-    let hole: Vec<(f64, f64)> = vec![(cx - 0.01, cy - 0.01), (cx + 0.01, cy - 0.01), (cx + 0.01, cy + 0.01), (cx - 0.01, cy + 0.01), (cx - 0.01, cy - 0.01)];
+    let hole: Vec<(f64, f64)> =
+        vec![(cx - 0.01, cy - 0.01), (cx + 0.01, cy - 0.01), (cx + 0.01, cy + 0.01), (cx - 0.01, cy + 0.01), (cx - 0.01, cy - 0.01)];
     geo::Polygon::new(pts.into(), vec![hole.into()])
 }
 

@@ -4,7 +4,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use casa_shared_model::wire::{ApiErrorBody, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse, MAX_BATCH_ITEMS};
+use casa_shared_model::wire::{
+    ApiErrorBody, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse, MAX_BATCH_ITEMS,
+};
 use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,22 +62,12 @@ pub struct SingleReport {
     ))]
 pub async fn submit_report(State(state): State<AppState>, ApiJson(req): ApiJson<SingleReport>) -> Result<Json<ItemResult>, ApiError> {
     let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
-    let mut results = service::submit_reports(&state, origin, vec![Candidate::from(req.report)]).await?;
-    let result = results.pop().ok_or_else(ApiError::internal)?;
-    match &result.outcome {
-        ItemOutcome::Accepted(_) => Ok(Json(result)),
-        ItemOutcome::Rejected { code, message } => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, item_code(code), message.clone())),
+    let id = req.report.id.as_uuid();
+    let answer = service::submit_reports(&state, origin, vec![Candidate::from(req.report)]).await?.pop().ok_or_else(ApiError::internal)?;
+    match answer {
+        Ok(routing) => Ok(Json(ItemResult { id, outcome: ItemOutcome::Accepted(routing) })),
+        Err(r) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.message)),
     }
-}
-
-/// Item codes are a closed set; map them to `'static` for the error type.
-fn item_code(code: &str) -> &'static str {
-    const CODES: &[&str] = &[
-        "invalid_coordinates", "invalid_accuracy", "description_empty", "description_too_long", "description_invalid",
-        "invalid_category", "too_many_photos", "invalid_photo_ref", "captured_in_future", "outside_area", "no_boundaries",
-        "service_disabled", "unknown_category", "id_conflict",
-    ];
-    CODES.iter().find(|c| **c == code).copied().unwrap_or("rejected")
 }
 
 /// A public report (published or further along).

@@ -16,6 +16,7 @@ use crate::state::AppState;
 pub mod api;
 pub mod extract;
 pub mod health;
+pub mod home;
 pub mod open311;
 
 /// A sync batch of 500 reports is well under 2 MB; anything larger is a
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async { ApiError::not_found() });
     Router::new()
+        .route("/", get(home::home))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

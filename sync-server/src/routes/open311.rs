@@ -12,7 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use casa_shared_model::wire::{ItemOutcome, ReportPayload};
+use casa_shared_model::wire::ReportPayload;
 use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
@@ -38,11 +38,13 @@ pub fn router() -> Router<AppState> {
         .route("/services/{file}", get(service_definition))
         .route(
             "/requests.json",
-            get(|s: State<AppState>, q: RawQuery| list_requests(s, q, Format::Json)).post(|s: State<AppState>, b: Body| create_request(s, b, Format::Json)),
+            get(|s: State<AppState>, q: RawQuery| list_requests(s, q, Format::Json))
+                .post(|s: State<AppState>, b: Body| create_request(s, b, Format::Json)),
         )
         .route(
             "/requests.xml",
-            get(|s: State<AppState>, q: RawQuery| list_requests(s, q, Format::Xml)).post(|s: State<AppState>, b: Body| create_request(s, b, Format::Xml)),
+            get(|s: State<AppState>, q: RawQuery| list_requests(s, q, Format::Xml))
+                .post(|s: State<AppState>, b: Body| create_request(s, b, Format::Xml)),
         )
         .route("/requests/{file}", get(get_request))
         .fallback(|| async { Open311Error::new(StatusCode::NOT_FOUND, "Risorsa non trovata / Not found").into_format(Format::Json) })
@@ -116,7 +118,8 @@ fn respond<T: Serialize>(format: Format, json: &T, xml: impl FnOnce(&mut XmlWrit
 }
 
 fn params(query: &Option<String>) -> Result<Vec<(String, String)>, Open311Error> {
-    serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|_| Open311Error::bad_request("Parametri illeggibili / Unreadable parameters"))
+    serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|_| Open311Error::bad_request("Parametri illeggibili / Unreadable parameters"))
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -124,14 +127,15 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// The Comune a `jurisdiction_id` names, if one was given.
-fn jurisdiction<'d>(directory: &'d crate::directory::Directory, params: &[(String, String)]) -> Result<Option<&'d ComuneEntry>, Open311Error> {
+fn jurisdiction<'d>(
+    directory: &'d crate::directory::Directory,
+    params: &[(String, String)],
+) -> Result<Option<&'d ComuneEntry>, Open311Error> {
     match param(params, "jurisdiction_id") {
         None => Ok(None),
-        Some(j) => IstatCode::parse(j)
-            .ok()
-            .and_then(|code| directory.comune(&code))
-            .map(Some)
-            .ok_or_else(|| Open311Error::new(StatusCode::NOT_FOUND, format!("jurisdiction_id «{j}» sconosciuto / unknown jurisdiction_id"))),
+        Some(j) => IstatCode::parse(j).ok().and_then(|code| directory.comune(&code)).map(Some).ok_or_else(|| {
+            Open311Error::new(StatusCode::NOT_FOUND, format!("jurisdiction_id «{j}» sconosciuto / unknown jurisdiction_id"))
+        }),
     }
 }
 
@@ -194,7 +198,8 @@ async fn services(State(state): State<AppState>, RawQuery(query): RawQuery, form
 
 async fn service_definition(State(state): State<AppState>, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let Some((code, format)) = split_format(&file) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "Formato non supportato: .json o .xml / Unsupported format: .json or .xml").into_format(Format::Json);
+        return Open311Error::new(StatusCode::NOT_FOUND, "Formato non supportato: .json o .xml / Unsupported format: .json or .xml")
+            .into_format(Format::Json);
     };
     let directory = state.directory();
     let only = match params(&query).and_then(|p| jurisdiction(&directory, &p)) {
@@ -206,7 +211,8 @@ async fn service_definition(State(state): State<AppState>, Path(file): Path<Stri
         None => directory.comuni.values().any(|c| c.category(code).is_some()),
     };
     if !known {
-        return Open311Error::new(StatusCode::NOT_FOUND, format!("service_code «{code}» sconosciuto / unknown service_code")).into_format(format);
+        return Open311Error::new(StatusCode::NOT_FOUND, format!("service_code «{code}» sconosciuto / unknown service_code"))
+            .into_format(format);
     }
     // No service has extra attributes (metadata is false everywhere), so the
     // definition is the code with an empty attribute list.
@@ -243,11 +249,13 @@ async fn create_request(State(state): State<AppState>, body: Body, format: Forma
 
 async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Error> {
     let bytes = super::extract::read_body(body, super::MAX_BODY_BYTES).await.map_err(|e| match e {
-        super::extract::BodyError::TooLarge => Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande / Request too large"),
+        super::extract::BodyError::TooLarge => {
+            Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande / Request too large")
+        }
         super::extract::BodyError::Unreadable => Open311Error::bad_request("Richiesta illeggibile / Unreadable request"),
     })?;
-    let form: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&bytes).map_err(|_| Open311Error::bad_request("Modulo illeggibile: serve application/x-www-form-urlencoded / Unreadable form"))?;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+        .map_err(|_| Open311Error::bad_request("Modulo illeggibile: serve application/x-www-form-urlencoded / Unreadable form"))?;
     let key = param(&form, "api_key").ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key mancante / api_key missing"))?;
     let api_key = state
         .store()
@@ -256,7 +264,8 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
         .map_err(|e| Open311Error::from(ServiceError::from(e)))?
         .filter(|k| !k.revoked)
         .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key non valida / invalid api_key"))?;
-    let service_code = param(&form, "service_code").ok_or_else(|| Open311Error::bad_request("service_code mancante / service_code missing"))?;
+    let service_code =
+        param(&form, "service_code").ok_or_else(|| Open311Error::bad_request("service_code mancante / service_code missing"))?;
     let lat = number(&form, "lat")?;
     let lon = number(&form, "long")?;
     let (lat, lon) = match (lat, lon) {
@@ -273,7 +282,9 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
     if let Some(url) = &media_url {
         let ok = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048;
         if !ok {
-            return Err(Open311Error::bad_request("media_url non valido: serve un URL http(s) / invalid media_url: an http(s) URL is expected"));
+            return Err(Open311Error::bad_request(
+                "media_url non valido: serve un URL http(s) / invalid media_url: an http(s) URL is expected",
+            ));
         }
     }
     let directory = state.directory();
@@ -289,34 +300,28 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
         captured_at: Utc::now(),
         photos: Vec::new(),
     };
-    // A stated jurisdiction must agree with the location.
-    if let Some(comune) = stated {
-        if let Ok(report) = casa_shared_model::NewReport::parse(&payload, Utc::now()) {
-            if let Ok(dest) = directory.destination(&report) {
-                if dest.comune != comune.istat_code {
-                    return Err(Open311Error::bad_request(format!(
-                        "La posizione è nel Comune di {}, non in jurisdiction_id {} / The location is not in the stated jurisdiction",
-                        directory.comune(&dest.comune).map(|c| c.name.as_str()).unwrap_or("?"),
-                        comune.istat_code
-                    )));
-                }
-            }
-        }
-    }
     let origin = Origin { source: ReportSource::Open311, device_id: None, api_key_id: Some(api_key.id) };
-    let candidate = Candidate { payload, address: param(&form, "address_string").map(str::to_owned), media_url };
-    let mut results = service::submit_reports(state, origin, vec![candidate]).await?;
-    let result = results.pop().ok_or_else(|| Open311Error::new(StatusCode::INTERNAL_SERVER_ERROR, "Errore interno / Internal error"))?;
-    match result.outcome {
-        ItemOutcome::Accepted(routing) => Ok(CreatedJson {
-            service_request_id: result.id.to_string(),
+    let id = payload.id;
+    let candidate = Candidate {
+        payload,
+        address: param(&form, "address_string").map(str::to_owned),
+        media_url,
+        stated_comune: stated.map(|c| c.istat_code),
+    };
+    let answer = service::submit_reports(state, origin, vec![candidate])
+        .await?
+        .pop()
+        .ok_or_else(|| Open311Error::new(StatusCode::INTERNAL_SERVER_ERROR, "Errore interno / Internal error"))?;
+    match answer {
+        Ok(routing) => Ok(CreatedJson {
+            service_request_id: id.to_string(),
             service_notice: format!(
                 "Segnalazione ricevuta dal Comune di {}: sarà verificata dai moderatori e poi inoltrata a {} / Received by the Comune of {}: it will be moderated, then passed to {}",
                 routing.comune_name, routing.department_name, routing.comune_name, routing.department_name
             ),
             account_id: None,
         }),
-        ItemOutcome::Rejected { message, .. } => Err(Open311Error::bad_request(message)),
+        Err(rejection) => Err(Open311Error::bad_request(rejection.message)),
     }
 }
 
@@ -421,9 +426,11 @@ async fn list_requests(State(state): State<AppState>, RawQuery(query): RawQuery,
 fn date(params: &[(String, String)], name: &str) -> Result<Option<DateTime<Utc>>, Open311Error> {
     param(params, name)
         .map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| Open311Error::bad_request(format!("{name}: data non valida, serve il formato W3C (es. 2026-11-23T10:00:00+01:00) / invalid date, W3C format expected")))
+            DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+                Open311Error::bad_request(format!(
+                    "{name}: data non valida, serve il formato W3C (es. 2026-11-23T10:00:00+01:00) / invalid date, W3C format expected"
+                ))
+            })
         })
         .transpose()
 }
@@ -449,7 +456,11 @@ async fn search(state: &AppState, query: &Option<String>) -> Result<Vec<RequestJ
                 match s.trim() {
                     "open" => wanted.extend(OPEN_PUBLIC),
                     "closed" => wanted.extend(CLOSED_PUBLIC),
-                    other => return Err(Open311Error::bad_request(format!("status «{other}» non valido: open o closed / invalid status: open or closed"))),
+                    other => {
+                        return Err(Open311Error::bad_request(format!(
+                            "status «{other}» non valido: open o closed / invalid status: open or closed"
+                        )))
+                    }
                 }
             }
             filter.statuses = Some(wanted);
@@ -474,7 +485,8 @@ async fn search(state: &AppState, query: &Option<String>) -> Result<Vec<RequestJ
 
 async fn get_request(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let Some((id, format)) = split_format(&file) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "Formato non supportato: .json o .xml / Unsupported format: .json or .xml").into_format(Format::Json);
+        return Open311Error::new(StatusCode::NOT_FOUND, "Formato non supportato: .json o .xml / Unsupported format: .json or .xml")
+            .into_format(Format::Json);
     };
     let not_found = || Open311Error::new(StatusCode::NOT_FOUND, format!("service_request_id «{id}» non trovato / not found"));
     let Ok(id) = ReportId::parse(id) else {

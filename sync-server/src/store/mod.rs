@@ -216,7 +216,14 @@ pub trait ReportStore: Send + Sync {
     async fn search_reports(&self, filter: &ReportFilter) -> StoreResult<Vec<ReportRecord>>;
     /// Sets a new status only if the stored one is still `from` (two
     /// moderators acting at once cannot both win). Returns whether it changed.
-    async fn change_status(&self, id: &ReportId, from: &ReportStatus, to: &ReportStatus, actor: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn change_status(
+        &self,
+        id: &ReportId,
+        from: &ReportStatus,
+        to: &ReportStatus,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Status changes of a device's reports after `since`, oldest first.
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
 }
@@ -281,7 +288,14 @@ pub(crate) fn answer_ingest(
         .map(|(r, fingerprint)| {
             let id = r.report.id;
             if fresh.remove(&id.as_uuid()) {
-                return Ingested { id, created: true, comune: r.comune, department: r.department.clone(), routing_method: r.routing_method.to_owned(), fingerprint };
+                return Ingested {
+                    id,
+                    created: true,
+                    comune: r.comune,
+                    department: r.department.clone(),
+                    routing_method: r.routing_method.to_owned(),
+                    fingerprint,
+                };
             }
             let kept = existing.get(&id.as_uuid()).cloned();
             // Inserted earlier in this same batch: the stored row is this one.

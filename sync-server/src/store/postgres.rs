@@ -20,7 +20,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// Serialises the transactions that append to `report_events`: a `bigserial`
 /// is handed out before commit, so without it a reader could see seq 11
 /// committed while seq 10 is still in flight and move its cursor past 10.
-const EVENTS_LOCK: i64 = 0x0_7200_6ca5a;
+const EVENTS_LOCK: i64 = 0x0007_2006_ca5a;
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -30,11 +30,7 @@ pub struct PgStore {
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await?;
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -105,13 +101,15 @@ async fn seed_in(tx: &mut sqlx::Transaction<'_, Postgres>, comuni: &[SeedComune]
         }
         added += 1;
         let code = c.istat_code.as_str();
-        sqlx::query("INSERT INTO departments (comune, code, name_it, name_en) SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])")
-            .bind(code)
-            .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.code).collect::<Vec<_>>())
-            .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_it).collect::<Vec<_>>())
-            .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_en).collect::<Vec<_>>())
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO departments (comune, code, name_it, name_en) SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])",
+        )
+        .bind(code)
+        .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.code).collect::<Vec<_>>())
+        .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_it).collect::<Vec<_>>())
+        .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_en).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
         sqlx::query(
             "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) \
              SELECT $1, t.code, t.name_it, t.name_en, t.description_it, t.department, t.position::int \
@@ -319,7 +317,12 @@ impl ReportStore for PgStore {
                 .await?;
             for row in rows {
                 let id: Uuid = row.try_get("id")?;
-                let kept = (parse_istat(row.try_get("comune")?)?, row.try_get::<String, _>("department")?, row.try_get::<String, _>("routing_method")?, row.try_get::<String, _>("fingerprint")?);
+                let kept = (
+                    parse_istat(row.try_get("comune")?)?,
+                    row.try_get::<String, _>("department")?,
+                    row.try_get::<String, _>("routing_method")?,
+                    row.try_get::<String, _>("fingerprint")?,
+                );
                 existing.insert(id, kept);
             }
         }
@@ -383,7 +386,14 @@ impl ReportStore for PgStore {
         rows.iter().map(report_from_row).collect()
     }
 
-    async fn change_status(&self, id: &ReportId, from: &ReportStatus, to: &ReportStatus, actor: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn change_status(
+        &self,
+        id: &ReportId,
+        from: &ReportStatus,
+        to: &ReportStatus,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         Self::lock_events(&mut tx).await?;
         let department = match to {
@@ -536,10 +546,8 @@ impl ApiKeyStore for PgStore {
     }
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        let row = sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = $1")
-            .bind(key_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = $1").bind(key_hash).fetch_optional(&self.pool).await?;
         row.map(|row| {
             let revoked: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
             Ok(ApiKeyRecord { id: row.try_get("id")?, name: row.try_get("name")?, revoked: revoked.is_some() })

@@ -326,7 +326,8 @@ impl ReportStore for SqliteStore {
         let rest: Vec<Uuid> = reports.iter().map(|r| r.report.id.as_uuid()).filter(|id| !fresh.contains(id)).collect();
         let mut existing = std::collections::HashMap::new();
         for chunk in rest.chunks(INSERT_CHUNK * 10) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT id, comune, department, routing_method, fingerprint FROM reports WHERE id IN (");
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT id, comune, department, routing_method, fingerprint FROM reports WHERE id IN (");
             let mut sep = q.separated(", ");
             for id in chunk {
                 sep.push_bind(*id);
@@ -334,7 +335,12 @@ impl ReportStore for SqliteStore {
             q.push(")");
             for row in q.build().fetch_all(&mut *tx).await? {
                 let id: Uuid = row.try_get("id")?;
-                let kept = (parse_istat(row.try_get("comune")?)?, row.try_get::<String, _>("department")?, row.try_get::<String, _>("routing_method")?, row.try_get::<String, _>("fingerprint")?);
+                let kept = (
+                    parse_istat(row.try_get("comune")?)?,
+                    row.try_get::<String, _>("department")?,
+                    row.try_get::<String, _>("routing_method")?,
+                    row.try_get::<String, _>("fingerprint")?,
+                );
                 existing.insert(id, kept);
             }
         }
@@ -413,7 +419,14 @@ impl ReportStore for SqliteStore {
         rows.iter().map(report_from_row).collect()
     }
 
-    async fn change_status(&self, id: &ReportId, from: &ReportStatus, to: &ReportStatus, actor: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn change_status(
+        &self,
+        id: &ReportId,
+        from: &ReportStatus,
+        to: &ReportStatus,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
         let department = match to {
             ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
@@ -492,10 +505,8 @@ impl ApiKeyStore for SqliteStore {
     }
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        let row = sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = ?")
-            .bind(key_hash)
-            .fetch_optional(&self.read)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = ?").bind(key_hash).fetch_optional(&self.read).await?;
         row.map(|row| {
             let revoked: Option<i64> = row.try_get("revoked_at")?;
             Ok(ApiKeyRecord { id: row.try_get("id")?, name: row.try_get("name")?, revoked: revoked.is_some() })

@@ -14,7 +14,15 @@ use casa_shared_model::{DeviceId, ReportId};
 use sqlx::Connection;
 
 const CATEGORIES: [&str; 9] = [
-    "road_damage", "public_lighting", "waste", "green_areas", "graffiti_vandalism", "water_sewers", "road_signs", "abandoned_vehicles", "other",
+    "road_damage",
+    "public_lighting",
+    "waste",
+    "green_areas",
+    "graffiti_vandalism",
+    "water_sewers",
+    "road_signs",
+    "abandoned_vehicles",
+    "other",
 ];
 
 /// The town centres of the 41 Comuni; reports land within ~170 m of them.
@@ -85,7 +93,9 @@ fn payloads(n: usize) -> Vec<ReportPayload> {
             ReportPayload {
                 id: ReportId::new(),
                 category: CATEGORIES[(rng.next() % 9) as usize].to_owned(),
-                description: format!("Segnalazione di prova n. {i}: buca profonda sul lato destro della carreggiata, pericolosa per i motocicli"),
+                description: format!(
+                    "Segnalazione di prova n. {i}: buca profonda sul lato destro della carreggiata, pericolosa per i motocicli"
+                ),
                 lat: lat + (rng.unit() - 0.5) * 0.003,
                 lon: lon + (rng.unit() - 0.5) * 0.003,
                 accuracy_m: 5.0 + rng.unit() * 20.0,

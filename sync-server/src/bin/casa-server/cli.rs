@@ -265,7 +265,8 @@ async fn add_user(s: &Settings, email: &str, role: &str, comuni: &[String]) -> a
     if let Some(unknown) = comuni.iter().find(|c| !known.iter().any(|k| k.istat_code == **c)) {
         bail!("Comune {unknown} sconosciuto / unknown Comune");
     }
-    let user = StaffUserRecord { id: uuid::Uuid::now_v7(), email: email.clone(), role: role.as_str().to_owned(), password_hash: hash, comuni };
+    let user =
+        StaffUserRecord { id: uuid::Uuid::now_v7(), email: email.clone(), role: role.as_str().to_owned(), password_hash: hash, comuni };
     match store.insert_staff_user(&user, chrono::Utc::now()).await {
         Ok(()) => {
             println!("Utente {email} ({}) creato / user created", role.as_str());
