@@ -53,7 +53,13 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 pub fn parse_email(s: &str) -> Result<String, CredentialError> {
     let s = s.trim().to_lowercase();
     match s.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !s.contains(char::is_whitespace) => {
+        Some((local, domain))
+            if !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && s.len() <= 254
+                && !s.contains(|c: char| c.is_whitespace() || c.is_control()) =>
+        {
             Ok(s)
         }
         _ => Err(CredentialError::InvalidEmail),
@@ -115,7 +121,7 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_nonsense_is_refused() {
         assert_eq!(parse_email("  Mario.Rossi@Comune.Bari.IT "), Ok("mario.rossi@comune.bari.it".into()));
-        for bad in ["", "mario", "@comune.it", "mario@", "mario@localhost", "a b@c.it"] {
+        for bad in ["", "mario", "@comune.it", "mario@", "mario@localhost", "a b@c.it", "m\u{0}@c.it"] {
             assert!(parse_email(bad).is_err(), "{bad}");
         }
     }

@@ -197,3 +197,51 @@ on_both_databases!(
     every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml,
     super::every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml
 );
+
+async fn control_characters_anywhere_in_a_request_are_refused_not_a_500(db: &TestDb) {
+    let server = common::server_with_boundaries(db).await;
+    let http = reqwest::Client::new();
+    let base = format!("{}/open311/v2", server.url);
+    let key = api_key(&server).await;
+    let nul = "via\u{0}Sparano";
+    let forms: Vec<Vec<(&str, &str)>> = vec![
+        vec![
+            ("api_key", &key),
+            ("service_code", "waste"),
+            ("lat", "41.1306"),
+            ("long", "16.8697"),
+            ("description", "x"),
+            ("address_string", nul),
+        ],
+        vec![("api_key", &key), ("service_code", "waste"), ("lat", "41.1306"), ("long", "16.8697"), ("description", nul)],
+        vec![
+            ("api_key", &key),
+            ("service_code", "waste"),
+            ("lat", "41.1306"),
+            ("long", "16.8697"),
+            ("description", "x"),
+            ("media_url", "https://a.it/\u{0}"),
+        ],
+        vec![("api_key", &key), ("service_code", nul), ("lat", "41.1306"), ("long", "16.8697"), ("description", "x")],
+        vec![("api_key", "casa_\u{0}"), ("service_code", "waste"), ("lat", "41.1306"), ("long", "16.8697"), ("description", "x")],
+    ];
+    for form in forms {
+        let res = http.post(format!("{base}/requests.json")).form(&form).send().await.expect("post");
+        assert!(res.status().is_client_error(), "{form:?}: {}", res.status());
+    }
+    let res = http.get(format!("{base}/requests.json?service_code=wa%00ste")).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = http
+        .get(format!("{}/api/v1/admin/comuni/072006/queue", server.url))
+        .basic_auth("m\u{0}@comune.bari.it", Some("x"))
+        .send()
+        .await
+        .expect("auth");
+    let status = res.status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", res.text().await.unwrap_or_default());
+    server.stop().await;
+}
+on_both_databases!(
+    control_characters_anywhere_in_a_request_are_refused_not_a_500,
+    super::control_characters_anywhere_in_a_request_are_refused_not_a_500
+);

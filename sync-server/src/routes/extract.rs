@@ -110,7 +110,7 @@ impl FromRequestParts<AppState> for Staff {
         let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| ApiError::unauthorized())?;
         let decoded = String::from_utf8(decoded).map_err(|_| ApiError::unauthorized())?;
         let (email, password) = decoded.split_once(':').ok_or_else(ApiError::unauthorized)?;
-        let email = email.trim().to_lowercase();
+        let email = crate::auth::parse_email(email).map_err(|_| ApiError::unauthorized())?;
         let user = state.store().staff_user_by_email(&email).await.map_err(|e| {
             tracing::error!(error = %e, "staff lookup failed");
             ApiError::internal()

@@ -280,12 +280,18 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
     let description = param(&form, "description").ok_or_else(|| Open311Error::bad_request("description mancante / description missing"))?;
     let media_url = param(&form, "media_url").map(str::to_owned);
     if let Some(url) = &media_url {
-        let ok = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048;
+        let ok = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 && !url.chars().any(char::is_control);
         if !ok {
             return Err(Open311Error::bad_request(
                 "media_url non valido: serve un URL http(s) / invalid media_url: an http(s) URL is expected",
             ));
         }
+    }
+    let address = param(&form, "address_string").map(str::to_owned);
+    if address.as_ref().is_some_and(|a| a.chars().count() > 500 || a.chars().any(char::is_control)) {
+        return Err(Open311Error::bad_request(
+            "address_string non valido: al massimo 500 caratteri, senza caratteri di controllo / invalid address_string: at most 500 characters, no control characters",
+        ));
     }
     let directory = state.directory();
     let stated = jurisdiction(&directory, &form)?;
@@ -302,12 +308,7 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
     };
     let origin = Origin { source: ReportSource::Open311, device_id: None, api_key_id: Some(api_key.id) };
     let id = payload.id;
-    let candidate = Candidate {
-        payload,
-        address: param(&form, "address_string").map(str::to_owned),
-        media_url,
-        stated_comune: stated.map(|c| c.istat_code),
-    };
+    let candidate = Candidate { payload, address, media_url, stated_comune: stated.map(|c| c.istat_code) };
     let answer = service::submit_reports(state, origin, vec![candidate])
         .await?
         .pop()
@@ -449,7 +450,14 @@ async fn search(state: &AppState, query: &Option<String>) -> Result<Vec<RequestJ
         filter.ids = Some(ids);
     } else {
         filter.comune = jurisdiction(&directory, &p)?.map(|c| c.istat_code);
-        filter.categories = param(&p, "service_code").map(|s| s.split(',').map(|c| c.trim().to_owned()).collect());
+        filter.categories = param(&p, "service_code")
+            .map(|s| {
+                s.split(',')
+                    .map(|c| casa_shared_model::CategoryCode::parse(c.trim()).map(String::from))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| Open311Error::bad_request(format!("service_code: {e}")))
+            })
+            .transpose()?;
         if let Some(statuses) = param(&p, "status") {
             let mut wanted = Vec::new();
             for s in statuses.split(',') {
