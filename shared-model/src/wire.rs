@@ -28,6 +28,7 @@ pub struct Cursor(pub i64);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol: u32,
     pub device_id: DeviceId,
     /// The cursor of the last answer, absent on the first sync.
@@ -43,8 +44,11 @@ pub struct SyncRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NearbyQuery {
+    #[cfg_attr(feature = "openapi", schema(minimum = -90.0, maximum = 90.0))]
     pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180.0, maximum = 180.0))]
     pub lon: f64,
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, maximum = 5000.0))]
     pub radius_m: f64,
 }
 
@@ -72,14 +76,22 @@ impl PushItem {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportPayload {
     pub id: ReportId,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z][a-z0-9_]{1,39}$", example = "road_damage"))]
     pub category: String,
+    /// Trimmed, 1 to 2,000 characters, no control characters but newlines and tabs.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000, pattern = "\\S"))]
     pub description: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = -90.0, maximum = 90.0))]
     pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180.0, maximum = 180.0))]
     pub lon: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 10000.0))]
     pub accuracy_m: f64,
+    /// Not more than 10 minutes ahead of the server's clock.
     pub captured_at: DateTime<Utc>,
     /// sha256 (lowercase hex) of each processed photo, in display order.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 5, inline, value_type = Vec<String>))]
     pub photos: Vec<String>,
 }
 

@@ -1,6 +1,6 @@
 //! The native API for the app, under `/api/v1`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -11,7 +11,7 @@ use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use crate::error::ApiError;
 use crate::service::{self, Candidate, Origin, Staff};
 use crate::state::AppState;
@@ -23,6 +23,7 @@ use crate::store::{ReportRecord, ReportSource};
         (status = 200, description = "A result per item, the changes since the cursor", body = SyncResponse),
         (status = 400, description = "Malformed request", body = ApiErrorBody),
         (status = 413, description = "Too many items or too large", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
     ))]
 pub async fn sync(State(state): State<AppState>, ApiJson(req): ApiJson<SyncRequest>) -> Result<Json<SyncResponse>, ApiError> {
     if req.items.len() > MAX_BATCH_ITEMS {
@@ -58,6 +59,8 @@ pub struct SingleReport {
     responses(
         (status = 200, description = "Accepted, with its routing", body = ItemResult),
         (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 413, description = "Too large", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
         (status = 422, description = "Refused: outside the area, unknown category, invalid coordinates...", body = ApiErrorBody),
     ))]
 pub async fn submit_report(State(state): State<AppState>, ApiJson(req): ApiJson<SingleReport>) -> Result<Json<ItemResult>, ApiError> {
@@ -202,12 +205,18 @@ pub struct PageParams {
 #[utoipa::path(get, path = "/api/v1/admin/comuni/{istat_code}/queue", tag = "admin",
     params(("istat_code" = String, Path, description = "ISTAT code, e.g. 072006"), PageParams),
     security(("basic" = [])),
-    responses((status = 200, body = QueuePage), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+    responses(
+        (status = 200, body = QueuePage),
+        (status = 400, description = "Invalid query parameters", body = ApiErrorBody),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)
+    ))]
 pub async fn moderation_queue(
     State(state): State<AppState>,
     staff: Staff,
     Path(code): Path<String>,
-    Query(page): Query<PageParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<QueuePage>, ApiError> {
     let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
     let (total, items) = service::moderation_queue(&state, &staff, &comune, page.limit.unwrap_or(50), page.offset.unwrap_or(0)).await?;
@@ -217,7 +226,7 @@ pub async fn moderation_queue(
 /// One report, for staff of its Comune.
 #[utoipa::path(get, path = "/api/v1/admin/reports/{id}", tag = "admin", security(("basic" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = StaffReport), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = StaffReport), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn staff_report(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Json<StaffReport>, ApiError> {
     let id = ReportId::parse(&id).map_err(|_| ApiError::not_found())?;
     Ok(Json(service::staff_report(&state, &staff, &id).await?.into()))
@@ -226,7 +235,16 @@ pub async fn staff_report(State(state): State<AppState>, staff: Staff, Path(id):
 /// Move a report along its lifecycle (publish, reject with a reason, assign...).
 #[utoipa::path(post, path = "/api/v1/admin/reports/{id}/status", tag = "admin", security(("basic" = [])),
     params(("id" = String, Path)), request_body = ReportStatus,
-    responses((status = 200, body = StaffReport), (status = 409, description = "Not allowed from the current status", body = ApiErrorBody)))]
+    responses(
+        (status = 200, body = StaffReport),
+        (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody),
+        (status = 409, description = "Not allowed from the current status", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
+        (status = 422, description = "Unknown department or original report", body = ApiErrorBody)
+    ))]
 pub async fn change_status(
     State(state): State<AppState>,
     staff: Staff,

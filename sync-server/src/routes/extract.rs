@@ -75,6 +75,20 @@ pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Bo
     }
 }
 
+/// Query parameters whose errors speak the API's format (`invalid_query`).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map(ApiQuery)
+            .map_err(|e| ApiError::bad_request("invalid_query", format!("Parametri non validi / Invalid query parameters: {e}")))
+    }
+}
+
 pub fn payload_too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
