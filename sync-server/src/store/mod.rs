@@ -270,6 +270,97 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The configuration tables as rows; the queries are the same SQL on both
+/// backends, only their execution differs.
+pub(crate) const CONFIG_QUERIES: [&str; 4] = [
+    "SELECT istat_code, name, centre_lat, centre_lon, boundary FROM comuni ORDER BY istat_code",
+    "SELECT comune, service, enabled FROM comune_services ORDER BY comune, service",
+    "SELECT comune, code, name_it, name_en FROM departments ORDER BY comune, code",
+    "SELECT comune, code, name_it, name_en, description_it, department, enabled FROM categories ORDER BY comune, position, code",
+];
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ComuneRow {
+    istat_code: String,
+    name: String,
+    centre_lat: Option<f64>,
+    centre_lon: Option<f64>,
+    boundary: Option<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ServiceRow {
+    comune: String,
+    service: String,
+    enabled: bool,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct DepartmentRow {
+    comune: String,
+    code: String,
+    name_it: String,
+    name_en: String,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CategoryRow {
+    comune: String,
+    code: String,
+    name_it: String,
+    name_en: String,
+    description_it: String,
+    department: String,
+    enabled: bool,
+}
+
+pub(crate) fn assemble_configs(
+    comuni: Vec<ComuneRow>,
+    services: Vec<ServiceRow>,
+    departments: Vec<DepartmentRow>,
+    categories: Vec<CategoryRow>,
+) -> StoreResult<Vec<ComuneConfig>> {
+    let mut configs = comuni
+        .into_iter()
+        .map(|c| {
+            Ok(ComuneConfig {
+                istat_code: parse_istat(&c.istat_code)?,
+                name: c.name,
+                centre: c.centre_lat.zip(c.centre_lon),
+                boundary: c.boundary,
+                services: Vec::new(),
+                departments: Vec::new(),
+                categories: Vec::new(),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let index: std::collections::HashMap<String, usize> =
+        configs.iter().enumerate().map(|(i, c)| (c.istat_code.as_str().to_owned(), i)).collect();
+    for s in services {
+        if let (Some(&i), Some(service)) = (index.get(&s.comune), Service::parse(&s.service)) {
+            configs[i].services.push((service, s.enabled));
+        }
+    }
+    for d in departments {
+        if let Some(&i) = index.get(&d.comune) {
+            configs[i].departments.push(DepartmentRecord { code: d.code, name_it: d.name_it, name_en: d.name_en });
+        }
+    }
+    for k in categories {
+        if let Some(&i) = index.get(&k.comune) {
+            configs[i].categories.push(CategoryRecord {
+                code: k.code,
+                name_it: k.name_it,
+                name_en: k.name_en,
+                description_it: k.description_it,
+                department: k.department,
+                enabled: k.enabled,
+            });
+        }
+    }
+    Ok(configs)
+}
+
 /// What a stored row says about an id: comune, department, routing method, fingerprint.
 pub(crate) type KeptRouting = (IstatCode, String, String, String);
 

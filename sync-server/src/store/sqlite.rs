@@ -162,60 +162,13 @@ impl ComuneStore for SqliteStore {
     }
 
     async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
-        let mut configs = Vec::new();
-        let rows = sqlx::query("SELECT istat_code, name, centre_lat, centre_lon, boundary FROM comuni ORDER BY istat_code")
-            .fetch_all(&self.read)
-            .await?;
-        for row in rows {
-            let lat: Option<f64> = row.try_get("centre_lat")?;
-            let lon: Option<f64> = row.try_get("centre_lon")?;
-            configs.push(ComuneConfig {
-                istat_code: parse_istat(row.try_get("istat_code")?)?,
-                name: row.try_get("name")?,
-                centre: lat.zip(lon),
-                boundary: row.try_get("boundary")?,
-                services: Vec::new(),
-                departments: Vec::new(),
-                categories: Vec::new(),
-            });
-        }
-        let index = |code: &str, configs: &[ComuneConfig]| configs.iter().position(|c| c.istat_code.as_str() == code);
-        for row in sqlx::query("SELECT comune, service, enabled FROM comune_services").fetch_all(&self.read).await? {
-            let comune: String = row.try_get("comune")?;
-            let service: String = row.try_get("service")?;
-            if let (Some(i), Some(s)) = (index(&comune, &configs), Service::parse(&service)) {
-                configs[i].services.push((s, row.try_get("enabled")?));
-            }
-        }
-        for row in sqlx::query("SELECT comune, code, name_it, name_en FROM departments ORDER BY code").fetch_all(&self.read).await? {
-            let comune: String = row.try_get("comune")?;
-            if let Some(i) = index(&comune, &configs) {
-                configs[i].departments.push(DepartmentRecord {
-                    code: row.try_get("code")?,
-                    name_it: row.try_get("name_it")?,
-                    name_en: row.try_get("name_en")?,
-                });
-            }
-        }
-        let categories = sqlx::query(
-            "SELECT comune, code, name_it, name_en, description_it, department, enabled FROM categories ORDER BY comune, position, code",
+        let [comuni, services, departments, categories] = CONFIG_QUERIES;
+        assemble_configs(
+            sqlx::query_as(comuni).fetch_all(&self.read).await?,
+            sqlx::query_as(services).fetch_all(&self.read).await?,
+            sqlx::query_as(departments).fetch_all(&self.read).await?,
+            sqlx::query_as(categories).fetch_all(&self.read).await?,
         )
-        .fetch_all(&self.read)
-        .await?;
-        for row in categories {
-            let comune: String = row.try_get("comune")?;
-            if let Some(i) = index(&comune, &configs) {
-                configs[i].categories.push(CategoryRecord {
-                    code: row.try_get("code")?,
-                    name_it: row.try_get("name_it")?,
-                    name_en: row.try_get("name_en")?,
-                    description_it: row.try_get("description_it")?,
-                    department: row.try_get("department")?,
-                    enabled: row.try_get("enabled")?,
-                });
-            }
-        }
-        Ok(configs)
     }
 
     async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
