@@ -1,7 +1,11 @@
-//! The citizen app's core. For now: the client of the server's sync API,
-//! shared by the app, the `casa` command line and the server's tests.
+//! The citizen app's core, shared by the Dioxus app and the `casa` command
+//! line: the offline store, the sync engine and the server's API client.
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod store;
+pub mod sync;
 
 pub use client::{Client, ClientError};
+pub use store::{LocalReport, LocalStore, StoreError};
+pub use sync::{sync, SyncFailure, SyncOptions, SyncProgress, SyncSummary};

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::on_both_databases;
+
 use common::TestDb;
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::on_both_databases;
+
 use casa_shared_model::wire::{Cursor, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
 use casa_sync_server::store::{ReportFilter, ReportSource, RoutedReport, StaffUserRecord, StoreError};

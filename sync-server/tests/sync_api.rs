@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::on_both_databases;
+
 use std::collections::BTreeSet;
 
 use casa_mobile::Client;

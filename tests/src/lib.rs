@@ -3,6 +3,8 @@
 //! until it is ready.
 #![forbid(unsafe_code)]
 
+pub mod db;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -31,23 +33,29 @@ pub fn bari_boundaries_path() -> PathBuf {
 /// this profile (built on demand, so `cargo test -p casa-e2e` works alone).
 pub fn server_bin() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(build_server_bin).clone()
+    BIN.get_or_init(|| built_bin("CASA_SERVER_BIN", "casa-sync-server", "casa-server")).clone()
 }
 
-fn build_server_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("CASA_SERVER_BIN") {
+/// The `casa` command line of the app (`CASA_BIN`, or built on demand).
+pub fn casa_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| built_bin("CASA_BIN", "casa-mobile", "casa")).clone()
+}
+
+fn built_bin(env: &str, package: &str, name: &str) -> PathBuf {
+    if let Some(bin) = std::env::var_os(env) {
         return PathBuf::from(bin);
     }
     let release = !cfg!(debug_assertions);
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
-    let bin = target.join(if release { "release" } else { "debug" }).join("casa-server");
+    let bin = target.join(if release { "release" } else { "debug" }).join(name);
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build.args(["build", "-q", "-p", "casa-sync-server", "--bin", "casa-server"]).current_dir(workspace_root());
+    build.args(["build", "-q", "-p", package, "--bin", name]).current_dir(workspace_root());
     if release {
         build.arg("--release");
     }
     let status = build.status().expect("run cargo build");
-    assert!(status.success(), "building casa-server failed");
+    assert!(status.success(), "building {name} failed");
     bin
 }
 

@@ -1,0 +1,222 @@
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use casa_mobile::store::LocalStore;
+use casa_mobile::{Client, SyncOptions};
+use casa_shared_model::wire::ReportPayload;
+use casa_shared_model::{NewReport, ReportId};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(name = "casa", version, about = "Casa del Cittadino: segnalazioni anche senza rete / reports, even offline")]
+struct Cli {
+    /// Where the phone's data lives (also CASA_DATA_DIR).
+    #[arg(long, global = true, env = "CASA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The sync server (also CASA_SERVER).
+    #[arg(long, global = true, env = "CASA_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Reports (segnalazioni).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Send what is waiting and fetch status changes.
+    Sync {
+        #[arg(long)]
+        json: bool,
+        /// Attempts before giving up for now (the outbox keeps what was not sent).
+        #[arg(long, default_value_t = 6)]
+        max_attempts: u32,
+        /// First retry delay in milliseconds; each retry doubles it (with jitter).
+        #[arg(long, default_value_t = 500)]
+        retry_base_ms: u64,
+    },
+    /// What is waiting, when the last sync was, what went wrong.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The reports on this device, with their status on the server.
+    Reports {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// File a new report; it is stored at once and sent with the next sync.
+    New(NewReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct NewReportArgs {
+    #[arg(long, allow_hyphen_values = true)]
+    lat: f64,
+    #[arg(long, allow_hyphen_values = true)]
+    lon: f64,
+    /// Category code, e.g. road_damage, public_lighting, waste.
+    #[arg(long)]
+    category: String,
+    #[arg(long)]
+    description: String,
+    /// GPS accuracy in metres (0 when the place was picked on a map).
+    #[arg(long, default_value_t = 0.0)]
+    accuracy: f64,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("errore / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> PathBuf {
+    if let Some(dir) = &cli.data_dir {
+        return dir.clone();
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("casa")
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = data_dir(&cli);
+    let mut store = LocalStore::open(&dir).with_context(|| format!("cannot open the local data in {}", dir.display()))?;
+    match cli.command {
+        Command::Report { command: ReportCommand::New(args) } => new_report(&mut store, args),
+        Command::Sync { json, max_attempts, retry_base_ms } => {
+            let opts = SyncOptions {
+                max_attempts: max_attempts.max(1),
+                base_delay: std::time::Duration::from_millis(retry_base_ms),
+                ..SyncOptions::default()
+            };
+            sync(&mut store, &cli.server, &opts, json)
+        }
+        Command::Status { json } => status(&store, json),
+        Command::Reports { json } => reports(&store, json),
+    }
+}
+
+fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {
+    let payload = ReportPayload {
+        id: ReportId::new(),
+        category: a.category,
+        description: a.description,
+        lat: a.lat,
+        lon: a.lon,
+        accuracy_m: a.accuracy,
+        captured_at: chrono::Utc::now(),
+        photos: Vec::new(),
+    };
+    let report = NewReport::parse(&payload, chrono::Utc::now())?;
+    store.capture(&report)?;
+    if a.json {
+        println!("{}", json!({"id": report.id, "status": "submitted", "outbox": store.outbox_len()?}));
+    } else {
+        println!(
+            "Segnalazione salvata, sarà inviata alla prossima sincronizzazione / Report saved, it will be sent at the next sync: {}",
+            report.id
+        );
+    }
+    Ok(())
+}
+
+fn sync(store: &mut LocalStore, server: &str, opts: &SyncOptions, json: bool) -> anyhow::Result<()> {
+    let client = Client::new(server);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let interactive = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let result = rt.block_on(casa_mobile::sync(store, &client, opts, |p| {
+        if interactive {
+            eprint!("\rSincronizzazione / syncing: {}/{} elementi, {} aggiornamenti", p.items_done, p.items_total, p.changes_applied);
+            let _ = std::io::stderr().flush();
+        }
+    }));
+    if interactive {
+        eprintln!();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let waiting = store.outbox_len()?;
+            return Err(anyhow::Error::new(e).context(format!(
+                "sincronizzazione non riuscita, {waiting} elementi restano in attesa / sync failed, {waiting} items still waiting"
+            )));
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            json!({"accepted": summary.accepted, "rejected": summary.rejected, "changes": summary.changes, "requests": summary.requests, "outbox": store.outbox_len()?})
+        );
+    } else {
+        println!(
+            "Sincronizzato / synced: {} inviate, {} rifiutate, {} aggiornamenti di stato ({} richieste)",
+            summary.accepted, summary.rejected, summary.changes, summary.requests
+        );
+        for e in store.errors()? {
+            println!("  {}: {} ({})", e.report_id, e.message, e.code);
+        }
+    }
+    Ok(())
+}
+
+fn status(store: &LocalStore, json: bool) -> anyhow::Result<()> {
+    let state = store.sync_state()?;
+    let outbox = store.outbox_len()?;
+    let errors = store.errors()?;
+    if json {
+        println!("{}", json!({"outbox": outbox, "last_sync": state.last_sync_at, "last_error": state.last_error, "errors": errors}));
+        return Ok(());
+    }
+    println!("In attesa di invio / waiting: {outbox}");
+    match state.last_sync_at {
+        Some(t) => println!("Ultima sincronizzazione / last sync: {}", t.format("%d/%m/%Y %H:%M:%S UTC")),
+        None => println!("Mai sincronizzato / never synced"),
+    }
+    if let Some(e) = state.last_error {
+        println!("Ultimo errore / last error: {e}");
+    }
+    for e in errors {
+        println!("Rifiutata / refused {}: {} ({})", e.report_id, e.message, e.code);
+    }
+    Ok(())
+}
+
+fn reports(store: &LocalStore, json: bool) -> anyhow::Result<()> {
+    let reports = store.reports()?;
+    if json {
+        println!("{}", serde_json::to_string(&reports)?);
+        return Ok(());
+    }
+    if reports.is_empty() {
+        println!("Nessuna segnalazione / no reports");
+    }
+    for r in reports {
+        let place = r.comune_name.as_deref().unwrap_or("—");
+        let state = if r.pending { "in attesa di invio / waiting to be sent" } else { r.status.label_it() };
+        println!("{}  {}  {}  {}  {}", r.captured_at.format("%d/%m/%Y %H:%M"), r.category, place, state, r.description);
+        if let Some(e) = r.error {
+            println!("    rifiutata / refused: {}", e.message);
+        }
+    }
+    Ok(())
+}

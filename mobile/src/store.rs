@@ -1,0 +1,405 @@
+//! The phone's own database: every capture is written here first, every
+//! screen reads from here, and the sync engine empties the outbox.
+//!
+//! One transaction writes a report and its outbox entry together, so a crash
+//! can never leave a report that will not be sent, or an entry without its
+//! report.
+
+use std::path::Path;
+
+use casa_shared_model::wire::{Cursor, ItemOutcome, ItemResult, PushItem, ReportChange};
+use casa_shared_model::{DeviceId, NewReport, ReportId, ReportStatus};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("archivio locale / local database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("archivio locale, aggiornamento dello schema / local database, schema upgrade: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("dato locale non valido / invalid local data: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE device (
+             id        TEXT NOT NULL,
+             created_at TEXT NOT NULL
+         );
+         CREATE TABLE sync_state (
+             id            INTEGER PRIMARY KEY CHECK (id = 1),
+             cursor        INTEGER NOT NULL DEFAULT 0,
+             last_sync_at  TEXT,
+             last_error    TEXT,
+             failures      INTEGER NOT NULL DEFAULT 0
+         );
+         INSERT INTO sync_state (id) VALUES (1);
+         CREATE TABLE reports (
+             id            TEXT PRIMARY KEY,
+             category      TEXT NOT NULL,
+             description   TEXT NOT NULL,
+             lat           REAL NOT NULL,
+             lon           REAL NOT NULL,
+             accuracy_m    REAL NOT NULL,
+             captured_at   TEXT NOT NULL,
+             photos        TEXT NOT NULL,
+             status        TEXT NOT NULL,
+             status_detail TEXT,
+             status_at     TEXT NOT NULL,
+             comune        TEXT,
+             comune_name   TEXT,
+             department    TEXT,
+             department_name TEXT,
+             approximate   INTEGER,
+             error_code    TEXT,
+             error_message TEXT
+         );
+         -- Pending mutations, sent in order.
+         CREATE TABLE outbox (
+             seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+             item_id    TEXT NOT NULL UNIQUE,
+             kind       TEXT NOT NULL,
+             payload    TEXT NOT NULL,
+             created_at TEXT NOT NULL,
+             attempts   INTEGER NOT NULL DEFAULT 0
+         );",
+    )])
+}
+
+/// A report as the phone knows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalReport {
+    pub id: ReportId,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub captured_at: DateTime<Utc>,
+    pub photos: Vec<String>,
+    #[serde(flatten)]
+    pub status: ReportStatus,
+    pub status_at: DateTime<Utc>,
+    pub comune: Option<String>,
+    pub comune_name: Option<String>,
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub approximate: Option<bool>,
+    /// Still waiting in the outbox.
+    pub pending: bool,
+    /// Why the server refused it, if it did (`code`, message for people).
+    pub error: Option<ItemError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemError {
+    pub report_id: ReportId,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncState {
+    pub cursor: Cursor,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub failures: u32,
+}
+
+#[derive(Debug)]
+pub struct LocalStore {
+    conn: Connection,
+    device: DeviceId,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| StoreError::Corrupt(format!("time {s}: {e}")))
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the database in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+        Self::open_file(&dir.join("casa-mobile.db"))
+    }
+
+    pub fn open_file(path: &Path) -> StoreResult<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        migrations().to_latest(&mut conn)?;
+        let existing: Option<String> = conn.query_row("SELECT id FROM device", [], |r| r.get(0)).optional()?;
+        let device = match existing {
+            Some(id) => DeviceId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            None => {
+                let id = DeviceId::new();
+                conn.execute("INSERT INTO device (id, created_at) VALUES (?1, ?2)", params![id.to_string(), ts(Utc::now())])?;
+                id
+            }
+        };
+        Ok(Self { conn, device })
+    }
+
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    /// Records a new report and queues it for sending, atomically.
+    pub fn capture(&mut self, report: &NewReport) -> StoreResult<()> {
+        let payload = report.to_payload();
+        let json = serde_json::to_string(&PushItem::Report(payload.clone())).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let now = ts(Utc::now());
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO reports (id, category, description, lat, lon, accuracy_m, captured_at, photos, status, status_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9)",
+            params![
+                payload.id.to_string(),
+                payload.category,
+                payload.description,
+                payload.lat,
+                payload.lon,
+                payload.accuracy_m,
+                ts(payload.captured_at),
+                serde_json::to_string(&payload.photos).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                now
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (item_id, kind, payload, created_at) VALUES (?1, 'report', ?2, ?3)",
+            params![payload.id.to_string(), json, now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn outbox_len(&self) -> StoreResult<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+    }
+
+    /// The oldest pending items, up to `limit`.
+    pub fn outbox_batch(&self, limit: usize) -> StoreResult<Vec<PushItem>> {
+        let mut stmt = self.conn.prepare_cached("SELECT payload FROM outbox ORDER BY seq LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+        rows.map(|json| serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
+    }
+
+    /// Applies the server's answers: accepted and refused items leave the
+    /// outbox (refusals are final and kept on the report for the citizen).
+    pub fn apply_results(&mut self, results: &[ItemResult]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        for r in results {
+            let id = r.id.to_string();
+            match &r.outcome {
+                ItemOutcome::Accepted(routing) => {
+                    tx.execute(
+                        "UPDATE reports SET comune = ?2, comune_name = ?3, department = ?4, department_name = ?5, approximate = ?6,
+                                error_code = NULL, error_message = NULL WHERE id = ?1",
+                        params![
+                            id,
+                            routing.comune.as_str(),
+                            routing.comune_name,
+                            routing.department,
+                            routing.department_name,
+                            routing.approximate
+                        ],
+                    )?;
+                }
+                ItemOutcome::Rejected { code, message } => {
+                    tx.execute("UPDATE reports SET error_code = ?2, error_message = ?3 WHERE id = ?1", params![id, code, message])?;
+                }
+            }
+            tx.execute("DELETE FROM outbox WHERE item_id = ?1", params![id])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies status changes pulled from the server and moves the cursor, in
+    /// one transaction: a crash re-pulls the same changes, never skips one.
+    pub fn apply_changes(&mut self, changes: &[ReportChange], cursor: Cursor) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        for c in changes {
+            tx.execute(
+                "UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1",
+                params![c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at)],
+            )?;
+        }
+        tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", params![cursor.0])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn note_attempt(&mut self, ids: &[uuid::Uuid]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        for id in ids {
+            tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE item_id = ?1", params![id.to_string()])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn record_sync(&mut self, outcome: Result<(), &str>) -> StoreResult<()> {
+        match outcome {
+            Ok(()) => self.conn.execute(
+                "UPDATE sync_state SET last_sync_at = ?1, last_error = NULL, failures = 0 WHERE id = 1",
+                params![ts(Utc::now())],
+            )?,
+            Err(e) => self.conn.execute("UPDATE sync_state SET last_error = ?1, failures = failures + 1 WHERE id = 1", params![e])?,
+        };
+        Ok(())
+    }
+
+    pub fn sync_state(&self) -> StoreResult<SyncState> {
+        let (cursor, last, error, failures): (i64, Option<String>, Option<String>, u32) =
+            self.conn.query_row("SELECT cursor, last_sync_at, last_error, failures FROM sync_state WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+        Ok(SyncState { cursor: Cursor(cursor), last_sync_at: last.as_deref().map(parse_ts).transpose()?, last_error: error, failures })
+    }
+
+    /// Local reports, newest first.
+    pub fn reports(&self) -> StoreResult<Vec<LocalReport>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, category, description, lat, lon, accuracy_m, captured_at, photos, status, status_detail, status_at,
+                    comune, comune_name, department, department_name, approximate, error_code, error_message,
+                    EXISTS (SELECT 1 FROM outbox o WHERE o.item_id = r.id) AS pending
+             FROM reports r ORDER BY captured_at DESC, r.id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RawReport {
+                id: r.get("id")?,
+                category: r.get("category")?,
+                description: r.get("description")?,
+                lat: r.get("lat")?,
+                lon: r.get("lon")?,
+                accuracy_m: r.get("accuracy_m")?,
+                captured_at: r.get("captured_at")?,
+                photos: r.get("photos")?,
+                status: r.get("status")?,
+                status_detail: r.get("status_detail")?,
+                status_at: r.get("status_at")?,
+                comune: r.get("comune")?,
+                comune_name: r.get("comune_name")?,
+                department: r.get("department")?,
+                department_name: r.get("department_name")?,
+                approximate: r.get("approximate")?,
+                error_code: r.get("error_code")?,
+                error_message: r.get("error_message")?,
+                pending: r.get("pending")?,
+            })
+        })?;
+        rows.map(|raw| raw?.parse()).collect()
+    }
+
+    /// Reports the server refused, with its reasons.
+    pub fn errors(&self) -> StoreResult<Vec<ItemError>> {
+        Ok(self.reports()?.into_iter().filter_map(|r| r.error).collect())
+    }
+}
+
+/// A `reports` row as stored, before its text fields are parsed.
+struct RawReport {
+    id: String,
+    category: String,
+    description: String,
+    lat: f64,
+    lon: f64,
+    accuracy_m: f64,
+    captured_at: String,
+    photos: String,
+    status: String,
+    status_detail: Option<String>,
+    status_at: String,
+    comune: Option<String>,
+    comune_name: Option<String>,
+    department: Option<String>,
+    department_name: Option<String>,
+    approximate: Option<bool>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    pending: bool,
+}
+
+impl RawReport {
+    fn parse(self) -> StoreResult<LocalReport> {
+        let corrupt = |e: String| StoreError::Corrupt(e);
+        let id = ReportId::parse(&self.id).map_err(|e| corrupt(e.to_string()))?;
+        Ok(LocalReport {
+            id,
+            category: self.category,
+            description: self.description,
+            lat: self.lat,
+            lon: self.lon,
+            accuracy_m: self.accuracy_m,
+            captured_at: parse_ts(&self.captured_at)?,
+            photos: serde_json::from_str(&self.photos).map_err(|e| corrupt(e.to_string()))?,
+            status: ReportStatus::from_parts(&self.status, self.status_detail.as_deref())
+                .ok_or_else(|| corrupt(format!("status {}", self.status)))?,
+            status_at: parse_ts(&self.status_at)?,
+            comune: self.comune,
+            comune_name: self.comune_name,
+            department: self.department,
+            department_name: self.department_name,
+            approximate: self.approximate,
+            pending: self.pending,
+            error: self.error_code.zip(self.error_message).map(|(code, message)| ItemError { report_id: id, code, message }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use casa_shared_model::wire::ReportPayload;
+
+    fn report() -> NewReport {
+        let p = ReportPayload {
+            id: ReportId::new(),
+            category: "waste".into(),
+            description: "Rifiuti".into(),
+            lat: 41.1,
+            lon: 16.8,
+            accuracy_m: 5.0,
+            captured_at: Utc::now(),
+            photos: vec![],
+        };
+        NewReport::parse(&p, Utc::now()).expect("valid")
+    }
+
+    #[test]
+    fn the_device_keeps_its_identity_across_restarts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = LocalStore::open(dir.path()).expect("open").device_id();
+        assert_eq!(LocalStore::open(dir.path()).expect("reopen").device_id(), first);
+    }
+
+    #[test]
+    fn a_capture_is_queued_with_its_report_and_a_duplicate_id_is_refused_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let r = report();
+        store.capture(&r).expect("capture");
+        assert!(store.capture(&r).is_err(), "the same id twice");
+        assert_eq!(store.outbox_len().expect("outbox"), 1);
+        assert_eq!(store.reports().expect("reports").len(), 1);
+        let queued = store.outbox_batch(10).expect("batch");
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].id(), r.id.as_uuid());
+        let local = &store.reports().expect("reports")[0];
+        assert!(local.pending);
+        assert_eq!(local.status, ReportStatus::Submitted);
+    }
+}

@@ -1,0 +1,159 @@
+//! The sync engine: push the outbox in batches, pull what changed, and keep
+//! trying through bad networks without ever losing or duplicating an item.
+//!
+//! Safety comes from the protocol, not from luck: every item carries its own
+//! UUIDv7 and the server answers a re-send exactly as the first send, so an
+//! answer lost on the way back costs one more request, never a duplicate.
+//! Items leave the outbox only once the server's answer is applied, and the
+//! cursor moves in the same transaction as the changes it covers.
+
+use std::time::Duration;
+
+use casa_shared_model::wire::{ItemOutcome, SyncRequest, PROTOCOL_VERSION};
+use rand::Rng;
+
+use crate::client::{Client, ClientError};
+use crate::store::{LocalStore, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Items per request.
+    pub batch_size: usize,
+    /// Attempts before giving up for now (the outbox stays for next time).
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self { batch_size: 100, max_attempts: 6, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+    }
+}
+
+/// Where a sync stands, for progress bars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// Items answered by the server so far in this sync.
+    pub items_done: usize,
+    /// Items that were waiting when this sync started.
+    pub items_total: usize,
+    pub changes_applied: usize,
+    /// Requests sent, retries included.
+    pub requests: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub accepted: usize,
+    pub rejected: usize,
+    pub changes: usize,
+    pub requests: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncFailure {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl SyncFailure {
+    fn is_retryable(&self) -> bool {
+        matches!(self, SyncFailure::Client(e) if e.is_retryable())
+    }
+}
+
+/// The delay before retry `attempt` (1-based): exponential, capped, with
+/// "equal jitter" so that phones coming back online together spread out.
+pub fn backoff(opts: &SyncOptions, attempt: u32, rng: &mut impl Rng) -> Duration {
+    let exp = opts.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(opts.max_delay);
+    let half = capped / 2;
+    half + half.mul_f64(rng.gen::<f64>())
+}
+
+/// Syncs until the outbox is empty and no changes are waiting, retrying
+/// network failures with backoff. On failure the outbox keeps what was not
+/// answered, and the error is recorded for `casa status`.
+pub async fn sync(
+    store: &mut LocalStore,
+    client: &Client,
+    opts: &SyncOptions,
+    mut progress: impl FnMut(SyncProgress),
+) -> Result<SyncSummary, SyncFailure> {
+    let mut state = SyncProgress { items_total: store.outbox_len()? as usize, ..SyncProgress::default() };
+    let mut summary = SyncSummary::default();
+    let mut attempt = 0u32;
+    let mut rng = rand::thread_rng();
+    loop {
+        match sync_round(store, client, opts, &mut state, &mut summary, &mut progress).await {
+            Ok(true) => continue,
+            Ok(false) => {
+                store.record_sync(Ok(()))?;
+                summary.requests = state.requests;
+                return Ok(summary);
+            }
+            Err(e) => {
+                store.record_sync(Err(&e.to_string()))?;
+                attempt += 1;
+                if !e.is_retryable() || attempt >= opts.max_attempts {
+                    return Err(e);
+                }
+                tokio::time::sleep(backoff(opts, attempt, &mut rng)).await;
+            }
+        }
+    }
+}
+
+/// One request; returns whether another is needed.
+async fn sync_round(
+    store: &mut LocalStore,
+    client: &Client,
+    opts: &SyncOptions,
+    state: &mut SyncProgress,
+    summary: &mut SyncSummary,
+    progress: &mut impl FnMut(SyncProgress),
+) -> Result<bool, SyncFailure> {
+    let items = store.outbox_batch(opts.batch_size.max(1))?;
+    let ids: Vec<uuid::Uuid> = items.iter().map(|i| i.id()).collect();
+    let cursor = store.sync_state()?.cursor;
+    store.note_attempt(&ids)?;
+    let full_batch = items.len() >= opts.batch_size.max(1);
+    let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby: None };
+    state.requests += 1;
+    let res = client.sync(&req).await?;
+    store.apply_results(&res.results)?;
+    store.apply_changes(&res.changes, res.cursor)?;
+    for r in &res.results {
+        match r.outcome {
+            ItemOutcome::Accepted(_) => summary.accepted += 1,
+            ItemOutcome::Rejected { .. } => summary.rejected += 1,
+        }
+    }
+    summary.changes += res.changes.len();
+    state.items_done += res.results.len();
+    state.changes_applied += res.changes.len();
+    progress(*state);
+    Ok(full_batch || res.has_more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn backoff_grows_exponentially_is_capped_and_stays_within_its_jitter_band() {
+        let opts = SyncOptions { base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(2), ..SyncOptions::default() };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for attempt in 1..=10 {
+            let full = Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_secs(2));
+            for _ in 0..50 {
+                let d = backoff(&opts, attempt, &mut rng);
+                assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} outside [{:?}, {full:?}]", full / 2);
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The device core against the real server: capture offline, sync later,
+//! nothing lost and nothing duplicated.
+
+use std::time::Duration;
+
+use casa_e2e::db::{self, TestDb};
+use casa_e2e::on_both_databases;
+use casa_mobile::{Client, LocalStore, SyncOptions};
+use casa_shared_model::wire::{ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::{NewReport, ReportId, ReportStatus};
+use chrono::Utc;
+
+fn capture(store: &mut LocalStore, lat: f64, lon: f64, category: &str, text: &str) -> ReportId {
+    let payload = ReportPayload {
+        id: ReportId::new(),
+        category: category.into(),
+        description: text.into(),
+        lat,
+        lon,
+        accuracy_m: 8.0,
+        captured_at: Utc::now(),
+        photos: vec![],
+    };
+    let report = NewReport::parse(&payload, Utc::now()).expect("valid report");
+    store.capture(&report).expect("capture");
+    report.id
+}
+
+fn quick() -> SyncOptions {
+    SyncOptions { max_attempts: 3, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50), ..SyncOptions::default() }
+}
+
+async fn queue_total(server: &casa_sync_server::RunningServer, comune: &str) -> u64 {
+    let (total, _) =
+        server.state.store().moderation_queue(&casa_shared_model::IstatCode::parse(comune).expect("code"), 1, 0).await.expect("queue");
+    total
+}
+
+async fn a_report_filed_while_the_server_is_down_reaches_in_moderation_after_the_next_sync(db: &TestDb) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    // At the Basilica di San Nicola, with nothing listening.
+    let id = capture(&mut store, 41.1306, 16.8697, "road_damage", "Basoli sconnessi");
+    let down = Client::new("http://127.0.0.1:9");
+    let err = casa_mobile::sync(&mut store, &down, &quick(), |_| {}).await.expect_err("server down");
+    assert!(err.to_string().contains("non raggiungibile"), "{err}");
+    assert_eq!(store.outbox_len().expect("outbox"), 1, "nothing is lost while offline");
+    let state = store.sync_state().expect("state");
+    assert!(state.last_error.is_some() && state.last_sync_at.is_none());
+
+    let server = db::server_with_boundaries(db).await;
+    let summary = casa_mobile::sync(&mut store, &Client::new(&server.url), &quick(), |_| {}).await.expect("sync");
+    assert_eq!((summary.accepted, summary.rejected), (1, 0));
+    assert_eq!(store.outbox_len().expect("outbox"), 0);
+    let reports = store.reports().expect("reports");
+    assert_eq!(reports.len(), 1);
+    let r = &reports[0];
+    assert_eq!(r.id, id);
+    assert_eq!(r.status, ReportStatus::InModeration);
+    assert_eq!((r.comune.as_deref(), r.comune_name.as_deref()), (Some("072006"), Some("Bari")));
+    assert!(!r.pending && r.error.is_none());
+    let state = store.sync_state().expect("state");
+    assert!(state.last_error.is_none() && state.last_sync_at.is_some());
+    assert_eq!(queue_total(&server, "072006").await, 1);
+    server.stop().await;
+}
+on_both_databases!(
+    a_report_filed_while_the_server_is_down_reaches_in_moderation_after_the_next_sync,
+    super::a_report_filed_while_the_server_is_down_reaches_in_moderation_after_the_next_sync
+);
+
+async fn an_answer_lost_after_the_server_committed_is_recovered_without_duplicates(db: &TestDb) {
+    let server = db::server_with_boundaries(db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    for i in 0..250 {
+        capture(&mut store, 40.9516, 17.2987, "waste", &format!("Cassonetto n. {i} pieno"));
+    }
+    // The server commits the first 100, but the answer never reaches the phone.
+    let client = Client::new(&server.url);
+    let lost = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: store.device_id(),
+        cursor: None,
+        items: store.outbox_batch(100).expect("batch"),
+        nearby: None,
+    };
+    client.sync(&lost).await.expect("committed, answer dropped");
+    assert_eq!(queue_total(&server, "072030").await, 100);
+
+    let mut seen = Vec::new();
+    let summary = casa_mobile::sync(&mut store, &client, &quick(), |p| seen.push(p)).await.expect("sync");
+    assert_eq!(summary.accepted, 250);
+    assert_eq!(summary.requests, 3, "250 items in batches of 100");
+    assert_eq!(seen.last().map(|p| (p.items_done, p.items_total)), Some((250, 250)), "progress reaches the total");
+    assert_eq!(queue_total(&server, "072030").await, 250, "the re-sent 100 were not duplicated");
+    assert_eq!(store.outbox_len().expect("outbox"), 0);
+    assert!(store.reports().expect("reports").iter().all(|r| r.status == ReportStatus::InModeration));
+    server.stop().await;
+}
+on_both_databases!(
+    an_answer_lost_after_the_server_committed_is_recovered_without_duplicates,
+    super::an_answer_lost_after_the_server_committed_is_recovered_without_duplicates
+);
+
+async fn a_refused_report_leaves_the_outbox_and_keeps_its_reason_for_the_citizen(db: &TestDb) {
+    let server = db::server_with_boundaries(db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    let at_sea = capture(&mut store, 41.40, 17.20, "waste", "Chiazza di petrolio");
+    let in_bari = capture(&mut store, 41.1177, 16.8719, "waste", "Rifiuti in strada");
+    let summary = casa_mobile::sync(&mut store, &Client::new(&server.url), &quick(), |_| {}).await.expect("sync");
+    assert_eq!((summary.accepted, summary.rejected), (1, 1));
+    assert_eq!(store.outbox_len().expect("outbox"), 0, "a refusal is final: retrying would not help");
+    let errors = store.errors().expect("errors");
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].report_id, errors[0].code.as_str()), (at_sea, "outside_area"));
+    assert!(errors[0].message.contains("Città Metropolitana di Bari"));
+    assert!(store.reports().expect("reports").iter().any(|r| r.id == in_bari && r.error.is_none()));
+    server.stop().await;
+}
+on_both_databases!(
+    a_refused_report_leaves_the_outbox_and_keeps_its_reason_for_the_citizen,
+    super::a_refused_report_leaves_the_outbox_and_keeps_its_reason_for_the_citizen
+);
+
+async fn a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync(db: &TestDb) {
+    let server = db::server_with_boundaries(db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    let id = capture(&mut store, 41.1306, 16.8697, "public_lighting", "Lampione spento");
+    let client = Client::new(&server.url);
+    casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("push");
+    let moved = server
+        .state
+        .store()
+        .change_status(
+            &id,
+            &ReportStatus::InModeration,
+            &ReportStatus::Rejected { reason: "Già segnalato".into() },
+            "staff:test",
+            Utc::now(),
+        )
+        .await
+        .expect("change");
+    assert!(moved);
+    let summary = casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("pull");
+    assert_eq!((summary.changes, summary.requests), (1, 1), "a no-op push is one request");
+    let r = store.reports().expect("reports").into_iter().find(|r| r.id == id).expect("report");
+    assert_eq!(r.status, ReportStatus::Rejected { reason: "Già segnalato".into() });
+    // The same store, reopened (the app restarted), keeps its cursor.
+    drop(store);
+    let mut store = LocalStore::open(dir.path()).expect("reopen");
+    let again = casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("again");
+    assert_eq!(again.changes, 0);
+    server.stop().await;
+}
+on_both_databases!(
+    a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync,
+    super::a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync
+);
