@@ -42,8 +42,10 @@ test: pg
 	$(CARGO) test --locked --workspace --no-fail-fast
 
 bench: pg
+	@scripts/setup.sh bench
 	$(CARGO) build --locked --release -p casa-sync-server --bin casa-server
 	$(CARGO) bench --locked -p casa-shared-model --bench routing
+	$(CARGO) bench --locked -p casa-mobile --bench photo
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend sqlite --reports 50000
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 50000
 

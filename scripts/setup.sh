@@ -3,6 +3,10 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config ca-certificates curl postgresql-client)
+# `setup.sh bench`: also what the benchmarks compare against or measure with.
+if [ "${1:-}" = bench ]; then
+  packages+=(libvips-tools time)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod photo;
 pub mod store;
 pub mod sync;
 
