@@ -22,13 +22,16 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error("dato locale non valido / invalid local data: {0}")]
     Corrupt(String),
+    #[error("file locale / local file: {0}")]
+    Io(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE device (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE device (
              id        TEXT NOT NULL,
              created_at TEXT NOT NULL
          );
@@ -69,7 +72,19 @@ fn migrations() -> Migrations<'static> {
              created_at TEXT NOT NULL,
              attempts   INTEGER NOT NULL DEFAULT 0
          );",
-    )])
+        ),
+        // Processed photos, content-addressed: the file is photos/<sha256>.jpg.
+        M::up(
+            "CREATE TABLE photos (
+                 sha256      TEXT PRIMARY KEY,
+                 bytes       INTEGER NOT NULL,
+                 width       INTEGER NOT NULL,
+                 height      INTEGER NOT NULL,
+                 created_at  TEXT NOT NULL,
+                 uploaded_at TEXT
+             );",
+        ),
+    ])
 }
 
 /// A report as the phone knows it.
@@ -116,6 +131,7 @@ pub struct SyncState {
 pub struct LocalStore {
     conn: Connection,
     device: DeviceId,
+    photo_dir: std::path::PathBuf,
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -129,12 +145,9 @@ fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
 impl LocalStore {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open(dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
-        Self::open_file(&dir.join("casa-mobile.db"))
-    }
-
-    pub fn open_file(path: &Path) -> StoreResult<Self> {
-        let mut conn = Connection::open(path)?;
+        let photo_dir = dir.join("photos");
+        std::fs::create_dir_all(&photo_dir).map_err(|e| StoreError::Io(format!("{}: {e}", photo_dir.display())))?;
+        let mut conn = Connection::open(dir.join("casa-mobile.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -149,7 +162,7 @@ impl LocalStore {
                 id
             }
         };
-        Ok(Self { conn, device })
+        Ok(Self { conn, device, photo_dir })
     }
 
     pub fn device_id(&self) -> DeviceId {
@@ -183,6 +196,34 @@ impl LocalStore {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Keeps a processed photo under its sha256 (once, however often it is
+    /// attached). The file is written and synced before the row that names
+    /// it, so a crash never leaves a row without its file.
+    pub fn save_photo(&mut self, photo: &crate::photo::ProcessedPhoto) -> StoreResult<()> {
+        let path = self.photo_path(&photo.sha256);
+        if !path.exists() {
+            let tmp = path.with_extension("part");
+            let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+            {
+                use std::io::Write;
+                let mut f = std::fs::File::create(&tmp).map_err(io)?;
+                f.write_all(&photo.jpeg).map_err(io)?;
+                f.sync_all().map_err(io)?;
+            }
+            std::fs::rename(&tmp, &path).map_err(io)?;
+        }
+        self.conn.execute(
+            "INSERT INTO photos (sha256, bytes, width, height, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
+            params![photo.sha256.as_str(), photo.jpeg.len() as i64, photo.width, photo.height, ts(Utc::now())],
+        )?;
+        Ok(())
+    }
+
+    /// Where a processed photo is kept on the device.
+    pub fn photo_path(&self, sha256: &casa_shared_model::report::PhotoRef) -> std::path::PathBuf {
+        self.photo_dir.join(format!("{}.jpg", sha256.as_str()))
     }
 
     pub fn outbox_len(&self) -> StoreResult<u64> {

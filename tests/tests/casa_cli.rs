@@ -90,3 +90,72 @@ fn invalid_input_is_refused_with_a_reason_and_a_failing_exit_code() {
     let status = json(&casa(dir.path(), "http://127.0.0.1:9", &["status", "--json"]));
     assert_eq!(status["outbox"], 0, "nothing invalid was queued");
 }
+
+#[test]
+fn a_photo_is_processed_on_the_device_and_kept_under_its_sha256_without_metadata() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plain = Vec::new();
+    jpeg_encoder::Encoder::new(&mut plain, 90)
+        .encode(&vec![90u8; 3000 * 2000 * 3], 3000, 2000, jpeg_encoder::ColorType::Rgb)
+        .expect("jpeg");
+    // An EXIF segment after SOI, as phones write one.
+    let exif = b"Exif\0\0GPSLatitude 41.1306 GPSLongitude 16.8697 SerialNumber SN-42";
+    let mut photo = plain[..2].to_vec();
+    photo.extend_from_slice(&[0xFF, 0xE1]);
+    photo.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    photo.extend_from_slice(exif);
+    photo.extend_from_slice(&plain[2..]);
+    let path = dir.path().join("IMG_0001.jpg");
+    std::fs::write(&path, &photo).expect("write");
+
+    let data = dir.path().join("phone");
+    let down = "http://127.0.0.1:9";
+    let out = json(&casa(
+        &data,
+        down,
+        &[
+            "report",
+            "new",
+            "--lat",
+            "41.1306",
+            "--lon",
+            "16.8697",
+            "--category",
+            "waste",
+            "--description",
+            "Sacchi abbandonati",
+            "--photo",
+            path.to_str().expect("path"),
+            "--json",
+        ],
+    ));
+    let sha = out["photos"][0]["sha256"].as_str().expect("sha").to_owned();
+    assert_eq!((out["photos"][0]["width"].as_u64(), out["photos"][0]["height"].as_u64()), (Some(2048), Some(1365)));
+    let kept = std::fs::read(data.join("photos").join(format!("{sha}.jpg"))).expect("kept on the device");
+    assert!(!kept.windows(4).any(|w| w == b"Exif") && !kept.windows(5).any(|w| w == b"SN-42"), "no metadata");
+    let reports = json(&casa(&data, down, &["reports", "--json"]));
+    assert_eq!(reports[0]["photos"][0], sha.as_str(), "the report names its photo by sha256");
+
+    let bad = dir.path().join("notes.txt");
+    std::fs::write(&bad, "not a photo").expect("write");
+    let out = casa(
+        &data,
+        down,
+        &[
+            "report",
+            "new",
+            "--lat",
+            "41.13",
+            "--lon",
+            "16.87",
+            "--category",
+            "waste",
+            "--description",
+            "x",
+            "--photo",
+            bad.to_str().expect("path"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JPEG o PNG"));
+}

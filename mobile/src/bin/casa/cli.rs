@@ -72,6 +72,10 @@ struct NewReportArgs {
     /// GPS accuracy in metres (0 when the place was picked on a map).
     #[arg(long, default_value_t = 0.0)]
     accuracy: f64,
+    /// A photo (JPEG or PNG), up to 5: made upright, at most 2048 px, and
+    /// stripped of every metadata (location included) before it is kept.
+    #[arg(long = "photo")]
+    photos: Vec<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -117,6 +121,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {
+    if a.photos.len() > casa_shared_model::report::MAX_PHOTOS {
+        anyhow::bail!(
+            "al massimo {} foto / at most {} photos",
+            casa_shared_model::report::MAX_PHOTOS,
+            casa_shared_model::report::MAX_PHOTOS
+        );
+    }
+    let mut processed = Vec::with_capacity(a.photos.len());
+    for path in &a.photos {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let photo = casa_mobile::photo::process(&bytes, casa_mobile::photo::DEFAULT_QUALITY).with_context(|| path.display().to_string())?;
+        processed.push(photo);
+    }
     let payload = ReportPayload {
         id: ReportId::new(),
         category: a.category,
@@ -125,12 +142,19 @@ fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {
         lon: a.lon,
         accuracy_m: a.accuracy,
         captured_at: chrono::Utc::now(),
-        photos: Vec::new(),
+        photos: processed.iter().map(|p| p.sha256.as_str().to_owned()).collect(),
     };
     let report = NewReport::parse(&payload, chrono::Utc::now())?;
+    for photo in &processed {
+        store.save_photo(photo)?;
+    }
     store.capture(&report)?;
     if a.json {
-        println!("{}", json!({"id": report.id, "status": "submitted", "outbox": store.outbox_len()?}));
+        let photos: Vec<_> = processed
+            .iter()
+            .map(|p| json!({"sha256": p.sha256.as_str(), "width": p.width, "height": p.height, "bytes": p.jpeg.len()}))
+            .collect();
+        println!("{}", json!({"id": report.id, "status": "submitted", "photos": photos, "outbox": store.outbox_len()?}));
     } else {
         println!(
             "Segnalazione salvata, sarà inviata alla prossima sincronizzazione / Report saved, it will be sent at the next sync: {}",
