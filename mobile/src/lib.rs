@@ -6,6 +6,7 @@ pub mod client;
 pub mod photo;
 pub mod store;
 pub mod sync;
+pub mod upload;
 
 pub use client::{Client, ClientError};
 pub use store::{LocalReport, LocalStore, StoreError};

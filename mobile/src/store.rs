@@ -84,6 +84,8 @@ fn migrations() -> Migrations<'static> {
                  uploaded_at TEXT
              );",
         ),
+        // A tus upload in progress, so a restart resumes it.
+        M::up("ALTER TABLE photos ADD COLUMN upload_url TEXT;"),
     ])
 }
 
@@ -224,6 +226,39 @@ impl LocalStore {
     /// Where a processed photo is kept on the device.
     pub fn photo_path(&self, sha256: &casa_shared_model::report::PhotoRef) -> std::path::PathBuf {
         self.photo_dir.join(format!("{}.jpg", sha256.as_str()))
+    }
+
+    /// Photos that queued reports need and the server does not have yet,
+    /// with the tus upload already started for each, if any.
+    pub fn photos_to_upload(&self) -> StoreResult<Vec<(casa_shared_model::report::PhotoRef, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT p.sha256, p.upload_url FROM photos p
+             JOIN reports r ON EXISTS (SELECT 1 FROM json_each(r.photos) j WHERE j.value = p.sha256)
+             JOIN outbox o ON o.item_id = r.id
+             WHERE p.uploaded_at IS NULL ORDER BY p.created_at, p.sha256",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        rows.map(|row| {
+            let (sha, url) = row?;
+            Ok((casa_shared_model::report::PhotoRef::parse(&sha).map_err(|e| StoreError::Corrupt(e.to_string()))?, url))
+        })
+        .collect()
+    }
+
+    pub fn set_upload_url(&mut self, photo: &casa_shared_model::report::PhotoRef, url: Option<&str>) -> StoreResult<()> {
+        self.conn.execute("UPDATE photos SET upload_url = ?2 WHERE sha256 = ?1", params![photo.as_str(), url])?;
+        Ok(())
+    }
+
+    pub fn mark_uploaded(&mut self, photo: &casa_shared_model::report::PhotoRef) -> StoreResult<()> {
+        self.conn
+            .execute("UPDATE photos SET uploaded_at = ?2, upload_url = NULL WHERE sha256 = ?1", params![photo.as_str(), ts(Utc::now())])?;
+        Ok(())
+    }
+
+    pub fn read_photo(&self, photo: &casa_shared_model::report::PhotoRef) -> StoreResult<Vec<u8>> {
+        let path = self.photo_path(photo);
+        std::fs::read(&path).map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))
     }
 
     pub fn outbox_len(&self) -> StoreResult<u64> {

@@ -14,6 +14,7 @@ use rand::Rng;
 
 use crate::client::{Client, ClientError};
 use crate::store::{LocalStore, StoreError};
+use crate::upload::Uploader;
 
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -41,6 +42,8 @@ pub struct SyncProgress {
     pub changes_applied: usize,
     /// Requests sent, retries included.
     pub requests: usize,
+    /// Photo bytes acknowledged by the server in this sync.
+    pub bytes_done: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,6 +52,7 @@ pub struct SyncSummary {
     pub rejected: usize,
     pub changes: usize,
     pub requests: usize,
+    pub photos_uploaded: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,8 +91,13 @@ pub async fn sync(
     let mut summary = SyncSummary::default();
     let mut attempt = 0u32;
     let mut rng = rand::thread_rng();
+    let uploader = Uploader::new(client.base_url());
     loop {
-        match sync_round(store, client, opts, &mut state, &mut summary, &mut progress).await {
+        let round = match upload_photos(store, &uploader, &mut state, &mut summary, &mut progress).await {
+            Ok(()) => sync_round(store, client, opts, &mut state, &mut summary, &mut progress).await,
+            Err(e) => Err(e),
+        };
+        match round {
             Ok(true) => continue,
             Ok(false) => {
                 store.record_sync(Ok(()))?;
@@ -105,6 +114,54 @@ pub async fn sync(
             }
         }
     }
+}
+
+/// Sends the photos that queued reports need, before the reports: a photo
+/// the server has is skipped; an upload cut short resumes from the server's
+/// offset.
+async fn upload_photos(
+    store: &mut LocalStore,
+    uploader: &Uploader,
+    state: &mut SyncProgress,
+    summary: &mut SyncSummary,
+    progress: &mut impl FnMut(SyncProgress),
+) -> Result<(), SyncFailure> {
+    for (photo, url) in store.photos_to_upload()? {
+        if uploader.has(&photo).await? {
+            store.mark_uploaded(&photo)?;
+            continue;
+        }
+        let bytes = store.read_photo(&photo)?;
+        let resumed = match &url {
+            Some(url) => uploader.offset(url).await?.map(|offset| (url.clone(), offset)),
+            None => None,
+        };
+        let (url, offset) = match resumed {
+            Some(found) => found,
+            None => {
+                let url = uploader.create(&photo, bytes.len() as u64).await?;
+                store.set_upload_url(&photo, Some(&url))?;
+                (url, 0)
+            }
+        };
+        let before = state.bytes_done;
+        state.requests += 1;
+        uploader
+            .send_from(&url, &bytes, offset, |acked| {
+                state.bytes_done = before + acked.saturating_sub(offset);
+                progress(*state);
+            })
+            .await?;
+        // Trust the server's photo store, not the upload's offset: an upload
+        // that reached its length but was never filed is redone from scratch.
+        if !uploader.has(&photo).await? {
+            store.set_upload_url(&photo, None)?;
+            return Err(ClientError::InvalidResponse(format!("photo {} not stored after its upload; retrying", photo.as_str())).into());
+        }
+        store.mark_uploaded(&photo)?;
+        summary.photos_uploaded += 1;
+    }
+    Ok(())
 }
 
 /// One request; returns whether another is needed.

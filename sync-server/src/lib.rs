@@ -14,6 +14,7 @@ pub mod directory;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod photos;
 pub mod routes;
 pub mod seed;
 pub mod service;
@@ -25,13 +26,13 @@ pub use state::AppState;
 
 /// Opens the store, seeds the Comuni on first start and loads the routing
 /// directory.
-pub async fn bootstrap(database_url: &str, public_url: String) -> Result<AppState, store::StoreError> {
+pub async fn bootstrap(database_url: &str, public_url: String, data_dir: &std::path::Path) -> Result<AppState, StartError> {
     let store = store::connect(database_url).await?;
     let added = store.seed_comuni(&seed::bari_comuni()).await?;
     if added > 0 {
         tracing::info!(added, "seeded the Comuni of the Città Metropolitana di Bari");
     }
-    AppState::new(store, public_url).await
+    AppState::new(store, public_url, data_dir).await
 }
 
 /// Keeps the routing directory in step with the database (boundary imports
@@ -75,11 +76,11 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Starts a server on 127.0.0.1 with an OS-chosen port.
-    pub async fn start(database_url: &str) -> Result<Self, StartError> {
+    pub async fn start(database_url: &str, data_dir: &std::path::Path) -> Result<Self, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
-        let state = bootstrap(database_url, url.clone()).await?;
+        let state = bootstrap(database_url, url.clone(), data_dir).await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, state.clone(), async move {
             let _ = stopped.await;

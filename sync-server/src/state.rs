@@ -4,6 +4,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::directory::Directory;
 use crate::metrics::Metrics;
+use crate::photos::PhotoStore;
 use crate::store::{Store, StoreResult};
 
 #[derive(Clone)]
@@ -13,6 +14,8 @@ pub struct AppState {
 
 struct Inner {
     store: Arc<dyn Store>,
+    photos: PhotoStore,
+    uploads_dir: std::path::PathBuf,
     directory: RwLock<Arc<Directory>>,
     metrics: Metrics,
     public_url: String,
@@ -26,10 +29,32 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Loads the routing directory from the store.
-    pub async fn new(store: Arc<dyn Store>, public_url: String) -> StoreResult<Self> {
+    /// Loads the routing directory from the store; files live in `data_dir`.
+    pub async fn new(store: Arc<dyn Store>, public_url: String, data_dir: &std::path::Path) -> Result<Self, crate::StartError> {
         let version = store.config_version().await?;
         let directory = Directory::build(version, store.comune_configs().await?);
-        Ok(Self { inner: Arc::new(Inner { store, directory: RwLock::new(Arc::new(directory)), metrics: Metrics::default(), public_url }) })
+        let photos = PhotoStore::new(data_dir.join("photos"))?;
+        let uploads_dir = data_dir.join("uploads");
+        std::fs::create_dir_all(&uploads_dir)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                photos,
+                uploads_dir,
+                directory: RwLock::new(Arc::new(directory)),
+                metrics: Metrics::default(),
+                public_url,
+            }),
+        })
+    }
+
+    pub fn photos(&self) -> &PhotoStore {
+        &self.inner.photos
+    }
+
+    /// Where unfinished tus uploads live.
+    pub fn uploads_dir(&self) -> &std::path::Path {
+        &self.inner.uploads_dir
     }
 
     pub fn store(&self) -> &dyn Store {

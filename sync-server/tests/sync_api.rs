@@ -342,7 +342,7 @@ on_both_databases!(
 );
 
 async fn before_boundaries_are_imported_reports_route_to_the_nearest_town_centre_flagged_approximate(db: &TestDb) {
-    let server = casa_sync_server::RunningServer::start(db.url()).await.expect("start");
+    let server = casa_sync_server::RunningServer::start(db.url(), db.data_dir()).await.expect("start");
     let client = Client::new(&server.url);
     // Piazza Vittorio Emanuele II, Monopoli; and the open Adriatic.
     let res = client
@@ -369,7 +369,7 @@ on_both_databases!(
 );
 
 async fn health_readiness_metrics_and_the_openapi_document_are_served(db: &TestDb) {
-    let server = casa_sync_server::RunningServer::start(db.url()).await.expect("start");
+    let server = casa_sync_server::RunningServer::start(db.url(), db.data_dir()).await.expect("start");
     let http = reqwest::Client::new();
     let get = |path: &str| http.get(format!("{}{path}", server.url)).send();
     assert_eq!(get("/healthz").await.expect("healthz").status(), 200);

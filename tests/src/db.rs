@@ -33,15 +33,15 @@ macro_rules! on_both_databases {
 }
 
 pub enum TestDb {
-    Sqlite { _dir: tempfile::TempDir, url: String },
-    Postgres { admin_url: String, name: String, url: String },
+    Sqlite { dir: tempfile::TempDir, url: String },
+    Postgres { dir: tempfile::TempDir, admin_url: String, name: String, url: String },
 }
 
 impl TestDb {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("casa.db").display());
-        TestDb::Sqlite { _dir: dir, url }
+        TestDb::Sqlite { dir, url }
     }
 
     pub async fn postgres() -> Self {
@@ -58,7 +58,15 @@ impl TestDb {
             Some((base, _)) => format!("{base}/{name}"),
             None => panic!("CASA_TEST_PG_URL must end with /DATABASE"),
         };
-        TestDb::Postgres { admin_url, name, url }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        TestDb::Postgres { dir, admin_url, name, url }
+    }
+
+    /// The server's data directory (photos, uploads) for this test.
+    pub fn data_dir(&self) -> &std::path::Path {
+        match self {
+            TestDb::Sqlite { dir, .. } | TestDb::Postgres { dir, .. } => dir.path(),
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -92,7 +100,7 @@ pub fn bari_boundaries() -> Vec<BoundaryImport> {
 /// A server on port 0 over a fresh database, with the official boundaries
 /// of the 41 Comuni imported.
 pub async fn server_with_boundaries(db: &TestDb) -> RunningServer {
-    let server = RunningServer::start(db.url()).await.expect("start server");
+    let server = RunningServer::start(db.url(), db.data_dir()).await.expect("start server");
     let summary = server.state.store().import_boundaries(&bari_boundaries(), false).await.expect("import boundaries");
     assert_eq!(summary.updated, 41);
     assert!(server.state.reload_if_changed().await.expect("reload"));

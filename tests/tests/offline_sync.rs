@@ -159,3 +159,74 @@ on_both_databases!(
     a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync,
     super::a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync
 );
+
+/// A processed photo of `seed`-dependent content, saved in the store.
+fn photo(store: &mut LocalStore, seed: u8, w: u16, h: u16) -> casa_mobile::photo::ProcessedPhoto {
+    let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3).map(|i| ((i * 7 + usize::from(seed) * 13) % 251) as u8).collect();
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 90).encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb).expect("jpeg");
+    let processed = casa_mobile::photo::process(&jpeg, 85).expect("process");
+    store.save_photo(&processed).expect("save");
+    processed
+}
+
+fn capture_with(store: &mut LocalStore, photos: &[&casa_mobile::photo::ProcessedPhoto]) -> ReportId {
+    let payload = ReportPayload {
+        id: ReportId::new(),
+        category: "graffiti_vandalism".into(),
+        description: "Scritte sul muro".into(),
+        lat: 41.1306,
+        lon: 16.8697,
+        accuracy_m: 5.0,
+        captured_at: Utc::now(),
+        photos: photos.iter().map(|p| p.sha256.as_str().to_owned()).collect(),
+    };
+    let report = NewReport::parse(&payload, Utc::now()).expect("valid");
+    store.capture(&report).expect("capture");
+    report.id
+}
+
+async fn server_photo(server: &casa_sync_server::RunningServer, sha: &str) -> Vec<u8> {
+    let res = reqwest::get(format!("{}/api/v1/photos/{sha}", server.url)).await.expect("get photo");
+    assert_eq!(res.status(), 200, "photo {sha} on the server");
+    res.bytes().await.expect("bytes").to_vec()
+}
+
+async fn photos_reach_the_server_byte_identical_resume_after_a_cut_and_are_never_sent_twice(db: &TestDb) {
+    let server = db::server_with_boundaries(db).await;
+    let client = Client::new(&server.url);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    let a = photo(&mut store, 1, 1600, 1200);
+    let b = photo(&mut store, 2, 1200, 1600);
+    capture_with(&mut store, &[&a, &b]);
+
+    // An upload of `a` was cut after its first chunk, before the app restarted.
+    let uploader = casa_mobile::upload::Uploader::new(&server.url);
+    let url = uploader.create(&a.sha256, a.jpeg.len() as u64).await.expect("create");
+    let first_chunk = &a.jpeg[..casa_mobile::upload::CHUNK_BYTES.min(a.jpeg.len() / 2)];
+    uploader.send_from(&url, first_chunk, 0, |_| {}).await.expect("first chunk acknowledged");
+    store.set_upload_url(&a.sha256, Some(&url)).expect("remember url");
+    let offset = uploader.offset(&url).await.expect("head").expect("exists");
+    assert!(offset > 0 && offset < a.jpeg.len() as u64, "partly uploaded: {offset}");
+
+    let mut last = casa_mobile::SyncProgress::default();
+    let summary = casa_mobile::sync(&mut store, &client, &quick(), |p| last = p).await.expect("sync");
+    assert_eq!((summary.accepted, summary.photos_uploaded), (1, 2));
+    assert_eq!(last.bytes_done, (a.jpeg.len() as u64 - offset) + b.jpeg.len() as u64, "only the missing bytes were sent");
+    assert_eq!(server_photo(&server, a.sha256.as_str()).await, a.jpeg);
+    assert_eq!(server_photo(&server, b.sha256.as_str()).await, b.jpeg);
+
+    // Another phone with the same photo: the server has it, nothing is sent.
+    let other = tempfile::tempdir().expect("tempdir");
+    let mut store2 = LocalStore::open(other.path()).expect("open");
+    store2.save_photo(&a).expect("save");
+    capture_with(&mut store2, &[&a]);
+    let summary = casa_mobile::sync(&mut store2, &client, &quick(), |_| {}).await.expect("sync");
+    assert_eq!((summary.accepted, summary.photos_uploaded), (1, 0));
+    server.stop().await;
+}
+on_both_databases!(
+    photos_reach_the_server_byte_identical_resume_after_a_cut_and_are_never_sent_twice,
+    super::photos_reach_the_server_byte_identical_resume_after_a_cut_and_are_never_sent_twice
+);

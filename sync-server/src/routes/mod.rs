@@ -18,6 +18,7 @@ pub mod extract;
 pub mod health;
 pub mod home;
 pub mod open311;
+pub mod uploads;
 
 /// A sync batch of 500 reports is well under 2 MB; anything larger is a
 /// mistake or an attack, refused before it is read whole.
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comuni/{istat_code}/queue", get(api::moderation_queue))
         .route("/admin/reports/{id}", get(api::staff_report))
         .route("/admin/reports/{id}/status", post(api::change_status))
+        .route("/photos/{sha256}", get(uploads::photo))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async { ApiError::not_found() });
     Router::new()
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
+        .nest_service(uploads::UPLOADS_PATH, uploads::tus_router(state.uploads_dir().to_owned(), state.photos().clone()))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))

@@ -154,7 +154,7 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(s.bind).await.with_context(|| format!("cannot listen on {}", s.bind))?;
     let bound = listener.local_addr()?;
     let public_url = s.public_url(bound);
-    let state = casa_sync_server::bootstrap(&url, public_url.clone())
+    let state = casa_sync_server::bootstrap(&url, public_url.clone(), &s.data_dir)
         .await
         .with_context(|| format!("cannot open the database {}", store::redact_url(&url)))?;
     tracing::info!(database = %store::redact_url(&url), backend = state.store().backend(), "database ready");
