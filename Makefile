@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 export CASA_SHARED_DIR ?= $(SHARED)
 export CASA_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: all setup pg build run test bench fmt lint clean help
+.PHONY: all setup pg js build run test bench fmt lint clean help
 
 all: build
 
@@ -26,6 +26,11 @@ setup:
 pg: setup
 	@scripts/ensure-postgres.sh
 
+# npm packages for the JavaScript-driven tests (tus-js-client...), from the lockfile.
+js: setup
+	@cd tests/js && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund --loglevel=error; fi
+
 build: setup
 	$(CARGO) build --locked -p casa-sync-server --bin casa-server
 
@@ -37,7 +42,7 @@ run: build
 	fi
 	./target/debug/casa-server --data-dir $(DATA_DIR) serve --bind 127.0.0.1:8080
 
-test: pg
+test: pg js
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --no-fail-fast
 

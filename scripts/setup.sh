@@ -3,6 +3,8 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config ca-certificates curl postgresql-client)
+# Node.js for the tests driven by JavaScript clients (tus-js-client, later the browser).
+command -v npm >/dev/null || packages+=(nodejs npm)
 # `setup.sh bench`: also what the benchmarks compare against or measure with.
 if [ "${1:-}" = bench ]; then
   packages+=(libvips-tools time)
