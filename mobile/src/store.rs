@@ -232,9 +232,12 @@ impl LocalStore {
     /// with the tus upload already started for each, if any.
     pub fn photos_to_upload(&self) -> StoreResult<Vec<(casa_shared_model::report::PhotoRef, Option<String>)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT p.sha256, p.upload_url FROM photos p
-             JOIN reports r ON EXISTS (SELECT 1 FROM json_each(r.photos) j WHERE j.value = p.sha256)
-             JOIN outbox o ON o.item_id = r.id
+            // From the outbox outwards, so each queued report's photo list is read
+            // once and photos are found by key (the other way round is quadratic).
+            "SELECT DISTINCT p.sha256, p.upload_url, p.created_at FROM outbox o
+             JOIN reports r ON r.id = o.item_id
+             JOIN json_each(r.photos) j
+             JOIN photos p ON p.sha256 = j.value
              WHERE p.uploaded_at IS NULL ORDER BY p.created_at, p.sha256",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;

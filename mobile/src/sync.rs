@@ -20,7 +20,8 @@ use crate::upload::Uploader;
 pub struct SyncOptions {
     /// Items per request.
     pub batch_size: usize,
-    /// Attempts before giving up for now (the outbox stays for next time).
+    /// Failed attempts in a row, without any item or byte getting through,
+    /// before giving up for now (the outbox stays for next time).
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
@@ -90,9 +91,9 @@ pub async fn sync(
     let mut state = SyncProgress { items_total: store.outbox_len()? as usize, ..SyncProgress::default() };
     let mut summary = SyncSummary::default();
     let mut attempt = 0u32;
-    let mut rng = rand::thread_rng();
     let uploader = Uploader::new(client.base_url());
     loop {
+        let before = (state.items_done, state.bytes_done, summary.photos_uploaded);
         let round = match upload_photos(store, &uploader, &mut state, &mut summary, &mut progress).await {
             Ok(()) => sync_round(store, client, opts, &mut state, &mut summary, &mut progress).await,
             Err(e) => Err(e),
@@ -106,11 +107,18 @@ pub async fn sync(
             }
             Err(e) => {
                 store.record_sync(Err(&e.to_string()))?;
-                attempt += 1;
+                // A network that breaks now and then but lets work through is
+                // retried at once again; only failures in a row back off further
+                // and count against `max_attempts`.
+                let progressed = before != (state.items_done, state.bytes_done, summary.photos_uploaded);
+                attempt = if progressed { 1 } else { attempt + 1 };
                 if !e.is_retryable() || attempt >= opts.max_attempts {
                     return Err(e);
                 }
-                tokio::time::sleep(backoff(opts, attempt, &mut rng)).await;
+                // Drawn before the await: a thread-local generator must not be held
+                // across it, or the sync could not run on a multi-threaded runtime.
+                let delay = backoff(opts, attempt, &mut rand::thread_rng());
+                tokio::time::sleep(delay).await;
             }
         }
     }
@@ -200,6 +208,17 @@ async fn sync_round(
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn a_sync_can_run_on_a_multi_threaded_runtime() {
+        fn is_send<T: Send>(_: &T) {}
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let client = Client::new("http://127.0.0.1:9");
+        let opts = SyncOptions::default();
+        let fut = sync(&mut store, &client, &opts, |_| {});
+        is_send(&fut);
+    }
 
     #[test]
     fn backoff_grows_exponentially_is_capped_and_stays_within_its_jitter_band() {

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod proxy;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -108,6 +109,17 @@ impl ServerProcess {
             }
         };
         Self { child, url }
+    }
+
+    /// SIGKILL: gone at once, mid-request, as in a crash or power cut.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.url.trim_start_matches("http://").parse().expect("server address")
     }
 
     /// SIGTERM, then wait: returns whether it exited cleanly.

@@ -9,10 +9,7 @@ use serde_json::Value;
 #[test]
 fn tus_js_client_resumes_an_interrupted_20_mb_upload_to_a_byte_identical_file() {
     let js = workspace_root().join("tests/js");
-    assert!(
-        js.join("node_modules/tus-js-client").exists(),
-        "tus-js-client is not installed: run `npm ci` in tests/js (make test does)"
-    );
+    assert!(js.join("node_modules/tus-js-client").exists(), "tus-js-client is not installed: run `npm ci` in tests/js (make test does)");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let db = casa_e2e::db::TestDb::sqlite();
     let server = rt.block_on(casa_sync_server::RunningServer::start(db.url(), db.data_dir())).expect("server");
