@@ -53,6 +53,8 @@ bench: pg
 	$(CARGO) bench --locked -p casa-mobile --bench photo
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend sqlite --reports 50000
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 50000
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- device --backend sqlite
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- device --backend postgres
 
 fmt:
 	$(CARGO) fmt --all

@@ -144,6 +144,12 @@ fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| StoreError::Corrupt(format!("time {s}: {e}")))
 }
 
+const PHOTOS_TO_UPLOAD: &str = "SELECT DISTINCT p.sha256, p.upload_url, p.created_at FROM outbox o
+     CROSS JOIN reports r ON r.id = o.item_id
+     CROSS JOIN json_each(r.photos) j
+     CROSS JOIN photos p ON p.sha256 = j.value
+     WHERE p.uploaded_at IS NULL ORDER BY p.created_at, p.sha256";
+
 impl LocalStore {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open(dir: &Path) -> StoreResult<Self> {
@@ -232,13 +238,9 @@ impl LocalStore {
     /// with the tus upload already started for each, if any.
     pub fn photos_to_upload(&self) -> StoreResult<Vec<(casa_shared_model::report::PhotoRef, Option<String>)>> {
         let mut stmt = self.conn.prepare_cached(
-            // From the outbox outwards, so each queued report's photo list is read
-            // once and photos are found by key (the other way round is quadratic).
-            "SELECT DISTINCT p.sha256, p.upload_url, p.created_at FROM outbox o
-             JOIN reports r ON r.id = o.item_id
-             JOIN json_each(r.photos) j
-             JOIN photos p ON p.sha256 = j.value
-             WHERE p.uploaded_at IS NULL ORDER BY p.created_at, p.sha256",
+            // From the outbox outwards (CROSS JOIN fixes SQLite's join order), so
+            // the cost follows what is queued, not every report ever filed.
+            PHOTOS_TO_UPLOAD,
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
         rows.map(|row| {
@@ -246,6 +248,26 @@ impl LocalStore {
             Ok((casa_shared_model::report::PhotoRef::parse(&sha).map_err(|e| StoreError::Corrupt(e.to_string()))?, url))
         })
         .collect()
+    }
+
+    /// The photos that `items` need and the server does not have yet, in the
+    /// order the items name them, each with its tus upload if one was started.
+    pub fn photos_to_upload_for(&self, items: &[PushItem]) -> StoreResult<Vec<(casa_shared_model::report::PhotoRef, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT upload_url FROM photos WHERE sha256 = ?1 AND uploaded_at IS NULL")?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for PushItem::Report(report) in items {
+            for sha in &report.photos {
+                if !seen.insert(sha.as_str()) {
+                    continue;
+                }
+                if let Some(url) = stmt.query_row([sha], |r| r.get::<_, Option<String>>(0)).optional()? {
+                    let photo = casa_shared_model::report::PhotoRef::parse(sha).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    out.push((photo, url));
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub fn set_upload_url(&mut self, photo: &casa_shared_model::report::PhotoRef, url: Option<&str>) -> StoreResult<()> {
@@ -275,46 +297,38 @@ impl LocalStore {
         rows.map(|json| serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
     }
 
-    /// Applies the server's answers: accepted and refused items leave the
-    /// outbox (refusals are final and kept on the report for the citizen).
-    pub fn apply_results(&mut self, results: &[ItemResult]) -> StoreResult<()> {
+    /// Applies one sync answer in one transaction: the per-item results
+    /// (accepted and refused items leave the outbox; refusals are final and
+    /// kept on the report for the citizen), then the status changes, then the
+    /// new cursor. A crash re-sends or re-pulls the same things, never skips one.
+    pub fn apply_response(&mut self, results: &[ItemResult], changes: &[ReportChange], cursor: Cursor) -> StoreResult<()> {
         let tx = self.conn.transaction()?;
-        for r in results {
-            let id = r.id.to_string();
-            match &r.outcome {
-                ItemOutcome::Accepted(routing) => {
-                    tx.execute(
-                        "UPDATE reports SET comune = ?2, comune_name = ?3, department = ?4, department_name = ?5, approximate = ?6,
-                                error_code = NULL, error_message = NULL WHERE id = ?1",
-                        params![
-                            id,
-                            routing.comune.as_str(),
-                            routing.comune_name,
-                            routing.department,
-                            routing.department_name,
-                            routing.approximate
-                        ],
-                    )?;
-                }
-                ItemOutcome::Rejected { code, message } => {
-                    tx.execute("UPDATE reports SET error_code = ?2, error_message = ?3 WHERE id = ?1", params![id, code, message])?;
-                }
-            }
-            tx.execute("DELETE FROM outbox WHERE item_id = ?1", params![id])?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Applies status changes pulled from the server and moves the cursor, in
-    /// one transaction: a crash re-pulls the same changes, never skips one.
-    pub fn apply_changes(&mut self, changes: &[ReportChange], cursor: Cursor) -> StoreResult<()> {
-        let tx = self.conn.transaction()?;
-        for c in changes {
-            tx.execute(
-                "UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1",
-                params![c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at)],
+        {
+            let mut accepted = tx.prepare_cached(
+                "UPDATE reports SET comune = ?2, comune_name = ?3, department = ?4, department_name = ?5, approximate = ?6,
+                        error_code = NULL, error_message = NULL WHERE id = ?1",
             )?;
+            let mut refused = tx.prepare_cached("UPDATE reports SET error_code = ?2, error_message = ?3 WHERE id = ?1")?;
+            let mut done = tx.prepare_cached("DELETE FROM outbox WHERE item_id = ?1")?;
+            for r in results {
+                let id = r.id.to_string();
+                match &r.outcome {
+                    ItemOutcome::Accepted(routing) => accepted.execute(params![
+                        id,
+                        routing.comune.as_str(),
+                        routing.comune_name,
+                        routing.department,
+                        routing.department_name,
+                        routing.approximate
+                    ])?,
+                    ItemOutcome::Rejected { code, message } => refused.execute(params![id, code, message])?,
+                };
+                done.execute(params![id])?;
+            }
+            let mut status = tx.prepare_cached("UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1")?;
+            for c in changes {
+                status.execute(params![c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at)])?;
+            }
         }
         tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", params![cursor.0])?;
         tx.commit()?;
@@ -323,8 +337,11 @@ impl LocalStore {
 
     pub fn note_attempt(&mut self, ids: &[uuid::Uuid]) -> StoreResult<()> {
         let tx = self.conn.transaction()?;
-        for id in ids {
-            tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE item_id = ?1", params![id.to_string()])?;
+        {
+            let mut attempt = tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE item_id = ?1")?;
+            for id in ids {
+                attempt.execute(params![id.to_string()])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -480,5 +497,15 @@ mod tests {
         let local = &store.reports().expect("reports")[0];
         assert!(local.pending);
         assert_eq!(local.status, ReportStatus::Submitted);
+    }
+
+    #[test]
+    fn finding_photos_to_upload_starts_from_the_outbox_not_from_every_report() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = LocalStore::open(dir.path()).expect("open");
+        let mut stmt = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {PHOTOS_TO_UPLOAD}")).expect("plan");
+        let steps: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(3)).expect("plan").map(|s| s.expect("step")).collect();
+        assert!(steps[0].starts_with("SCAN o"), "{steps:?}");
+        assert!(!steps.iter().any(|s| s.starts_with("SCAN r") || s.starts_with("SCAN p")), "{steps:?}");
     }
 }

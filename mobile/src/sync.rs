@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use casa_shared_model::report::PhotoRef;
 use casa_shared_model::wire::{ItemOutcome, SyncRequest, PROTOCOL_VERSION};
 use rand::Rng;
 
@@ -94,11 +95,7 @@ pub async fn sync(
     let uploader = Uploader::new(client.base_url());
     loop {
         let before = (state.items_done, state.bytes_done, summary.photos_uploaded);
-        let round = match upload_photos(store, &uploader, &mut state, &mut summary, &mut progress).await {
-            Ok(()) => sync_round(store, client, opts, &mut state, &mut summary, &mut progress).await,
-            Err(e) => Err(e),
-        };
-        match round {
+        match sync_round(store, client, &uploader, opts, &mut state, &mut summary, &mut progress).await {
             Ok(true) => continue,
             Ok(false) => {
                 store.record_sync(Ok(()))?;
@@ -124,17 +121,17 @@ pub async fn sync(
     }
 }
 
-/// Sends the photos that queued reports need, before the reports: a photo
-/// the server has is skipped; an upload cut short resumes from the server's
-/// offset.
+/// Sends the photos a batch needs, before the batch: a photo the server has
+/// is skipped; an upload cut short resumes from the server's offset.
 async fn upload_photos(
     store: &mut LocalStore,
     uploader: &Uploader,
+    photos: Vec<(PhotoRef, Option<String>)>,
     state: &mut SyncProgress,
     summary: &mut SyncSummary,
     progress: &mut impl FnMut(SyncProgress),
 ) -> Result<(), SyncFailure> {
-    for (photo, url) in store.photos_to_upload()? {
+    for (photo, url) in photos {
         if uploader.has(&photo).await? {
             store.mark_uploaded(&photo)?;
             continue;
@@ -172,16 +169,21 @@ async fn upload_photos(
     Ok(())
 }
 
-/// One request; returns whether another is needed.
+/// One batch: its photos first, then one request; returns whether another
+/// round is needed. Working batch by batch keeps a round's cost to its own
+/// items however long the outbox, and gets the first reports through early.
 async fn sync_round(
     store: &mut LocalStore,
     client: &Client,
+    uploader: &Uploader,
     opts: &SyncOptions,
     state: &mut SyncProgress,
     summary: &mut SyncSummary,
     progress: &mut impl FnMut(SyncProgress),
 ) -> Result<bool, SyncFailure> {
     let items = store.outbox_batch(opts.batch_size.max(1))?;
+    let photos = store.photos_to_upload_for(&items)?;
+    upload_photos(store, uploader, photos, state, summary, progress).await?;
     let ids: Vec<uuid::Uuid> = items.iter().map(|i| i.id()).collect();
     let cursor = store.sync_state()?.cursor;
     store.note_attempt(&ids)?;
@@ -189,8 +191,7 @@ async fn sync_round(
     let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby: None };
     state.requests += 1;
     let res = client.sync(&req).await?;
-    store.apply_results(&res.results)?;
-    store.apply_changes(&res.changes, res.cursor)?;
+    store.apply_response(&res.results, &res.changes, res.cursor)?;
     for r in &res.results {
         match r.outcome {
             ItemOutcome::Accepted(_) => summary.accepted += 1,

@@ -2,15 +2,22 @@
 //! separate process (release build) over a fresh database and sends it
 //! reports over HTTP in batches, from this process.
 //!
-//! Usage: casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
+//! Usage:
+//!   casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
+//!   casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]
+//!
+//! `ingest` measures the server alone (several connections, pre-built
+//! batches); `device` measures the app's core end to end: reports captured
+//! in a phone's local store, then `casa_mobile::sync` to the server.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use casa_e2e::{bari_boundaries_path, casa_server, pg_admin_url, ServerProcess};
-use casa_mobile::Client;
+use casa_mobile::{Client, LocalStore, SyncOptions};
+use casa_shared_model::report::PhotoRef;
 use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
-use casa_shared_model::{DeviceId, ReportId};
+use casa_shared_model::{DeviceId, NewReport, ReportId};
 use sqlx::Connection;
 
 const CATEGORIES: [&str; 9] = [
@@ -39,20 +46,35 @@ fn centres() -> Vec<(f64, f64)> {
         .collect()
 }
 
+const USAGE: &str = "usage: casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
+       casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Ingest,
+    Device,
+}
+
 struct Args {
+    mode: Mode,
     backend: String,
     reports: usize,
     batch: usize,
     concurrency: usize,
+    photos: usize,
+    photo_kb: usize,
+    noop_runs: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("ingest") => {}
-        _ => return Err("usage: casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]".into()),
-    }
-    let mut a = Args { backend: "sqlite".into(), reports: 50_000, batch: 100, concurrency: 8 };
+    let mode = match args.next().as_deref() {
+        Some("ingest") => Mode::Ingest,
+        Some("device") => Mode::Device,
+        _ => return Err(USAGE.into()),
+    };
+    let reports = if mode == Mode::Ingest { 50_000 } else { 10_000 };
+    let mut a = Args { mode, backend: "sqlite".into(), reports, batch: 100, concurrency: 8, photos: 500, photo_kb: 200, noop_runs: 200 };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         let number = || value.parse::<usize>().map_err(|_| format!("{flag}: not a number"));
@@ -61,7 +83,10 @@ fn parse_args() -> Result<Args, String> {
             "--reports" => a.reports = number()?,
             "--batch" => a.batch = number()?.clamp(1, 500),
             "--concurrency" => a.concurrency = number()?.max(1),
-            other => return Err(format!("unknown flag {other}")),
+            "--photos" => a.photos = number()?,
+            "--photo-kb" => a.photo_kb = number()?.clamp(1, 20_000),
+            "--noop-runs" => a.noop_runs = number()?.max(1),
+            other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }
     }
     Ok(a)
@@ -106,6 +131,56 @@ fn payloads(n: usize) -> Vec<ReportPayload> {
         .collect()
 }
 
+/// A `casa-server` on a fresh database of the chosen backend, with the
+/// official boundaries imported; dropped (database included) at the end.
+struct BenchServer {
+    server: ServerProcess,
+    _dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl BenchServer {
+    fn start(rt: &tokio::runtime::Runtime, backend: &str) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let (db_url, pg_name) = match backend {
+            "sqlite" => (None, None),
+            "postgres" => {
+                let name = format!("casa_bench_{}", uuid::Uuid::now_v7().simple());
+                rt.block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await.map_err(|e| format!("PostgreSQL: {e}"))?;
+                    sqlx::query(&format!("CREATE DATABASE {name}"))
+                        .execute(&mut conn)
+                        .await
+                        .map_err(|e| format!("create database: {e}"))?;
+                    Ok::<_, String>(())
+                })?;
+                let admin = pg_admin_url();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("bad CASA_TEST_PG_URL")?;
+                (Some(format!("{base}/{name}")), Some(name))
+            }
+            other => return Err(format!("unknown backend {other}: sqlite or postgres")),
+        };
+        let out =
+            casa_server(dir.path(), db_url.as_deref(), &["boundaries", "import", bari_boundaries_path().to_str().ok_or("path")?], None);
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        let server = ServerProcess::start(dir.path(), db_url.as_deref());
+        Ok(Self { server, _dir: dir, pg_name })
+    }
+
+    fn stop(mut self, rt: &tokio::runtime::Runtime) {
+        assert!(self.server.terminate(), "server stopped cleanly");
+        if let Some(name) = self.pg_name.take() {
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                }
+            });
+        }
+    }
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -115,32 +190,28 @@ fn main() {
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (db_url, pg_name) = match args.backend.as_str() {
-        "sqlite" => (None, None),
-        "postgres" => {
-            let name = format!("casa_bench_{}", uuid::Uuid::now_v7().simple());
-            rt.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await.expect("PostgreSQL reachable (CASA_TEST_PG_URL)");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-            });
-            let admin = pg_admin_url();
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("admin url");
-            (Some(format!("{base}/{name}")), Some(name))
-        }
-        other => {
-            eprintln!("unknown backend {other}: sqlite or postgres");
+    let server = match BenchServer::start(&rt, &args.backend) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
             std::process::exit(2);
         }
     };
-    let out = casa_server(dir.path(), db_url.as_deref(), &["boundaries", "import", bari_boundaries_path().to_str().expect("path")], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut server = ServerProcess::start(dir.path(), db_url.as_deref());
+    let ok = match args.mode {
+        Mode::Ingest => ingest(&rt, &args, &server.server.url),
+        Mode::Device => device(&rt, &args, &server.server.url),
+    };
+    server.stop(&rt);
+    if !ok {
+        std::process::exit(1);
+    }
+}
 
+fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
     let reports = payloads(args.reports);
     let batches: Vec<Vec<ReportPayload>> = reports.chunks(args.batch).map(<[ReportPayload]>::to_vec).collect();
     let batches = Arc::new(std::sync::Mutex::new(batches.into_iter()));
-    let client = Client::new(&server.url);
+    let client = Client::new(url);
     let (elapsed, accepted) = rt.block_on(async {
         // Warm up connections and the server's caches outside the timing.
         let warm = SyncRequest { protocol: PROTOCOL_VERSION, device_id: DeviceId::new(), cursor: None, items: vec![], nearby: None };
@@ -177,14 +248,6 @@ fn main() {
         }
         (started.elapsed(), accepted)
     });
-    assert!(server.terminate(), "server stopped cleanly");
-    if let Some(name) = pg_name {
-        rt.block_on(async {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-            }
-        });
-    }
     let rate = accepted as f64 / elapsed.as_secs_f64();
     println!(
         "ingest {}: {accepted} of {} reports accepted in batches of {} over {} connections: {:.2} s, {:.0} reports/s",
@@ -197,6 +260,107 @@ fn main() {
     );
     if accepted != args.reports {
         eprintln!("some reports were not accepted");
-        std::process::exit(1);
+        return false;
     }
+    true
+}
+
+/// JPEG bytes of about `kb` kilobytes, distinct for each `i`: noise
+/// compresses poorly, so the size follows the pixel count.
+fn photo_of_about(kb: usize, i: usize) -> casa_mobile::photo::ProcessedPhoto {
+    // Noise at quality 85 comes out near 0.86 bytes a pixel.
+    let pixels = (kb * 1024 * 100 / 86).max(64);
+    let w = ((pixels as f64 * 4.0 / 3.0).sqrt() as u16).max(8);
+    let h = ((pixels / usize::from(w)) as u16).max(8);
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3).map(|_| (rng.next() >> 56) as u8).collect();
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 85).encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb).expect("encode");
+    casa_mobile::photo::ProcessedPhoto { sha256: PhotoRef::of_bytes(&jpeg), width: u32::from(w), height: u32::from(h), jpeg }
+}
+
+/// Captures `payloads` into a new phone store (with their photos), untimed.
+fn phone_with(payloads: Vec<ReportPayload>, photos: Vec<casa_mobile::photo::ProcessedPhoto>) -> (tempfile::TempDir, LocalStore) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("phone store");
+    for photo in &photos {
+        store.save_photo(photo).expect("save photo");
+    }
+    let now = chrono::Utc::now();
+    for p in payloads {
+        let report = NewReport::parse(&p, now).expect("valid report");
+        store.capture(&report).expect("capture");
+    }
+    (dir, store)
+}
+
+fn device(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
+    let client = Client::new(url);
+    let opts = SyncOptions { batch_size: args.batch, ..SyncOptions::default() };
+    let mut ok = true;
+
+    // 1. Small reports, end to end through the app's sync engine.
+    let (_phone, mut store) = phone_with(payloads(args.reports), vec![]);
+    let started = Instant::now();
+    let summary = rt.block_on(casa_mobile::sync(&mut store, &client, &opts, |_| {})).expect("sync");
+    let elapsed = started.elapsed();
+    println!(
+        "device sync {}: {} of {} small reports in {} requests: {:.2} s, {:.0} reports/s",
+        args.backend,
+        summary.accepted,
+        args.reports,
+        summary.requests,
+        elapsed.as_secs_f64(),
+        summary.accepted as f64 / elapsed.as_secs_f64()
+    );
+    ok &= summary.accepted == args.reports && store.outbox_len().expect("outbox") == 0;
+
+    // 2. A sync with nothing to do: how many requests, how long.
+    let mut times = Vec::with_capacity(args.noop_runs);
+    let mut requests = 0;
+    for _ in 0..args.noop_runs {
+        let started = Instant::now();
+        let s = rt.block_on(casa_mobile::sync(&mut store, &client, &opts, |_| {})).expect("no-op sync");
+        times.push(started.elapsed());
+        requests = requests.max(s.requests);
+    }
+    times.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "device no-op sync {}: {requests} request(s) each; median {:.2} ms, p95 {:.2} ms over {} runs",
+        args.backend,
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 95 / 100]),
+        times.len()
+    );
+    ok &= requests == 1;
+
+    // 3. Reports with photos: every photo goes up by tus before its report.
+    if args.photos > 0 {
+        let photos: Vec<_> = (0..args.photos).map(|i| photo_of_about(args.photo_kb, i)).collect();
+        let bytes: usize = photos.iter().map(|p| p.jpeg.len()).sum();
+        let mut reports = payloads(args.photos);
+        for (r, p) in reports.iter_mut().zip(&photos) {
+            r.photos = vec![p.sha256.as_str().to_owned()];
+        }
+        let (_phone, mut store) = phone_with(reports, photos);
+        let started = Instant::now();
+        let summary = rt.block_on(casa_mobile::sync(&mut store, &client, &opts, |_| {})).expect("sync with photos");
+        let elapsed = started.elapsed().as_secs_f64();
+        println!(
+            "device sync {}: {} reports with {} photos of {:.0} KB on average ({:.1} MB) in {elapsed:.2} s: {:.0} reports/s, {:.1} MB/s",
+            args.backend,
+            summary.accepted,
+            summary.photos_uploaded,
+            bytes as f64 / args.photos as f64 / 1024.0,
+            bytes as f64 / 1e6,
+            summary.accepted as f64 / elapsed,
+            bytes as f64 / 1e6 / elapsed
+        );
+        ok &= summary.accepted == args.photos && summary.photos_uploaded == args.photos;
+    }
+    if !ok {
+        eprintln!("the device sync did not deliver everything");
+    }
+    ok
 }
