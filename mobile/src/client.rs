@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use casa_shared_model::wire::{ApiErrorBody, ItemResult, ReportPayload, SyncRequest, SyncResponse};
+use casa_shared_model::wire::{ApiErrorBody, ComuneInfo, ItemResult, ReportPayload, SyncRequest, SyncResponse};
 use casa_shared_model::DeviceId;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -77,8 +77,8 @@ impl Client {
         self.post("/api/v1/reports", &SingleReport { device_id, report }).await
     }
 
-    /// The Comuni with their services and categories, as JSON.
-    pub async fn comuni(&self) -> Result<serde_json::Value, ClientError> {
+    /// The Comuni with their services and categories.
+    pub async fn comuni(&self) -> Result<Vec<ComuneInfo>, ClientError> {
         let res = self.http.get(format!("{}/api/v1/comuni", self.base)).send().await.map_err(ClientError::Network)?;
         Self::decode(res).await
     }

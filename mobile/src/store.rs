@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use casa_shared_model::wire::{Cursor, ItemOutcome, ItemResult, PushItem, ReportChange};
+use casa_shared_model::geo::{haversine_m, GeoPoint};
+use casa_shared_model::wire::{ComuneInfo, Cursor, ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportChange};
 use casa_shared_model::{DeviceId, NewReport, ReportId, ReportStatus};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -86,6 +87,29 @@ fn migrations() -> Migrations<'static> {
         ),
         // A tus upload in progress, so a restart resumes it.
         M::up("ALTER TABLE photos ADD COLUMN upload_url TEXT;"),
+        // What the server knows that the phone shows offline: the Comuni with
+        // their services and categories (replaced whole when the server's
+        // directory version moves), and public reports around the last place
+        // asked about (replaced whole by each answer).
+        M::up(
+            "CREATE TABLE comuni (
+                 istat_code TEXT PRIMARY KEY,
+                 position   INTEGER NOT NULL,
+                 info       TEXT NOT NULL
+             );
+             ALTER TABLE sync_state ADD COLUMN directory_version INTEGER;
+             CREATE TABLE nearby_reports (
+                 id         TEXT PRIMARY KEY,
+                 comune     TEXT NOT NULL,
+                 category   TEXT NOT NULL,
+                 lat        REAL NOT NULL,
+                 lon        REAL NOT NULL,
+                 report     TEXT NOT NULL
+             );
+             CREATE INDEX nearby_reports_lat ON nearby_reports (lat);
+             ALTER TABLE sync_state ADD COLUMN nearby_query TEXT;
+             ALTER TABLE sync_state ADD COLUMN nearby_at TEXT;",
+        ),
     ])
 }
 
@@ -364,6 +388,80 @@ impl LocalStore {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?;
         Ok(SyncState { cursor: Cursor(cursor), last_sync_at: last.as_deref().map(parse_ts).transpose()?, last_error: error, failures })
+    }
+
+    /// The directory version the cached Comuni came with, if any.
+    pub fn directory_version(&self) -> StoreResult<Option<i64>> {
+        Ok(self.conn.query_row("SELECT directory_version FROM sync_state WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// Replaces the cached Comuni with the server's directory at `version`.
+    pub fn replace_comuni(&mut self, version: i64, comuni: &[ComuneInfo]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM comuni", [])?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO comuni (istat_code, position, info) VALUES (?1, ?2, ?3)")?;
+            for (i, c) in comuni.iter().enumerate() {
+                let info = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                insert.execute(params![c.istat_code.as_str(), i as i64, info])?;
+            }
+        }
+        tx.execute("UPDATE sync_state SET directory_version = ?1 WHERE id = 1", params![version])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The cached Comuni, in the server's order (empty before the first sync).
+    pub fn comuni(&self) -> StoreResult<Vec<ComuneInfo>> {
+        let mut stmt = self.conn.prepare_cached("SELECT info FROM comuni ORDER BY position")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|json| serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
+    }
+
+    /// Replaces the cached public reports with those found around `query`.
+    pub fn replace_nearby(&mut self, query: &NearbyQuery, reports: &[PublicReport]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM nearby_reports", [])?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO nearby_reports (id, comune, category, lat, lon, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+            for r in reports {
+                let json = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                insert.execute(params![r.id.to_string(), r.comune.as_str(), r.category, r.lat, r.lon, json])?;
+            }
+        }
+        let q = serde_json::to_string(query).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute("UPDATE sync_state SET nearby_query = ?1, nearby_at = ?2 WHERE id = 1", params![q, ts(Utc::now())])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Cached public reports within `radius_m` of a point, nearest first
+    /// (for the map, the list and the duplicate check before filing).
+    pub fn nearby(&self, lat: f64, lon: f64, radius_m: f64) -> StoreResult<Vec<PublicReport>> {
+        let dlat = radius_m / 111_320.0;
+        let mut stmt = self.conn.prepare_cached("SELECT report FROM nearby_reports WHERE lat BETWEEN ?1 AND ?2")?;
+        let rows = stmt.query_map(params![lat - dlat, lat + dlat], |r| r.get::<_, String>(0))?;
+        let mut found = Vec::new();
+        for json in rows {
+            let r: PublicReport = serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let d = haversine_m(GeoPoint { lat, lon }, GeoPoint { lat: r.lat, lon: r.lon });
+            if d <= radius_m {
+                found.push((d, r));
+            }
+        }
+        found.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(found.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Where the cached public reports were last fetched, and when.
+    pub fn nearby_origin(&self) -> StoreResult<Option<(NearbyQuery, DateTime<Utc>)>> {
+        let (q, at): (Option<String>, Option<String>) =
+            self.conn.query_row("SELECT nearby_query, nearby_at FROM sync_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        match (q, at) {
+            (Some(q), Some(at)) => Ok(Some((serde_json::from_str(&q).map_err(|e| StoreError::Corrupt(e.to_string()))?, parse_ts(&at)?))),
+            _ => Ok(None),
+        }
     }
 
     /// Local reports, newest first.

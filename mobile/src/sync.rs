@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::{ItemOutcome, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, NearbyQuery, SyncRequest, PROTOCOL_VERSION};
 use rand::Rng;
 
 use crate::client::{Client, ClientError};
@@ -26,11 +26,13 @@ pub struct SyncOptions {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
+    /// Also refresh the cached public reports around this point.
+    pub nearby: Option<NearbyQuery>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { batch_size: 100, max_attempts: 6, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+        Self { batch_size: 100, max_attempts: 6, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30), nearby: None }
     }
 }
 
@@ -95,7 +97,12 @@ pub async fn sync(
     let uploader = Uploader::new(client.base_url());
     loop {
         let before = (state.items_done, state.bytes_done, summary.photos_uploaded);
-        match sync_round(store, client, &uploader, opts, &mut state, &mut summary, &mut progress).await {
+        let step = match sync_round(store, client, &uploader, opts, &mut state, &mut summary, &mut progress).await {
+            Ok(Round::Again) => Ok(true),
+            Ok(Round::Done { directory_version }) => refresh_directory(store, client, directory_version, &mut state).await.map(|()| false),
+            Err(e) => Err(e),
+        };
+        match step {
             Ok(true) => continue,
             Ok(false) => {
                 store.record_sync(Ok(()))?;
@@ -169,6 +176,23 @@ async fn upload_photos(
     Ok(())
 }
 
+enum Round {
+    Again,
+    Done { directory_version: i64 },
+}
+
+/// Fetches the Comuni, their services and categories again when the
+/// server's directory changed since the device last fetched it.
+async fn refresh_directory(store: &mut LocalStore, client: &Client, version: i64, state: &mut SyncProgress) -> Result<(), SyncFailure> {
+    if store.directory_version()? == Some(version) {
+        return Ok(());
+    }
+    state.requests += 1;
+    let comuni = client.comuni().await?;
+    store.replace_comuni(version, &comuni)?;
+    Ok(())
+}
+
 /// One batch: its photos first, then one request; returns whether another
 /// round is needed. Working batch by batch keeps a round's cost to its own
 /// items however long the outbox, and gets the first reports through early.
@@ -180,7 +204,7 @@ async fn sync_round(
     state: &mut SyncProgress,
     summary: &mut SyncSummary,
     progress: &mut impl FnMut(SyncProgress),
-) -> Result<bool, SyncFailure> {
+) -> Result<Round, SyncFailure> {
     let items = store.outbox_batch(opts.batch_size.max(1))?;
     let photos = store.photos_to_upload_for(&items)?;
     upload_photos(store, uploader, photos, state, summary, progress).await?;
@@ -188,10 +212,16 @@ async fn sync_round(
     let cursor = store.sync_state()?.cursor;
     store.note_attempt(&ids)?;
     let full_batch = items.len() >= opts.batch_size.max(1);
-    let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby: None };
+    // Public reports around the user are asked for once per sync, in its last
+    // request, so they include whatever this sync changed.
+    let nearby = if full_batch { None } else { opts.nearby };
+    let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby };
     state.requests += 1;
     let res = client.sync(&req).await?;
     store.apply_response(&res.results, &res.changes, res.cursor)?;
+    if let (Some(q), Some(found)) = (nearby, &res.nearby) {
+        store.replace_nearby(&q, found)?;
+    }
     for r in &res.results {
         match r.outcome {
             ItemOutcome::Accepted(_) => summary.accepted += 1,
@@ -202,7 +232,7 @@ async fn sync_round(
     state.items_done += res.results.len();
     state.changes_applied += res.changes.len();
     progress(*state);
-    Ok(full_batch || res.has_more)
+    Ok(if full_batch || res.has_more { Round::Again } else { Round::Done { directory_version: res.directory_version } })
 }
 
 #[cfg(test)]

@@ -110,6 +110,11 @@ pub struct SyncResponse {
     pub cursor: Cursor,
     /// More changes are waiting: sync again at once.
     pub has_more: bool,
+    /// Version of the server's directory of Comuni (services, categories,
+    /// boundaries): when it differs from the one the device holds, the device
+    /// fetches `GET /api/v1/comuni` again; otherwise it costs nothing.
+    #[serde(default)]
+    pub directory_version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,6 +176,29 @@ pub struct PublicReport {
     #[serde(flatten)]
     pub status: ReportStatus,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A Comune as the app needs it offline (`GET /api/v1/comuni`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComuneInfo {
+    pub istat_code: IstatCode,
+    pub name: String,
+    /// Enabled services (`reports`, `petitions`...).
+    pub services: Vec<String>,
+    pub categories: Vec<CategoryInfo>,
+    /// False until official boundaries are imported (routing is approximate).
+    pub official_boundary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryInfo {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub department: String,
+    pub department_name: String,
 }
 
 /// The error body of every `/api/v1` failure.

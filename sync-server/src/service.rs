@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use casa_shared_model::geo::RouteMethod;
+use casa_shared_model::geo::{haversine_m, GeoPoint, RouteMethod};
 use casa_shared_model::status::InvalidTransition;
 use casa_shared_model::wire::{
     ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportPayload, SyncRequest, SyncResponse, MAX_NEARBY_RADIUS_M,
@@ -205,6 +205,7 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
         nearby,
         cursor,
         has_more,
+        directory_version: state.directory().version,
     })
 }
 
@@ -242,7 +243,7 @@ pub async fn nearby(state: &AppState, q: NearbyQuery) -> Result<Vec<PublicReport
         .search_reports(&filter)
         .await?
         .into_iter()
-        .map(|r| (haversine_m(q.lat, q.lon, r.lat, r.lon), r))
+        .map(|r| (haversine_m(GeoPoint { lat: q.lat, lon: q.lon }, GeoPoint { lat: r.lat, lon: r.lon }), r))
         .filter(|(d, _)| *d <= q.radius_m)
         .collect();
     found.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -261,15 +262,6 @@ pub fn public_report(r: ReportRecord) -> PublicReport {
         status: r.status,
         updated_at: r.updated_at,
     }
-}
-
-pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    const EARTH_RADIUS_M: f64 = 6_371_008.8;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }
 
 /// A staff member, authenticated.

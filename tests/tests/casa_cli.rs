@@ -60,7 +60,7 @@ fn a_report_filed_with_the_server_unreachable_is_sent_by_a_later_sync() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let db = casa_e2e::db::TestDb::sqlite();
     let server = rt.block_on(casa_e2e::db::server_with_boundaries(&db));
-    let synced = json(&casa(dir.path(), &server.url, &["sync", "--json"]));
+    let synced = json(&casa(dir.path(), &server.url, &["sync", "--json", "--near-lat", "40.8284", "--near-lon", "16.5528"]));
     assert_eq!((synced["accepted"].as_u64(), synced["outbox"].as_u64()), (Some(1), Some(0)));
     let status = json(&casa(dir.path(), &server.url, &["status", "--json"]));
     assert_eq!(status["outbox"], 0);
@@ -69,6 +69,12 @@ fn a_report_filed_with_the_server_unreachable_is_sent_by_a_later_sync() {
     assert_eq!(reports[0]["status"], "in_moderation");
     assert_eq!(reports[0]["comune_name"], "Altamura");
     rt.block_on(server.stop());
+    // What the sync fetched stays readable with the server gone.
+    let comuni = json(&casa(dir.path(), down, &["comuni", "--json"]));
+    assert_eq!(comuni.as_array().map(Vec::len), Some(41));
+    let nearby = json(&casa(dir.path(), down, &["nearby", "--lat", "40.8284", "--lon", "16.5528", "--json"]));
+    assert_eq!(nearby["fetched"]["radius_m"], 1000.0);
+    assert_eq!(nearby["reports"].as_array().map(Vec::len), Some(0), "the report is still in moderation, not public");
 }
 
 #[test]

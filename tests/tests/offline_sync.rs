@@ -91,7 +91,7 @@ async fn an_answer_lost_after_the_server_committed_is_recovered_without_duplicat
     let mut seen = Vec::new();
     let summary = casa_mobile::sync(&mut store, &client, &quick(), |p| seen.push(p)).await.expect("sync");
     assert_eq!(summary.accepted, 250);
-    assert_eq!(summary.requests, 3, "250 items in batches of 100");
+    assert_eq!(summary.requests, 4, "250 items in batches of 100, and the Comuni fetched once");
     assert_eq!(seen.last().map(|p| (p.items_done, p.items_total)), Some((250, 250)), "progress reaches the total");
     assert_eq!(queue_total(&server, "072030").await, 250, "the re-sent 100 were not duplicated");
     assert_eq!(store.outbox_len().expect("outbox"), 0);
@@ -158,6 +158,65 @@ async fn a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_
 on_both_databases!(
     a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync,
     super::a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync
+);
+
+async fn the_comuni_and_public_reports_nearby_are_kept_for_offline_use_and_refetched_only_when_changed(db: &TestDb) {
+    let server = db::server_with_boundaries(db).await;
+    let client = Client::new(&server.url);
+    // Another citizen's report at the Basilica, published by a moderator.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let mut other = LocalStore::open(other_dir.path()).expect("open");
+    let published = capture(&mut other, 41.1306, 16.8697, "road_damage", "Buca davanti alla Basilica");
+    let far = capture(&mut other, 41.1177, 16.8719, "waste", "Rifiuti in piazza, 1.4 km più a sud");
+    casa_mobile::sync(&mut other, &client, &quick(), |_| {}).await.expect("other device");
+    for id in [published, far] {
+        let moved = server
+            .state
+            .store()
+            .change_status(&id, &ReportStatus::InModeration, &ReportStatus::Published, "staff:test", Utc::now())
+            .await
+            .expect("publish");
+        assert!(moved);
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    assert!(store.comuni().expect("comuni").is_empty(), "nothing cached before the first sync");
+    let near_basilica = casa_shared_model::wire::NearbyQuery { lat: 41.1303, lon: 16.8700, radius_m: 500.0 };
+    let opts = SyncOptions { nearby: Some(near_basilica), ..quick() };
+    let first = casa_mobile::sync(&mut store, &client, &opts, |_| {}).await.expect("first sync");
+    assert_eq!(first.requests, 2, "one sync request, and the Comuni fetched once");
+    let comuni = store.comuni().expect("comuni");
+    assert_eq!(comuni.len(), 41);
+    let bari = comuni.iter().find(|c| c.istat_code.as_str() == "072006").expect("Bari cached");
+    assert_eq!(bari.name, "Bari");
+    assert!(bari.official_boundary && bari.services.iter().any(|s| s == "reports"));
+    assert!(bari.categories.iter().any(|c| c.code == "road_damage" && !c.department_name.is_empty()));
+    let nearby = store.nearby(41.1306, 16.8697, 50.0).expect("nearby");
+    assert_eq!(nearby.iter().map(|r| r.id).collect::<Vec<_>>(), vec![published], "the published report within 50 m, and only it");
+    assert_eq!(nearby[0].status, ReportStatus::Published);
+    assert!(store.nearby(41.1177, 16.8719, 100.0).expect("nearby").is_empty(), "1.4 km away was outside the 500 m asked for");
+
+    // Unchanged directory: a sync is one request again.
+    let again = casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("again");
+    assert_eq!(again.requests, 1);
+    // A Comune turns on petitions: the next sync fetches the directory again.
+    let bari_code = casa_shared_model::IstatCode::parse("072006").expect("code");
+    assert!(server.state.store().set_service(&bari_code, casa_shared_model::Service::Petitions, true).await.expect("enable"));
+    server.state.reload_if_changed().await.expect("reload");
+    let changed = casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("after the change");
+    assert_eq!(changed.requests, 2);
+    let bari = store.comuni().expect("comuni").into_iter().find(|c| c.istat_code == bari_code).expect("Bari");
+    assert!(bari.services.iter().any(|s| s == "petitions"), "{:?}", bari.services);
+
+    // With the server gone, everything above still reads from the phone.
+    server.stop().await;
+    assert_eq!(store.comuni().expect("offline comuni").len(), 41);
+    assert_eq!(store.nearby(41.1306, 16.8697, 50.0).expect("offline nearby").len(), 1);
+}
+on_both_databases!(
+    the_comuni_and_public_reports_nearby_are_kept_for_offline_use_and_refetched_only_when_changed,
+    super::the_comuni_and_public_reports_nearby_are_kept_for_offline_use_and_refetched_only_when_changed
 );
 
 /// A processed photo of `seed`-dependent content, saved in the store.

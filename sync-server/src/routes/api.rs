@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use casa_shared_model::wire::{
-    ApiErrorBody, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse, MAX_BATCH_ITEMS,
+    ApiErrorBody, CategoryInfo, ComuneInfo, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse,
+    MAX_BATCH_ITEMS,
 };
 use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use serde::{Deserialize, Serialize};
@@ -83,26 +84,6 @@ pub async fn public_report(State(state): State<AppState>, Path(id): Path<String>
         Some(r) if r.status.is_public() => Ok(Json(service::public_report(r))),
         _ => Err(ApiError::not_found()),
     }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ComuneInfo {
-    pub istat_code: IstatCode,
-    pub name: String,
-    /// Enabled services (`reports`, `petitions`...).
-    pub services: Vec<String>,
-    pub categories: Vec<CategoryInfo>,
-    /// False until official boundaries are imported (routing is approximate).
-    pub official_boundary: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryInfo {
-    pub code: String,
-    pub name_it: String,
-    pub name_en: String,
-    pub department: String,
-    pub department_name: String,
 }
 
 /// The Comuni, their services and categories (cached by the app for offline use).

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use casa_mobile::store::LocalStore;
 use casa_mobile::{Client, SyncOptions};
-use casa_shared_model::wire::ReportPayload;
+use casa_shared_model::wire::{NearbyQuery, ReportPayload};
 use casa_shared_model::{NewReport, ReportId};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
@@ -39,6 +39,30 @@ enum Command {
         /// First retry delay in milliseconds; each retry doubles it (with jitter).
         #[arg(long, default_value_t = 500)]
         retry_base_ms: u64,
+        /// Also fetch the public reports around this latitude (with --near-lon).
+        #[arg(long, allow_hyphen_values = true, requires = "near_lon")]
+        near_lat: Option<f64>,
+        #[arg(long, allow_hyphen_values = true, requires = "near_lat")]
+        near_lon: Option<f64>,
+        /// Radius in metres for --near-lat/--near-lon (at most 5000).
+        #[arg(long, default_value_t = 1000.0)]
+        radius: f64,
+    },
+    /// The Comuni, their services and categories, as last fetched.
+    Comuni {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Public reports near a point, from what the last sync fetched.
+    Nearby {
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        #[arg(long, default_value_t = 250.0)]
+        radius: f64,
+        #[arg(long)]
+        json: bool,
     },
     /// What is waiting, when the last sync was, what went wrong.
     Status {
@@ -107,14 +131,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let mut store = LocalStore::open(&dir).with_context(|| format!("cannot open the local data in {}", dir.display()))?;
     match cli.command {
         Command::Report { command: ReportCommand::New(args) } => new_report(&mut store, args),
-        Command::Sync { json, max_attempts, retry_base_ms } => {
+        Command::Sync { json, max_attempts, retry_base_ms, near_lat, near_lon, radius } => {
+            let nearby = match (near_lat, near_lon) {
+                (Some(lat), Some(lon)) => Some(NearbyQuery { lat, lon, radius_m: radius }),
+                _ => None,
+            };
             let opts = SyncOptions {
                 max_attempts: max_attempts.max(1),
                 base_delay: std::time::Duration::from_millis(retry_base_ms),
+                nearby,
                 ..SyncOptions::default()
             };
             sync(&mut store, &cli.server, &opts, json)
         }
+        Command::Comuni { json } => comuni(&store, json),
+        Command::Nearby { lat, lon, radius, json } => nearby(&store, lat, lon, radius, json),
         Command::Status { json } => status(&store, json),
         Command::Reports { json } => reports(&store, json),
     }
@@ -241,6 +272,46 @@ fn reports(store: &LocalStore, json: bool) -> anyhow::Result<()> {
         if let Some(e) = r.error {
             println!("    rifiutata / refused: {}", e.message);
         }
+    }
+    Ok(())
+}
+
+fn comuni(store: &LocalStore, json: bool) -> anyhow::Result<()> {
+    let comuni = store.comuni()?;
+    if json {
+        println!("{}", serde_json::to_string(&comuni)?);
+        return Ok(());
+    }
+    if comuni.is_empty() {
+        println!("Elenco dei Comuni non ancora scaricato: esegui `casa sync` / Comuni not fetched yet: run `casa sync`");
+    }
+    for c in comuni {
+        let services = if c.services.is_empty() { "—".to_owned() } else { c.services.join(", ") };
+        println!("{}  {}  servizi / services: {}  categorie / categories: {}", c.istat_code, c.name, services, c.categories.len());
+    }
+    Ok(())
+}
+
+fn nearby(store: &LocalStore, lat: f64, lon: f64, radius: f64, json: bool) -> anyhow::Result<()> {
+    let found = store.nearby(lat, lon, radius)?;
+    let origin = store.nearby_origin()?;
+    if json {
+        let fetched = origin.map(|(q, at)| json!({"lat": q.lat, "lon": q.lon, "radius_m": q.radius_m, "at": at}));
+        println!("{}", json!({"reports": found, "fetched": fetched}));
+        return Ok(());
+    }
+    match origin {
+        Some((q, at)) => println!(
+            "Segnalazioni pubbliche scaricate il {} entro {:.0} m da {:.5}, {:.5} / public reports fetched then around that point",
+            at.format("%d/%m/%Y %H:%M UTC"),
+            q.radius_m,
+            q.lat,
+            q.lon
+        ),
+        None => println!("Nessuna segnalazione pubblica scaricata: `casa sync --near-lat … --near-lon …` / none fetched yet"),
+    }
+    for r in found {
+        println!("{}  {}  {}  {}", r.id, r.category, r.status.label_it(), r.description);
     }
     Ok(())
 }
