@@ -10,13 +10,31 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server could not be reached or the connection broke: try later.
-    #[error("server non raggiungibile / server unreachable: {0}")]
-    Network(#[source] reqwest::Error),
+    // Not a `#[source]`: the message carries the whole cause (down to
+    // "connection refused"), and error chains would print it twice.
+    #[error("server non raggiungibile / server unreachable: {}", cause_chain(.0))]
+    Network(reqwest::Error),
     /// The server answered with an error: `code` is stable, `message` is for people.
     #[error("{message} ({code}, HTTP {status})")]
     Api { status: u16, code: String, message: String },
     #[error("risposta non valida dal server / invalid answer from the server: {0}")]
     InvalidResponse(String),
+}
+
+/// An error and its causes, each said once: reqwest repeats its own message
+/// as the first cause.
+fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 impl ClientError {

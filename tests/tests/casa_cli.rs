@@ -56,6 +56,8 @@ fn a_report_filed_with_the_server_unreachable_is_sent_by_a_later_sync() {
     assert!(!failed.status.success(), "an unreachable server is a failure");
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(stderr.contains("1 elementi restano in attesa"), "{stderr}");
+    assert!(stderr.contains("Connection refused"), "the cause is named: {stderr}");
+    assert_eq!(stderr.matches("error sending request").count(), 1, "and said once: {stderr}");
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let db = casa_e2e::db::TestDb::sqlite();
