@@ -51,9 +51,15 @@ fn built_bin(env: &str, package: &str, name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     let bin = target.join(if release { "release" } else { "debug" }).join(name);
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build.args(["build", "-q", "-p", package, "--bin", name]).current_dir(workspace_root());
+    build.args(["build", "-q"]).current_dir(workspace_root());
     if release {
-        build.arg("--release");
+        // `make bench` builds just this binary in release, the same way.
+        build.args(["--release", "-p", package, "--bin", name]);
+    } else {
+        // The same selection as `cargo test --workspace` (and `make test`), so
+        // features unify the same way: a no-op after it, where building one
+        // package would recompile crates and overwrite the binary in between.
+        build.args(["--workspace", "--all-targets"]);
     }
     let status = build.status().expect("run cargo build");
     assert!(status.success(), "building {name} failed");
