@@ -83,9 +83,40 @@ pub struct TownCentre {
     pub lon: f64,
 }
 
+const BARI_CENTRES_CSV: &str = include_str!("../data/comuni-bari-centres.csv");
+
+/// The 41 Comuni of the Città Metropolitana di Bari with their town centres,
+/// as ISTAT lists them: the server seeds its directory with them and the
+/// phone offers them before its first sync.
+pub fn bari_comuni() -> Vec<(Comune, TownCentre)> {
+    BARI_CENTRES_CSV
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| {
+            let mut f = line.split(',');
+            let istat_code = IstatCode::parse(f.next()?).ok()?;
+            let name = f.next()?.trim().to_owned();
+            let lat = f.next()?.trim().parse().ok()?;
+            let lon = f.next()?.trim().parse().ok()?;
+            Some((Comune { istat_code, name }, TownCentre { istat_code, lat, lon }))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_41_comuni_of_the_metropolitan_city_are_listed_with_their_centres() {
+        let comuni = bari_comuni();
+        assert_eq!(comuni.len(), 41);
+        assert!(comuni.iter().all(|(c, _)| c.istat_code.province() == "072"));
+        let (bari, centre) = comuni.iter().find(|(c, _)| c.istat_code.as_str() == "072006").expect("Bari");
+        assert_eq!(bari.name, "Bari");
+        assert!((centre.lat - 41.12).abs() < 0.05 && (centre.lon - 16.87).abs() < 0.05);
+    }
 
     #[test]
     fn a_six_digit_code_parses_and_prints_back() {

@@ -33,17 +33,8 @@ const CATEGORIES: [&str; 9] = [
 ];
 
 /// The town centres of the 41 Comuni; reports land within ~170 m of them.
-const CENTRES_CSV: &str = include_str!("../../../sync-server/seed/comuni-bari-centres.csv");
-
 fn centres() -> Vec<(f64, f64)> {
-    CENTRES_CSV
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            Some((f.get(2)?.trim().parse().ok()?, f.get(3)?.trim().parse().ok()?))
-        })
-        .collect()
+    casa_shared_model::comune::bari_comuni().into_iter().map(|(_, c)| (c.lat, c.lon)).collect()
 }
 
 const USAGE: &str = "usage: casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
