@@ -9,14 +9,15 @@ DATA_DIR ?= ./data
 export CASA_SHARED_DIR ?= $(SHARED)
 export CASA_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: all setup pg js build run test bench fmt lint clean help
+.PHONY: all setup pg js build run app test bench fmt lint clean help
 
 all: build
 
 help:
 	@echo "make run    start the server on SQLite with the 41 Comuni (http://127.0.0.1:8080)"
+	@echo "make app    the citizen app (desktop) against a local server on http://127.0.0.1:8080"
 	@echo "make test   every test, storage tests on SQLite and PostgreSQL"
-	@echo "make bench  benchmarks (routing, ingest); figures go in BENCHMARKS.md"
+	@echo "make bench  benchmarks (routing, ingest, device sync, app start); figures go in BENCHMARKS.md"
 	@echo "make fmt lint"
 
 setup:
@@ -42,6 +43,21 @@ run: build
 	fi
 	./target/debug/casa-server --data-dir $(DATA_DIR) serve --bind 127.0.0.1:8080
 
+# The citizen app against a local server: the server is started for the app
+# (unless one already answers on 8080) and stopped when the app closes.
+# Options: APP_ARGS="--location 41.1307,16.8700,8 --photos-dir ~/Pictures".
+APP_DATA_DIR ?= $(DATA_DIR)/phone
+app: setup
+	$(CARGO) build --locked -p casa-sync-server --bin casa-server -p casa-mobile --bin casa
+	@if curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1; then \
+		./target/debug/casa --data-dir $(APP_DATA_DIR) --server http://127.0.0.1:8080 $(APP_ARGS); \
+	else \
+		if [ -f "$(BOUNDARIES)" ]; then ./target/debug/casa-server --data-dir $(DATA_DIR) boundaries import "$(BOUNDARIES)"; fi; \
+		./target/debug/casa-server --data-dir $(DATA_DIR) serve --bind 127.0.0.1:8080 & server=$$!; \
+		trap "kill $$server 2>/dev/null" EXIT; \
+		./target/debug/casa --data-dir $(APP_DATA_DIR) --server http://127.0.0.1:8080 $(APP_ARGS); \
+	fi
+
 test: pg js
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --no-fail-fast
@@ -55,6 +71,7 @@ bench: pg
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 50000
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- device --backend sqlite
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- device --backend postgres
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-app-bench
 
 fmt:
 	$(CARGO) fmt --all

@@ -3,6 +3,10 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config ca-certificates curl postgresql-client)
+# The citizen app (Dioxus desktop on WebKitGTK), and what its end-to-end test
+# drives it with: a virtual X screen, the accessibility bus, mouse clicks,
+# screenshots.
+packages+=(libwebkit2gtk-4.1-dev libxdo-dev xvfb xdotool imagemagick python3-pyatspi at-spi2-core dbus-daemon)
 # Node.js for the tests driven by JavaScript clients (tus-js-client, later the browser).
 command -v npm >/dev/null || packages+=(nodejs npm)
 # `setup.sh bench`: also what the benchmarks compare against or measure with.

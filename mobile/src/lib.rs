@@ -4,9 +4,14 @@
 
 pub mod client;
 pub mod photo;
+pub mod platform;
 pub mod store;
+pub mod suggest;
 pub mod sync;
 pub mod upload;
+
+#[cfg(feature = "gui")]
+pub mod app;
 
 pub use client::{Client, ClientError};
 pub use store::{LocalReport, LocalStore, StoreError};

@@ -110,6 +110,29 @@ fn migrations() -> Migrations<'static> {
              ALTER TABLE sync_state ADD COLUMN nearby_query TEXT;
              ALTER TABLE sync_state ADD COLUMN nearby_at TEXT;",
         ),
+        // The app's own state: each report's status timeline as the phone saw
+        // it, the citizen's settings, and public reports followed instead of
+        // filing a duplicate.
+        M::up(
+            "CREATE TABLE report_events (
+                 report_id     TEXT NOT NULL,
+                 status        TEXT NOT NULL,
+                 status_detail TEXT,
+                 at            TEXT NOT NULL,
+                 UNIQUE (report_id, status, at)
+             );
+             INSERT INTO report_events (report_id, status, status_detail, at)
+                 SELECT id, status, status_detail, status_at FROM reports;
+             CREATE TABLE settings (
+                 key   TEXT PRIMARY KEY,
+                 value TEXT NOT NULL
+             );
+             CREATE TABLE follows (
+                 report_id  TEXT PRIMARY KEY,
+                 report     TEXT NOT NULL,
+                 created_at TEXT NOT NULL
+             );",
+        ),
     ])
 }
 
@@ -143,6 +166,14 @@ pub struct ItemError {
     pub report_id: ReportId,
     pub code: String,
     pub message: String,
+}
+
+/// One step of a report's status timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportEvent {
+    #[serde(flatten)]
+    pub status: ReportStatus,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,6 +257,7 @@ impl LocalStore {
             "INSERT INTO outbox (item_id, kind, payload, created_at) VALUES (?1, 'report', ?2, ?3)",
             params![payload.id.to_string(), json, now],
         )?;
+        tx.execute("INSERT INTO report_events (report_id, status, at) VALUES (?1, 'submitted', ?2)", params![payload.id.to_string(), now])?;
         tx.commit()?;
         Ok(())
     }
@@ -350,8 +382,15 @@ impl LocalStore {
                 done.execute(params![id])?;
             }
             let mut status = tx.prepare_cached("UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1")?;
+            // Only for reports of this phone; a change seen twice is one event.
+            let mut event = tx.prepare_cached(
+                "INSERT OR IGNORE INTO report_events (report_id, status, status_detail, at)
+                 SELECT id, ?2, ?3, ?4 FROM reports WHERE id = ?1",
+            )?;
             for c in changes {
-                status.execute(params![c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at)])?;
+                let p = params![c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at)];
+                status.execute(p)?;
+                event.execute(p)?;
             }
         }
         tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", params![cursor.0])?;
@@ -496,6 +535,95 @@ impl LocalStore {
             })
         })?;
         rows.map(|raw| raw?.parse()).collect()
+    }
+
+    /// One report of this phone, if it has it.
+    pub fn report(&self, id: ReportId) -> StoreResult<Option<LocalReport>> {
+        Ok(self.reports()?.into_iter().find(|r| r.id == id))
+    }
+
+    /// A report's status timeline as the phone saw it, oldest first.
+    pub fn report_events(&self, id: ReportId) -> StoreResult<Vec<ReportEvent>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT status, status_detail, at FROM report_events WHERE report_id = ?1 ORDER BY at, rowid")?;
+        let rows =
+            stmt.query_map([id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?;
+        rows.map(|row| {
+            let (code, detail, at) = row?;
+            let status = ReportStatus::from_parts(&code, detail.as_deref()).ok_or_else(|| StoreError::Corrupt(format!("status {code}")))?;
+            Ok(ReportEvent { status, at: parse_ts(&at)? })
+        })
+        .collect()
+    }
+
+    /// Puts a report the server refused back in the outbox, as it was, for
+    /// another try (a refusal for a passing reason, such as a Comune that had
+    /// not enabled reports yet). Returns false when there is nothing to retry.
+    pub fn retry_refused(&mut self, id: ReportId) -> StoreResult<bool> {
+        let Some(report) = self.report(id)? else { return Ok(false) };
+        if report.error.is_none() || report.pending {
+            return Ok(false);
+        }
+        let payload = casa_shared_model::wire::ReportPayload {
+            id,
+            category: report.category,
+            description: report.description,
+            lat: report.lat,
+            lon: report.lon,
+            accuracy_m: report.accuracy_m,
+            captured_at: report.captured_at,
+            photos: report.photos,
+        };
+        let json = serde_json::to_string(&PushItem::Report(payload)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE reports SET error_code = NULL, error_message = NULL WHERE id = ?1", [id.to_string()])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO outbox (item_id, kind, payload, created_at) VALUES (?1, 'report', ?2, ?3)",
+            params![id.to_string(), json, ts(Utc::now())],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// A setting the citizen chose, if any.
+    pub fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Open public reports of `category` within `radius_m`: shown before
+    /// filing, so the citizen can follow one instead of filing a duplicate.
+    pub fn possible_duplicates(&self, category: &str, lat: f64, lon: f64, radius_m: f64) -> StoreResult<Vec<PublicReport>> {
+        Ok(self.nearby(lat, lon, radius_m)?.into_iter().filter(|r| r.category == category && r.status.is_open()).collect())
+    }
+
+    /// Follows a public report (kept with the phone's copy of it).
+    pub fn follow(&mut self, report: &PublicReport) -> StoreResult<()> {
+        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO follows (report_id, report, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (report_id) DO UPDATE SET report = excluded.report",
+            params![report.id.to_string(), json, ts(Utc::now())],
+        )?;
+        Ok(())
+    }
+
+    /// The public reports this phone follows, newest first, refreshed from
+    /// the nearby cache when it has a newer copy.
+    pub fn followed(&self) -> StoreResult<Vec<PublicReport>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(n.report, f.report) FROM follows f LEFT JOIN nearby_reports n ON n.id = f.report_id
+             ORDER BY f.created_at DESC",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|json| serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
     }
 
     /// Reports the server refused, with its reasons.

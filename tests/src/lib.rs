@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod desktop;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader, Write};
@@ -93,8 +94,14 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `casa-server serve` on a free port and waits for its URL line.
     pub fn start(data_dir: &Path, database_url: Option<&str>) -> Self {
+        Self::start_on(data_dir, database_url, "127.0.0.1:0")
+    }
+
+    /// Starts `casa-server serve` on `bind` (an address a client was given
+    /// before the server existed).
+    pub fn start_on(data_dir: &Path, database_url: Option<&str>, bind: &str) -> Self {
         let mut cmd = Command::new(server_bin());
-        cmd.arg("--data-dir").arg(data_dir).args(["serve", "--bind", "127.0.0.1:0"]);
+        cmd.arg("--data-dir").arg(data_dir).args(["serve", "--bind", bind]);
         cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
         if let Some(url) = database_url {
             cmd.arg("--database-url").arg(url);

@@ -18,8 +18,17 @@ struct Cli {
     /// The sync server (also CASA_SERVER).
     #[arg(long, global = true, env = "CASA_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// App only: the position to use as the phone's GPS fix, `LAT,LON[,ACCURACY_M]`
+    /// (also CASA_LOCATION); without it the place is picked on the map.
+    #[arg(long, global = true, env = "CASA_LOCATION")]
+    location: Option<String>,
+    /// App only: the folder of pictures offered to attach (also CASA_PHOTOS_DIR;
+    /// default: the Pictures folder).
+    #[arg(long, global = true, env = "CASA_PHOTOS_DIR")]
+    photos_dir: Option<PathBuf>,
+    /// Without a command, the app opens (in builds with the `gui` feature).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,8 +137,12 @@ fn data_dir(cli: &Cli) -> PathBuf {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = data_dir(&cli);
+    let location = cli.location.as_deref().map(casa_mobile::platform::Fix::parse).transpose().map_err(anyhow::Error::msg)?;
+    let Some(command) = cli.command else {
+        return open_app(dir, cli.server, location, cli.photos_dir);
+    };
     let mut store = LocalStore::open(&dir).with_context(|| format!("cannot open the local data in {}", dir.display()))?;
-    match cli.command {
+    match command {
         Command::Report { command: ReportCommand::New(args) } => new_report(&mut store, args),
         Command::Sync { json, max_attempts, retry_base_ms, near_lat, near_lon, radius } => {
             let nearby = match (near_lat, near_lon) {
@@ -149,6 +162,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status { json } => status(&store, json),
         Command::Reports { json } => reports(&store, json),
     }
+}
+
+#[cfg(feature = "gui")]
+fn open_app(
+    data_dir: PathBuf,
+    server: String,
+    location: Option<casa_mobile::platform::Fix>,
+    photos_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use casa_mobile::platform::{FixedLocation, FolderPhotos};
+    // Opened once here so a bad data directory is a clear error on the
+    // terminal rather than a window that cannot start.
+    LocalStore::open(&data_dir).with_context(|| format!("cannot open the local data in {}", data_dir.display()))?;
+    casa_mobile::app::launch(casa_mobile::app::AppOptions {
+        data_dir,
+        server,
+        location: FixedLocation(location),
+        photos: FolderPhotos { dir: photos_dir.unwrap_or_else(FolderPhotos::default_dir) },
+    });
+    Ok(())
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app(_: PathBuf, _: String, _: Option<casa_mobile::platform::Fix>, _: Option<PathBuf>) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "questa build è solo a riga di comando: indica un comando (casa --help) / this build is the command line alone: give a command (casa --help)"
+    )
 }
 
 fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {

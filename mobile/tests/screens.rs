@@ -1,0 +1,205 @@
+//! Every screen rendered to HTML from a real phone store (no window): what
+//! the citizen reads comes from the store, in Italian first.
+#![cfg(feature = "gui")]
+
+use casa_mobile::app::screens::Shell;
+use casa_mobile::app::state::keys;
+use casa_mobile::app::{provide_ui, AppOptions, Core, Screen};
+use casa_mobile::platform::{Fix, FixedLocation, FolderPhotos};
+use casa_shared_model::wire::{Cursor, ItemOutcome, ItemResult, NearbyQuery, PublicReport, ReportChange, ReportPayload, Routing};
+use casa_shared_model::{IstatCode, NewReport, ReportId, ReportStatus};
+use chrono::Utc;
+use dioxus::prelude::*;
+
+#[component]
+fn TestRoot(core: Core, screen: Screen) -> Element {
+    provide_ui(&core, screen);
+    rsx! { Shell {} }
+}
+
+struct Phone {
+    _dir: tempfile::TempDir,
+    core: Core,
+}
+
+fn phone(onboarded: bool) -> Phone {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pictures = dir.path().join("Pictures");
+    std::fs::create_dir_all(&pictures).expect("pictures");
+    std::fs::write(pictures.join("buca-via-sparano.jpg"), b"not decoded until picked").expect("picture");
+    let core = Core::open(AppOptions {
+        data_dir: dir.path().join("data"),
+        server: "http://127.0.0.1:9".into(),
+        location: FixedLocation(Some(Fix { lat: 41.1307, lon: 16.8700, accuracy_m: 8.0 })),
+        photos: FolderPhotos { dir: pictures },
+    })
+    .expect("core");
+    if onboarded {
+        core.set_setting(keys::COMUNE, "072006").expect("comune");
+        core.set_setting(keys::PRIVACY_ACCEPTED, "2026-11-23T10:00:00Z").expect("privacy");
+    }
+    Phone { _dir: dir, core }
+}
+
+fn render(core: &Core, screen: Screen) -> String {
+    let mut dom = VirtualDom::new_with_props(TestRoot, TestRootProps { core: core.clone(), screen });
+    dom.rebuild_in_place();
+    dioxus_ssr::render(&dom)
+}
+
+fn capture(core: &Core, category: &str, description: &str) -> ReportId {
+    let payload = ReportPayload {
+        id: ReportId::new(),
+        category: category.into(),
+        description: description.into(),
+        lat: 41.1307,
+        lon: 16.8700,
+        accuracy_m: 8.0,
+        captured_at: Utc::now(),
+        photos: vec![],
+    };
+    let report = NewReport::parse(&payload, Utc::now()).expect("valid report");
+    core.store.borrow_mut().capture(&report).expect("capture");
+    report.id
+}
+
+fn bari_routing() -> Routing {
+    Routing {
+        comune: IstatCode::parse("072006").expect("code"),
+        comune_name: "Bari".into(),
+        department: "lavori_pubblici".into(),
+        department_name: "Lavori pubblici".into(),
+        method: "inside".into(),
+        approximate: false,
+    }
+}
+
+/// What the server answers for `id`: accepted, routed to Bari, in moderation.
+fn server_accepts(core: &Core, id: ReportId) {
+    let results = [ItemResult { id: id.as_uuid(), outcome: ItemOutcome::Accepted(bari_routing()) }];
+    let changes = [ReportChange { report_id: id, status: ReportStatus::InModeration, at: Utc::now() }];
+    core.store.borrow_mut().apply_response(&results, &changes, Cursor(1)).expect("apply");
+}
+
+#[test]
+fn a_new_user_first_sees_the_privacy_notice_and_the_comune_chosen_by_location() {
+    let p = phone(false);
+    let html = render(&p.core, Screen::NewReport);
+    assert!(html.contains("Privacy"), "{html}");
+    assert!(html.contains("ripulite sul telefono da ogni metadato"), "{html}");
+    assert!(html.contains("Accetto e inizio"));
+    assert_eq!(html.matches("<option value=\"072").count(), 41, "all 41 Comuni are offered before any sync: {html}");
+    assert!(html.contains("Scelto in base alla tua posizione"), "{html}");
+    assert!(!html.contains("Invia segnalazione"), "the form waits for the first-run choice");
+}
+
+#[test]
+fn the_new_report_screen_offers_photos_gps_accuracy_categories_and_a_map() {
+    let p = phone(true);
+    let html = render(&p.core, Screen::NewReport);
+    assert!(html.contains("Nuova segnalazione"), "{html}");
+    assert!(html.contains("buca-via-sparano.jpg"), "the pictures folder is offered");
+    assert!(html.contains("(0/5)"));
+    assert!(html.contains("GPS ±8 m"), "{html}");
+    assert!(html.contains("Buche e strade dissestate") && html.contains("Illuminazione pubblica"), "the Comune's categories");
+    assert!(html.contains("<svg") && html.contains("Mappa del luogo della segnalazione"));
+    assert!(html.contains("Invia segnalazione"));
+    assert!(html.contains("Tutto inviato"), "the sync bar is on every screen");
+    assert!(html.contains(r#"for="description""#) && html.contains(r#"id="description""#), "the description has its label");
+}
+
+#[test]
+fn my_reports_show_what_waits_and_what_the_server_said() {
+    let p = phone(true);
+    let waiting = capture(&p.core, "waste", "Cassonetto rotto in via Sparano");
+    let html = render(&p.core, Screen::MyReports);
+    assert!(html.contains("Cassonetto rotto in via Sparano") && html.contains("In attesa di invio"), "{html}");
+    assert!(html.contains("1 in attesa di invio"), "the sync bar counts it");
+    server_accepts(&p.core, waiting);
+    let html = render(&p.core, Screen::MyReports);
+    assert!(html.contains("In moderazione") && html.contains("Bari"), "{html}");
+    assert!(html.contains("Tutto inviato"));
+}
+
+#[test]
+fn a_report_shows_its_timeline_department_and_a_refusal_with_a_retry() {
+    let p = phone(true);
+    let id = capture(&p.core, "road_damage", "Buca profonda");
+    server_accepts(&p.core, id);
+    let html = render(&p.core, Screen::Report(id));
+    assert!(html.contains("Cronologia"), "{html}");
+    let saved = html.find("Salvata sul telefono").expect("first step");
+    let moderation = html.rfind("In moderazione").expect("second step");
+    assert!(saved < moderation, "oldest first");
+    assert!(html.contains("Lavori pubblici"), "the department in charge");
+
+    let refused = capture(&p.core, "road_damage", "Fuori zona");
+    let results = [ItemResult {
+        id: refused.as_uuid(),
+        outcome: ItemOutcome::Rejected {
+            code: "outside_area".into(),
+            message: "Il punto è fuori dalla Città Metropolitana di Bari".into(),
+        },
+    }];
+    p.core.store.borrow_mut().apply_response(&results, &[], Cursor(2)).expect("apply");
+    let html = render(&p.core, Screen::Report(refused));
+    assert!(html.contains("fuori dalla Città Metropolitana di Bari") && html.contains("Riprova l&#39;invio"), "{html}");
+    assert!(html.contains("Da rivedere"));
+}
+
+#[test]
+fn nearby_draws_cached_public_reports_on_the_map_and_lists_them_by_distance() {
+    let p = phone(true);
+    let public = |lat: f64, description: &str, status: ReportStatus| PublicReport {
+        id: ReportId::new(),
+        comune: IstatCode::parse("072006").expect("code"),
+        category: "public_lighting".into(),
+        description: description.into(),
+        lat,
+        lon: 16.8700,
+        status,
+        updated_at: Utc::now(),
+    };
+    let reports =
+        [public(41.1310, "Lampione spento", ReportStatus::Published), public(41.1340, "Lampione riparato", ReportStatus::Resolved)];
+    p.core.store.borrow_mut().replace_nearby(&NearbyQuery { lat: 41.1307, lon: 16.87, radius_m: 1000.0 }, &reports).expect("cache");
+    let html = render(&p.core, Screen::Nearby);
+    assert!(html.contains("Mappa delle segnalazioni vicine"), "{html}");
+    assert_eq!(html.matches("<circle").count(), 3, "two pins and the citizen's accuracy circle: {html}");
+    let near = html.find("Lampione spento").expect("near");
+    let far = html.find("Lampione riparato").expect("far");
+    assert!(near < far, "nearest first");
+    assert!(html.contains("33 m"), "{html}");
+    assert!(html.contains("Aggiornate"));
+}
+
+#[test]
+fn the_sync_screen_shows_the_waiting_items_and_the_server() {
+    let p = phone(true);
+    capture(&p.core, "waste", "Rifiuti");
+    capture(&p.core, "waste", "Altri rifiuti");
+    p.core.store.borrow_mut().record_sync(Err("rete non raggiungibile / network unreachable")).expect("record");
+    let html = render(&p.core, Screen::Sync);
+    assert!(html.contains("Sincronizzazione") && html.contains("<dd>2</dd>"), "{html}");
+    assert!(html.contains("http://127.0.0.1:9"));
+    assert!(html.contains("rete non raggiungibile") && html.contains("Sincronizza ora"));
+}
+
+#[test]
+fn settings_show_the_server_language_photo_quality_and_maps() {
+    let p = phone(true);
+    let html = render(&p.core, Screen::Settings);
+    assert!(html.contains("Indirizzo del server") && html.contains("http://127.0.0.1:9"), "{html}");
+    assert!(html.contains("Qualità delle foto") && html.contains("Wi-Fi"));
+    assert!(html.contains("tile.openstreetmap.org"));
+}
+
+#[test]
+fn the_app_speaks_english_when_the_citizen_chose_it() {
+    let p = phone(true);
+    p.core.set_setting(keys::LANG, "en").expect("lang");
+    let html = render(&p.core, Screen::NewReport);
+    assert!(html.contains("New report") && html.contains("Send report") && html.contains("Road damage and potholes"), "{html}");
+    assert!(html.contains(r#"lang="en""#));
+    assert!(!html.contains("Nuova segnalazione"));
+}
