@@ -725,6 +725,96 @@ mod tests {
         assert_eq!(local.status, ReportStatus::Submitted);
     }
 
+    fn accepted(id: ReportId) -> ItemResult {
+        ItemResult {
+            id: id.as_uuid(),
+            outcome: ItemOutcome::Accepted(casa_shared_model::wire::Routing {
+                comune: casa_shared_model::IstatCode::parse("072006").expect("code"),
+                comune_name: "Bari".into(),
+                department: "ambiente".into(),
+                department_name: "Ambiente".into(),
+                method: "inside".into(),
+                approximate: false,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_status_change_received_twice_is_one_step_of_the_timeline() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let r = report();
+        store.capture(&r).expect("capture");
+        let change = ReportChange { report_id: r.id, status: ReportStatus::InModeration, at: Utc::now() };
+        store.apply_response(&[accepted(r.id)], std::slice::from_ref(&change), Cursor(1)).expect("apply");
+        store.apply_response(&[], std::slice::from_ref(&change), Cursor(1)).expect("apply again");
+        let steps: Vec<_> = store.report_events(r.id).expect("events").into_iter().map(|e| e.status).collect();
+        assert_eq!(steps, [ReportStatus::Submitted, ReportStatus::InModeration]);
+        let other = ReportChange { report_id: ReportId::new(), status: ReportStatus::Published, at: Utc::now() };
+        store.apply_response(&[], &[other.clone()], Cursor(2)).expect("a change of a report not on this phone");
+        assert!(store.report_events(other.report_id).expect("events").is_empty());
+    }
+
+    #[test]
+    fn a_refused_report_can_be_queued_again_once_and_a_sent_one_cannot() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let (sent, refused) = (report(), report());
+        store.capture(&sent).expect("capture");
+        store.capture(&refused).expect("capture");
+        let no = ItemResult {
+            id: refused.id.as_uuid(),
+            outcome: ItemOutcome::Rejected { code: "service_disabled".into(), message: "Servizio non attivo".into() },
+        };
+        store.apply_response(&[accepted(sent.id), no], &[], Cursor(1)).expect("apply");
+        assert_eq!(store.outbox_len().expect("outbox"), 0);
+        assert!(!store.retry_refused(sent.id).expect("retry"), "accepted: nothing to retry");
+        assert!(store.retry_refused(refused.id).expect("retry"));
+        assert!(!store.retry_refused(refused.id).expect("retry"), "already queued");
+        assert_eq!(store.outbox_len().expect("outbox"), 1);
+        assert!(store.report(refused.id).expect("report").expect("exists").error.is_none());
+    }
+
+    #[test]
+    fn only_open_reports_of_the_same_category_nearby_count_as_possible_duplicates() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let public = |lat: f64, category: &str, status: ReportStatus| PublicReport {
+            id: ReportId::new(),
+            comune: casa_shared_model::IstatCode::parse("072006").expect("code"),
+            category: category.into(),
+            description: "x".into(),
+            lat,
+            lon: 16.87,
+            status,
+            updated_at: Utc::now(),
+        };
+        let near = public(41.13020, "waste", ReportStatus::Published);
+        let reports = [
+            near.clone(),
+            public(41.13010, "public_lighting", ReportStatus::Published),
+            public(41.13015, "waste", ReportStatus::Resolved),
+            public(41.13200, "waste", ReportStatus::Published),
+        ];
+        store.replace_nearby(&NearbyQuery { lat: 41.13, lon: 16.87, radius_m: 1000.0 }, &reports).expect("cache");
+        let found = store.possible_duplicates("waste", 41.13, 16.87, 50.0).expect("duplicates");
+        assert_eq!(found, [near.clone()]);
+        store.follow(&near).expect("follow");
+        store.follow(&near).expect("follow twice");
+        assert_eq!(store.followed().expect("followed"), [near]);
+    }
+
+    #[test]
+    fn settings_are_kept_and_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        assert_eq!(store.setting("lang").expect("read"), None);
+        store.set_setting("lang", "en").expect("set");
+        store.set_setting("lang", "it").expect("replace");
+        drop(store);
+        assert_eq!(LocalStore::open(dir.path()).expect("reopen").setting("lang").expect("read").as_deref(), Some("it"));
+    }
+
     #[test]
     fn finding_photos_to_upload_starts_from_the_outbox_not_from_every_report() {
         let dir = tempfile::tempdir().expect("tempdir");
