@@ -24,7 +24,7 @@ impl Xvfb {
             (90..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists());
         let display = format!(":{}", n.expect("a free X display"));
         let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "480x900x24", "-nolisten", "tcp"])
+            .args([display.as_str(), "-screen", "0", "480x900x24", "-nolisten", "tcp", "-noreset"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

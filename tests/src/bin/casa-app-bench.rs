@@ -44,6 +44,7 @@ fn main() {
         "--photos-dir".into(),
         tmp.path().display().to_string(),
     ];
+    // -noreset (in Xvfb::start): the screen must outlive each app run.
     let x = Xvfb::start();
     let mut times = Vec::with_capacity(runs);
     // One unmeasured start warms the page cache, as a phone that has run the
