@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use casa_shared_model::wire::{ApiErrorBody, ComuneInfo, ItemResult, ReportPayload, SyncRequest, SyncResponse};
-use casa_shared_model::DeviceId;
+use casa_shared_model::wire::{ApiErrorBody, ComuneInfo, ComuneOutline, ItemResult, ReportPayload, SyncRequest, SyncResponse};
+use casa_shared_model::{DeviceId, IstatCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -99,6 +99,18 @@ impl Client {
     pub async fn comuni(&self) -> Result<Vec<ComuneInfo>, ClientError> {
         let res = self.http.get(format!("{}/api/v1/comuni", self.base)).send().await.map_err(ClientError::Network)?;
         Self::decode(res).await
+    }
+
+    /// A Comune's simplified boundary; `None` when the server has no
+    /// official boundary for it yet.
+    pub async fn comune_outline(&self, code: &IstatCode) -> Result<Option<ComuneOutline>, ClientError> {
+        let res =
+            self.http.get(format!("{}/api/v1/comuni/{}/outline", self.base, code.as_str())).send().await.map_err(ClientError::Network)?;
+        match Self::decode(res).await {
+            Ok(outline) => Ok(Some(outline)),
+            Err(ClientError::Api { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {

@@ -119,3 +119,95 @@ mod tests {
         assert_eq!(names, ["a.jpg", "b.PNG"]);
     }
 }
+
+/// What kind of network the device is on, for "sync on Wi-Fi only".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// Wi-Fi or cable: free to use.
+    Unmetered,
+    /// Mobile data (or a tethered phone): the citizen may want to wait.
+    Metered,
+    /// No route out, or the platform cannot tell.
+    Unknown,
+}
+
+impl Connection {
+    /// Parses `wifi`/`unmetered`, `mobile`/`metered` (as given to `CASA_NETWORK`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "wifi" | "unmetered" | "ethernet" => Ok(Connection::Unmetered),
+            "mobile" | "metered" | "cellular" => Ok(Connection::Metered),
+            other => Err(format!("rete «{other}»: attesi wifi o mobile / network: expected wifi or mobile")),
+        }
+    }
+}
+
+pub trait NetworkSource {
+    fn connection(&self) -> Connection;
+}
+
+/// The desktop build's answer, from Linux's routing table: the interface of
+/// the default route is metered when it is a modem (`wwan*`, `ppp*`, `rmnet*`,
+/// `wwp*`) or a USB-tethered phone (`usb*`, `enx*` with the `rndis_host`
+/// driver is not told apart: it counts as cable). A fixed answer overrides it.
+/// Android's `ConnectivityManager.isActiveNetworkMetered` and iOS's
+/// `NWPath.isExpensive` are the same question on phones.
+#[derive(Debug, Clone, Default)]
+pub struct SystemNetwork {
+    pub fixed: Option<Connection>,
+}
+
+impl SystemNetwork {
+    /// The kind of the interface carrying the default route, from the text
+    /// of `/proc/net/route`.
+    pub fn classify(route_table: &str) -> Connection {
+        let default_iface = route_table
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.len() > 2 && f[1] == "00000000")
+            .map(|f| f[0].to_owned());
+        match default_iface {
+            None => Connection::Unknown,
+            Some(i) if ["wwan", "ppp", "rmnet", "wwp", "usb"].iter().any(|p| i.starts_with(p)) => Connection::Metered,
+            Some(_) => Connection::Unmetered,
+        }
+    }
+}
+
+impl NetworkSource for SystemNetwork {
+    fn connection(&self) -> Connection {
+        if let Some(c) = self.fixed {
+            return c;
+        }
+        match std::fs::read_to_string("/proc/net/route") {
+            Ok(table) => Self::classify(&table),
+            Err(_) => Connection::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+
+    const HEADER: &str = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+
+    #[test]
+    fn the_default_route_tells_a_modem_from_wifi() {
+        let wifi = format!("{HEADER}wlp2s0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n");
+        let modem = format!("{HEADER}wwan0\t00000000\t00000000\t0001\t0\t0\t700\t00000000\t0\t0\t0\n");
+        let local_only = format!("{HEADER}eth0\t0000A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n");
+        assert_eq!(SystemNetwork::classify(&wifi), Connection::Unmetered);
+        assert_eq!(SystemNetwork::classify(&modem), Connection::Metered);
+        assert_eq!(SystemNetwork::classify(&local_only), Connection::Unknown);
+        assert_eq!(SystemNetwork { fixed: Some(Connection::Metered) }.connection(), Connection::Metered);
+    }
+
+    #[test]
+    fn a_network_kind_is_parsed_from_plain_words() {
+        assert_eq!(Connection::parse("WiFi"), Ok(Connection::Unmetered));
+        assert_eq!(Connection::parse("mobile"), Ok(Connection::Metered));
+        assert!(Connection::parse("5g").is_err());
+    }
+}

@@ -8,8 +8,10 @@
 use std::path::Path;
 
 use casa_shared_model::geo::{haversine_m, GeoPoint};
-use casa_shared_model::wire::{ComuneInfo, Cursor, ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportChange};
-use casa_shared_model::{DeviceId, NewReport, ReportId, ReportStatus};
+use casa_shared_model::wire::{
+    ComuneInfo, ComuneOutline, Cursor, ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportChange,
+};
+use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
@@ -28,6 +30,9 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The settings key of the citizen's own Comune (an ISTAT code).
+pub const HOME_COMUNE_SETTING: &str = "comune";
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -133,6 +138,27 @@ fn migrations() -> Migrations<'static> {
                  created_at TEXT NOT NULL
              );",
         ),
+        // The citizen's requests to reopen a resolved report, kept for the
+        // timeline with the server's answer once it comes.
+        M::up(
+            "CREATE TABLE reopens (
+                 id            TEXT PRIMARY KEY,
+                 report_id     TEXT NOT NULL REFERENCES reports (id),
+                 reason        TEXT NOT NULL,
+                 at            TEXT NOT NULL,
+                 accepted      INTEGER NOT NULL DEFAULT 0,
+                 error_code    TEXT,
+                 error_message TEXT
+             );
+             CREATE INDEX reopens_report ON reopens (report_id);
+             -- Simplified boundaries for the offline map, per directory
+             -- version; an empty ring list means the server has none.
+             CREATE TABLE outlines (
+                 istat_code TEXT PRIMARY KEY,
+                 version    INTEGER NOT NULL,
+                 rings      TEXT NOT NULL
+             );",
+        ),
     ])
 }
 
@@ -157,6 +183,8 @@ pub struct LocalReport {
     pub approximate: Option<bool>,
     /// Still waiting in the outbox.
     pub pending: bool,
+    /// A reopen request is waiting in the outbox.
+    pub reopen_pending: bool,
     /// Why the server refused it, if it did (`code`, message for people).
     pub error: Option<ItemError>,
 }
@@ -168,12 +196,39 @@ pub struct ItemError {
     pub message: String,
 }
 
-/// One step of a report's status timeline.
+/// One step of a report's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportEvent {
     #[serde(flatten)]
-    pub status: ReportStatus,
+    pub step: Step,
     pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Step {
+    /// A status the report reached (as the phone learnt it).
+    Status(ReportStatus),
+    /// The citizen asked to reopen it.
+    Reopened {
+        reason: String,
+        /// Waiting in the outbox.
+        pending: bool,
+        /// The server's refusal, if it refused.
+        refused: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReopenRefused {
+    #[error("segnalazione non trovata / report not found")]
+    NotFound,
+    #[error("si può riaprire solo una segnalazione risolta / only a resolved report can be reopened")]
+    NotResolved,
+    #[error("la richiesta di riapertura è già in attesa di invio / the reopen request is already waiting to be sent")]
+    AlreadyPending,
+    #[error(transparent)]
+    Invalid(#[from] casa_shared_model::report::ReopenError),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -312,8 +367,12 @@ impl LocalStore {
         let mut stmt = self.conn.prepare_cached("SELECT upload_url FROM photos WHERE sha256 = ?1 AND uploaded_at IS NULL")?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for PushItem::Report(report) in items {
-            for sha in &report.photos {
+        let photos = items.iter().flat_map(|item| match item {
+            PushItem::Report(report) => report.photos.as_slice(),
+            PushItem::Reopen(_) => &[],
+        });
+        {
+            for sha in photos {
                 if !seen.insert(sha.as_str()) {
                     continue;
                 }
@@ -365,6 +424,9 @@ impl LocalStore {
                         error_code = NULL, error_message = NULL WHERE id = ?1",
             )?;
             let mut refused = tx.prepare_cached("UPDATE reports SET error_code = ?2, error_message = ?3 WHERE id = ?1")?;
+            // Results for reopen requests (the statements above match no report then).
+            let mut reopen_accepted = tx.prepare_cached("UPDATE reopens SET accepted = 1 WHERE id = ?1")?;
+            let mut reopen_refused = tx.prepare_cached("UPDATE reopens SET error_code = ?2, error_message = ?3 WHERE id = ?1")?;
             let mut done = tx.prepare_cached("DELETE FROM outbox WHERE item_id = ?1")?;
             for r in results {
                 let id = r.id.to_string();
@@ -378,6 +440,10 @@ impl LocalStore {
                         routing.approximate
                     ])?,
                     ItemOutcome::Rejected { code, message } => refused.execute(params![id, code, message])?,
+                };
+                match &r.outcome {
+                    ItemOutcome::Accepted(_) => reopen_accepted.execute(params![id])?,
+                    ItemOutcome::Rejected { code, message } => reopen_refused.execute(params![id, code, message])?,
                 };
                 done.execute(params![id])?;
             }
@@ -508,7 +574,8 @@ impl LocalStore {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, category, description, lat, lon, accuracy_m, captured_at, photos, status, status_detail, status_at,
                     comune, comune_name, department, department_name, approximate, error_code, error_message,
-                    EXISTS (SELECT 1 FROM outbox o WHERE o.item_id = r.id) AS pending
+                    EXISTS (SELECT 1 FROM outbox o WHERE o.item_id = r.id) AS pending,
+                    EXISTS (SELECT 1 FROM reopens x JOIN outbox o ON o.item_id = x.id WHERE x.report_id = r.id) AS reopen_pending
              FROM reports r ORDER BY captured_at DESC, r.id DESC",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -532,6 +599,7 @@ impl LocalStore {
                 error_code: r.get("error_code")?,
                 error_message: r.get("error_message")?,
                 pending: r.get("pending")?,
+                reopen_pending: r.get("reopen_pending")?,
             })
         })?;
         rows.map(|raw| raw?.parse()).collect()
@@ -542,18 +610,66 @@ impl LocalStore {
         Ok(self.reports()?.into_iter().find(|r| r.id == id))
     }
 
-    /// A report's status timeline as the phone saw it, oldest first.
+    /// A report's timeline as the phone saw it, oldest first: the statuses
+    /// it reached and the citizen's reopen requests.
     pub fn report_events(&self, id: ReportId) -> StoreResult<Vec<ReportEvent>> {
         let mut stmt =
             self.conn.prepare_cached("SELECT status, status_detail, at FROM report_events WHERE report_id = ?1 ORDER BY at, rowid")?;
         let rows =
             stmt.query_map([id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?;
-        rows.map(|row| {
-            let (code, detail, at) = row?;
-            let status = ReportStatus::from_parts(&code, detail.as_deref()).ok_or_else(|| StoreError::Corrupt(format!("status {code}")))?;
-            Ok(ReportEvent { status, at: parse_ts(&at)? })
-        })
-        .collect()
+        let mut events = rows
+            .map(|row| {
+                let (code, detail, at) = row?;
+                let status =
+                    ReportStatus::from_parts(&code, detail.as_deref()).ok_or_else(|| StoreError::Corrupt(format!("status {code}")))?;
+                Ok(ReportEvent { step: Step::Status(status), at: parse_ts(&at)? })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT reason, at, error_message, EXISTS (SELECT 1 FROM outbox o WHERE o.item_id = x.id)
+             FROM reopens x WHERE report_id = ?1 ORDER BY at",
+        )?;
+        let rows = stmt.query_map([id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, bool>(3)?))
+        })?;
+        for row in rows {
+            let (reason, at, refused, pending) = row?;
+            events.push(ReportEvent { step: Step::Reopened { reason, pending, refused }, at: parse_ts(&at)? });
+        }
+        // Stable: a reopen sorts after the status it answered when both share a time.
+        events.sort_by_key(|e| e.at);
+        Ok(events)
+    }
+
+    /// Queues a request to reopen a resolved report of this phone, with the
+    /// citizen's reason; the server sends it back to its department.
+    pub fn reopen(&mut self, id: ReportId, reason: &str) -> StoreResult<Result<uuid::Uuid, ReopenRefused>> {
+        let Some(report) = self.report(id)? else { return Ok(Err(ReopenRefused::NotFound)) };
+        if report.reopen_pending {
+            return Ok(Err(ReopenRefused::AlreadyPending));
+        }
+        if report.status != ReportStatus::Resolved {
+            return Ok(Err(ReopenRefused::NotResolved));
+        }
+        let now = Utc::now();
+        let payload =
+            casa_shared_model::wire::ReopenPayload { id: uuid::Uuid::now_v7(), report_id: id, reason: reason.to_owned(), at: now };
+        let reopen = match casa_shared_model::report::Reopen::parse(&payload, now) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let json = serde_json::to_string(&PushItem::Reopen(reopen.to_payload())).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO reopens (id, report_id, reason, at) VALUES (?1, ?2, ?3, ?4)",
+            params![reopen.id.to_string(), id.to_string(), reopen.reason, ts(now)],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (item_id, kind, payload, created_at) VALUES (?1, 'reopen', ?2, ?3)",
+            params![reopen.id.to_string(), json, ts(now)],
+        )?;
+        tx.commit()?;
+        Ok(Ok(reopen.id))
     }
 
     /// Puts a report the server refused back in the outbox, as it was, for
@@ -583,6 +699,54 @@ impl LocalStore {
         )?;
         tx.commit()?;
         Ok(true)
+    }
+
+    /// The Comuni whose outline the map wants and the phone lacks for
+    /// directory `version`: the citizen's own Comune and those of their reports.
+    pub fn outlines_wanted(&self, version: i64) -> StoreResult<Vec<IstatCode>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code FROM (
+                 SELECT value AS code FROM settings WHERE key = ?1
+                 UNION SELECT comune FROM reports WHERE comune IS NOT NULL
+             ) WHERE code NOT IN (SELECT istat_code FROM outlines WHERE version = ?2)
+             ORDER BY code",
+        )?;
+        let rows = stmt.query_map(params![HOME_COMUNE_SETTING, version], |r| r.get::<_, String>(0))?;
+        let mut codes = Vec::new();
+        for code in rows {
+            // A bad value in settings is the settings screen's problem, not the map's.
+            if let Ok(code) = IstatCode::parse(&code?) {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    }
+
+    pub fn save_outline(&mut self, code: &IstatCode, version: i64, outline: Option<&ComuneOutline>) -> StoreResult<()> {
+        let rings = match outline {
+            Some(o) => serde_json::to_string(&o.rings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            None => "[]".to_owned(),
+        };
+        self.conn.execute(
+            "INSERT INTO outlines (istat_code, version, rings) VALUES (?1, ?2, ?3)
+             ON CONFLICT (istat_code) DO UPDATE SET version = excluded.version, rings = excluded.rings",
+            params![code.as_str(), version, rings],
+        )?;
+        Ok(())
+    }
+
+    /// The outlines the phone holds (Comuni without one are left out).
+    pub fn outlines(&self) -> StoreResult<Vec<ComuneOutline>> {
+        let mut stmt = self.conn.prepare_cached("SELECT istat_code, rings FROM outlines WHERE rings <> '[]' ORDER BY istat_code")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (code, rings) = row?;
+            Ok(ComuneOutline {
+                istat_code: IstatCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                rings: serde_json::from_str(&rings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            })
+        })
+        .collect()
     }
 
     /// A setting the citizen chose, if any.
@@ -653,6 +817,7 @@ struct RawReport {
     error_code: Option<String>,
     error_message: Option<String>,
     pending: bool,
+    reopen_pending: bool,
 }
 
 impl RawReport {
@@ -677,6 +842,7 @@ impl RawReport {
             department_name: self.department_name,
             approximate: self.approximate,
             pending: self.pending,
+            reopen_pending: self.reopen_pending,
             error: self.error_code.zip(self.error_message).map(|(code, message)| ItemError { report_id: id, code, message }),
         })
     }
@@ -748,11 +914,68 @@ mod tests {
         let change = ReportChange { report_id: r.id, status: ReportStatus::InModeration, at: Utc::now() };
         store.apply_response(&[accepted(r.id)], std::slice::from_ref(&change), Cursor(1)).expect("apply");
         store.apply_response(&[], std::slice::from_ref(&change), Cursor(1)).expect("apply again");
-        let steps: Vec<_> = store.report_events(r.id).expect("events").into_iter().map(|e| e.status).collect();
-        assert_eq!(steps, [ReportStatus::Submitted, ReportStatus::InModeration]);
+        let steps: Vec<_> = store.report_events(r.id).expect("events").into_iter().map(|e| e.step).collect();
+        assert_eq!(steps, [Step::Status(ReportStatus::Submitted), Step::Status(ReportStatus::InModeration)]);
         let other = ReportChange { report_id: ReportId::new(), status: ReportStatus::Published, at: Utc::now() };
-        store.apply_response(&[], &[other.clone()], Cursor(2)).expect("a change of a report not on this phone");
+        store.apply_response(&[], std::slice::from_ref(&other), Cursor(2)).expect("a change of a report not on this phone");
         assert!(store.report_events(other.report_id).expect("events").is_empty());
+    }
+
+    #[test]
+    fn only_a_resolved_report_can_be_reopened_once_at_a_time_and_the_answer_lands_in_its_timeline() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let r = report();
+        store.capture(&r).expect("capture");
+        assert_eq!(store.reopen(r.id, "ancora rotta").expect("reopen"), Err(ReopenRefused::NotResolved));
+        assert_eq!(store.reopen(ReportId::new(), "ancora rotta").expect("reopen"), Err(ReopenRefused::NotFound));
+        let resolved = ReportChange { report_id: r.id, status: ReportStatus::Resolved, at: Utc::now() };
+        store.apply_response(&[accepted(r.id)], &[resolved], Cursor(1)).expect("apply");
+        assert!(matches!(store.reopen(r.id, " x ").expect("reopen"), Err(ReopenRefused::Invalid(_))));
+        let request = store.reopen(r.id, "La buca si è riaperta").expect("reopen").expect("queued");
+        assert_eq!(store.reopen(r.id, "di nuovo").expect("reopen"), Err(ReopenRefused::AlreadyPending));
+        assert!(store.report(r.id).expect("report").expect("there").reopen_pending);
+        match store.outbox_batch(10).expect("outbox").as_slice() {
+            [PushItem::Reopen(p)] => assert_eq!((p.id, p.report_id, p.reason.as_str()), (request, r.id, "La buca si è riaperta")),
+            other => panic!("expected the reopen alone in the outbox: {other:?}"),
+        }
+        let refused = ItemResult {
+            id: request,
+            outcome: ItemOutcome::Rejected { code: "not_resolved".into(), message: "già ripresa in carico".into() },
+        };
+        store.apply_response(&[refused], &[], Cursor(2)).expect("apply");
+        let last = store.report_events(r.id).expect("events").pop().expect("an event");
+        assert_eq!(
+            last.step,
+            Step::Reopened { reason: "La buca si è riaperta".into(), pending: false, refused: Some("già ripresa in carico".into()) }
+        );
+        assert_eq!(store.outbox_len().expect("outbox"), 0);
+        // The refused reopen does not mark the report as failed: it was delivered.
+        assert!(store.report(r.id).expect("report").expect("there").error.is_none());
+    }
+
+    #[test]
+    fn outlines_are_wanted_for_the_home_comune_and_the_reports_own_until_fetched_for_this_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = LocalStore::open(dir.path()).expect("open");
+        let bari = IstatCode::parse("072006").expect("code");
+        let monopoli = IstatCode::parse("072030").expect("code");
+        assert!(store.outlines_wanted(1).expect("wanted").is_empty());
+        store.set_setting(HOME_COMUNE_SETTING, "072006").expect("setting");
+        let r = report();
+        store.capture(&r).expect("capture");
+        let mut routed = accepted(r.id);
+        if let ItemOutcome::Accepted(routing) = &mut routed.outcome {
+            routing.comune = monopoli;
+        }
+        store.apply_response(&[routed], &[], Cursor(1)).expect("apply");
+        assert_eq!(store.outlines_wanted(1).expect("wanted"), [bari, monopoli]);
+        let ring = vec![[16.8, 41.1], [16.9, 41.1], [16.9, 41.2], [16.8, 41.1]];
+        store.save_outline(&bari, 1, Some(&ComuneOutline { istat_code: bari, rings: vec![ring.clone()] })).expect("save");
+        store.save_outline(&monopoli, 1, None).expect("save none");
+        assert!(store.outlines_wanted(1).expect("wanted").is_empty());
+        assert_eq!(store.outlines().expect("outlines"), [ComuneOutline { istat_code: bari, rings: vec![ring] }]);
+        assert_eq!(store.outlines_wanted(2).expect("wanted").len(), 2, "a new directory version asks again");
     }
 
     #[test]
@@ -798,7 +1021,7 @@ mod tests {
         ];
         store.replace_nearby(&NearbyQuery { lat: 41.13, lon: 16.87, radius_m: 1000.0 }, &reports).expect("cache");
         let found = store.possible_duplicates("waste", 41.13, 16.87, 50.0).expect("duplicates");
-        assert_eq!(found, [near.clone()]);
+        assert_eq!(found, std::slice::from_ref(&near));
         store.follow(&near).expect("follow");
         store.follow(&near).expect("follow twice");
         assert_eq!(store.followed().expect("followed"), [near]);

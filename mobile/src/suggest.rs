@@ -31,6 +31,24 @@ const STEMS: &[(&str, &[&str])] = &[
     ("abandoned_vehicles", &["abbandonat", "carcass", "targa", "auto", "moto", "bici", "veicol", "car", "vehicle", "scooter", "bike"]),
 ];
 
+/// Categories whose problem the department must see to act (where it is,
+/// how big): for these, a report without a photo is often sent back.
+const PHOTO_EXPECTED: &[&str] = &["road_damage", "waste", "graffiti_vandalism", "abandoned_vehicles", "green_areas"];
+
+/// What the new-report screen offers before the citizen picks a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suggestion<'a> {
+    pub category: &'a str,
+    /// No photo is attached and this category needs one to be acted on.
+    pub photo_advised: bool,
+}
+
+/// The suggestion from the description and the photos attached so far.
+pub fn suggest<'a>(description: &str, photo_count: usize, offered: impl IntoIterator<Item = &'a str>) -> Option<Suggestion<'a>> {
+    suggest_category(description, offered)
+        .map(|category| Suggestion { category, photo_advised: photo_count == 0 && PHOTO_EXPECTED.contains(&category) })
+}
+
 /// The category the description most points to, among those offered, or
 /// `None` when nothing in it is telling.
 pub fn suggest_category<'a>(description: &str, offered: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -76,6 +94,15 @@ mod tests {
         ] {
             assert_eq!(suggest_category(text, ALL), Some(want), "{text}");
         }
+    }
+
+    #[test]
+    fn a_photo_is_advised_only_for_a_category_that_needs_one_and_only_until_one_is_attached() {
+        let s = suggest("Una buca enorme", 0, ALL).expect("suggestion");
+        assert_eq!(s, Suggestion { category: "road_damage", photo_advised: true });
+        assert!(!suggest("Una buca enorme", 1, ALL).expect("suggestion").photo_advised);
+        assert!(!suggest("Il lampione è spento", 0, ALL).expect("suggestion").photo_advised);
+        assert_eq!(suggest("Per favore intervenite", 3, ALL), None);
     }
 
     #[test]

@@ -99,7 +99,10 @@ pub async fn sync(
         let before = (state.items_done, state.bytes_done, summary.photos_uploaded);
         let step = match sync_round(store, client, &uploader, opts, &mut state, &mut summary, &mut progress).await {
             Ok(Round::Again) => Ok(true),
-            Ok(Round::Done { directory_version }) => refresh_directory(store, client, directory_version, &mut state).await.map(|()| false),
+            Ok(Round::Done { directory_version }) => match refresh_directory(store, client, directory_version, &mut state).await {
+                Ok(()) => refresh_outlines(store, client, directory_version, &mut state).await.map(|()| false),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match step {
@@ -190,6 +193,17 @@ async fn refresh_directory(store: &mut LocalStore, client: &Client, version: i64
     state.requests += 1;
     let comuni = client.comuni().await?;
     store.replace_comuni(version, &comuni)?;
+    Ok(())
+}
+
+/// Fetches the outlines the offline map lacks (the citizen's Comune and
+/// those of their reports): a few kilobytes each, once per directory version.
+async fn refresh_outlines(store: &mut LocalStore, client: &Client, version: i64, state: &mut SyncProgress) -> Result<(), SyncFailure> {
+    for code in store.outlines_wanted(version)? {
+        state.requests += 1;
+        let outline = client.comune_outline(&code).await?;
+        store.save_outline(&code, version, outline.as_ref())?;
+    }
     Ok(())
 }
 

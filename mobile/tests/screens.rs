@@ -5,8 +5,10 @@
 use casa_mobile::app::screens::Shell;
 use casa_mobile::app::state::keys;
 use casa_mobile::app::{provide_ui, AppOptions, Core, Screen};
-use casa_mobile::platform::{Fix, FixedLocation, FolderPhotos};
-use casa_shared_model::wire::{Cursor, ItemOutcome, ItemResult, NearbyQuery, PublicReport, ReportChange, ReportPayload, Routing};
+use casa_mobile::platform::{Connection, Fix, FixedLocation, FolderPhotos, SystemNetwork};
+use casa_shared_model::wire::{
+    ComuneOutline, Cursor, ItemOutcome, ItemResult, NearbyQuery, PublicReport, ReportChange, ReportPayload, Routing,
+};
 use casa_shared_model::{IstatCode, NewReport, ReportId, ReportStatus};
 use chrono::Utc;
 use dioxus::prelude::*;
@@ -32,6 +34,7 @@ fn phone(onboarded: bool) -> Phone {
         server: "http://127.0.0.1:9".into(),
         location: FixedLocation(Some(Fix { lat: 41.1307, lon: 16.8700, accuracy_m: 8.0 })),
         photos: FolderPhotos { dir: pictures },
+        network: SystemNetwork { fixed: Some(Connection::Unmetered) },
     })
     .expect("core");
     if onboarded {
@@ -148,6 +151,26 @@ fn a_report_shows_its_timeline_department_and_a_refusal_with_a_retry() {
 }
 
 #[test]
+fn a_resolved_report_can_be_reopened_with_a_reason_that_then_shows_in_its_timeline() {
+    let p = phone(true);
+    let id = capture(&p.core, "road_damage", "Buca profonda");
+    server_accepts(&p.core, id);
+    let html = render(&p.core, Screen::Report(id));
+    assert!(!html.contains("Riapri la segnalazione"), "only a resolved report offers it: {html}");
+    let resolved = [ReportChange { report_id: id, status: ReportStatus::Resolved, at: Utc::now() }];
+    p.core.store.borrow_mut().apply_response(&[], &resolved, Cursor(2)).expect("apply");
+    let html = render(&p.core, Screen::Report(id));
+    assert!(html.contains("Il problema non è risolto?") && html.contains("Riapri la segnalazione"), "{html}");
+    assert!(html.contains(r#"for="reopen-reason""#) && html.contains(r#"id="reopen-reason""#), "the reason has its label");
+
+    p.core.store.borrow_mut().reopen(id, "La buca si è riaperta").expect("store").expect("queued");
+    let html = render(&p.core, Screen::Report(id));
+    assert!(html.contains("Riaperta da te") && html.contains("La buca si è riaperta"), "{html}");
+    assert!(!html.contains("Riapri la segnalazione"), "one request at a time");
+    assert!(html.contains("1 in attesa di invio"), "the sync bar counts the request");
+}
+
+#[test]
 fn nearby_draws_cached_public_reports_on_the_map_and_lists_them_by_distance() {
     let p = phone(true);
     let public = |lat: f64, description: &str, status: ReportStatus| PublicReport {
@@ -171,6 +194,16 @@ fn nearby_draws_cached_public_reports_on_the_map_and_lists_them_by_distance() {
     assert!(near < far, "nearest first");
     assert!(html.contains("33 m"), "{html}");
     assert!(html.contains("Aggiornate"));
+    assert!(!html.contains("class=\"boundary\""), "no outline fetched yet");
+
+    // With the Comune's outline in the store, its boundary is drawn offline.
+    let bari = IstatCode::parse("072006").expect("code");
+    let ring = vec![[16.860, 41.125], [16.880, 41.125], [16.880, 41.140], [16.860, 41.140], [16.860, 41.125]];
+    let outline = ComuneOutline { istat_code: bari, rings: vec![ring] };
+    p.core.store.borrow_mut().save_outline(&bari, 1, Some(&outline)).expect("outline");
+    let html = render(&p.core, Screen::Nearby);
+    let boundary = html.find("class=\"boundary\"").expect("the boundary is drawn");
+    assert!(html[boundary..].contains(" Z"), "a closed ring: {html}");
 }
 
 #[test]

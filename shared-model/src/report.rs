@@ -323,3 +323,97 @@ mod tests {
         }
     }
 }
+
+pub const REOPEN_REASON_MIN_CHARS: usize = 3;
+pub const REOPEN_REASON_MAX_CHARS: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReopenError {
+    #[error("spiega in almeno {REOPEN_REASON_MIN_CHARS} caratteri perché il problema non è risolto / say in at least {REOPEN_REASON_MIN_CHARS} characters why the problem is not fixed")]
+    ReasonTooShort,
+    #[error("il motivo è troppo lungo (massimo {REOPEN_REASON_MAX_CHARS} caratteri) / the reason is too long (at most {REOPEN_REASON_MAX_CHARS} characters)")]
+    ReasonTooLong,
+    #[error("il motivo contiene caratteri di controllo / the reason contains control characters")]
+    ReasonControlChars,
+    #[error("la data della richiesta è nel futuro / the request time is in the future")]
+    InFuture,
+    #[error("identificativo della richiesta non valido: serve un UUIDv7 / invalid request id: a UUIDv7 is expected")]
+    InvalidId,
+}
+
+impl ReopenError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReopenError::ReasonTooShort => "reason_too_short",
+            ReopenError::ReasonTooLong => "reason_too_long",
+            ReopenError::ReasonControlChars => "reason_invalid",
+            ReopenError::InFuture => "requested_in_future",
+            ReopenError::InvalidId => "invalid_id",
+        }
+    }
+}
+
+/// A citizen's request to reopen a resolved report, checked the same way on
+/// the phone (before it is queued) and on the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reopen {
+    pub id: uuid::Uuid,
+    pub report_id: ReportId,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Reopen {
+    pub fn parse(p: &crate::wire::ReopenPayload, now: DateTime<Utc>) -> Result<Self, ReopenError> {
+        if p.id.get_version_num() != 7 {
+            return Err(ReopenError::InvalidId);
+        }
+        let reason = p.reason.trim();
+        let chars = reason.chars().take(REOPEN_REASON_MAX_CHARS + 1).count();
+        if chars < REOPEN_REASON_MIN_CHARS {
+            return Err(ReopenError::ReasonTooShort);
+        }
+        if chars > REOPEN_REASON_MAX_CHARS {
+            return Err(ReopenError::ReasonTooLong);
+        }
+        if reason.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            return Err(ReopenError::ReasonControlChars);
+        }
+        if p.at > now + CLOCK_SKEW_ALLOWANCE {
+            return Err(ReopenError::InFuture);
+        }
+        Ok(Self { id: p.id, report_id: p.report_id, reason: reason.to_owned(), at: p.at })
+    }
+
+    pub fn to_payload(&self) -> crate::wire::ReopenPayload {
+        crate::wire::ReopenPayload { id: self.id, report_id: self.report_id, reason: self.reason.clone(), at: self.at }
+    }
+}
+
+#[cfg(test)]
+mod reopen_tests {
+    use super::*;
+    use crate::wire::ReopenPayload;
+
+    fn payload(reason: &str) -> ReopenPayload {
+        ReopenPayload { id: uuid::Uuid::now_v7(), report_id: ReportId::new(), reason: reason.into(), at: Utc::now() }
+    }
+
+    #[test]
+    fn a_reopen_needs_a_real_reason_of_reasonable_length() {
+        let now = Utc::now();
+        assert_eq!(Reopen::parse(&payload("  ok "), now).expect_err("refused"), ReopenError::ReasonTooShort);
+        assert_eq!(Reopen::parse(&payload(&"x".repeat(501)), now).expect_err("refused").code(), "reason_too_long");
+        assert_eq!(Reopen::parse(&payload("buca\u{0}"), now).expect_err("refused").code(), "reason_invalid");
+        let ok = Reopen::parse(&payload("  La buca è ancora lì  "), now).expect("valid");
+        assert_eq!(ok.reason, "La buca è ancora lì");
+        assert_eq!(Reopen::parse(&ok.to_payload(), now).expect("round trip"), ok);
+    }
+
+    #[test]
+    fn a_reopen_dated_well_in_the_future_is_refused() {
+        let mut p = payload("ancora rotto");
+        p.at = Utc::now() + Duration::hours(1);
+        assert_eq!(Reopen::parse(&p, Utc::now()).expect_err("refused"), ReopenError::InFuture);
+    }
+}

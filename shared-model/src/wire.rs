@@ -59,14 +59,31 @@ pub struct NearbyQuery {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PushItem {
     Report(ReportPayload),
+    /// The citizen says a resolved report of theirs is not fixed.
+    Reopen(ReopenPayload),
 }
 
 impl PushItem {
     pub fn id(&self) -> uuid::Uuid {
         match self {
             PushItem::Report(r) => r.id.as_uuid(),
+            PushItem::Reopen(r) => r.id,
         }
     }
+}
+
+/// A request to reopen a resolved report. Its own client-made id makes a
+/// re-send harmless; only the device that filed the report may send it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReopenPayload {
+    /// UUIDv7 made by the device.
+    pub id: uuid::Uuid,
+    pub report_id: ReportId,
+    /// Why it is not fixed: trimmed, 3 to 500 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 500))]
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A report as it travels. Fields are plain values here: the rules are checked
@@ -190,6 +207,20 @@ pub struct ComuneInfo {
     /// False until official boundaries are imported (routing is approximate).
     pub official_boundary: bool,
 }
+
+/// A Comune's official boundary, simplified for drawing on the phone's map
+/// offline (`GET /api/v1/comuni/{istat_code}/outline`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComuneOutline {
+    pub istat_code: IstatCode,
+    /// Rings of `[lon, lat]` (GeoJSON order), exterior rings and holes alike,
+    /// simplified to within [`OUTLINE_TOLERANCE_M`].
+    pub rings: Vec<Vec<[f64; 2]>>,
+}
+
+/// How far a drawn outline may stray from the official boundary.
+pub const OUTLINE_TOLERANCE_M: f64 = 20.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

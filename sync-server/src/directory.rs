@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use casa_shared_model::geo::{self, GeoRouter, RouteMethod};
-use casa_shared_model::wire::Routing;
+use casa_shared_model::wire::{ComuneOutline, Routing, OUTLINE_TOLERANCE_M};
 use casa_shared_model::{IstatCode, NewReport, Service, TownCentre};
 
 use crate::store::{CategoryRecord, ComuneConfig, DepartmentRecord};
@@ -19,6 +19,8 @@ pub struct ComuneEntry {
     /// Enabled categories, in display order.
     pub categories: Vec<CategoryRecord>,
     pub has_boundary: bool,
+    /// The boundary simplified for the phone's map, when there is one.
+    pub outline: Option<std::sync::Arc<ComuneOutline>>,
 }
 
 impl ComuneEntry {
@@ -74,6 +76,9 @@ impl Directory {
                 }
             });
             let has_boundary = shape.is_some();
+            let outline = shape.as_ref().map(|shape| {
+                std::sync::Arc::new(ComuneOutline { istat_code: c.istat_code, rings: geo::outline(shape, OUTLINE_TOLERANCE_M) })
+            });
             if let Some(shape) = shape {
                 boundaries.push(geo::Boundary { istat_code: c.istat_code, name: c.name.clone(), shape });
             }
@@ -90,6 +95,7 @@ impl Directory {
                     departments: c.departments.into_iter().map(|d| (d.code.clone(), d)).collect(),
                     categories: c.categories.into_iter().filter(|k| k.enabled).collect(),
                     has_boundary,
+                    outline,
                 },
             );
         }

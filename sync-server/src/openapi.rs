@@ -12,7 +12,7 @@ use crate::routes::api;
         description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
         version = "1"
     ),
-    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::moderation_queue, api::staff_report, api::change_status),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status),
     modifiers(&BasicAuth),
     tags(
         (name = "sync", description = "Offline-first sync: push a batch, pull changes"),

@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use casa_shared_model::geo::{haversine_m, GeoPoint, RouteMethod};
+use casa_shared_model::report::Reopen;
 use casa_shared_model::status::InvalidTransition;
 use casa_shared_model::wire::{
-    ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReportPayload, SyncRequest, SyncResponse, MAX_NEARBY_RADIUS_M,
-    PROTOCOL_VERSION,
+    ItemOutcome, ItemResult, NearbyQuery, PublicReport, PushItem, ReopenPayload, ReportPayload, SyncRequest, SyncResponse,
+    MAX_NEARBY_RADIUS_M, PROTOCOL_VERSION,
 };
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus};
 use chrono::Utc;
@@ -18,7 +19,7 @@ use crate::auth::Role;
 use crate::directory::{Destination, Directory, Rejection};
 use crate::metrics::IngestLabels;
 use crate::state::AppState;
-use crate::store::{ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError};
+use crate::store::{ReopenApplied, ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -170,22 +171,38 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
     let nearby_query = req.nearby.map(check_nearby).transpose()?;
     let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
     let ids: Vec<Uuid> = req.items.iter().map(PushItem::id).collect();
-    let candidates = req
-        .items
-        .into_iter()
-        .map(|item| match item {
-            PushItem::Report(r) => Candidate::from(r),
-        })
-        .collect();
-    let answers = submit_reports(state, origin, candidates).await?;
+    let mut answers: Vec<Option<Result<Routing, Rejection>>> = vec![None; ids.len()];
+    let mut report_slots = Vec::new();
+    let mut candidates = Vec::new();
+    let mut reopens = Vec::new();
+    for (i, item) in req.items.into_iter().enumerate() {
+        match item {
+            PushItem::Report(r) => {
+                report_slots.push(i);
+                candidates.push(Candidate::from(r));
+            }
+            PushItem::Reopen(r) => reopens.push((i, r)),
+        }
+    }
+    if !candidates.is_empty() {
+        for (slot, answer) in report_slots.into_iter().zip(submit_reports(state, origin, candidates).await?) {
+            answers[slot] = Some(answer);
+        }
+    }
+    // After the reports: a reopen never concerns a report of the same batch
+    // (it must have been resolved first), so the order between them is free.
+    for (slot, r) in reopens {
+        answers[slot] = Some(reopen(state, &req.device_id, &r).await?);
+    }
     let results = ids
         .into_iter()
         .zip(answers)
         .map(|(id, answer)| ItemResult {
             id,
             outcome: match answer {
-                Ok(routing) => ItemOutcome::Accepted(routing),
-                Err(r) => ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message },
+                Some(Ok(routing)) => ItemOutcome::Accepted(routing),
+                Some(Err(r)) => ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message },
+                None => ItemOutcome::Rejected { code: "internal_error".to_owned(), message: "Errore interno / Internal error".to_owned() },
             },
         })
         .collect();
@@ -207,6 +224,35 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
         has_more,
         directory_version: state.directory().version,
     })
+}
+
+/// A citizen reopens their resolved report: it goes back to the department
+/// that resolved it, with the reason kept for that department.
+pub async fn reopen(state: &AppState, device: &DeviceId, payload: &ReopenPayload) -> Result<Result<Routing, Rejection>, ServiceError> {
+    let reject = |code: &'static str, message: &str| Ok(Err(Rejection { code, message: message.to_owned() }));
+    let r = match Reopen::parse(payload, Utc::now()) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(Rejection { code: e.code(), message: e.to_string() })),
+    };
+    let Some(report) = state.store().report(&r.report_id).await? else {
+        return reject("report_not_found", "Segnalazione non trovata / Report not found");
+    };
+    if report.device_id != Some(*device) {
+        return reject(
+            "not_your_report",
+            "Solo chi ha inviato la segnalazione può riaprirla / Only the device that filed a report may reopen it",
+        );
+    }
+    let directory = state.directory();
+    match state.store().reopen(&r, device, &report.department).await? {
+        ReopenApplied::Applied | ReopenApplied::AlreadyApplied => {
+            Ok(Ok(directory.routing(&report.comune, &report.department, &report.routing_method)))
+        }
+        ReopenApplied::NotResolved => reject(
+            "not_resolved",
+            "Si può riaprire solo una segnalazione risolta: questa è già stata ripresa in carico / Only a resolved report can be reopened: this one is already being handled",
+        ),
+    }
 }
 
 fn check_nearby(q: NearbyQuery) -> Result<NearbyQuery, ServiceError> {

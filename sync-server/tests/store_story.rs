@@ -5,9 +5,10 @@ mod common;
 
 use common::on_both_databases;
 
+use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
-use casa_sync_server::store::{ReportFilter, ReportSource, RoutedReport, StaffUserRecord, StoreError};
+use casa_sync_server::store::{ReopenApplied, ReportFilter, ReportSource, RoutedReport, StaffUserRecord, StoreError};
 use chrono::{Duration, Utc};
 use common::TestDb;
 
@@ -116,6 +117,20 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
     let after = store.device_changes(&device, changes[1].0, 100).await.expect("changes since");
     assert_eq!(after.len(), 2);
     assert!(store.device_changes(&DeviceId::new(), Cursor::default(), 100).await.expect("other device").is_empty());
+
+    // A citizen reopens the resolved report: once per request id, only their own.
+    assert!(store.change_status(&id, &assigned, &ReportStatus::Resolved, "staff:m", Utc::now()).await.expect("resolve"));
+    let reopen = Reopen { id: uuid::Uuid::now_v7(), report_id: id, reason: "Ancora rotto".into(), at: Utc::now() };
+    assert_eq!(store.reopen(&reopen, &DeviceId::new(), "ambiente").await.expect("stranger"), ReopenApplied::NotResolved);
+    let reopen = Reopen { id: uuid::Uuid::now_v7(), ..reopen };
+    assert_eq!(store.reopen(&reopen, &device, "ambiente").await.expect("reopen"), ReopenApplied::Applied);
+    assert_eq!(store.reopen(&reopen, &device, "ambiente").await.expect("again"), ReopenApplied::AlreadyApplied);
+    assert_eq!(store.report(&id).await.expect("get").expect("exists").status, assigned);
+    let reasons = store.reopens(&id).await.expect("reopens");
+    let kept: Vec<_> = reasons.iter().map(|r| (r.id, r.report_id, r.reason.as_str())).collect();
+    assert_eq!(kept, [(reopen.id, id, "Ancora rotto")], "a refused request leaves nothing behind");
+    let last = store.device_changes(&device, Cursor::default(), 100).await.expect("changes").pop().expect("one");
+    assert_eq!(last.1.status, assigned);
 
     // Search filters.
     let public = ReportFilter { statuses: Some(vec!["published", "assigned_to_department"]), limit: 10, ..ReportFilter::default() };

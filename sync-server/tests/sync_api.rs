@@ -7,8 +7,8 @@ use common::on_both_databases;
 use std::collections::BTreeSet;
 
 use casa_mobile::Client;
-use casa_shared_model::wire::{ItemOutcome, NearbyQuery, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
-use casa_shared_model::{DeviceId, ReportId};
+use casa_shared_model::wire::{ItemOutcome, NearbyQuery, PushItem, ReopenPayload, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
 use common::TestDb;
 use serde_json::{json, Value};
@@ -110,6 +110,7 @@ async fn re_sending_a_batch_creates_no_duplicates_and_answers_the_same(db: &Test
     // The same id with other content is refused, not silently merged.
     let mut forged = match &req.items[0] {
         PushItem::Report(r) => r.clone(),
+        other => panic!("the batch holds reports only: {other:?}"),
     };
     forged.description = "Testo diverso".into();
     let res = client.sync(&batch(device, vec![forged])).await.expect("forged");
@@ -393,4 +394,94 @@ async fn health_readiness_metrics_and_the_openapi_document_are_served(db: &TestD
 on_both_databases!(
     health_readiness_metrics_and_the_openapi_document_are_served,
     super::health_readiness_metrics_and_the_openapi_document_are_served
+);
+
+async fn a_citizen_reopens_their_resolved_report_and_it_goes_back_to_its_department(db: &TestDb) {
+    let server = common::server_with_boundaries(db).await;
+    let client = Client::new(&server.url);
+    let device = DeviceId::new();
+    let report = report_at(41.1306, 16.8697, "road_damage");
+    client.sync(&batch(device, vec![report.clone()])).await.expect("push");
+    let (email, password) = common::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
+    let http = reqwest::Client::new();
+    let set = |status: Value| {
+        http.post(format!("{}/api/v1/admin/reports/{}/status", server.url, report.id))
+            .basic_auth(&email, Some(&password))
+            .json(&status)
+            .send()
+    };
+    let reopen_item = |reason: &str| {
+        PushItem::Reopen(ReopenPayload { id: uuid::Uuid::now_v7(), report_id: report.id, reason: reason.into(), at: Utc::now() })
+    };
+    let push =
+        |items: Vec<PushItem>, dev: DeviceId| SyncRequest { protocol: PROTOCOL_VERSION, device_id: dev, cursor: None, items, nearby: None };
+
+    // Not resolved yet: refused with a reason the citizen can read.
+    let early = client.sync(&push(vec![reopen_item("ancora rotta")], device)).await.expect("early");
+    assert!(matches!(&early.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "not_resolved"), "{early:?}");
+
+    for status in [
+        json!({"status": "published"}),
+        json!({"status": "assigned_to_department", "department": "lavori_pubblici"}),
+        json!({"status": "resolved"}),
+    ] {
+        let res = set(status.clone()).await.expect("status");
+        assert_eq!(res.status(), 200, "{status}: {}", res.text().await.unwrap_or_default());
+    }
+
+    // Another device cannot reopen it; a reason too short is refused on its own.
+    let stranger = client.sync(&push(vec![reopen_item("ancora rotta")], DeviceId::new())).await.expect("stranger");
+    assert!(matches!(&stranger.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "not_your_report"));
+    let short = client.sync(&push(vec![reopen_item("no")], device)).await.expect("short");
+    assert!(matches!(&short.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "reason_too_short"));
+
+    let item = reopen_item("La buca è stata coperta ma si è già riaperta");
+    let first = client.sync(&push(vec![item.clone()], device)).await.expect("reopen");
+    match &first.results[0].outcome {
+        ItemOutcome::Accepted(routing) => assert_eq!(routing.department, "lavori_pubblici"),
+        other => panic!("reopen refused: {other:?}"),
+    }
+    let last = first.changes.last().expect("a change");
+    assert_eq!(last.status, ReportStatus::AssignedToDepartment { department: "lavori_pubblici".into() });
+    // Sent again (the answer was lost): the same answer, no second event.
+    let again = client.sync(&SyncRequest { cursor: Some(first.cursor), ..push(vec![item], device) }).await.expect("again");
+    assert!(matches!(again.results[0].outcome, ItemOutcome::Accepted(_)));
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+
+    let staff: Value = http
+        .get(format!("{}/api/v1/admin/reports/{}", server.url, report.id))
+        .basic_auth(&email, Some(&password))
+        .send()
+        .await
+        .expect("staff view")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(staff["status"], "assigned_to_department", "{staff}");
+    server.stop().await;
+}
+on_both_databases!(
+    a_citizen_reopens_their_resolved_report_and_it_goes_back_to_its_department,
+    super::a_citizen_reopens_their_resolved_report_and_it_goes_back_to_its_department
+);
+
+async fn a_comune_outline_is_served_simplified_once_boundaries_are_imported(db: &TestDb) {
+    let server = common::server_with_boundaries(db).await;
+    let client = Client::new(&server.url);
+    let bari = casa_shared_model::IstatCode::parse("072006").expect("code");
+    let outline = client.comune_outline(&bari).await.expect("outline").expect("Bari has a boundary");
+    assert_eq!(outline.istat_code, bari);
+    let points: usize = outline.rings.iter().map(Vec::len).sum();
+    assert!((20..5_000).contains(&points), "{points} points");
+    // The Basilica di San Nicola is inside the drawn outline's bounding box.
+    let (lons, lats): (Vec<f64>, Vec<f64>) = outline.rings.iter().flatten().map(|[lon, lat]| (*lon, *lat)).unzip();
+    let within = |v: f64, all: &[f64]| all.iter().cloned().fold(f64::MAX, f64::min) < v && v < all.iter().cloned().fold(f64::MIN, f64::max);
+    assert!(within(16.8697, &lons) && within(41.1306, &lats));
+    let unknown = reqwest::get(format!("{}/api/v1/comuni/999999/outline", server.url)).await.expect("get");
+    assert_eq!(unknown.status(), 404);
+    server.stop().await;
+}
+on_both_databases!(
+    a_comune_outline_is_served_simplified_once_boundaries_are_imported,
+    super::a_comune_outline_is_served_simplified_once_boundaries_are_imported
 );

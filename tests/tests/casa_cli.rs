@@ -97,6 +97,26 @@ fn invalid_input_is_refused_with_a_reason_and_a_failing_exit_code() {
     assert!(!out.status.success());
     let status = json(&casa(dir.path(), "http://127.0.0.1:9", &["status", "--json"]));
     assert_eq!(status["outbox"], 0, "nothing invalid was queued");
+
+    let out = casa(dir.path(), "http://127.0.0.1:9", &["report", "reopen", "not-an-id", "--reason", "ancora rotto"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("identificativo non valido"));
+    let unknown = casa_shared_model::ReportId::new().to_string();
+    let out = casa(dir.path(), "http://127.0.0.1:9", &["report", "reopen", &unknown, "--reason", "ancora rotto"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("segnalazione non trovata"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Without a command the app opens; without a display that is a plain error, not a crash.
+    let out = Command::new(casa_bin())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run casa");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nessuno schermo disponibile") && !stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use casa_e2e::desktop::{Driver, Xvfb};
-use casa_e2e::{casa_bin, workspace_root, ServerProcess};
+use casa_e2e::{bari_boundaries_path, casa_bin, casa_server, workspace_root, ServerProcess};
 
 /// A photo-like JPEG (gradients), as a phone camera would leave in its roll.
 fn camera_photo(path: &Path) {
@@ -90,6 +90,10 @@ fn a_new_user_files_a_photo_report_offline_and_sees_it_reach_moderation_once_the
 
     // Now the server comes up; the app's own retries deliver the report.
     let server_data = tmp.path().join("server");
+    // With the official boundaries, so the nearby map also draws Bari's.
+    let boundaries = bari_boundaries_path();
+    let out = casa_server(&server_data, None, &["boundaries", "import", boundaries.to_str().expect("path")], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let _server = ServerProcess::start_on(&server_data, None, &format!("127.0.0.1:{port}"));
     ui.wait_for("In moderazione", Duration::from_secs(90));
     ui.wait_for("Bari", Duration::from_secs(5));

@@ -91,7 +91,7 @@ async fn an_answer_lost_after_the_server_committed_is_recovered_without_duplicat
     let mut seen = Vec::new();
     let summary = casa_mobile::sync(&mut store, &client, &quick(), |p| seen.push(p)).await.expect("sync");
     assert_eq!(summary.accepted, 250);
-    assert_eq!(summary.requests, 4, "250 items in batches of 100, and the Comuni fetched once");
+    assert_eq!(summary.requests, 5, "250 items in batches of 100, the Comuni and the reports' Comune outline fetched once");
     assert_eq!(seen.last().map(|p| (p.items_done, p.items_total)), Some((250, 250)), "progress reaches the total");
     assert_eq!(queue_total(&server, "072030").await, 250, "the re-sent 100 were not duplicated");
     assert_eq!(store.outbox_len().expect("outbox"), 0);
@@ -158,6 +158,58 @@ async fn a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_
 on_both_databases!(
     a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync,
     super::a_status_change_made_on_the_server_reaches_the_local_store_on_the_next_sync
+);
+
+async fn a_resolved_report_reopened_on_the_phone_goes_back_to_its_department_and_its_comune_is_drawn_offline(db: &TestDb) {
+    let server = db::server_with_boundaries(db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = LocalStore::open(dir.path()).expect("open");
+    let id = capture(&mut store, 41.1306, 16.8697, "road_damage", "Buca davanti alla Basilica");
+    let client = Client::new(&server.url);
+    casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("push");
+    let outlines = store.outlines().expect("outlines");
+    assert_eq!(outlines.len(), 1, "the outline of the report's Comune is fetched with the sync");
+    assert_eq!(outlines[0].istat_code.as_str(), "072006");
+    let department = ReportStatus::AssignedToDepartment { department: "lavori_pubblici".into() };
+    let steps = [
+        (ReportStatus::InModeration, ReportStatus::Published),
+        (ReportStatus::Published, department.clone()),
+        (department.clone(), ReportStatus::Resolved),
+    ];
+    for (from, to) in steps {
+        assert!(server.state.store().change_status(&id, &from, &to, "staff:test", Utc::now()).await.expect("change"));
+    }
+    casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("pull");
+    assert_eq!(store.report(id).expect("report").expect("there").status, ReportStatus::Resolved);
+
+    store.reopen(id, "La buca è ancora lì").expect("store").expect("queued");
+    let summary = casa_mobile::sync(&mut store, &client, &quick(), |_| {}).await.expect("reopen");
+    assert_eq!(summary.requests, 1, "the request and its answer in one round trip; the outline is not fetched again");
+    let r = store.report(id).expect("report").expect("there");
+    assert_eq!(r.status, department);
+    assert!(!r.reopen_pending && r.error.is_none());
+    let timeline: Vec<String> = store
+        .report_events(id)
+        .expect("events")
+        .into_iter()
+        .map(|e| match e.step {
+            casa_mobile::store::Step::Status(s) => s.code().to_owned(),
+            casa_mobile::store::Step::Reopened { reason, .. } => format!("reopened: {reason}"),
+        })
+        .collect();
+    assert_eq!(
+        timeline[timeline.len() - 3..],
+        ["resolved".to_owned(), "reopened: La buca è ancora lì".to_owned(), "assigned_to_department".to_owned()]
+    );
+    let kept = server.state.store().reopens(&id).await.expect("reopens");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].reason, "La buca è ancora lì");
+    server.stop().await;
+    assert_eq!(store.outlines().expect("offline").len(), 1, "the outline stays for the offline map");
+}
+on_both_databases!(
+    a_resolved_report_reopened_on_the_phone_goes_back_to_its_department_and_its_comune_is_drawn_offline,
+    super::a_resolved_report_reopened_on_the_phone_goes_back_to_its_department_and_its_comune_is_drawn_offline
 );
 
 async fn the_comuni_and_public_reports_nearby_are_kept_for_offline_use_and_refetched_only_when_changed(db: &TestDb) {

@@ -75,6 +75,26 @@ fn world(lat: f64, lon: f64, zoom: u8) -> (f64, f64) {
     (x, y)
 }
 
+/// An SVG path of boundary rings in map pixels (even-odd fill keeps holes
+/// open). Rings entirely far off the map are skipped.
+pub fn outline_path(view: &View, rings: &[Vec<[f64; 2]>]) -> String {
+    use std::fmt::Write;
+    let mut d = String::new();
+    for ring in rings {
+        let points: Vec<(f64, f64)> = ring.iter().map(|[lon, lat]| view.to_map(*lat, *lon)).collect();
+        let (min_x, max_x) = points.iter().fold((f64::MAX, f64::MIN), |(a, b), (x, _)| (a.min(*x), b.max(*x)));
+        let (min_y, max_y) = points.iter().fold((f64::MAX, f64::MIN), |(a, b), (_, y)| (a.min(*y), b.max(*y)));
+        if points.len() < 3 || max_x < 0.0 || min_x > MAP_W || max_y < 0.0 || min_y > MAP_H {
+            continue;
+        }
+        for (i, (x, y)) in points.iter().enumerate() {
+            let _ = write!(d, "{}{x:.1} {y:.1} ", if i == 0 { "M" } else { "L" });
+        }
+        d.push_str("Z ");
+    }
+    d.trim_end().to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pin {
     pub lat: f64,
@@ -98,6 +118,10 @@ pub struct MapProps {
     pub mine: Option<(f64, f64, f64)>,
     #[props(default)]
     pub tile_url: Option<String>,
+    /// Comune boundaries, rings of `[lon, lat]`: drawn from local data, so
+    /// the map says where one Comune ends even offline without tiles.
+    #[props(default)]
+    pub outlines: Vec<Vec<[f64; 2]>>,
     /// Called with the point tapped, where the pin can be moved.
     #[props(default)]
     pub on_pick: Option<EventHandler<(f64, f64)>>,
@@ -137,6 +161,7 @@ pub fn Map(props: MapProps) -> Element {
         .unwrap_or(10.0);
     let bar = step / view.metres_per_px();
     let scale = if step >= 1000.0 { format!("{} km", step / 1000.0) } else { format!("{step} m") };
+    let boundary = outline_path(&view, &props.outlines);
     let on_pick = props.on_pick;
     let attribution = props.tile_url.as_deref().is_some_and(|u| u.contains("openstreetmap"));
     rsx! {
@@ -170,6 +195,18 @@ pub fn Map(props: MapProps) -> Element {
                 }
                 for i in 1..3 {
                     line { x1: "0", y1: "{f64::from(i) * 80.0}", x2: "{MAP_W}", y2: "{f64::from(i) * 80.0}", stroke: "#d5dde4", stroke_width: "1" }
+                }
+                if !boundary.is_empty() {
+                    path {
+                        class: "boundary",
+                        d: "{boundary}",
+                        fill: "#5c2d91",
+                        fill_opacity: "0.04",
+                        fill_rule: "evenodd",
+                        stroke: "#5c2d91",
+                        stroke_width: "2",
+                        stroke_dasharray: "6 4",
+                    }
                 }
                 for (x, y, label, open) in pins {
                     g {
@@ -211,6 +248,18 @@ mod tests {
         }
         let (x, y) = view.to_map(41.1307, 16.8700);
         assert!((x - MAP_W / 2.0).abs() < 1e-6 && (y - MAP_H / 2.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_boundary_around_the_view_is_drawn_closed_and_one_far_away_is_left_out() {
+        let view = View::new(41.1307, 16.8700, 600.0);
+        let around = vec![[16.86, 41.12], [16.88, 41.12], [16.88, 41.14], [16.86, 41.14], [16.86, 41.12]];
+        let far = vec![[12.0, 45.0], [12.1, 45.0], [12.1, 45.1], [12.0, 45.0]];
+        let d = outline_path(&view, &[around, far]);
+        assert!(d.starts_with('M') && d.ends_with('Z'), "{d}");
+        assert_eq!(d.matches('M').count(), 1, "only the ring near the view: {d}");
+        assert_eq!(d.matches('L').count(), 4);
+        assert!(outline_path(&view, &[]).is_empty());
     }
 
     #[test]

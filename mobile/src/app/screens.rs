@@ -13,7 +13,8 @@ use super::map::{Map, Pin};
 use super::state::{keys, Core, Screen, Ui};
 use crate::photo;
 use crate::platform::LocationSource;
-use crate::suggest::suggest_category;
+use crate::store::Step;
+use crate::suggest::{suggest, suggest_category};
 
 /// Accuracy beyond which the citizen is asked to confirm the place.
 pub const POOR_ACCURACY_M: f64 = 100.0;
@@ -118,7 +119,12 @@ pub fn SyncBar() -> Element {
     let state = core.store.borrow().sync_state().ok();
     let last = state.as_ref().and_then(|s| s.last_sync_at).or(view.last_ok);
     let refused = core.store.borrow().errors().map(|e| e.len()).unwrap_or(0);
-    let text = if view.running && view.progress.items_total > 0 {
+    let text = if view.waiting_for_wifi && waiting > 0 {
+        match lang {
+            Lang::It => format!("{waiting} in attesa del Wi-Fi"),
+            Lang::En => format!("{waiting} waiting for Wi-Fi"),
+        }
+    } else if view.running && view.progress.items_total > 0 {
         format!("{} {}/{}", lang.t("Invio in corso", "Sending"), view.progress.items_done, view.progress.items_total)
     } else if view.running {
         lang.t("Sincronizzazione…", "Syncing…").to_owned()
@@ -190,6 +196,9 @@ pub fn Welcome() -> Element {
         let saved = c2.set_setting(keys::COMUNE, &code).and_then(|()| c2.set_setting(keys::PRIVACY_ACCEPTED, &Utc::now().to_rfc3339()));
         match saved {
             Ok(()) => {
+                // The first sync ran before the choice: run one now for the
+                // Comune's categories and the outline of its boundary.
+                c2.sync_now.notify_one();
                 ui.go(Screen::NewReport);
                 ui.changed();
             }
@@ -297,7 +306,9 @@ pub fn NewReportScreen() -> Element {
     let mut check = use_signal(|| Check::None);
     let mut error = use_signal(|| None::<String>);
     let categories = core.categories();
-    let suggestion = suggest_category(&description(), categories.iter().map(|c| c.code.as_str())).map(str::to_owned);
+    let suggested = suggest(&description(), photos().len(), categories.iter().map(|c| c.code.as_str()));
+    let photo_advised = suggested.is_some_and(|s| s.photo_advised) && chosen_category().is_none();
+    let suggestion = suggested.map(|s| s.category.to_owned());
     let category = chosen_category().or(suggestion.clone());
     let (home_lat, home_lon) = core.home_point();
     let (map_lat, map_lon) = pin().map(|(la, lo, _)| (la, lo)).unwrap_or((home_lat, home_lon));
@@ -479,6 +490,11 @@ pub fn NewReportScreen() -> Element {
                             {lang.t("Suggerita dalla descrizione: ", "Suggested from the description: ")}
                             strong { "{category_name(lang, &categories, code)}" }
                         }
+                        if photo_advised {
+                            p { class: "hint",
+                                {lang.t("Una foto aiuta l'ufficio a capire dove e quanto è grave.", "A photo helps the department see where it is and how bad.")}
+                            }
+                        }
                     }
                 }
                 div { class: "chips",
@@ -515,6 +531,7 @@ pub fn NewReportScreen() -> Element {
                     label: lang.t("Mappa del luogo della segnalazione", "Map of the report's place").to_owned(),
                     mine: pin(),
                     tile_url: core.tile_url(),
+                    outlines: core.store.borrow().outlines().unwrap_or_default().into_iter().flat_map(|o| o.rings).collect::<Vec<_>>(),
                     on_pick: move |(lat, lon): (f64, f64)| pin.set(Some((lat, lon, 0.0))),
                 }
             }
@@ -634,6 +651,9 @@ pub fn MyReports() -> Element {
 pub fn ReportDetail(id: ReportId) -> Element {
     let core = use_context::<Core>();
     let ui = use_context::<Ui>();
+    // Hooks before any early return: their order must not change between renders.
+    let mut reopen_reason = use_signal(String::new);
+    let mut reopen_error = use_signal(|| None::<String>);
     let _ = (ui.revision)();
     let _ = (ui.sync)().rounds;
     let lang = (ui.lang)();
@@ -669,6 +689,26 @@ pub fn ReportDetail(id: ReportId) -> Element {
             Err(e) => ui.tell(e.to_string()),
         }
     };
+    let can_reopen = r.status == ReportStatus::Resolved && !r.reopen_pending;
+    let reopen = {
+        let core = core.clone();
+        move |_| {
+            let outcome = core.store.borrow_mut().reopen(id, &reopen_reason.peek());
+            match outcome {
+                Ok(Ok(_)) => {
+                    reopen_error.set(None);
+                    core.sync_now.notify_one();
+                    ui.tell(lang.t(
+                        "Richiesta di riapertura salvata: partirà alla prossima sincronizzazione.",
+                        "Reopen request saved: it leaves with the next sync.",
+                    ));
+                    ui.changed();
+                }
+                Ok(Err(refused)) => reopen_error.set(Some(refused.to_string())),
+                Err(e) => ui.tell(e.to_string()),
+            }
+        }
+    };
     rsx! {
         section { class: "report-detail",
             button { class: "link back", onclick: move |_| ui.go(Screen::MyReports), {lang.t("← Le mie segnalazioni", "← My reports")} }
@@ -702,19 +742,52 @@ pub fn ReportDetail(id: ReportId) -> Element {
             ol { class: "timeline",
                 for e in events {
                     li {
-                        span { class: "status status-{e.status.code()}",
-                            if e.status == ReportStatus::Submitted {
-                                {lang.t("Salvata sul telefono", "Saved on the phone")}
-                            } else {
-                                {lang.status(&e.status)}
-                            }
-                        }
-                        " · {lang.when(e.at)}"
-                        match &e.status {
-                            ReportStatus::Rejected { reason } => rsx! { p { class: "reason", "{reason}" } },
-                            _ => rsx! {},
+                        match &e.step {
+                            Step::Status(status) => rsx! {
+                                span { class: "status status-{status.code()}",
+                                    if *status == ReportStatus::Submitted {
+                                        {lang.t("Salvata sul telefono", "Saved on the phone")}
+                                    } else {
+                                        {lang.status(status)}
+                                    }
+                                }
+                                " · {lang.when(e.at)}"
+                                if let ReportStatus::Rejected { reason } = status {
+                                    p { class: "reason", "{reason}" }
+                                }
+                            },
+                            Step::Reopened { reason, pending, refused } => rsx! {
+                                span { class: "status status-reopened", {lang.t("Riaperta da te", "Reopened by you")} }
+                                " · {lang.when(e.at)}"
+                                p { class: "reason", "«{reason}»" }
+                                if *pending {
+                                    p { class: "muted", {lang.t("In attesa di invio", "Waiting to be sent")} }
+                                }
+                                if let Some(refused) = refused {
+                                    p { class: "error", role: "alert", "{refused}" }
+                                }
+                            },
                         }
                     }
+                }
+            }
+            if can_reopen {
+                form { class: "reopen",
+                    onsubmit: move |e| e.prevent_default(),
+                    h3 { {lang.t("Il problema non è risolto?", "Is the problem not fixed?")} }
+                    label { r#for: "reopen-reason", {lang.t("Perché va riaperta", "Why it should be reopened")} }
+                    textarea {
+                        id: "reopen-reason",
+                        rows: "2",
+                        maxlength: "500",
+                        placeholder: lang.t("Es.: la buca è stata coperta ma si è già riaperta", "E.g.: the pothole was filled but has opened again"),
+                        initial_value: "{reopen_reason.peek()}",
+                        oninput: move |e| reopen_reason.set(e.value()),
+                    }
+                    if let Some(err) = reopen_error() {
+                        p { class: "error", role: "alert", "{err}" }
+                    }
+                    button { r#type: "button", onclick: reopen, {lang.t("Riapri la segnalazione", "Reopen the report")} }
                 }
             }
         }
@@ -732,6 +805,7 @@ pub fn Nearby() -> Element {
     let fix = core.opts.location.current();
     let reports = core.store.borrow().nearby(lat, lon, NEARBY_RADIUS_M).unwrap_or_default();
     let origin = core.store.borrow().nearby_origin().ok().flatten();
+    let outlines: Vec<Vec<[f64; 2]>> = core.store.borrow().outlines().unwrap_or_default().into_iter().flat_map(|o| o.rings).collect();
     let categories = core.categories();
     let pins: Vec<Pin> = reports
         .iter()
@@ -762,6 +836,7 @@ pub fn Nearby() -> Element {
                 pins,
                 mine: fix.map(|f| (f.lat, f.lon, f.accuracy_m)),
                 tile_url: core.tile_url(),
+                outlines,
             }
             p { class: "hint",
                 match origin {
@@ -813,6 +888,14 @@ pub fn SyncScreen() -> Element {
                 }
                 dt { {lang.t("Server", "Server")} }
                 dd { "{core.server_url()}" }
+            }
+            if view.waiting_for_wifi {
+                p { class: "hint", role: "status",
+                    {lang.t(
+                        "Sei su rete mobile e hai scelto di sincronizzare solo con il Wi-Fi (Impostazioni): tutto resta salvato sul telefono fino ad allora.",
+                        "You are on mobile data and chose to sync on Wi-Fi only (Settings): everything stays saved on the phone until then.",
+                    )}
+                }
             }
             if view.running {
                 p { role: "status",
@@ -920,7 +1003,7 @@ pub fn Settings() -> Element {
             }
             div { class: "check",
                 input { id: "wifi", r#type: "checkbox", checked: wifi_only(), onchange: move |e| wifi_only.set(e.checked()) }
-                label { r#for: "wifi", {lang.t("Invia le foto solo con il Wi-Fi", "Send photos on Wi-Fi only")} }
+                label { r#for: "wifi", {lang.t("Sincronizza solo con il Wi-Fi", "Sync on Wi-Fi only")} }
             }
             label { r#for: "tiles", {lang.t("Mappe (indirizzo delle tessere, vuoto per non scaricarle)", "Maps (tile URL, empty to never download)")} }
             input { id: "tiles", r#type: "url", initial_value: "{tiles.peek()}", oninput: move |e| tiles.set(e.value()) }

@@ -15,7 +15,7 @@ use dioxus::prelude::*;
 use tokio::sync::{watch, Notify};
 
 use super::i18n::Lang;
-use crate::platform::{FixedLocation, FolderPhotos, LocationSource, PhotoSource};
+use crate::platform::{Connection, FixedLocation, FolderPhotos, LocationSource, NetworkSource, PhotoSource, SystemNetwork};
 use crate::store::{LocalStore, StoreError};
 use crate::{Client, SyncOptions, SyncProgress};
 
@@ -27,12 +27,13 @@ pub struct AppOptions {
     pub server: String,
     pub location: FixedLocation,
     pub photos: FolderPhotos,
+    pub network: SystemNetwork,
 }
 
 /// Keys of the settings table.
 pub mod keys {
     pub const PRIVACY_ACCEPTED: &str = "privacy_accepted";
-    pub const COMUNE: &str = "comune";
+    pub const COMUNE: &str = crate::store::HOME_COMUNE_SETTING;
     pub const SERVER_URL: &str = "server_url";
     pub const LANG: &str = "lang";
     pub const PHOTO_QUALITY: &str = "photo_quality";
@@ -198,6 +199,8 @@ pub struct SyncView {
     pub retry_in: Option<Duration>,
     /// Counts finished rounds, so screens re-read the store after each.
     pub rounds: u64,
+    /// Held back: the citizen chose Wi-Fi only and the device is on mobile data.
+    pub waiting_for_wifi: bool,
 }
 
 /// The reactive half: cheap to copy into every event handler.
@@ -236,6 +239,7 @@ pub fn start_background_sync(core: &Core) -> watch::Receiver<SyncView> {
     let default_server = core.opts.server.clone();
     let wanted = core.nearby_wanted.clone();
     let wake = core.sync_now.clone();
+    let network = core.opts.network.clone();
     tokio::spawn(async move {
         let mut store = match LocalStore::open(&dir) {
             Ok(s) => s,
@@ -248,6 +252,22 @@ pub fn start_background_sync(core: &Core) -> watch::Receiver<SyncView> {
         loop {
             let server =
                 store.setting(keys::SERVER_URL).ok().flatten().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| default_server.clone());
+            let wifi_only = store.setting(keys::WIFI_ONLY).ok().flatten().as_deref() == Some("1");
+            if wifi_only && network.connection() == Connection::Metered {
+                tx.send_modify(|v| {
+                    v.waiting_for_wifi = true;
+                    v.running = false;
+                    v.rounds += 1;
+                });
+                // Checked again every 30 s or when woken: a network change is
+                // not signalled on the desktop.
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(Duration::from_secs(30)) => {}
+                }
+                continue;
+            }
+            tx.send_modify(|v| v.waiting_for_wifi = false);
             let client = Client::new(&server);
             let nearby = wanted.lock().map(|w| *w).unwrap_or(None);
             // A few quick retries here; longer pauses are this loop's own, so

@@ -140,3 +140,21 @@ pub fn shape_from_geojson(geometry_json: &str) -> Result<MultiPolygon<f64>, Boun
         Err(kind) => Err(BoundaryError::UnsupportedGeometry { index: 0, kind }),
     }
 }
+
+/// The outline of a boundary for drawing on a phone's map: rings of
+/// `[lon, lat]` (exterior rings and holes alike), simplified so that no
+/// point strays more than about `tolerance_m` from the official line.
+/// Rings that simplification collapses are dropped.
+pub fn outline(shape: &MultiPolygon<f64>, tolerance_m: f64) -> Vec<Vec<[f64; 2]>> {
+    use geo::Simplify;
+    // A degree of latitude is about 111 km; of longitude, less, so this errs fine.
+    let epsilon = tolerance_m / 111_320.0;
+    shape
+        .simplify(epsilon)
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned()).collect::<Vec<_>>())
+        .filter(|ring| ring.0.len() >= 4)
+        .map(|ring| ring.0.iter().map(|c| [c.x, c.y]).collect())
+        .collect()
+}

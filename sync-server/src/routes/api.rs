@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use casa_shared_model::wire::{
-    ApiErrorBody, CategoryInfo, ComuneInfo, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse,
+    ApiErrorBody, CategoryInfo, ComuneInfo, ComuneOutline, ItemOutcome, ItemResult, PublicReport, ReportPayload, SyncRequest, SyncResponse,
     MAX_BATCH_ITEMS,
 };
 use casa_shared_model::{IstatCode, ReportId, ReportStatus};
@@ -83,6 +83,24 @@ pub async fn public_report(State(state): State<AppState>, Path(id): Path<String>
     match state.store().report(&id).await.map_err(service::ServiceError::from)? {
         Some(r) if r.status.is_public() => Ok(Json(service::public_report(r))),
         _ => Err(ApiError::not_found()),
+    }
+}
+
+/// A Comune's boundary, simplified for the app's offline map.
+#[utoipa::path(get, path = "/api/v1/comuni/{istat_code}/outline", tag = "comuni",
+    params(("istat_code" = String, Path, description = "ISTAT code, six digits")),
+    responses((status = 200, body = ComuneOutline), (status = 404, body = ApiErrorBody)))]
+pub async fn comune_outline(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<ComuneOutline>, ApiError> {
+    let code = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    let directory = state.directory();
+    let comune = directory.comune(&code).ok_or_else(ApiError::not_found)?;
+    match &comune.outline {
+        Some(outline) => Ok(Json(ComuneOutline::clone(outline))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "boundary_not_imported",
+            "Confini ufficiali del Comune non ancora importati / The Comune's official boundary is not imported yet",
+        )),
     }
 }
 

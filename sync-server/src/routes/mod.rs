@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports", post(api::submit_report))
         .route("/reports/{id}", get(api::public_report))
         .route("/comuni", get(api::comuni))
+        .route("/comuni/{istat_code}/outline", get(api::comune_outline))
         .route("/admin/comuni/{istat_code}/queue", get(api::moderation_queue))
         .route("/admin/reports/{id}", get(api::staff_report))
         .route("/admin/reports/{id}/status", post(api::change_status))

@@ -2,6 +2,7 @@
 //! backend: SQLite (embedded, the default) and PostgreSQL (production).
 
 use async_trait::async_trait;
+use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportChange};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
 use chrono::{DateTime, Utc};
@@ -160,6 +161,16 @@ pub struct ReportRecord {
     pub status: ReportStatus,
 }
 
+/// What a reopen request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReopenApplied {
+    Applied,
+    /// This request id was applied before: a re-send.
+    AlreadyApplied,
+    /// The report is not (or no longer) resolved, or not this device's.
+    NotResolved,
+}
+
 /// Filters of a report search (Open311 `GET requests`, dashboards).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportFilter {
@@ -224,6 +235,11 @@ pub trait ReportStore: Send + Sync {
         actor: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Reopens a resolved report for the device that filed it, sending it
+    /// back to `department`, in one transaction with its status event.
+    async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied>;
+    /// The reasons citizens gave for reopening a report, oldest first.
+    async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>>;
     /// Status changes of a device's reports after `since`, oldest first.
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
 }

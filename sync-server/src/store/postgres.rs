@@ -385,6 +385,69 @@ impl ReportStore for PgStore {
         Ok(true)
     }
 
+    async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO report_reopens (id, report_id, device_id, reason, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(reopen.id)
+        .bind(reopen.report_id.as_uuid())
+        .bind(device.as_uuid())
+        .bind(&reopen.reason)
+        .bind(reopen.at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(ReopenApplied::AlreadyApplied);
+        }
+        Self::lock_events(&mut tx).await?;
+        let now = Utc::now();
+        let changed = sqlx::query(
+            "UPDATE reports SET status = 'assigned_to_department', status_detail = $1, department = $1, updated_at = $2 \
+             WHERE id = $3 AND device_id = $4 AND status = 'resolved'",
+        )
+        .bind(department)
+        .bind(now)
+        .bind(reopen.report_id.as_uuid())
+        .bind(device.as_uuid())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(ReopenApplied::NotResolved);
+        }
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             VALUES ($1, $2, 'assigned_to_department', $3, 'citizen', $4)",
+        )
+        .bind(reopen.report_id.as_uuid())
+        .bind(device.as_uuid())
+        .bind(department)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ReopenApplied::Applied)
+    }
+
+    async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
+        let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id")
+            .bind(report.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Reopen {
+                    id: row.try_get("id")?,
+                    report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+                    reason: row.try_get("reason")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
         let rows = sqlx::query(
             "SELECT seq, report_id, status, detail, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",

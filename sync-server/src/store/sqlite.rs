@@ -417,6 +417,69 @@ impl ReportStore for SqliteStore {
         Ok(true)
     }
 
+    async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied> {
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO report_reopens (id, report_id, device_id, reason, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(reopen.id)
+        .bind(reopen.report_id.as_uuid())
+        .bind(device.as_uuid())
+        .bind(&reopen.reason)
+        .bind(micros(reopen.at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(ReopenApplied::AlreadyApplied);
+        }
+        let now = micros(Utc::now());
+        let changed = sqlx::query(
+            "UPDATE reports SET status = 'assigned_to_department', status_detail = ?, department = ?, updated_at = ? \
+             WHERE id = ? AND device_id = ? AND status = 'resolved'",
+        )
+        .bind(department)
+        .bind(department)
+        .bind(now)
+        .bind(reopen.report_id.as_uuid())
+        .bind(device.as_uuid())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(ReopenApplied::NotResolved);
+        }
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             VALUES (?, ?, 'assigned_to_department', ?, 'citizen', ?)",
+        )
+        .bind(reopen.report_id.as_uuid())
+        .bind(device.as_uuid())
+        .bind(department)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ReopenApplied::Applied)
+    }
+
+    async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
+        let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = ? ORDER BY at, id")
+            .bind(report.as_uuid())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Reopen {
+                    id: row.try_get("id")?,
+                    report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+                    reason: row.try_get("reason")?,
+                    at: from_micros(row.try_get("at")?)?,
+                })
+            })
+            .collect()
+    }
+
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
         let rows = sqlx::query(
             "SELECT seq, report_id, status, detail, at FROM report_events WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?",

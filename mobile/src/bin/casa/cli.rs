@@ -26,6 +26,10 @@ struct Cli {
     /// default: the Pictures folder).
     #[arg(long, global = true, env = "CASA_PHOTOS_DIR")]
     photos_dir: Option<PathBuf>,
+    /// App only: take the network to be `wifi` or `mobile` instead of asking
+    /// the system (also CASA_NETWORK), to try "sync on Wi-Fi only".
+    #[arg(long, global = true, env = "CASA_NETWORK")]
+    network: Option<String>,
     /// Without a command, the app opens (in builds with the `gui` feature).
     #[command(subcommand)]
     command: Option<Command>,
@@ -89,6 +93,22 @@ enum Command {
 enum ReportCommand {
     /// File a new report; it is stored at once and sent with the next sync.
     New(NewReportArgs),
+    /// Ask to reopen a resolved report of yours that is not fixed.
+    Reopen {
+        /// The report's id.
+        id: String,
+        /// Why it is not fixed (3 to 500 characters).
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A report of yours with its timeline.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -139,11 +159,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = data_dir(&cli);
     let location = cli.location.as_deref().map(casa_mobile::platform::Fix::parse).transpose().map_err(anyhow::Error::msg)?;
     let Some(command) = cli.command else {
-        return open_app(dir, cli.server, location, cli.photos_dir);
+        let network = cli.network.as_deref().map(casa_mobile::platform::Connection::parse).transpose().map_err(anyhow::Error::msg)?;
+        return open_app(dir, cli.server, location, cli.photos_dir, network);
     };
     let mut store = LocalStore::open(&dir).with_context(|| format!("cannot open the local data in {}", dir.display()))?;
     match command {
         Command::Report { command: ReportCommand::New(args) } => new_report(&mut store, args),
+        Command::Report { command: ReportCommand::Reopen { id, reason, json } } => reopen(&mut store, &id, &reason, json),
+        Command::Report { command: ReportCommand::Show { id, json } } => show_report(&store, &id, json),
         Command::Sync { json, max_attempts, retry_base_ms, near_lat, near_lon, radius } => {
             let nearby = match (near_lat, near_lon) {
                 (Some(lat), Some(lon)) => Some(NearbyQuery { lat, lon, radius_m: radius }),
@@ -170,8 +193,18 @@ fn open_app(
     server: String,
     location: Option<casa_mobile::platform::Fix>,
     photos_dir: Option<PathBuf>,
+    network: Option<casa_mobile::platform::Connection>,
 ) -> anyhow::Result<()> {
-    use casa_mobile::platform::{FixedLocation, FolderPhotos};
+    use casa_mobile::platform::{FixedLocation, FolderPhotos, SystemNetwork};
+    // GTK panics without a display; say so plainly instead.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        anyhow::bail!(
+            "nessuno schermo disponibile (DISPLAY e WAYLAND_DISPLAY non impostati): avvia l'app da una sessione grafica, \
+             con xvfb-run, oppure usa un comando (casa --help) / no display (DISPLAY and WAYLAND_DISPLAY unset): \
+             start the app from a desktop session, under xvfb-run, or give a command (casa --help)"
+        );
+    }
     // Opened once here so a bad data directory is a clear error on the
     // terminal rather than a window that cannot start.
     LocalStore::open(&data_dir).with_context(|| format!("cannot open the local data in {}", data_dir.display()))?;
@@ -180,12 +213,19 @@ fn open_app(
         server,
         location: FixedLocation(location),
         photos: FolderPhotos { dir: photos_dir.unwrap_or_else(FolderPhotos::default_dir) },
+        network: SystemNetwork { fixed: network },
     });
     Ok(())
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(_: PathBuf, _: String, _: Option<casa_mobile::platform::Fix>, _: Option<PathBuf>) -> anyhow::Result<()> {
+fn open_app(
+    _: PathBuf,
+    _: String,
+    _: Option<casa_mobile::platform::Fix>,
+    _: Option<PathBuf>,
+    _: Option<casa_mobile::platform::Connection>,
+) -> anyhow::Result<()> {
     anyhow::bail!(
         "questa build è solo a riga di comando: indica un comando (casa --help) / this build is the command line alone: give a command (casa --help)"
     )
@@ -292,6 +332,54 @@ fn status(store: &LocalStore, json: bool) -> anyhow::Result<()> {
     }
     for e in errors {
         println!("Rifiutata / refused {}: {} ({})", e.report_id, e.message, e.code);
+    }
+    Ok(())
+}
+
+fn parse_report_id(id: &str) -> anyhow::Result<ReportId> {
+    ReportId::parse(id).map_err(|e| anyhow::anyhow!("identificativo non valido / invalid id «{id}»: {e}"))
+}
+
+fn reopen(store: &mut LocalStore, id: &str, reason: &str, json: bool) -> anyhow::Result<()> {
+    let id = parse_report_id(id)?;
+    let request = store.reopen(id, reason)?.map_err(anyhow::Error::new)?;
+    if json {
+        println!("{}", json!({"id": request, "report_id": id, "outbox": store.outbox_len()?}));
+    } else {
+        println!("Richiesta di riapertura salvata, sarà inviata alla prossima sincronizzazione / Reopen request saved, it will be sent at the next sync");
+    }
+    Ok(())
+}
+
+fn show_report(store: &LocalStore, id: &str, json: bool) -> anyhow::Result<()> {
+    let id = parse_report_id(id)?;
+    let report = store
+        .report(id)?
+        .ok_or_else(|| anyhow::anyhow!("segnalazione non trovata su questo dispositivo / report not found on this device: {id}"))?;
+    let events = store.report_events(id)?;
+    if json {
+        println!("{}", json!({"report": report, "timeline": events}));
+        return Ok(());
+    }
+    println!("{}  {}  {}", report.category, report.comune_name.as_deref().unwrap_or("—"), report.description);
+    for e in events {
+        let line = match &e.step {
+            casa_mobile::store::Step::Status(s) => match s.detail() {
+                Some(d) => format!("{} ({d})", s.label_it()),
+                None => s.label_it().to_owned(),
+            },
+            casa_mobile::store::Step::Reopened { reason, pending, refused } => {
+                let mut l = format!("Riaperta / Reopened: «{reason}»");
+                if *pending {
+                    l.push_str(" — in attesa di invio / waiting to be sent");
+                }
+                if let Some(r) = refused {
+                    l.push_str(&format!(" — rifiutata / refused: {r}"));
+                }
+                l
+            }
+        };
+        println!("  {}  {line}", e.at.format("%d/%m/%Y %H:%M"));
     }
     Ok(())
 }
