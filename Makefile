@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 export CASA_SHARED_DIR ?= $(SHARED)
 export CASA_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: all setup pg js build run app test bench fmt lint clean help
+.PHONY: all setup pg js assets build run app test bench fmt lint clean help
 
 all: build
 
@@ -32,7 +32,12 @@ js: setup
 	@cd tests/js && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		npm ci --no-audit --no-fund --loglevel=error; fi
 
-build: setup
+# Bootstrap Italia for the staff dashboard, from the lockfile (served under /dashboard/static).
+assets: setup
+	@cd assets/dashboard && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund --loglevel=error; fi
+
+build: setup assets
 	$(CARGO) build --locked -p casa-sync-server --bin casa-server
 
 run: build
@@ -47,7 +52,7 @@ run: build
 # (unless one already answers on 8080) and stopped when the app closes.
 # Options: APP_ARGS="--location 41.1307,16.8700,8 --photos-dir ~/Pictures".
 APP_DATA_DIR ?= $(DATA_DIR)/phone
-app: setup
+app: setup assets
 	$(CARGO) build --locked -p casa-sync-server --bin casa-server -p casa-mobile --bin casa
 	@if curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1; then \
 		./target/debug/casa --data-dir $(APP_DATA_DIR) --server http://127.0.0.1:8080 $(APP_ARGS); \
@@ -58,7 +63,7 @@ app: setup
 		./target/debug/casa --data-dir $(APP_DATA_DIR) --server http://127.0.0.1:8080 $(APP_ARGS); \
 	fi
 
-test: pg js
+test: pg js assets
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --no-fail-fast
 

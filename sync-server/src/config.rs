@@ -22,6 +22,14 @@ pub struct Settings {
     /// Seconds between checks for configuration changes made by other
     /// processes (a boundary import, another server instance).
     pub reload_interval_secs: u64,
+    /// Bootstrap Italia's `dist` folder, served under `/dashboard/static`
+    /// (installed by `make`, from `assets/dashboard/package.json`).
+    pub dashboard_assets: PathBuf,
+}
+
+/// Where `make` installs Bootstrap Italia in a checkout.
+pub fn default_dashboard_assets() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/dashboard/node_modules/bootstrap-italia/dist"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +48,7 @@ impl Default for Settings {
             public_url: None,
             log_format: LogFormat::Pretty,
             reload_interval_secs: 5,
+            dashboard_assets: default_dashboard_assets(),
         }
     }
 }

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 pub mod auth;
 pub mod config;
+pub mod dashboard;
 pub mod directory;
 pub mod error;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod photos;
 pub mod routes;
 pub mod seed;
 pub mod service;
+pub mod staff;
 pub mod state;
 pub mod store;
 pub mod xml;

@@ -348,6 +348,16 @@ pub async fn moderation_queue(
 
 /// A report a staff member may see; others' reports look absent (404), so
 /// that ids cannot be probed across Comuni.
+/// A report for the dashboard. Unlike the API (where another Comune's report
+/// looks absent), a clerk who followed a link is told it is not theirs.
+pub async fn dashboard_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
+    match state.store().report(id).await? {
+        Some(r) if staff.covers(&r.comune) => Ok(r),
+        Some(_) => Err(ServiceError::Forbidden),
+        None => Err(ServiceError::NotFound),
+    }
+}
+
 pub async fn staff_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
     match state.store().report(id).await? {
         Some(r) if staff.covers(&r.comune) => Ok(r),

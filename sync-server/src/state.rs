@@ -19,6 +19,7 @@ struct Inner {
     directory: RwLock<Arc<Directory>>,
     metrics: Metrics,
     public_url: String,
+    dashboard_assets: RwLock<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -44,6 +45,7 @@ impl AppState {
                 directory: RwLock::new(Arc::new(directory)),
                 metrics: Metrics::default(),
                 public_url,
+                dashboard_assets: RwLock::new(crate::config::default_dashboard_assets()),
             }),
         })
     }
@@ -63,6 +65,18 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Bootstrap Italia's `dist` folder for the dashboard.
+    pub fn dashboard_assets(&self) -> std::path::PathBuf {
+        self.inner.dashboard_assets.read().map(|p| p.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub fn set_dashboard_assets(&self, dir: std::path::PathBuf) {
+        match self.inner.dashboard_assets.write() {
+            Ok(mut p) => *p = dir,
+            Err(e) => *e.into_inner() = dir,
+        }
     }
 
     pub fn public_url(&self) -> &str {

@@ -35,7 +35,7 @@ h1{{color:#0066cc}}code{{background:#f0f3f7;padding:.1rem .3rem;border-radius:3p
 <li><a href="/open311/v2/services.json"><code>/open311/v2/services.json</code></a>: Open311 GeoReport v2</li>
 <li><a href="/readyz"><code>/readyz</code></a>, <a href="/metrics"><code>/metrics</code></a>: stato e metriche / readiness and metrics</li>
 </ul>
-<p>Il pannello di moderazione arriverà in <code>/dashboard</code>. / The moderation dashboard will live at <code>/dashboard</code>.</p>
+<p><a href="/dashboard">Pannello del personale</a> (moderazione, uffici) / <span lang="en">staff dashboard</span>.</p>
 </body></html>"#,
         comuni = directory.comuni.len(),
         backend = state.store().backend(),

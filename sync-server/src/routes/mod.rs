@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
+        .nest("/dashboard", crate::dashboard::router(&state))
         .nest_service(uploads::UPLOADS_PATH, uploads::tus_router(state.uploads_dir().to_owned(), state.photos().clone()))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

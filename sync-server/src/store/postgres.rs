@@ -601,25 +601,139 @@ impl StaffStore for PgStore {
     }
 
     async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
-        let Some(row) = sqlx::query(
-            "SELECT u.id, u.email, u.role, u.password_hash, \
-                    coalesce(array_agg(c.comune ORDER BY c.comune) FILTER (WHERE c.comune IS NOT NULL), '{}') AS comuni \
-             FROM staff_users u LEFT JOIN staff_user_comuni c ON c.user_id = u.id WHERE u.email = $1 GROUP BY u.id",
+        let row =
+            sqlx::query(&format!("{STAFF_USER_SELECT} WHERE u.email = $1 GROUP BY u.id")).bind(email).fetch_optional(&self.pool).await?;
+        staff_user_from(row)
+    }
+
+    async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>> {
+        let row = sqlx::query(&format!("{STAFF_USER_SELECT} WHERE u.id = $1 GROUP BY u.id")).bind(id).fetch_optional(&self.pool).await?;
+        staff_user_from(row)
+    }
+}
+
+const STAFF_USER_SELECT: &str = "SELECT u.id, u.email, u.role, u.password_hash, \
+        coalesce(array_agg(c.comune ORDER BY c.comune) FILTER (WHERE c.comune IS NOT NULL), '{}') AS comuni \
+     FROM staff_users u LEFT JOIN staff_user_comuni c ON c.user_id = u.id";
+
+fn staff_user_from(row: Option<sqlx::postgres::PgRow>) -> StoreResult<Option<StaffUserRecord>> {
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let comuni: Vec<String> = row.try_get("comuni")?;
+    Ok(Some(StaffUserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        role: row.try_get("role")?,
+        password_hash: row.try_get("password_hash")?,
+        comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
+    }))
+}
+
+#[async_trait]
+impl SessionStore for PgStore {
+    async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+        let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM staff_login_state WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(until.flatten().filter(|t| *t > now))
+    }
+
+    async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+        let mut tx = self.pool.begin().await?;
+        let failures: i32 = sqlx::query_scalar(
+            "INSERT INTO staff_login_state (user_id, failures) VALUES ($1, 1) \
+             ON CONFLICT (user_id) DO UPDATE SET failures = staff_login_state.failures + 1 RETURNING failures",
         )
-        .bind(email)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        let locked = i64::from(failures) >= i64::from(max_failures);
+        if locked {
+            sqlx::query("UPDATE staff_login_state SET failures = 0, locked_until = $1 WHERE user_id = $2")
+                .bind(lock_until)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(locked.then_some(lock_until))
+    }
+
+    async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM staff_login_state WHERE user_id = $1").bind(user).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(&session.csrf)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT token_hash, user_id, csrf, created_at, expires_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
         .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let comuni: Vec<String> = row.try_get("comuni")?;
-        Ok(Some(StaffUserRecord {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            role: row.try_get("role")?,
-            password_hash: row.try_get("password_hash")?,
-            comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
-        }))
+        .await?;
+        row.map(|row| {
+            Ok(SessionRecord {
+                token_hash: row.try_get("token_hash")?,
+                user_id: row.try_get("user_id")?,
+                csrf: row.try_get("csrf")?,
+                created_at: row.try_get("created_at")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
+        sqlx::query("INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.target)
+            .bind(&e.detail)
+            .bind(e.at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    detail: row.try_get("detail")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
     }
 }
 

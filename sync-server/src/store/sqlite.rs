@@ -561,11 +561,23 @@ impl StaffStore for SqliteStore {
     }
 
     async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
-        let Some(row) = sqlx::query("SELECT id, email, role, password_hash FROM staff_users WHERE email = ?")
+        let row = sqlx::query("SELECT id, email, role, password_hash FROM staff_users WHERE email = ?")
             .bind(email)
             .fetch_optional(&self.read)
-            .await?
-        else {
+            .await?;
+        self.staff_user_from(row).await
+    }
+
+    async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>> {
+        let row =
+            sqlx::query("SELECT id, email, role, password_hash FROM staff_users WHERE id = ?").bind(id).fetch_optional(&self.read).await?;
+        self.staff_user_from(row).await
+    }
+}
+
+impl SqliteStore {
+    async fn staff_user_from(&self, row: Option<SqliteRow>) -> StoreResult<Option<StaffUserRecord>> {
+        let Some(row) = row else {
             return Ok(None);
         };
         let id: Uuid = row.try_get("id")?;
@@ -580,6 +592,116 @@ impl StaffStore for SqliteStore {
             password_hash: row.try_get("password_hash")?,
             comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
         }))
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+        let until: Option<Option<i64>> = sqlx::query_scalar("SELECT locked_until FROM staff_login_state WHERE user_id = ?")
+            .bind(user)
+            .fetch_optional(&self.read)
+            .await?;
+        match until.flatten() {
+            Some(us) if us > micros(now) => Ok(Some(from_micros(us)?)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+        let mut tx = self.write.begin().await?;
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO staff_login_state (user_id, failures) VALUES (?, 1) \
+             ON CONFLICT (user_id) DO UPDATE SET failures = failures + 1 RETURNING failures",
+        )
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        let locked = failures >= i64::from(max_failures);
+        if locked {
+            sqlx::query("UPDATE staff_login_state SET failures = 0, locked_until = ? WHERE user_id = ?")
+                .bind(micros(lock_until))
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(locked.then_some(lock_until))
+    }
+
+    async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM staff_login_state WHERE user_id = ?").bind(user).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(&session.csrf)
+            .bind(micros(session.created_at))
+            .bind(micros(session.expires_at))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT token_hash, user_id, csrf, created_at, expires_at FROM staff_sessions WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(micros(now))
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|row| {
+            Ok(SessionRecord {
+                token_hash: row.try_get("token_hash")?,
+                user_id: row.try_get("user_id")?,
+                csrf: row.try_get("csrf")?,
+                created_at: from_micros(row.try_get("created_at")?)?,
+                expires_at: from_micros(row.try_get("expires_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.write).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
+        sqlx::query("INSERT INTO audit_log (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.target)
+            .bind(&e.detail)
+            .bind(micros(e.at))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    detail: row.try_get("detail")?,
+                    at: from_micros(row.try_get("at")?)?,
+                })
+            })
+            .collect()
     }
 }
 

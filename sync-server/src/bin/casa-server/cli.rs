@@ -158,6 +158,10 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open the database {}", store::redact_url(&url)))?;
     tracing::info!(database = %store::redact_url(&url), backend = state.store().backend(), "database ready");
+    if !s.dashboard_assets.join("css/bootstrap-italia.min.css").is_file() {
+        tracing::warn!(dir = %s.dashboard_assets.display(), "Bootstrap Italia not found: the dashboard works unstyled (run `make` or set CASA_DASHBOARD_ASSETS)");
+    }
+    state.set_dashboard_assets(s.dashboard_assets.clone());
     let reloader = casa_sync_server::spawn_reloader(state.clone(), std::time::Duration::from_secs(s.reload_interval_secs.max(1)));
     println!("Casa del Cittadino in ascolto su / listening on {public_url}");
     std::io::stdout().flush().ok();

@@ -1,0 +1,355 @@
+//! The staff dashboard under `/dashboard`: server-rendered pages that work
+//! without JavaScript. Handlers extract, call the service, render.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use casa_shared_model::{IstatCode, ReportId, ReportStatus};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+
+use crate::service::{self, ServiceError, Staff};
+use crate::staff::{self, LoginError};
+use crate::state::AppState;
+use crate::store::{ReportFilter, SessionRecord, StoreError};
+
+mod pages;
+
+pub const SESSION_COOKIE: &str = "casa_session";
+/// Holds the login form's anti-forgery token until the form comes back.
+pub const LOGIN_COOKIE: &str = "casa_login";
+const PATH: &str = "/dashboard";
+
+/// Reasons a moderator may give for rejecting a report: a fixed list, so
+/// citizens read clear, polite and consistent answers.
+pub const REJECTION_REASONS: [&str; 6] = [
+    "Contenuto offensivo o inappropriato",
+    "Non è di competenza del Comune",
+    "Segnalazione non chiara o incompleta",
+    "Problema già risolto",
+    "Contiene dati personali di altri",
+    "Segnalazione di prova o scherzo",
+];
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let assets = tower_http::services::ServeDir::new(state.dashboard_assets());
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/comuni/{istat_code}/queue", get(queue))
+        .route("/reports/{id}", get(report))
+        .route("/reports/{id}/status", post(change_status))
+        .nest_service("/static", assets)
+        .fallback(|| async { DashError::NotFound })
+}
+
+/// Every failure of a dashboard page, rendered as a page with its status.
+#[derive(Debug)]
+pub enum DashError {
+    NotFound,
+    Forbidden,
+    BadRequest(String),
+    Conflict(String),
+    /// The form's anti-forgery token is missing or wrong.
+    Csrf,
+    Internal,
+}
+
+impl From<ServiceError> for DashError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => DashError::NotFound,
+            ServiceError::Forbidden => DashError::Forbidden,
+            ServiceError::Rejected { message, .. } => DashError::BadRequest(message),
+            ServiceError::InvalidTransition(t) => DashError::Conflict(t.to_string()),
+            ServiceError::StaleStatus => DashError::Conflict(
+                "Lo stato è cambiato nel frattempo: ricarica la pagina / The status changed meanwhile: reload the page".into(),
+            ),
+            ServiceError::Store(e) => DashError::from(e),
+        }
+    }
+}
+
+impl From<StoreError> for DashError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failure in the dashboard");
+        DashError::Internal
+    }
+}
+
+impl IntoResponse for DashError {
+    fn into_response(self) -> Response {
+        let (status, title, text) = match self {
+            DashError::NotFound => {
+                (StatusCode::NOT_FOUND, "Pagina non trovata", "La pagina o la segnalazione non esiste. / Not found.".to_owned())
+            }
+            DashError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Accesso non consentito",
+                "Questa segnalazione appartiene a un Comune per cui non hai un ruolo. / This belongs to a Comune you have no role in."
+                    .to_owned(),
+            ),
+            DashError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Richiesta non valida", m),
+            DashError::Conflict(m) => (StatusCode::CONFLICT, "Azione non più possibile", m),
+            DashError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Modulo scaduto",
+                "Il modulo è scaduto o non viene da questa pagina: ricarica e riprova. / The form expired: reload and try again."
+                    .to_owned(),
+            ),
+            DashError::Internal => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno", "Riprova tra poco. / Internal error: try again shortly.".to_owned())
+            }
+        };
+        (status, pages::error_page(status.as_u16(), title, &text)).into_response()
+    }
+}
+
+/// The signed-in staff member and their session, from the session cookie.
+/// Without a live session the browser is sent to the login page.
+pub struct StaffSession {
+    pub staff: Staff,
+    pub session: SessionRecord,
+}
+
+impl FromRequestParts<AppState> for StaffSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+            return Err(Redirect::to("/dashboard/login").into_response());
+        };
+        match staff::session_staff(state, &token).await {
+            Ok(Some((staff, session))) => Ok(StaffSession { staff, session }),
+            Ok(None) => Err(Redirect::to("/dashboard/login").into_response()),
+            Err(e) => Err(DashError::from(e).into_response()),
+        }
+    }
+}
+
+impl StaffSession {
+    fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
+        if staff::same_token(sent, &self.session.csrf) {
+            Ok(())
+        } else {
+            Err(DashError::Csrf)
+        }
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.public_url().starts_with("https://")
+}
+
+/// A browser-session cookie (gone when the browser closes); the server
+/// enforces the session's own expiry.
+fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value)).path(PATH).http_only(true).secure(secure(state)).same_site(SameSite::Strict).build()
+}
+
+fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
+    serde_urlencoded::from_bytes(body).map_err(|_| DashError::BadRequest("Modulo non valido / Invalid form".into()))
+}
+
+async fn home(session: StaffSession, State(state): State<AppState>) -> Response {
+    let directory = state.directory();
+    let first = directory.order.iter().find(|c| session.staff.covers(c));
+    match first {
+        Some(code) => Redirect::to(&format!("/dashboard/comuni/{}/queue", code.as_str())).into_response(),
+        None => pages::no_comuni(&session.staff, &session.session.csrf).into_response(),
+    }
+}
+
+async fn login_form(State(state): State<AppState>, jar: CookieJar) -> impl IntoResponse {
+    let token = staff::random_token();
+    let jar = jar.add(cookie(&state, LOGIN_COOKIE, token.clone()));
+    (jar, pages::login(&token, None, ""))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Result<Response, DashError> {
+    let form: LoginForm = parse_form(&body)?;
+    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if expected.is_empty() || !staff::same_token(&form.csrf, &expected) {
+        return Err(DashError::Csrf);
+    }
+    match staff::password_login(&state, &form.email, &form.password).await {
+        Ok(opened) => {
+            let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path(PATH)).add(cookie(&state, SESSION_COOKIE, opened.token));
+            Ok((jar, Redirect::to("/dashboard")).into_response())
+        }
+        Err(LoginError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            let status = match e {
+                LoginError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            Ok((status, pages::login(&expected, Some(&e.to_string()), &form.email)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(session: StaffSession, State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Result<Response, DashError> {
+    let form: CsrfForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    staff::close_session(&state, &session.staff, &session.session).await?;
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path(PATH));
+    Ok((jar, Redirect::to("/dashboard/login")).into_response())
+}
+
+/// The queue's filters, as the form sends them (empty means "any").
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub status: String,
+    /// Received at least this many days ago.
+    #[serde(default)]
+    pub age: String,
+}
+
+pub const QUEUE_STATUSES: [&str; 7] =
+    ["in_moderation", "published", "assigned_to_department", "confirmed_by_inspector", "in_progress", "resolved", "rejected"];
+const QUEUE_LIMIT: u32 = 200;
+
+async fn queue(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, DashError> {
+    let comune = IstatCode::parse(&code).map_err(|_| DashError::NotFound)?;
+    let directory = state.directory();
+    let entry = directory.comune(&comune).ok_or(DashError::NotFound)?;
+    if !session.staff.covers(&comune) {
+        return Err(DashError::Forbidden);
+    }
+    let status = if q.status.is_empty() { "in_moderation" } else { q.status.as_str() };
+    let statuses = match QUEUE_STATUSES.iter().find(|s| **s == status) {
+        Some(s) => Some(vec![*s]),
+        None if status == "all" => None,
+        None => return Err(DashError::BadRequest(format!("Stato «{status}» sconosciuto / Unknown status"))),
+    };
+    let categories = if q.category.is_empty() {
+        None
+    } else if entry.category(&q.category).is_some() {
+        Some(vec![q.category.clone()])
+    } else {
+        return Err(DashError::BadRequest("Categoria sconosciuta per questo Comune / Unknown category".into()));
+    };
+    let received_to = match q.age.as_str() {
+        "" => None,
+        days => match days.parse::<u16>() {
+            Ok(d) => Some(Utc::now() - Duration::days(i64::from(d))),
+            Err(_) => return Err(DashError::BadRequest("Età non valida / Invalid age".into())),
+        },
+    };
+    let filter = ReportFilter { comune: Some(comune), categories, statuses, received_to, limit: QUEUE_LIMIT, ..ReportFilter::default() };
+    let mut reports = state.store().search_reports(&filter).await?;
+    // Oldest first: the queue is worked from the longest wait.
+    reports.reverse();
+    let comuni: Vec<(IstatCode, String)> = directory
+        .order
+        .iter()
+        .filter(|c| session.staff.covers(c))
+        .filter_map(|c| directory.comune(c).map(|e| (*c, e.name.clone())))
+        .collect();
+    Ok(pages::queue(&pages::QueueView {
+        staff: &session.staff,
+        csrf: &session.session.csrf,
+        comune: entry,
+        comuni: &comuni,
+        query: &q,
+        status,
+        reports: &reports,
+        limit: QUEUE_LIMIT,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    fatto: Option<String>,
+}
+
+async fn report(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(done): Query<DoneQuery>,
+) -> Result<Response, DashError> {
+    let id = ReportId::parse(&id).map_err(|_| DashError::NotFound)?;
+    let report = service::dashboard_report(&state, &session.staff, &id).await?;
+    let reopens = state.store().reopens(&id).await?;
+    let directory = state.directory();
+    let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
+    Ok(pages::report(&session.staff, &session.session.csrf, entry, &report, &reopens, done.fatto.is_some()).into_response())
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    department: String,
+}
+
+async fn change_status(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: StatusForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    let id = ReportId::parse(&id).map_err(|_| DashError::NotFound)?;
+    let to = match form.action.as_str() {
+        "publish" => ReportStatus::Published,
+        "reject" if REJECTION_REASONS.contains(&form.reason.as_str()) => ReportStatus::Rejected { reason: form.reason.clone() },
+        "reject" => return Err(DashError::BadRequest("Scegli un motivo dall'elenco / Choose a reason from the list".into())),
+        "assign" => ReportStatus::AssignedToDepartment { department: form.department.clone() },
+        other => return Err(DashError::BadRequest(format!("Azione «{other}» sconosciuta / Unknown action"))),
+    };
+    let before = service::dashboard_report(&state, &session.staff, &id).await?;
+    let after = service::change_status(&state, &session.staff, &id, to).await?;
+    staff::audit(
+        &state,
+        &format!("staff:{}", session.staff.email),
+        "status_change",
+        Some(format!("report:{id}")),
+        Some(format!(
+            "{} -> {}{}",
+            before.status.code(),
+            after.status.code(),
+            after.status.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+        )),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/dashboard/reports/{id}?fatto={}", after.status.code())).into_response())
+}

@@ -1,0 +1,342 @@
+//! The dashboard's pages (maud: HTML escaped by construction), in Bootstrap
+//! Italia's look. Italian first; English where a word could be missed.
+
+use casa_shared_model::report::Reopen;
+use casa_shared_model::{IstatCode, ReportStatus};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::{QueueQuery, QUEUE_STATUSES, REJECTION_REASONS};
+use crate::auth::Role;
+use crate::directory::ComuneEntry;
+use crate::service::Staff;
+use crate::store::ReportRecord;
+
+/// What Bootstrap Italia leaves to us: a readable table on a phone and
+/// photos that fit.
+const EXTRA_CSS: &str = "
+.report-photos img{max-width:100%;height:auto;border:1px solid #d9dadb;border-radius:4px}
+.queue td{vertical-align:top}
+.filters .form-group{margin-bottom:1rem}
+.filters label{position:static;transform:none;font-size:1rem;font-weight:600;color:#17324d}
+.login-card{max-width:28rem}
+.login-card label{position:static;transform:none;font-weight:600;color:#17324d}
+";
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "amministratore metropolitano",
+        Role::Moderator => "moderatore",
+        Role::Inspector => "ispettore",
+        Role::Operator => "operatore di ufficio",
+    }
+}
+
+fn status_label(s: &ReportStatus) -> &'static str {
+    s.label_it()
+}
+
+fn status_code_label(code: &str) -> &'static str {
+    match code {
+        "in_moderation" => "In moderazione",
+        "published" => "Pubblicate",
+        "assigned_to_department" => "Assegnate a un ufficio",
+        "confirmed_by_inspector" => "Confermate dal sopralluogo",
+        "in_progress" => "In lavorazione",
+        "resolved" => "Risolte",
+        "rejected" => "Respinte",
+        _ => "Tutte",
+    }
+}
+
+fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="it" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – Casa del Cittadino" }
+                link rel="stylesheet" href="/dashboard/static/css/bootstrap-italia.min.css";
+                style { (PreEscaped(EXTRA_CSS)) }
+            }
+            body {
+                a class="visually-hidden-focusable" href="#main" { "Vai al contenuto principale" }
+                header class="it-header-wrapper" {
+                    div class="it-header-center-wrapper" {
+                        div class="container" {
+                            div class="it-header-center-content-wrapper d-flex align-items-center" {
+                                div class="it-brand-wrapper" {
+                                    a href="/dashboard" {
+                                        div class="it-brand-text" {
+                                            div class="it-brand-title" { "Casa del Cittadino" }
+                                            div class="it-brand-tagline d-none d-md-block" { "Pannello del personale · " span lang="en" { "Staff dashboard" } }
+                                        }
+                                    }
+                                }
+                                @if let Some((staff, csrf)) = staff {
+                                    div class="ms-auto text-white text-end" {
+                                        span class="d-none d-md-inline" { (staff.email) " · " (role_label(staff.role)) }
+                                        form method="post" action="/dashboard/logout" class="d-inline ms-3" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            button type="submit" class="btn btn-sm btn-outline-light" { "Esci" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="main" class="container my-4" { (body) }
+            }
+        }
+    }
+}
+
+pub fn error_page(status: u16, title: &str, text: &str) -> Markup {
+    layout(
+        title,
+        None,
+        html! {
+            h1 { (title) }
+            p class="lead" { (text) }
+            p class="text-secondary" { "Codice HTTP " (status) }
+            p { a href="/dashboard" { "Torna al pannello" } }
+        },
+    )
+}
+
+pub fn login(csrf: &str, error: Option<&str>, email: &str) -> Markup {
+    layout(
+        "Accesso",
+        None,
+        html! {
+            div class="login-card mx-auto" {
+                h1 { "Accesso del personale" }
+                p { "Per moderatori, ispettori e uffici dei Comuni. " span lang="en" { "Staff sign-in." } }
+                @if let Some(e) = error {
+                    div class="alert alert-danger" role="alert" { (e) }
+                }
+                form method="post" action="/dashboard/login" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    div class="mb-3" {
+                        label for="email" class="form-label d-block" { "Email" }
+                        input type="email" class="form-control" id="email" name="email" value=(email) autocomplete="username" required;
+                    }
+                    div class="mb-4" {
+                        label for="password" class="form-label d-block" { "Password" }
+                        input type="password" class="form-control" id="password" name="password" autocomplete="current-password" required;
+                    }
+                    button type="submit" class="btn btn-primary" { "Accedi" }
+                }
+                p class="mt-4 text-secondary small" {
+                    "Dopo 5 tentativi falliti l'account resta bloccato per 15 minuti. L'accesso con SPID o CIE arriverà qui."
+                }
+            }
+        },
+    )
+}
+
+pub fn no_comuni(staff: &Staff, csrf: &str) -> Markup {
+    layout(
+        "Nessun Comune",
+        Some((staff, csrf)),
+        html! {
+            h1 { "Nessun Comune assegnato" }
+            p { "Il tuo account non ha ancora un Comune: chiedi all'amministratore metropolitano di assegnartelo." }
+        },
+    )
+}
+
+pub struct QueueView<'a> {
+    pub staff: &'a Staff,
+    pub csrf: &'a str,
+    pub comune: &'a ComuneEntry,
+    pub comuni: &'a [(IstatCode, String)],
+    pub query: &'a QueueQuery,
+    pub status: &'a str,
+    pub reports: &'a [ReportRecord],
+    pub limit: u32,
+}
+
+pub fn queue(v: &QueueView) -> Markup {
+    let code = v.comune.istat_code.as_str();
+    let title = format!("Segnalazioni di {}", v.comune.name);
+    layout(
+        &title,
+        Some((v.staff, v.csrf)),
+        html! {
+            h1 { "Segnalazioni · " (v.comune.name) }
+            @if v.comuni.len() > 1 {
+                nav aria-label="I tuoi Comuni" class="mb-3" {
+                    ul class="list-inline" {
+                        @for (c, name) in v.comuni {
+                            li class="list-inline-item" {
+                                @if c.as_str() == code {
+                                    strong aria-current="page" { (name) }
+                                } @else {
+                                    a href={ "/dashboard/comuni/" (c.as_str()) "/queue" } { (name) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="get" class="filters row g-3 align-items-end mb-4" aria-label="Filtri" {
+                div class="col-md-4 form-group" {
+                    label for="f-status" { "Stato" }
+                    select id="f-status" name="status" class="form-select" {
+                        @for s in QUEUE_STATUSES.iter().chain(["all"].iter()) {
+                            option value=(s) selected[*s == v.status] { (status_code_label(s)) }
+                        }
+                    }
+                }
+                div class="col-md-4 form-group" {
+                    label for="f-category" { "Categoria" }
+                    select id="f-category" name="category" class="form-select" {
+                        option value="" { "Tutte" }
+                        @for c in &v.comune.categories {
+                            option value=(c.code) selected[c.code == v.query.category] { (c.name_it) }
+                        }
+                    }
+                }
+                div class="col-md-2 form-group" {
+                    label for="f-age" { "In attesa da" }
+                    select id="f-age" name="age" class="form-select" {
+                        @for (value, label) in [("", "qualsiasi"), ("1", "almeno 1 giorno"), ("3", "almeno 3 giorni"), ("7", "almeno 7 giorni"), ("30", "almeno 30 giorni")] {
+                            option value=(value) selected[value == v.query.age] { (label) }
+                        }
+                    }
+                }
+                div class="col-md-2" { button type="submit" class="btn btn-primary w-100" { "Filtra" } }
+            }
+            @if v.reports.is_empty() {
+                p class="lead" role="status" { "Nessuna segnalazione con questi filtri." }
+            } @else {
+                p role="status" {
+                    (v.reports.len()) " segnalazioni"
+                    @if v.reports.len() as u32 >= v.limit { " (le prime " (v.limit) ": restringi i filtri)" }
+                }
+                div class="table-responsive" {
+                    table class="table queue" {
+                        caption class="visually-hidden" { "Segnalazioni, dalla più vecchia" }
+                        thead { tr { th scope="col" { "Ricevuta" } th scope="col" { "Categoria" } th scope="col" { "Descrizione" } th scope="col" { "Stato" } th scope="col" { "Foto" } } }
+                        tbody {
+                            @for r in v.reports {
+                                tr {
+                                    td { (r.received_at.format("%d/%m/%Y %H:%M")) }
+                                    td { (v.comune.category(&r.category).map(|c| c.name_it.as_str()).unwrap_or(&r.category)) }
+                                    td { a href={ "/dashboard/reports/" (r.id) } { (excerpt(&r.description)) } }
+                                    td { (status_label(&r.status)) }
+                                    td { (r.photos.len()) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(90).collect();
+    if s.chars().count() > 90 {
+        out.push('…');
+    }
+    out
+}
+
+pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord, reopens: &[Reopen], done: bool) -> Markup {
+    let category = comune.category(&r.category).map(|c| c.name_it.clone()).unwrap_or_else(|| r.category.clone());
+    let can_moderate = staff.can_moderate(&r.comune);
+    let can_publish = can_moderate && r.status.can_become(&ReportStatus::Published);
+    let can_reject = can_moderate && r.status.can_become(&ReportStatus::Rejected { reason: String::new() });
+    let can_assign = can_moderate && r.status.can_become(&ReportStatus::AssignedToDepartment { department: String::new() });
+    let action = format!("/dashboard/reports/{}/status", r.id);
+    layout(
+        &category,
+        Some((staff, csrf)),
+        html! {
+            p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← Segnalazioni di " (comune.name) } }
+            @if done {
+                div class="alert alert-success" role="status" { "Fatto: la segnalazione ora è «" (status_label(&r.status)) "». Il cittadino lo vedrà alla prossima sincronizzazione." }
+            }
+            h1 { (category) }
+            p { span class="badge bg-primary fs-6" { (status_label(&r.status)) } }
+            @if let ReportStatus::Rejected { reason } = &r.status { p { "Motivo: " (reason) } }
+            p class="lead" style="white-space: pre-wrap" { (r.description) }
+            dl class="row" {
+                dt class="col-sm-3" { "Comune" } dd class="col-sm-9" { (comune.name) }
+                dt class="col-sm-3" { "Ufficio" } dd class="col-sm-9" { (comune.department_name(&r.department)) }
+                dt class="col-sm-3" { "Luogo" }
+                dd class="col-sm-9" {
+                    (format!("{:.5}, {:.5}", r.lat, r.lon)) " (±" (r.accuracy_m.round()) " m) · "
+                    a href=(format!("https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=19/{:.6}/{:.6}", r.lat, r.lon, r.lat, r.lon)) { "apri la mappa" }
+                    @if let Some(a) = &r.address { br; (a) }
+                }
+                dt class="col-sm-3" { "Ricevuta" } dd class="col-sm-9" { (r.received_at.format("%d/%m/%Y %H:%M")) " (UTC)" }
+                dt class="col-sm-3" { "Canale" } dd class="col-sm-9" { (r.source.as_str()) }
+            }
+            @if !r.photos.is_empty() {
+                h2 class="h4" { "Foto" }
+                div class="row report-photos" {
+                    @for (i, sha) in r.photos.iter().enumerate() {
+                        figure class="col-md-6" {
+                            a href={ "/api/v1/photos/" (sha) } {
+                                img src={ "/api/v1/photos/" (sha) } alt=(format!("Foto {} della segnalazione", i + 1)) loading="lazy";
+                            }
+                        }
+                    }
+                }
+            }
+            @if !reopens.is_empty() {
+                h2 class="h4" { "Riaperture del cittadino" }
+                ul {
+                    @for o in reopens { li { (o.at.format("%d/%m/%Y %H:%M")) ": «" (o.reason) "»" } }
+                }
+            }
+            @if can_publish || can_reject || can_assign {
+                h2 class="h4 mt-4" { "Azioni" }
+                div class="row g-4" {
+                    @if can_publish {
+                        form method="post" action=(action) class="col-md-4" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="action" value="publish";
+                            button type="submit" class="btn btn-success" { "Pubblica" }
+                        }
+                    }
+                    @if can_reject {
+                        form method="post" action=(action) class="col-md-4" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="action" value="reject";
+                            label for="reason" class="form-label d-block fw-semibold" { "Motivo del rifiuto" }
+                            select id="reason" name="reason" class="form-select mb-2" required {
+                                @for reason in REJECTION_REASONS { option value=(reason) { (reason) } }
+                            }
+                            button type="submit" class="btn btn-outline-danger" { "Respingi" }
+                        }
+                    }
+                    @if can_assign {
+                        form method="post" action=(action) class="col-md-4" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="action" value="assign";
+                            label for="department" class="form-label d-block fw-semibold" { "Ufficio" }
+                            select id="department" name="department" class="form-select mb-2" {
+                                @for (code, d) in departments(comune) {
+                                    option value=(code) selected[code == r.department] { (d) }
+                                }
+                            }
+                            button type="submit" class="btn btn-outline-primary" { "Assegna all'ufficio" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn departments(comune: &ComuneEntry) -> Vec<(String, String)> {
+    let mut d: Vec<(String, String)> = comune.departments.values().map(|d| (d.code.clone(), d.name_it.clone())).collect();
+    d.sort_by(|a, b| a.1.cmp(&b.1));
+    d
+}
