@@ -371,15 +371,13 @@ impl LocalStore {
             PushItem::Report(report) => report.photos.as_slice(),
             PushItem::Reopen(_) => &[],
         });
-        {
-            for sha in photos {
-                if !seen.insert(sha.as_str()) {
-                    continue;
-                }
-                if let Some(url) = stmt.query_row([sha], |r| r.get::<_, Option<String>>(0)).optional()? {
-                    let photo = casa_shared_model::report::PhotoRef::parse(sha).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    out.push((photo, url));
-                }
+        for sha in photos {
+            if !seen.insert(sha.as_str()) {
+                continue;
+            }
+            if let Some(url) = stmt.query_row([sha], |r| r.get::<_, Option<String>>(0)).optional()? {
+                let photo = casa_shared_model::report::PhotoRef::parse(sha).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                out.push((photo, url));
             }
         }
         Ok(out)
@@ -424,14 +422,18 @@ impl LocalStore {
                         error_code = NULL, error_message = NULL WHERE id = ?1",
             )?;
             let mut refused = tx.prepare_cached("UPDATE reports SET error_code = ?2, error_message = ?3 WHERE id = ?1")?;
-            // Results for reopen requests (the statements above match no report then).
             let mut reopen_accepted = tx.prepare_cached("UPDATE reopens SET accepted = 1 WHERE id = ?1")?;
             let mut reopen_refused = tx.prepare_cached("UPDATE reopens SET error_code = ?2, error_message = ?3 WHERE id = ?1")?;
-            let mut done = tx.prepare_cached("DELETE FROM outbox WHERE item_id = ?1")?;
+            let mut done = tx.prepare_cached("DELETE FROM outbox WHERE item_id = ?1 RETURNING kind")?;
             for r in results {
                 let id = r.id.to_string();
-                match &r.outcome {
-                    ItemOutcome::Accepted(routing) => accepted.execute(params![
+                // The outbox says what the item was; an answer for an item no
+                // longer queued (answered twice) can only be a report's.
+                let kind: Option<String> = done.query_row(params![id], |row| row.get(0)).optional()?;
+                match (kind.as_deref(), &r.outcome) {
+                    (Some("reopen"), ItemOutcome::Accepted(_)) => reopen_accepted.execute(params![id])?,
+                    (Some("reopen"), ItemOutcome::Rejected { code, message }) => reopen_refused.execute(params![id, code, message])?,
+                    (_, ItemOutcome::Accepted(routing)) => accepted.execute(params![
                         id,
                         routing.comune.as_str(),
                         routing.comune_name,
@@ -439,13 +441,8 @@ impl LocalStore {
                         routing.department_name,
                         routing.approximate
                     ])?,
-                    ItemOutcome::Rejected { code, message } => refused.execute(params![id, code, message])?,
+                    (_, ItemOutcome::Rejected { code, message }) => refused.execute(params![id, code, message])?,
                 };
-                match &r.outcome {
-                    ItemOutcome::Accepted(_) => reopen_accepted.execute(params![id])?,
-                    ItemOutcome::Rejected { code, message } => reopen_refused.execute(params![id, code, message])?,
-                };
-                done.execute(params![id])?;
             }
             let mut status = tx.prepare_cached("UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1")?;
             // Only for reports of this phone; a change seen twice is one event.

@@ -69,17 +69,10 @@ pub fn suggest_category<'a>(description: &str, offered: impl IntoIterator<Item =
 mod tests {
     use super::*;
 
-    const ALL: [&str; 9] = [
-        "road_damage",
-        "public_lighting",
-        "waste",
-        "green_areas",
-        "graffiti_vandalism",
-        "water_sewers",
-        "road_signs",
-        "abandoned_vehicles",
-        "other",
-    ];
+    /// The default categories every Comune starts with.
+    fn all() -> impl Iterator<Item = &'static str> + Clone {
+        casa_shared_model::category::DEFAULT_CATEGORIES.iter().map(|c| c.code)
+    }
 
     #[test]
     fn common_descriptions_suggest_their_category() {
@@ -92,23 +85,23 @@ mod tests {
             ("Streetlight broken, the street is dark", "public_lighting"),
             ("Auto abbandonata senza targa", "abandoned_vehicles"),
         ] {
-            assert_eq!(suggest_category(text, ALL), Some(want), "{text}");
+            assert_eq!(suggest_category(text, all()), Some(want), "{text}");
         }
     }
 
     #[test]
     fn a_photo_is_advised_only_for_a_category_that_needs_one_and_only_until_one_is_attached() {
-        let s = suggest("Una buca enorme", 0, ALL).expect("suggestion");
+        let s = suggest("Una buca enorme", 0, all()).expect("suggestion");
         assert_eq!(s, Suggestion { category: "road_damage", photo_advised: true });
-        assert!(!suggest("Una buca enorme", 1, ALL).expect("suggestion").photo_advised);
-        assert!(!suggest("Il lampione è spento", 0, ALL).expect("suggestion").photo_advised);
-        assert_eq!(suggest("Per favore intervenite", 3, ALL), None);
+        assert!(!suggest("Una buca enorme", 1, all()).expect("suggestion").photo_advised);
+        assert!(!suggest("Il lampione è spento", 0, all()).expect("suggestion").photo_advised);
+        assert_eq!(suggest("Per favore intervenite", 3, all()), None);
     }
 
     #[test]
     fn nothing_is_suggested_from_an_unhelpful_text_or_a_category_the_comune_lacks() {
-        assert_eq!(suggest_category("Per favore intervenite", ALL), None);
-        assert_eq!(suggest_category("", ALL), None);
+        assert_eq!(suggest_category("Per favore intervenite", all()), None);
+        assert_eq!(suggest_category("", all()), None);
         assert_eq!(suggest_category("Una buca", ["waste", "other"]), None);
     }
 }

@@ -99,10 +99,9 @@ pub async fn sync(
         let before = (state.items_done, state.bytes_done, summary.photos_uploaded);
         let step = match sync_round(store, client, &uploader, opts, &mut state, &mut summary, &mut progress).await {
             Ok(Round::Again) => Ok(true),
-            Ok(Round::Done { directory_version }) => match refresh_directory(store, client, directory_version, &mut state).await {
-                Ok(()) => refresh_outlines(store, client, directory_version, &mut state).await.map(|()| false),
-                Err(e) => Err(e),
-            },
+            Ok(Round::Done { directory_version }) => {
+                refresh_offline_data(store, client, directory_version, &mut state).await.map(|()| false)
+            }
             Err(e) => Err(e),
         };
         match step {
@@ -182,6 +181,12 @@ async fn upload_photos(
 enum Round {
     Again,
     Done { directory_version: i64 },
+}
+
+/// What the phone keeps to work offline, brought up to `version`.
+async fn refresh_offline_data(store: &mut LocalStore, client: &Client, version: i64, state: &mut SyncProgress) -> Result<(), SyncFailure> {
+    refresh_directory(store, client, version, state).await?;
+    refresh_outlines(store, client, version, state).await
 }
 
 /// Fetches the Comuni, their services and categories again when the

@@ -392,5 +392,7 @@ pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: R
     if !state.store().change_status(id, &report.status, &next, &actor, Utc::now()).await? {
         return Err(ServiceError::StaleStatus);
     }
+    let detail = format!("{} -> {}{}", report.status.code(), next.code(), next.detail().map(|d| format!(" ({d})")).unwrap_or_default());
+    crate::staff::audit(state, &actor, "status_change", Some(format!("report:{id}")), Some(detail)).await;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }

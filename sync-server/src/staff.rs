@@ -47,15 +47,6 @@ pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// An open session: the cookie's token (never stored) and what it grants.
-#[derive(Debug, Clone)]
-pub struct OpenedSession {
-    pub token: String,
-    pub csrf: String,
-    pub staff: Staff,
-    pub expires_at: DateTime<Utc>,
-}
-
 fn staff_of(u: StaffUserRecord) -> Option<Staff> {
     Some(Staff { id: u.id, email: u.email, role: Role::parse(&u.role).ok()?, comuni: u.comuni })
 }
@@ -71,7 +62,8 @@ pub async fn audit(state: &AppState, actor: &str, action: &str, target: Option<S
 
 /// Checks an email and password and opens a session. Unknown accounts cost the
 /// same hashing time as known ones, so the answer does not tell them apart.
-pub async fn password_login(state: &AppState, email: &str, password: &str) -> Result<OpenedSession, LoginError> {
+/// Returns the new session's token, for the cookie (it is stored only hashed).
+pub async fn password_login(state: &AppState, email: &str, password: &str) -> Result<String, LoginError> {
     // A valid argon2 hash of a random string: verified against when the
     // account does not exist.
     const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$wN3pPAbL8fZ8Qm3rJp8pP0r0pV2o2m2Zy7iD0N6r1Pc";
@@ -103,13 +95,14 @@ pub async fn password_login(state: &AppState, email: &str, password: &str) -> Re
     }
     state.store().clear_login_failures(user.id).await?;
     let staff = staff_of(user).ok_or(LoginError::InvalidCredentials)?;
-    let opened = open_session(state, staff).await?;
+    let token = open_session(state, &staff).await?;
     audit(state, &actor, "login", None, Some("password".into())).await;
-    Ok(opened)
+    Ok(token)
 }
 
-/// Opens a session for an account whose identity was already proved.
-pub async fn open_session(state: &AppState, staff: Staff) -> Result<OpenedSession, StoreError> {
+/// Opens a session for an account whose identity was already proved, and
+/// returns its token (the cookie's value, never stored).
+pub async fn open_session(state: &AppState, staff: &Staff) -> Result<String, StoreError> {
     let now = Utc::now();
     let token = random_token();
     let record = SessionRecord {
@@ -120,7 +113,7 @@ pub async fn open_session(state: &AppState, staff: Staff) -> Result<OpenedSessio
         expires_at: now + SESSION_DURATION,
     };
     state.store().insert_session(&record).await?;
-    Ok(OpenedSession { token, csrf: record.csrf, staff, expires_at: record.expires_at })
+    Ok(token)
 }
 
 /// The staff member behind a session cookie's token, if the session is live.

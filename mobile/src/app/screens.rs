@@ -305,6 +305,14 @@ pub fn NewReportScreen() -> Element {
     let mut chosen_category = use_signal(|| None::<String>);
     let mut check = use_signal(|| Check::None);
     let mut error = use_signal(|| None::<String>);
+    // Read again after a sync, not on every keystroke of the description.
+    let outlines = use_memo({
+        let core = core.clone();
+        move || {
+            let _ = (ui.sync)().rounds;
+            core.outline_rings()
+        }
+    });
     let categories = core.categories();
     let suggested = suggest(&description(), photos().len(), categories.iter().map(|c| c.code.as_str()));
     let photo_advised = suggested.is_some_and(|s| s.photo_advised) && chosen_category().is_none();
@@ -531,7 +539,7 @@ pub fn NewReportScreen() -> Element {
                     label: lang.t("Mappa del luogo della segnalazione", "Map of the report's place").to_owned(),
                     mine: pin(),
                     tile_url: core.tile_url(),
-                    outlines: core.store.borrow().outlines().unwrap_or_default().into_iter().flat_map(|o| o.rings).collect::<Vec<_>>(),
+                    outlines: outlines(),
                     on_pick: move |(lat, lon): (f64, f64)| pin.set(Some((lat, lon, 0.0))),
                 }
             }
@@ -805,7 +813,7 @@ pub fn Nearby() -> Element {
     let fix = core.opts.location.current();
     let reports = core.store.borrow().nearby(lat, lon, NEARBY_RADIUS_M).unwrap_or_default();
     let origin = core.store.borrow().nearby_origin().ok().flatten();
-    let outlines: Vec<Vec<[f64; 2]>> = core.store.borrow().outlines().unwrap_or_default().into_iter().flat_map(|o| o.rings).collect();
+    let outlines = core.outline_rings();
     let categories = core.categories();
     let pins: Vec<Pin> = reports
         .iter()

@@ -106,6 +106,11 @@ impl Core {
         }
     }
 
+    /// The rings of every Comune outline the phone keeps, for the maps.
+    pub fn outline_rings(&self) -> Vec<Vec<[f64; 2]>> {
+        self.store.borrow().outlines().unwrap_or_default().into_iter().flat_map(|o| o.rings).collect()
+    }
+
     pub fn onboarded(&self) -> bool {
         self.setting(keys::PRIVACY_ACCEPTED).is_some() && self.setting(keys::COMUNE).is_some()
     }

@@ -31,10 +31,6 @@ fn role_label(role: Role) -> &'static str {
     }
 }
 
-fn status_label(s: &ReportStatus) -> &'static str {
-    s.label_it()
-}
-
 fn status_code_label(code: &str) -> &'static str {
     match code {
         "in_moderation" => "In moderazione",
@@ -226,7 +222,7 @@ pub fn queue(v: &QueueView) -> Markup {
                                     td { (r.received_at.format("%d/%m/%Y %H:%M")) }
                                     td { (v.comune.category(&r.category).map(|c| c.name_it.as_str()).unwrap_or(&r.category)) }
                                     td { a href={ "/dashboard/reports/" (r.id) } { (excerpt(&r.description)) } }
-                                    td { (status_label(&r.status)) }
+                                    td { (r.status.label_it()) }
                                     td { (r.photos.len()) }
                                 }
                             }
@@ -259,10 +255,10 @@ pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord,
         html! {
             p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← Segnalazioni di " (comune.name) } }
             @if done {
-                div class="alert alert-success" role="status" { "Fatto: la segnalazione ora è «" (status_label(&r.status)) "». Il cittadino lo vedrà alla prossima sincronizzazione." }
+                div class="alert alert-success" role="status" { "Fatto: la segnalazione ora è «" (r.status.label_it()) "». Il cittadino lo vedrà alla prossima sincronizzazione." }
             }
             h1 { (category) }
-            p { span class="badge bg-primary fs-6" { (status_label(&r.status)) } }
+            p { span class="badge bg-primary fs-6" { (r.status.label_it()) } }
             @if let ReportStatus::Rejected { reason } = &r.status { p { "Motivo: " (reason) } }
             p class="lead" style="white-space: pre-wrap" { (r.description) }
             dl class="row" {

@@ -15,22 +15,11 @@ use std::time::Instant;
 
 use casa_e2e::{bari_boundaries_path, casa_server, pg_admin_url, ServerProcess};
 use casa_mobile::{Client, LocalStore, SyncOptions};
+use casa_shared_model::category::DEFAULT_CATEGORIES;
 use casa_shared_model::report::PhotoRef;
 use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
 use casa_shared_model::{DeviceId, NewReport, ReportId};
 use sqlx::Connection;
-
-const CATEGORIES: [&str; 9] = [
-    "road_damage",
-    "public_lighting",
-    "waste",
-    "green_areas",
-    "graffiti_vandalism",
-    "water_sewers",
-    "road_signs",
-    "abandoned_vehicles",
-    "other",
-];
 
 /// The town centres of the 41 Comuni; reports land within ~170 m of them.
 fn centres() -> Vec<(f64, f64)> {
@@ -108,7 +97,7 @@ fn payloads(n: usize) -> Vec<ReportPayload> {
             let (lat, lon) = centres[i % centres.len()];
             ReportPayload {
                 id: ReportId::new(),
-                category: CATEGORIES[(rng.next() % 9) as usize].to_owned(),
+                category: DEFAULT_CATEGORIES[(rng.next() % DEFAULT_CATEGORIES.len() as u64) as usize].code.to_owned(),
                 description: format!(
                     "Segnalazione di prova n. {i}: buca profonda sul lato destro della carreggiata, pericolosa per i motocicli"
                 ),

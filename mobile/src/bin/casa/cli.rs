@@ -160,7 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let location = cli.location.as_deref().map(casa_mobile::platform::Fix::parse).transpose().map_err(anyhow::Error::msg)?;
     let Some(command) = cli.command else {
         let network = cli.network.as_deref().map(casa_mobile::platform::Connection::parse).transpose().map_err(anyhow::Error::msg)?;
-        return open_app(dir, cli.server, location, cli.photos_dir, network);
+        return open_app(AppLaunch { data_dir: dir, server: cli.server, location, photos_dir: cli.photos_dir, network });
     };
     let mut store = LocalStore::open(&dir).with_context(|| format!("cannot open the local data in {}", dir.display()))?;
     match command {
@@ -187,15 +187,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-#[cfg(feature = "gui")]
-fn open_app(
+/// `casa` without a command: what the app window opens with.
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
+struct AppLaunch {
     data_dir: PathBuf,
     server: String,
     location: Option<casa_mobile::platform::Fix>,
     photos_dir: Option<PathBuf>,
     network: Option<casa_mobile::platform::Connection>,
-) -> anyhow::Result<()> {
+}
+
+#[cfg(feature = "gui")]
+fn open_app(a: AppLaunch) -> anyhow::Result<()> {
     use casa_mobile::platform::{FixedLocation, FolderPhotos, SystemNetwork};
+    let AppLaunch { data_dir, server, location, photos_dir, network } = a;
     // GTK panics without a display; say so plainly instead.
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
@@ -219,13 +224,7 @@ fn open_app(
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(
-    _: PathBuf,
-    _: String,
-    _: Option<casa_mobile::platform::Fix>,
-    _: Option<PathBuf>,
-    _: Option<casa_mobile::platform::Connection>,
-) -> anyhow::Result<()> {
+fn open_app(_: AppLaunch) -> anyhow::Result<()> {
     anyhow::bail!(
         "questa build è solo a riga di comando: indica un comando (casa --help) / this build is the command line alone: give a command (casa --help)"
     )
