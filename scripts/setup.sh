@@ -7,8 +7,10 @@ packages=(build-essential pkg-config ca-certificates curl postgresql-client)
 # drives it with: a virtual X screen, the accessibility bus, mouse clicks,
 # screenshots.
 packages+=(libwebkit2gtk-4.1-dev libxdo-dev xvfb xdotool imagemagick python3-pyatspi at-spi2-core dbus-daemon)
-# Node.js for the tests driven by JavaScript clients (tus-js-client, later the browser).
+# Node.js for the tests driven by JavaScript clients (tus-js-client, and
+# Playwright driving Debian's Chromium through the staff dashboard).
 command -v npm >/dev/null || packages+=(nodejs npm)
+packages+=(chromium fonts-dejavu-core)
 # `setup.sh bench`: also what the benchmarks compare against or measure with.
 if [ "${1:-}" = bench ]; then
   packages+=(libvips-tools time)

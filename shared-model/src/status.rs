@@ -25,6 +25,9 @@ pub enum ReportStatus {
     Resolved,
     Closed,
     DuplicateOf {
+        /// Named apart from the `report_id` of a sync change, which carries a
+        /// status flattened beside it.
+        #[serde(rename = "original_id")]
         report_id: ReportId,
     },
 }

@@ -255,6 +255,23 @@ mod tests {
     }
 
     #[test]
+    fn every_status_survives_a_sync_change_round_trip() {
+        let original = crate::ReportId::new();
+        for status in [
+            ReportStatus::Published,
+            ReportStatus::Rejected { reason: "Problema già risolto".into() },
+            ReportStatus::AssignedToDepartment { department: "ambiente".into() },
+            ReportStatus::DuplicateOf { report_id: original },
+            ReportStatus::Resolved,
+        ] {
+            let change = ReportChange { report_id: crate::ReportId::new(), status, at: chrono::Utc::now() };
+            let json = serde_json::to_string(&change).expect("json");
+            let back: ReportChange = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert_eq!(back, change);
+        }
+    }
+
+    #[test]
     fn an_accepted_result_flattens_its_routing() {
         let r = ItemResult {
             id: uuid::Uuid::nil(),

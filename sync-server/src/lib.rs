@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub mod auth;
+pub mod blur;
 pub mod config;
 pub mod dashboard;
 pub mod directory;

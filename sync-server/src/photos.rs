@@ -59,6 +59,29 @@ impl PhotoStore {
     }
 }
 
+impl PhotoStore {
+    /// Files bytes made on the server (a blurred copy) under their sha256.
+    pub async fn save(&self, bytes: &[u8]) -> Result<PhotoRef, PhotoStoreError> {
+        let photo = PhotoRef::of_bytes(bytes);
+        let target = self.path(&photo);
+        if !tokio::fs::try_exists(&target).await? {
+            let partial = target.with_extension("part");
+            tokio::fs::write(&partial, bytes).await?;
+            tokio::fs::rename(&partial, &target).await?;
+        }
+        Ok(photo)
+    }
+
+    /// Deletes a photo no report shows any more (the original of a blurred
+    /// one: it must not stay reachable by its address).
+    pub async fn remove(&self, photo: &PhotoRef) -> Result<(), PhotoStoreError> {
+        match tokio::fs::remove_file(self.path(photo)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
 pub async fn sha256_of_file(path: &Path) -> std::io::Result<String> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Sha256::new();

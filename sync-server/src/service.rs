@@ -16,10 +16,13 @@ use uuid::Uuid;
 use casa_shared_model::wire::Routing;
 
 use crate::auth::Role;
+use crate::blur::BlurRegion;
 use crate::directory::{Destination, Directory, Rejection};
 use crate::metrics::IngestLabels;
 use crate::state::AppState;
-use crate::store::{ReopenApplied, ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError};
+use crate::store::{
+    PhotoReplaced, Recategorize, ReopenApplied, ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError, Transfer,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -380,10 +383,14 @@ pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: R
         }
     }
     if let ReportStatus::DuplicateOf { report_id } = &to {
-        if report_id == id || state.store().report(report_id).await?.is_none() {
+        // The original must be one the same Comune handles: a duplicate
+        // across Comuni would point the citizen at a report they cannot follow.
+        let original = if report_id == id { None } else { state.store().report(report_id).await? };
+        if !original.is_some_and(|o| o.comune == report.comune) {
             return Err(ServiceError::Rejected {
                 code: "unknown_duplicate",
-                message: "La segnalazione originale non esiste / The original report does not exist".to_owned(),
+                message: "La segnalazione originale non esiste in questo Comune / The original report does not exist in this Comune"
+                    .to_owned(),
             });
         }
     }
@@ -394,5 +401,152 @@ pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: R
     }
     let detail = format!("{} -> {}{}", report.status.code(), next.code(), next.detail().map(|d| format!(" ({d})")).unwrap_or_default());
     crate::staff::audit(state, &actor, "status_change", Some(format!("report:{id}")), Some(detail)).await;
+    state.store().report(id).await?.ok_or(ServiceError::NotFound)
+}
+
+/// A report a moderator of its Comune may act on.
+async fn moderated_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
+    let report = staff_report(state, staff, id).await?;
+    if !staff.can_moderate(&report.comune) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(report)
+}
+
+fn rejected(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Rejected { code, message: message.into() }
+}
+
+/// Blurs a region of the report's photo number `index` (from 0). The blurred
+/// copy takes the original's place and the original file goes, so it is not
+/// reachable by its address once the report is public.
+pub async fn blur_photo(
+    state: &AppState,
+    staff: &Staff,
+    id: &ReportId,
+    index: usize,
+    region: BlurRegion,
+) -> Result<ReportRecord, ServiceError> {
+    let report = moderated_report(state, staff, id).await?;
+    let sha = report.photos.get(index).ok_or(ServiceError::NotFound)?;
+    let original = casa_shared_model::report::PhotoRef::parse(sha).map_err(|_| ServiceError::NotFound)?;
+    let bytes = tokio::fs::read(state.photos().path(&original)).await.map_err(|_| {
+        rejected(
+            "photo_not_uploaded",
+            "La foto non è ancora arrivata dal telefono: riprova più tardi / The photo has not arrived yet: try later",
+        )
+    })?;
+    let blurred = tokio::task::spawn_blocking(move || crate::blur::blur_region(&bytes, &region))
+        .await
+        .map_err(|_| rejected("photo_encode_failed", "Sfocatura non riuscita / Blurring failed"))?
+        .map_err(|e| rejected(e.code(), e.to_string()))?;
+    let photos = state.photos();
+    let copy = photos.save(&blurred).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot save a blurred photo");
+        rejected("photo_storage", "Impossibile salvare la foto / Cannot save the photo")
+    })?;
+    match state.store().replace_photo(id, original.as_str(), copy.as_str(), Utc::now()).await? {
+        PhotoReplaced::NotThere => return Err(ServiceError::StaleStatus),
+        PhotoReplaced::Replaced { old_still_used } => {
+            if !old_still_used {
+                if let Err(e) = photos.remove(&original).await {
+                    tracing::warn!(error = %e, photo = original.as_str(), "the original of a blurred photo could not be deleted");
+                }
+            }
+        }
+    }
+    let actor = format!("staff:{}", staff.email);
+    let detail = format!("foto {}: {} -> {}", index + 1, original.as_str(), copy.as_str());
+    crate::staff::audit(state, &actor, "photo_blurred", Some(format!("report:{id}")), Some(detail)).await;
+    state.store().report(id).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Files the report under another of its Comune's categories; it moves to the
+/// department that handles that category.
+pub async fn recategorize(state: &AppState, staff: &Staff, id: &ReportId, category: &str) -> Result<ReportRecord, ServiceError> {
+    let report = moderated_report(state, staff, id).await?;
+    if !report.status.is_open() {
+        return Err(rejected("report_closed", "La segnalazione è chiusa: la categoria non si cambia più / The report is closed"));
+    }
+    let directory = state.directory();
+    let comune = directory.comune(&report.comune).ok_or(ServiceError::NotFound)?;
+    let Some(target) = comune.category(category).filter(|c| c.enabled) else {
+        return Err(rejected("unknown_category", "Categoria sconosciuta per questo Comune / Unknown category for this Comune"));
+    };
+    if target.code == report.category {
+        return Err(rejected("same_category", "La segnalazione è già in questa categoria / The report already has this category"));
+    }
+    let actor = format!("staff:{}", staff.email);
+    let change = Recategorize {
+        id: *id,
+        from_category: report.category.clone(),
+        category: target.code.clone(),
+        department: target.department.clone(),
+        actor: actor.clone(),
+        at: Utc::now(),
+    };
+    if !state.store().recategorize(&change).await? {
+        return Err(ServiceError::StaleStatus);
+    }
+    let detail = format!("{} -> {} ({})", report.category, change.category, change.department);
+    crate::staff::audit(state, &actor, "category_change", Some(format!("report:{id}")), Some(detail)).await;
+    state.store().report(id).await?.ok_or(ServiceError::NotFound)
+}
+
+pub const TRANSFER_REASON_CHARS: std::ops::RangeInclusive<usize> = 3..=500;
+
+/// Sends a report that is not this Comune's to the moderation queue of the
+/// Comune that should handle it, with the reason that Comune reads.
+pub async fn transfer(state: &AppState, staff: &Staff, id: &ReportId, to: &IstatCode, reason: &str) -> Result<ReportRecord, ServiceError> {
+    let report = moderated_report(state, staff, id).await?;
+    let reason = reason.trim();
+    if !TRANSFER_REASON_CHARS.contains(&reason.chars().count()) {
+        return Err(rejected(
+            "invalid_reason",
+            "Scrivi il motivo del trasferimento (da 3 a 500 caratteri) / Give a reason (3 to 500 characters)",
+        ));
+    }
+    if *to == report.comune {
+        return Err(rejected("same_comune", "La segnalazione è già di questo Comune / The report already belongs to this Comune"));
+    }
+    let movable = matches!(report.status, ReportStatus::InModeration | ReportStatus::Published | ReportStatus::AssignedToDepartment { .. });
+    if !movable {
+        return Err(rejected(
+            "not_transferable",
+            format!(
+                "Una segnalazione «{}» non si trasferisce più / A report in this state cannot be transferred",
+                report.status.label_it()
+            ),
+        ));
+    }
+    let directory = state.directory();
+    let target = directory.comune(to).ok_or_else(|| rejected("unknown_comune", "Comune sconosciuto / Unknown Comune"))?;
+    let Some(category) = target.category(&report.category).filter(|c| c.enabled) else {
+        return Err(rejected(
+            "category_not_served",
+            format!(
+                "Il Comune di {} non gestisce questa categoria: cambiala prima del trasferimento / {} does not handle this category: change it first",
+                target.name, target.name
+            ),
+        ));
+    };
+    let actor = format!("staff:{}", staff.email);
+    let transfer = Transfer {
+        id: Uuid::now_v7(),
+        report_id: *id,
+        from_comune: report.comune,
+        to_comune: *to,
+        from_status: report.status.clone(),
+        category: category.code.clone(),
+        department: category.department.clone(),
+        reason: reason.to_owned(),
+        actor: actor.clone(),
+        at: Utc::now(),
+    };
+    if !state.store().transfer(&transfer).await? {
+        return Err(ServiceError::StaleStatus);
+    }
+    let detail = format!("{} -> {}: {reason}", report.comune.as_str(), to.as_str());
+    crate::staff::audit(state, &actor, "transfer", Some(format!("report:{id}")), Some(detail)).await;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }

@@ -17,6 +17,25 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// A JPEG full of fine detail (a checkerboard over colour gradients), so a
+/// blurred region shows in the numbers as well as on screen.
+pub fn detailed_jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(usize::from(width) * usize::from(height) * 3);
+    for y in 0..u32::from(height) {
+        for x in 0..u32::from(width) {
+            let light = (x / 6 + y / 6) % 2 == 0;
+            let r = (x * 255 / u32::from(width)) as u8;
+            let g = (y * 255 / u32::from(height)) as u8;
+            pixels.extend_from_slice(&if light { [r / 2 + 127, g / 2 + 127, 230] } else { [r / 3, g / 3, 40] });
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("a JPEG of known size encodes");
+    out
+}
+
 /// `../shared` beside the project root, or `CASA_SHARED_DIR`.
 pub fn shared_dir() -> PathBuf {
     match std::env::var_os("CASA_SHARED_DIR") {

@@ -45,6 +45,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comuni/{istat_code}/queue", get(queue))
         .route("/reports/{id}", get(report))
         .route("/reports/{id}/status", post(change_status))
+        .route("/reports/{id}/category", post(change_category))
+        .route("/reports/{id}/transfer", post(transfer))
+        .route("/reports/{id}/photos/{n}", get(photo_viewer))
+        .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
+        .route("/app.js", get(script))
         .nest_service("/static", assets)
         .fallback(|| async { DashError::NotFound })
 }
@@ -229,6 +234,9 @@ pub struct QueueQuery {
     /// Received at least this many days ago.
     #[serde(default)]
     pub age: String,
+    /// Set after a transfer: the Comune the report went to.
+    #[serde(default)]
+    pub trasferita: String,
 }
 
 pub const QUEUE_STATUSES: [&str; 7] =
@@ -277,6 +285,8 @@ async fn queue(
         .filter(|c| session.staff.covers(c))
         .filter_map(|c| directory.comune(c).map(|e| (*c, e.name.clone())))
         .collect();
+    let comuni_all: Vec<(IstatCode, String)> =
+        directory.order.iter().filter_map(|c| directory.comune(c).map(|e| (*c, e.name.clone()))).collect();
     Ok(pages::queue(&pages::QueueView {
         staff: &session.staff,
         csrf: &session.session.csrf,
@@ -286,6 +296,7 @@ async fn queue(
         status,
         reports: &reports,
         limit: QUEUE_LIMIT,
+        comuni_all: &comuni_all,
     })
     .into_response())
 }
@@ -293,6 +304,116 @@ async fn queue(
 #[derive(Deserialize)]
 struct DoneQuery {
     fatto: Option<String>,
+}
+
+fn report_id(id: &str) -> Result<ReportId, DashError> {
+    ReportId::parse(id).map_err(|_| DashError::NotFound)
+}
+
+fn done(id: &ReportId, what: &str) -> Response {
+    Redirect::to(&format!("/dashboard/reports/{id}?fatto={what}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct CategoryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    category: String,
+}
+
+async fn change_category(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: CategoryForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    let id = report_id(&id)?;
+    service::dashboard_report(&state, &session.staff, &id).await?;
+    service::recategorize(&state, &session.staff, &id, &form.category).await?;
+    Ok(done(&id, "categoria"))
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    comune: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn transfer(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: TransferForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    let id = report_id(&id)?;
+    let to = IstatCode::parse(&form.comune).map_err(|_| DashError::BadRequest("Scegli un Comune dall'elenco / Choose a Comune".into()))?;
+    let before = service::dashboard_report(&state, &session.staff, &id).await?;
+    let after = service::transfer(&state, &session.staff, &id, &to, &form.reason).await?;
+    // The report is now the other Comune's: back to the queue it left.
+    Ok(Redirect::to(&format!("/dashboard/comuni/{}/queue?trasferita={}", before.comune.as_str(), after.comune.as_str())).into_response())
+}
+
+async fn photo_viewer(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, usize)>,
+    Query(done): Query<DoneQuery>,
+) -> Result<Response, DashError> {
+    let id = report_id(&id)?;
+    let report = service::dashboard_report(&state, &session.staff, &id).await?;
+    if n == 0 || n > report.photos.len() {
+        return Err(DashError::NotFound);
+    }
+    let directory = state.directory();
+    let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
+    Ok(pages::photo_viewer(&session.staff, &session.session.csrf, entry, &report, n, done.fatto.is_some()).into_response())
+}
+
+#[derive(Deserialize)]
+struct BlurForm {
+    #[serde(default)]
+    csrf: String,
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+async fn blur_photo(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, usize)>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: BlurForm = serde_urlencoded::from_bytes(&body).map_err(|_| {
+        DashError::BadRequest("Indica la zona con quattro numeri (percentuali) / Give the region as four percentages".into())
+    })?;
+    session.check_csrf(&form.csrf)?;
+    let id = report_id(&id)?;
+    service::dashboard_report(&state, &session.staff, &id).await?;
+    let region = crate::blur::BlurRegion::from_percent(form.left, form.top, form.width, form.height)
+        .map_err(|e| DashError::BadRequest(e.to_string()))?;
+    let index = n.checked_sub(1).ok_or(DashError::NotFound)?;
+    service::blur_photo(&state, &session.staff, &id, index, region).await?;
+    Ok(Redirect::to(&format!("/dashboard/reports/{id}/photos/{n}?fatto=sfocata")).into_response())
+}
+
+/// The dashboard's only script: drawing the blur region with the mouse or a
+/// finger fills the form's four fields (which also work typed by hand).
+async fn script() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")],
+        include_str!("app.js"),
+    )
 }
 
 async fn report(
@@ -304,9 +425,20 @@ async fn report(
     let id = ReportId::parse(&id).map_err(|_| DashError::NotFound)?;
     let report = service::dashboard_report(&state, &session.staff, &id).await?;
     let reopens = state.store().reopens(&id).await?;
+    let transfers = state.store().transfers(&id).await?;
     let directory = state.directory();
     let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
-    Ok(pages::report(&session.staff, &session.session.csrf, entry, &report, &reopens, done.fatto.is_some()).into_response())
+    Ok(pages::report(&pages::ReportView {
+        staff: &session.staff,
+        csrf: &session.session.csrf,
+        directory: &directory,
+        comune: entry,
+        report: &report,
+        reopens: &reopens,
+        transfers: &transfers,
+        done: done.fatto.is_some(),
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -318,6 +450,9 @@ struct StatusForm {
     reason: String,
     #[serde(default)]
     department: String,
+    /// The original of a duplicate: its id, or its dashboard address.
+    #[serde(default)]
+    original: String,
 }
 
 async fn change_status(
@@ -334,6 +469,19 @@ async fn change_status(
         "reject" if REJECTION_REASONS.contains(&form.reason.as_str()) => ReportStatus::Rejected { reason: form.reason.clone() },
         "reject" => return Err(DashError::BadRequest("Scegli un motivo dall'elenco / Choose a reason from the list".into())),
         "assign" => ReportStatus::AssignedToDepartment { department: form.department.clone() },
+        "duplicate" => {
+            // Moderators paste what they have at hand: the id or the page's address.
+            let tail = form.original.trim().trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            let tail = tail.split(['?', '#']).next().unwrap_or_default();
+            match ReportId::parse(tail) {
+                Ok(report_id) => ReportStatus::DuplicateOf { report_id },
+                Err(_) => {
+                    return Err(DashError::BadRequest(
+                        "Indica il codice o l'indirizzo della segnalazione originale / Give the original report's id or address".into(),
+                    ))
+                }
+            }
+        }
         other => return Err(DashError::BadRequest(format!("Azione «{other}» sconosciuta / Unknown action"))),
     };
     // Another Comune's report is a 403 here (the API's change_status answers 404).

@@ -7,9 +7,9 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::{QueueQuery, QUEUE_STATUSES, REJECTION_REASONS};
 use crate::auth::Role;
-use crate::directory::ComuneEntry;
+use crate::directory::{ComuneEntry, Directory};
 use crate::service::Staff;
-use crate::store::ReportRecord;
+use crate::store::{ReportRecord, TransferRecord};
 
 /// What Bootstrap Italia leaves to us: a readable table on a phone and
 /// photos that fit.
@@ -20,6 +20,12 @@ const EXTRA_CSS: &str = "
 .filters label{position:static;transform:none;font-size:1rem;font-weight:600;color:#17324d}
 .login-card{max-width:28rem}
 .login-card label{position:static;transform:none;font-weight:600;color:#17324d}
+.actions label{position:static;transform:none;font-size:1rem;font-weight:600;color:#17324d}
+.blur-frame{position:relative;display:inline-block;max-width:100%;touch-action:none;cursor:crosshair}
+.blur-frame img{max-width:100%;height:auto;display:block;user-select:none}
+.blur-box{position:absolute;border:2px dashed #d1344c;background:rgba(209,52,76,.25);pointer-events:none}
+.queue-map{max-width:100%;height:auto;background:#f2f7fc;border:1px solid #d9dadb;border-radius:4px}
+.queue-map a:focus circle{stroke:#000;stroke-width:3}
 ";
 
 fn role_label(role: Role) -> &'static str {
@@ -152,6 +158,8 @@ pub struct QueueView<'a> {
     pub status: &'a str,
     pub reports: &'a [ReportRecord],
     pub limit: u32,
+    /// Every Comune (a transfer may go to one the moderator does not cover).
+    pub comuni_all: &'a [(IstatCode, String)],
 }
 
 pub fn queue(v: &QueueView) -> Markup {
@@ -175,6 +183,13 @@ pub fn queue(v: &QueueView) -> Markup {
                             }
                         }
                     }
+                }
+            }
+            @if !v.query.trasferita.is_empty() {
+                div class="alert alert-success" role="status" {
+                    "Segnalazione trasferita"
+                    @if let Some(name) = v.comuni_all.iter().find(|(c, _)| c.as_str() == v.query.trasferita).map(|(_, n)| n) { " al Comune di " (name) }
+                    ": ora è nella sua coda di moderazione."
                 }
             }
             form method="get" class="filters row g-3 align-items-end mb-4" aria-label="Filtri" {
@@ -208,6 +223,7 @@ pub fn queue(v: &QueueView) -> Markup {
             @if v.reports.is_empty() {
                 p class="lead" role="status" { "Nessuna segnalazione con questi filtri." }
             } @else {
+                (queue_map(v.comune, v.reports))
                 p role="status" {
                     (v.reports.len()) " segnalazioni"
                     @if v.reports.len() as u32 >= v.limit { " (le prime " (v.limit) ": restringi i filtri)" }
@@ -242,24 +258,45 @@ fn excerpt(s: &str) -> String {
     out
 }
 
-pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord, reopens: &[Reopen], done: bool) -> Markup {
+/// Everything the report page shows.
+pub struct ReportView<'a> {
+    pub staff: &'a Staff,
+    pub csrf: &'a str,
+    pub directory: &'a Directory,
+    pub comune: &'a ComuneEntry,
+    pub report: &'a ReportRecord,
+    pub reopens: &'a [Reopen],
+    pub transfers: &'a [TransferRecord],
+    pub done: bool,
+}
+
+pub fn report(v: &ReportView) -> Markup {
+    let (staff, csrf, comune, r) = (v.staff, v.csrf, v.comune, v.report);
     let category = comune.category(&r.category).map(|c| c.name_it.clone()).unwrap_or_else(|| r.category.clone());
     let can_moderate = staff.can_moderate(&r.comune);
     let can_publish = can_moderate && r.status.can_become(&ReportStatus::Published);
     let can_reject = can_moderate && r.status.can_become(&ReportStatus::Rejected { reason: String::new() });
     let can_assign = can_moderate && r.status.can_become(&ReportStatus::AssignedToDepartment { department: String::new() });
+    let can_duplicate = can_moderate && r.status.can_become(&ReportStatus::DuplicateOf { report_id: r.id });
+    let can_recategorize = can_moderate && r.status.is_open();
+    let can_transfer = can_moderate
+        && matches!(r.status, ReportStatus::InModeration | ReportStatus::Published | ReportStatus::AssignedToDepartment { .. });
     let action = format!("/dashboard/reports/{}/status", r.id);
+    let comune_name = |code: &IstatCode| v.directory.comune(code).map(|c| c.name.clone()).unwrap_or_else(|| code.to_string());
     layout(
         &category,
         Some((staff, csrf)),
         html! {
             p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← Segnalazioni di " (comune.name) } }
-            @if done {
+            @if v.done {
                 div class="alert alert-success" role="status" { "Fatto: la segnalazione ora è «" (r.status.label_it()) "». Il cittadino lo vedrà alla prossima sincronizzazione." }
             }
             h1 { (category) }
             p { span class="badge bg-primary fs-6" { (r.status.label_it()) } }
             @if let ReportStatus::Rejected { reason } = &r.status { p { "Motivo: " (reason) } }
+            @if let ReportStatus::DuplicateOf { report_id } = &r.status {
+                p { "Duplicato di " a href={ "/dashboard/reports/" (report_id) } { "questa segnalazione" } }
+            }
             p class="lead" style="white-space: pre-wrap" { (r.description) }
             dl class="row" {
                 dt class="col-sm-3" { "Comune" } dd class="col-sm-9" { (comune.name) }
@@ -272,28 +309,38 @@ pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord,
                 }
                 dt class="col-sm-3" { "Ricevuta" } dd class="col-sm-9" { (r.received_at.format("%d/%m/%Y %H:%M")) " (UTC)" }
                 dt class="col-sm-3" { "Canale" } dd class="col-sm-9" { (r.source.as_str()) }
+                dt class="col-sm-3" { "Codice" } dd class="col-sm-9" { code { (r.id) } }
             }
             @if !r.photos.is_empty() {
                 h2 class="h4" { "Foto" }
+                p class="text-secondary" { "Apri una foto per ingrandirla e sfocare volti o targhe prima di pubblicare." }
                 div class="row report-photos" {
                     @for (i, sha) in r.photos.iter().enumerate() {
                         figure class="col-md-6" {
-                            a href={ "/api/v1/photos/" (sha) } {
-                                img src={ "/api/v1/photos/" (sha) } alt=(format!("Foto {} della segnalazione", i + 1)) loading="lazy";
+                            a href={ "/dashboard/reports/" (r.id) "/photos/" (i + 1) } {
+                                img src={ "/api/v1/photos/" (sha) } alt=(format!("Foto {} della segnalazione: apri il visore", i + 1)) loading="lazy";
                             }
                         }
                     }
                 }
             }
-            @if !reopens.is_empty() {
+            @if !v.reopens.is_empty() {
                 h2 class="h4" { "Riaperture del cittadino" }
                 ul {
-                    @for o in reopens { li { (o.at.format("%d/%m/%Y %H:%M")) ": «" (o.reason) "»" } }
+                    @for o in v.reopens { li { (o.at.format("%d/%m/%Y %H:%M")) ": «" (o.reason) "»" } }
                 }
             }
-            @if can_publish || can_reject || can_assign {
+            @if !v.transfers.is_empty() {
+                h2 class="h4" { "Trasferimenti" }
+                ul {
+                    @for t in v.transfers {
+                        li { (t.at.format("%d/%m/%Y %H:%M")) ": da " (comune_name(&t.from_comune)) " a " (comune_name(&t.to_comune)) " – «" (t.reason) "»" }
+                    }
+                }
+            }
+            @if can_publish || can_reject || can_assign || can_duplicate || can_recategorize || can_transfer {
                 h2 class="h4 mt-4" { "Azioni" }
-                div class="row g-4" {
+                div class="row g-4 actions" {
                     @if can_publish {
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
@@ -305,7 +352,7 @@ pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord,
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="reject";
-                            label for="reason" class="form-label d-block fw-semibold" { "Motivo del rifiuto" }
+                            label for="reason" class="form-label d-block" { "Motivo del rifiuto" }
                             select id="reason" name="reason" class="form-select mb-2" required {
                                 @for reason in REJECTION_REASONS { option value=(reason) { (reason) } }
                             }
@@ -316,7 +363,7 @@ pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord,
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="assign";
-                            label for="department" class="form-label d-block fw-semibold" { "Ufficio" }
+                            label for="department" class="form-label d-block" { "Ufficio" }
                             select id="department" name="department" class="form-select mb-2" {
                                 @for (code, d) in departments(comune) {
                                     option value=(code) selected[code == r.department] { (d) }
@@ -325,10 +372,138 @@ pub fn report(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord,
                             button type="submit" class="btn btn-outline-primary" { "Assegna all'ufficio" }
                         }
                     }
+                    @if can_duplicate {
+                        form method="post" action=(action) class="col-md-4" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="action" value="duplicate";
+                            label for="original" class="form-label d-block" { "Duplicato di (codice o indirizzo)" }
+                            input type="text" id="original" name="original" class="form-control mb-2" required autocomplete="off";
+                            button type="submit" class="btn btn-outline-secondary" { "Segna come duplicato" }
+                        }
+                    }
+                    @if can_recategorize {
+                        form method="post" action={ "/dashboard/reports/" (r.id) "/category" } class="col-md-4" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            label for="category" class="form-label d-block" { "Categoria" }
+                            select id="category" name="category" class="form-select mb-2" {
+                                @for c in &comune.categories {
+                                    option value=(c.code) selected[c.code == r.category] { (c.name_it) " → " (comune.department_name(&c.department)) }
+                                }
+                            }
+                            button type="submit" class="btn btn-outline-primary" { "Cambia categoria" }
+                        }
+                    }
+                    @if can_transfer {
+                        form method="post" action={ "/dashboard/reports/" (r.id) "/transfer" } class="col-md-4" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            label for="transfer-comune" class="form-label d-block" { "Trasferisci al Comune" }
+                            select id="transfer-comune" name="comune" class="form-select mb-2" {
+                                @for code in &v.directory.order {
+                                    @if *code != r.comune {
+                                        option value=(code.as_str()) { (comune_name(code)) }
+                                    }
+                                }
+                            }
+                            label for="transfer-reason" class="form-label d-block" { "Motivo" }
+                            textarea id="transfer-reason" name="reason" class="form-control mb-2" rows="2" minlength="3" maxlength="500" required {}
+                            button type="submit" class="btn btn-outline-primary" { "Trasferisci" }
+                        }
+                    }
                 }
             }
         },
     )
+}
+
+/// One photo, large, with the form that blurs a region of it.
+pub fn photo_viewer(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportRecord, n: usize, done: bool) -> Markup {
+    let count = r.photos.len();
+    let sha = r.photos.get(n - 1).map(String::as_str).unwrap_or_default();
+    let base = format!("/dashboard/reports/{}/photos", r.id);
+    let category = comune.category(&r.category).map(|c| c.name_it.clone()).unwrap_or_else(|| r.category.clone());
+    layout(
+        &format!("Foto {n} di {count}"),
+        Some((staff, csrf)),
+        html! {
+            p { a href={ "/dashboard/reports/" (r.id) } { "← Torna alla segnalazione (" (category) ")" } }
+            h1 { "Foto " (n) " di " (count) }
+            @if done {
+                div class="alert alert-success" role="status" { "Zona sfocata: l'originale è stato eliminato e al suo posto c'è questa copia." }
+            }
+            nav aria-label="Altre foto" class="mb-3" {
+                @if n > 1 { a class="me-3" href={ (base) "/" (n - 1) } { "← Foto precedente" } }
+                @if n < count { a href={ (base) "/" (n + 1) } { "Foto successiva →" } }
+            }
+            div class="blur-frame mb-3" {
+                img id="blur-target" src={ "/api/v1/photos/" (sha) } alt=(format!("Foto {n} della segnalazione «{category}»")) draggable="false";
+            }
+            @if staff.can_moderate(&r.comune) {
+                h2 class="h4" { "Sfoca una zona" }
+                p { "Trascina sulla foto per segnare volti o targhe, oppure scrivi la zona in percentuale della foto." }
+                form id="blur-form" method="post" action={ (base) "/" (n) "/blur" } class="row g-3 align-items-end actions" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    @for (name, label) in [("left", "Da sinistra (%)"), ("top", "Dall'alto (%)"), ("width", "Larghezza (%)"), ("height", "Altezza (%)")] {
+                        div class="col-6 col-md-2" {
+                            label for={ "blur-" (name) } class="form-label d-block" { (label) }
+                            input type="number" id={ "blur-" (name) } name=(name) class="form-control" min="0" max="100" step="0.1" required;
+                        }
+                    }
+                    div class="col-12 col-md-4" { button type="submit" class="btn btn-primary" { "Sfoca questa zona" } }
+                }
+                script src="/dashboard/app.js" defer {}
+            }
+        },
+    )
+}
+
+/// The queue's reports as pins over the Comune's boundary: an SVG drawn on
+/// the server, so it needs neither map tiles nor JavaScript.
+fn queue_map(comune: &ComuneEntry, reports: &[ReportRecord]) -> Markup {
+    const W: f64 = 640.0;
+    const H: f64 = 400.0;
+    let rings: &[Vec<[f64; 2]>] = comune.outline.as_ref().map(|o| o.rings.as_slice()).unwrap_or(&[]);
+    let points = rings.iter().flatten().map(|[lon, lat]| (*lat, *lon)).chain(reports.iter().map(|r| (r.lat, r.lon)));
+    let (min_lat, max_lat, min_lon, max_lon) =
+        points.fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |(a, b, c, d), (lat, lon)| (a.min(lat), b.max(lat), c.min(lon), d.max(lon)));
+    if min_lat > max_lat {
+        return html! {};
+    }
+    // Equirectangular with the longitude shrunk by cos(latitude): true
+    // proportions at a Comune's scale.
+    let kx = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    let span_x = ((max_lon - min_lon) * kx).max(0.002);
+    let span_y = (max_lat - min_lat).max(0.002);
+    let scale = (W - 20.0) / span_x;
+    let scale = scale.min((H - 20.0) / span_y);
+    let ox = (W - span_x * scale) / 2.0;
+    let oy = (H - span_y * scale) / 2.0;
+    let to_xy = |lat: f64, lon: f64| (ox + (lon - min_lon) * kx * scale, oy + (max_lat - lat) * scale);
+    let mut path = String::new();
+    for ring in rings {
+        for (i, [lon, lat]) in ring.iter().enumerate() {
+            let (x, y) = to_xy(*lat, *lon);
+            path.push_str(&format!("{}{x:.1} {y:.1} ", if i == 0 { "M" } else { "L" }));
+        }
+        path.push_str("Z ");
+    }
+    html! {
+        figure class="mb-4" {
+            svg class="queue-map" viewBox=(format!("0 0 {W} {H}")) width=(W) height=(H) role="group" aria-labelledby="map-title" xmlns="http://www.w3.org/2000/svg" {
+                title id="map-title" { "Mappa delle segnalazioni elencate nel Comune di " (comune.name) }
+                @if !path.is_empty() {
+                    path d=(path.trim_end()) fill="#ffffff" stroke="#0066cc" stroke-width="1.5" {}
+                }
+                @for r in reports {
+                    @let (x, y) = to_xy(r.lat, r.lon);
+                    a href={ "/dashboard/reports/" (r.id) } aria-label=(format!("{} – {}", r.status.label_it(), excerpt(&r.description))) {
+                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="7"
+                            fill=(if r.status == ReportStatus::InModeration { "#d1344c" } else { "#0066cc" }) stroke="#ffffff" stroke-width="2" {}
+                    }
+                }
+            }
+            figcaption class="small text-secondary" { "In rosso le segnalazioni in moderazione, in blu le altre. Seleziona un punto per aprirla." }
+        }
+    }
 }
 
 fn departments(comune: &ComuneEntry) -> Vec<(String, String)> {

@@ -171,6 +171,53 @@ pub enum ReopenApplied {
     NotResolved,
 }
 
+/// What replacing a photo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoReplaced {
+    /// The report does not show that photo (any more).
+    NotThere,
+    Replaced {
+        old_still_used: bool,
+    },
+}
+
+/// A report filed again under another category (and so department).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recategorize {
+    pub id: ReportId,
+    pub from_category: String,
+    pub category: String,
+    pub department: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A report sent to another Comune's moderation queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transfer {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub from_comune: IstatCode,
+    pub to_comune: IstatCode,
+    /// The status the report must still have (two moderators acting at once).
+    pub from_status: ReportStatus,
+    pub category: String,
+    pub department: String,
+    pub reason: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A transfer as the report's history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferRecord {
+    pub from_comune: IstatCode,
+    pub to_comune: IstatCode,
+    pub reason: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Filters of a report search (Open311 `GET requests`, dashboards).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportFilter {
@@ -240,6 +287,17 @@ pub trait ReportStore: Send + Sync {
     async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied>;
     /// The reasons citizens gave for reopening a report, oldest first.
     async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>>;
+    /// Puts `new` in place of the photo `old` of a report (a blurred copy).
+    /// Returns whether any report still shows `old`, so its file may go.
+    async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced>;
+    /// Files a report under another category and the department that handles
+    /// it; a report already with a department follows it there (with a status
+    /// event, so the citizen sees the new office).
+    async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool>;
+    /// Moves a report to another Comune's moderation queue, if its status is
+    /// still `from_status`; the transfer and its reason are kept.
+    async fn transfer(&self, transfer: &Transfer) -> StoreResult<bool>;
+    async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>>;
     /// Status changes of a device's reports after `since`, oldest first.
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
 }

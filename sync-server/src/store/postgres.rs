@@ -431,6 +431,123 @@ impl ReportStore for PgStore {
         Ok(ReopenApplied::Applied)
     }
 
+    async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced> {
+        let mut tx = self.pool.begin().await?;
+        let changed =
+            sqlx::query("UPDATE reports SET photos = array_replace(photos, $1, $2), updated_at = $3 WHERE id = $4 AND $1 = ANY(photos)")
+                .bind(old)
+                .bind(new)
+                .bind(at)
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Ok(PhotoReplaced::NotThere);
+        }
+        let old_still_used: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM reports WHERE $1 = ANY(photos))").bind(old).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(PhotoReplaced::Replaced { old_still_used })
+    }
+
+    async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        Self::lock_events(&mut tx).await?;
+        let changed = sqlx::query(
+            "UPDATE reports SET category = $1, department = $2, updated_at = $3, \
+             status_detail = CASE WHEN status = 'assigned_to_department' THEN $2 ELSE status_detail END \
+             WHERE id = $4 AND category = $5",
+        )
+        .bind(&change.category)
+        .bind(&change.department)
+        .bind(change.at)
+        .bind(change.id.as_uuid())
+        .bind(&change.from_category)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             SELECT id, device_id, status, status_detail, $1, $2 FROM reports WHERE id = $3 AND status = 'assigned_to_department'",
+        )
+        .bind(&change.actor)
+        .bind(change.at)
+        .bind(change.id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn transfer(&self, t: &Transfer) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        Self::lock_events(&mut tx).await?;
+        let changed = sqlx::query(
+            "UPDATE reports SET comune = $1, category = $2, department = $3, status = 'in_moderation', status_detail = NULL, \
+             updated_at = $4 WHERE id = $5 AND comune = $6 AND status = $7 AND status_detail IS NOT DISTINCT FROM $8",
+        )
+        .bind(t.to_comune.as_str())
+        .bind(&t.category)
+        .bind(&t.department)
+        .bind(t.at)
+        .bind(t.report_id.as_uuid())
+        .bind(t.from_comune.as_str())
+        .bind(t.from_status.code())
+        .bind(t.from_status.detail())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO report_transfers (id, report_id, from_comune, to_comune, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(t.id)
+        .bind(t.report_id.as_uuid())
+        .bind(t.from_comune.as_str())
+        .bind(t.to_comune.as_str())
+        .bind(&t.reason)
+        .bind(&t.actor)
+        .bind(t.at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             SELECT id, device_id, 'in_moderation', NULL, $1, $2 FROM reports WHERE id = $3",
+        )
+        .bind(&t.actor)
+        .bind(t.at)
+        .bind(t.report_id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>> {
+        let rows =
+            sqlx::query("SELECT from_comune, to_comune, reason, actor, at FROM report_transfers WHERE report_id = $1 ORDER BY at, id")
+                .bind(report.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TransferRecord {
+                    from_comune: parse_istat(row.try_get("from_comune")?)?,
+                    to_comune: parse_istat(row.try_get("to_comune")?)?,
+                    reason: row.try_get("reason")?,
+                    actor: row.try_get("actor")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
         let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id")
             .bind(report.as_uuid())

@@ -463,6 +463,129 @@ impl ReportStore for SqliteStore {
         Ok(ReopenApplied::Applied)
     }
 
+    async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced> {
+        let mut tx = self.write.begin().await?;
+        let Some(photos) =
+            sqlx::query_scalar::<_, String>("SELECT photos FROM reports WHERE id = ?").bind(id.as_uuid()).fetch_optional(&mut *tx).await?
+        else {
+            return Ok(PhotoReplaced::NotThere);
+        };
+        let mut photos: Vec<String> = serde_json::from_str(&photos).map_err(corrupt)?;
+        let Some(slot) = photos.iter_mut().find(|p| *p == old) else {
+            return Ok(PhotoReplaced::NotThere);
+        };
+        *slot = new.to_owned();
+        sqlx::query("UPDATE reports SET photos = ?, updated_at = ? WHERE id = ?")
+            .bind(serde_json::to_string(&photos).map_err(corrupt)?)
+            .bind(micros(at))
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let old_still_used: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM reports, json_each(reports.photos) AS p WHERE p.value = ?)")
+                .bind(old)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(PhotoReplaced::Replaced { old_still_used })
+    }
+
+    async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let at = micros(change.at);
+        let changed = sqlx::query(
+            "UPDATE reports SET category = ?, department = ?, updated_at = ?, \
+             status_detail = CASE WHEN status = 'assigned_to_department' THEN ? ELSE status_detail END \
+             WHERE id = ? AND category = ?",
+        )
+        .bind(&change.category)
+        .bind(&change.department)
+        .bind(at)
+        .bind(&change.department)
+        .bind(change.id.as_uuid())
+        .bind(&change.from_category)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             SELECT id, device_id, status, status_detail, ?, ? FROM reports WHERE id = ? AND status = 'assigned_to_department'",
+        )
+        .bind(&change.actor)
+        .bind(at)
+        .bind(change.id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn transfer(&self, t: &Transfer) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let at = micros(t.at);
+        let changed = sqlx::query(
+            "UPDATE reports SET comune = ?, category = ?, department = ?, status = 'in_moderation', status_detail = NULL, \
+             updated_at = ? WHERE id = ? AND comune = ? AND status = ? AND status_detail IS ?",
+        )
+        .bind(t.to_comune.as_str())
+        .bind(&t.category)
+        .bind(&t.department)
+        .bind(at)
+        .bind(t.report_id.as_uuid())
+        .bind(t.from_comune.as_str())
+        .bind(t.from_status.code())
+        .bind(t.from_status.detail())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO report_transfers (id, report_id, from_comune, to_comune, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(t.id)
+            .bind(t.report_id.as_uuid())
+            .bind(t.from_comune.as_str())
+            .bind(t.to_comune.as_str())
+            .bind(&t.reason)
+            .bind(&t.actor)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+             SELECT id, device_id, 'in_moderation', NULL, ?, ? FROM reports WHERE id = ?",
+        )
+        .bind(&t.actor)
+        .bind(at)
+        .bind(t.report_id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>> {
+        let rows =
+            sqlx::query("SELECT from_comune, to_comune, reason, actor, at FROM report_transfers WHERE report_id = ? ORDER BY at, id")
+                .bind(report.as_uuid())
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TransferRecord {
+                    from_comune: parse_istat(row.try_get("from_comune")?)?,
+                    to_comune: parse_istat(row.try_get("to_comune")?)?,
+                    reason: row.try_get("reason")?,
+                    actor: row.try_get("actor")?,
+                    at: from_micros(row.try_get("at")?)?,
+                })
+            })
+            .collect()
+    }
+
     async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
         let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = ? ORDER BY at, id")
             .bind(report.as_uuid())

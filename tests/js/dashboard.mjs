@@ -1,0 +1,152 @@
+// The staff dashboard in a real browser (Debian's Chromium, headless, driven
+// by Playwright): a Bari moderator blurs a region of a report's photo and
+// publishes it; a Monopoli moderator cannot reach it. axe-core checks the
+// login, queue, report and photo pages. Prints one JSON object; the Rust test
+// (tests/tests/dashboard_browser.rs) makes the assertions.
+//
+// Input (environment): CASA_URL, CASA_REPORT_ID, CASA_BARI_EMAIL,
+// CASA_MONOPOLI_EMAIL, CASA_PASSWORD, CASA_SCREENSHOTS, CASA_CHROMIUM.
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const base = env("CASA_URL");
+const reportId = env("CASA_REPORT_ID");
+const password = env("CASA_PASSWORD");
+const shots = env("CASA_SCREENSHOTS");
+mkdirSync(shots, { recursive: true });
+
+const out = { axe: {}, steps: [] };
+const step = (s) => out.steps.push(s);
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, name), fullPage: true });
+}
+
+// The violations axe finds, reduced to what the test reads.
+async function axe(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    await axe.run(document, { resultTypes: ["violations"] })
+  );
+  out.axe[name] = result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+  }));
+}
+
+async function logIn(page, email) {
+  await page.goto(`${base}/dashboard/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/queue/), page.click("button[type=submit]")]);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CASA_CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+try {
+  // --- A moderator of Bari -------------------------------------------------
+  const bari = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
+  const page = await bari.newPage();
+  await page.goto(`${base}/dashboard/login`);
+  await shot(page, "dashboard-01-accesso.png");
+  await axe(page, "login");
+  await logIn(page, env("CASA_BARI_EMAIL"));
+  out.bari_queue_url = page.url();
+  const link = page.locator(`table a[href="/dashboard/reports/${reportId}"]`).first();
+  out.bari_map_pins = await page.locator(`svg.queue-map a[href="/dashboard/reports/${reportId}"]`).count();
+  out.bari_queue_lists_report = (await link.count()) > 0;
+  out.bari_queue_text = (await link.textContent()) || "";
+  await shot(page, "dashboard-02-coda-bari.png");
+  await axe(page, "queue");
+  step("queue");
+
+  await Promise.all([page.waitForURL(`**/dashboard/reports/${reportId}`), link.click()]);
+  out.report_heading = await page.locator("h1").textContent();
+  await shot(page, "dashboard-03-segnalazione.png");
+  await axe(page, "report");
+  step("report");
+
+  // The photo viewer: draw the region with the mouse, as a moderator would.
+  await Promise.all([page.waitForURL(/\/photos\/1$/), page.click(".report-photos a")]);
+  const img = page.locator("#blur-target");
+  await img.waitFor();
+  await page.waitForFunction(() => {
+    const i = document.getElementById("blur-target");
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  out.photo_before = await img.getAttribute("src");
+  const box = await img.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.25);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.6, { steps: 5 });
+  await page.mouse.up();
+  out.region = {};
+  for (const f of ["left", "top", "width", "height"]) out.region[f] = await page.inputValue(`#blur-${f}`);
+  await shot(page, "dashboard-04-zona-da-sfocare.png");
+  await axe(page, "photo");
+  await Promise.all([page.waitForURL(/fatto=sfocata/), page.click("#blur-form button[type=submit]")]);
+  await page.waitForFunction(() => {
+    const i = document.getElementById("blur-target");
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  out.photo_after = await page.locator("#blur-target").getAttribute("src");
+  out.blur_notice = await page.locator("[role=status]").first().textContent();
+  out.original_after_blur = (await page.request.get(`${base}${out.photo_before}`)).status();
+  await shot(page, "dashboard-05-foto-sfocata.png");
+  step("blurred");
+
+  await Promise.all([page.waitForURL(`**/dashboard/reports/${reportId}`), page.click("a:has-text('Torna alla segnalazione')")]);
+  await Promise.all([page.waitForURL(/fatto=published/), page.click("button:has-text('Pubblica')")]);
+  out.published_notice = await page.locator("[role=status]").first().textContent();
+  await shot(page, "dashboard-06-pubblicata.png");
+  step("published");
+
+  // --- A moderator of Monopoli ----------------------------------------------
+  const monopoli = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
+  const other = await monopoli.newPage();
+  await logIn(other, env("CASA_MONOPOLI_EMAIL"));
+  out.monopoli_home = other.url();
+  const direct = await other.goto(`${base}/dashboard/reports/${reportId}`);
+  out.monopoli_report_status = direct.status();
+  out.monopoli_report_heading = await other.locator("h1").textContent();
+  await shot(other, "dashboard-07-monopoli-403.png");
+  const photoPage = await other.goto(`${base}/dashboard/reports/${reportId}/photos/1`);
+  out.monopoli_photo_status = photoPage.status();
+  const bariQueue = await other.goto(`${base}/dashboard/comuni/072006/queue?status=all`);
+  out.monopoli_bari_queue_status = bariQueue.status();
+  // Every list of Monopoli's, with every status filter: never the report, and
+  // the counts leave it out.
+  out.monopoli_lists = [];
+  for (const status of ["in_moderation", "published", "assigned_to_department", "rejected", "all"]) {
+    await other.goto(`${base}/dashboard/comuni/072030/queue?status=${status}`);
+    const html = await other.content();
+    out.monopoli_lists.push({
+      status,
+      mentions_report: html.includes(reportId) || html.includes("Basilica"),
+      count_text: (await other.locator("main [role=status]").first().textContent()).trim(),
+    });
+  }
+  await shot(other, "dashboard-08-coda-monopoli.png");
+  step("monopoli");
+} catch (e) {
+  out.error = String(e && e.stack ? e.stack : e);
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(out));

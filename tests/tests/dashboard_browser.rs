@@ -1,0 +1,121 @@
+//! The staff dashboard in a real browser: Debian's Chromium, headless, driven
+//! by Playwright from `tests/js/dashboard.mjs`, with axe-core checking the
+//! pages. Screenshots go to `target/screenshots/dashboard-<database>/`.
+
+use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
+use casa_e2e::{detailed_jpeg, on_both_databases, workspace_root};
+use casa_mobile::Client;
+use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::{DeviceId, ReportId, ReportStatus};
+use chrono::Utc;
+use serde_json::Value;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_and_monopoli_cannot_see_it(db: &TestDb) {
+    let js = workspace_root().join("tests/js");
+    assert!(
+        js.join("node_modules/playwright-core").exists() && js.join("node_modules/axe-core").exists(),
+        "playwright-core and axe-core are not installed: run `npm ci` in tests/js (make test does)"
+    );
+    assert!(std::path::Path::new(CHROMIUM).exists(), "Chromium is not installed: `make test` installs the Debian package");
+    let server = server_with_boundaries(db).await;
+    let (bari, password) = add_staff(&server, "moderatore@comune.bari.it", "moderator", &["072006"]).await;
+    let (monopoli, _) = add_staff(&server, "moderatore@comune.monopoli.ba.it", "moderator", &["072030"]).await;
+
+    // A citizen's report at the Basilica di San Nicola, with a photo.
+    let photo = server.state.photos().save(&detailed_jpeg(800, 600)).await.expect("photo");
+    let device = DeviceId::new();
+    let report = ReportPayload {
+        id: ReportId::new(),
+        category: "road_damage".into(),
+        description: "Buca profonda davanti alla Basilica di San Nicola, un'auto ci è finita dentro".into(),
+        lat: 41.1306,
+        lon: 16.8697,
+        accuracy_m: 6.0,
+        captured_at: Utc::now(),
+        photos: vec![photo.as_str().to_owned()],
+    };
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: device,
+        cursor: None,
+        items: vec![PushItem::Report(report.clone())],
+        nearby: None,
+    };
+    Client::new(&server.url).sync(&request).await.expect("citizen sync");
+
+    let backend = match db {
+        TestDb::Sqlite { .. } => "sqlite",
+        TestDb::Postgres { .. } => "postgres",
+    };
+    let shots = workspace_root().join("target/screenshots").join(format!("dashboard-{backend}"));
+    let out = tokio::process::Command::new("node")
+        .arg("dashboard.mjs")
+        .current_dir(&js)
+        .env("CASA_URL", &server.url)
+        .env("CASA_REPORT_ID", report.id.to_string())
+        .env("CASA_BARI_EMAIL", &bari)
+        .env("CASA_MONOPOLI_EMAIL", &monopoli)
+        .env("CASA_PASSWORD", &password)
+        .env("CASA_SCREENSHOTS", &shots)
+        .env("CASA_CHROMIUM", CHROMIUM)
+        .output()
+        .await
+        .expect("run node");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    assert!(run.get("error").is_none(), "the browser run failed after {}: {}", run["steps"], run["error"]);
+
+    // Bari: the queue lists the report, the photo was blurred in place, published.
+    assert!(run["bari_queue_url"].as_str().unwrap_or_default().ends_with("/dashboard/comuni/072006/queue"), "{run}");
+    assert_eq!(run["bari_queue_lists_report"], true);
+    assert!(run["bari_queue_text"].as_str().unwrap_or_default().contains("Basilica di San Nicola"), "{run}");
+    assert_eq!(run["bari_map_pins"], 1, "the queue's map has a pin for it");
+    for f in ["left", "top", "width", "height"] {
+        let v: f64 = run["region"][f].as_str().unwrap_or_default().parse().unwrap_or(-1.0);
+        assert!(v > 0.0 && v < 100.0, "dragging on the photo filled the field {f}: {}", run["region"]);
+    }
+    let before = run["photo_before"].as_str().unwrap_or_default().to_owned();
+    let after = run["photo_after"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(before, format!("/api/v1/photos/{}", photo.as_str()));
+    assert!(after.starts_with("/api/v1/photos/") && after != before, "a new, blurred copy is shown: {after}");
+    assert_eq!(run["original_after_blur"], 404, "the unblurred original is no longer served");
+    assert!(run["published_notice"].as_str().unwrap_or_default().contains("Pubblicata"), "{run}");
+    let stored = server.state.store().report(&report.id).await.expect("store").expect("report");
+    assert_eq!(stored.status, ReportStatus::Published);
+    assert_eq!(stored.photos, vec![after.trim_start_matches("/api/v1/photos/").to_owned()]);
+    let blurred = std::fs::read(server.state.photos().path(&casa_shared_model::report::PhotoRef::parse(&stored.photos[0]).expect("sha")))
+        .expect("the blurred copy is stored");
+    assert_ne!(blurred, detailed_jpeg(800, 600));
+
+    // Monopoli: 403 on the report and on Bari's queue; absent from every list and count.
+    assert!(run["monopoli_home"].as_str().unwrap_or_default().ends_with("/dashboard/comuni/072030/queue"), "{run}");
+    assert_eq!(run["monopoli_report_status"], 403);
+    assert_eq!(run["monopoli_photo_status"], 403);
+    assert_eq!(run["monopoli_bari_queue_status"], 403);
+    let lists = run["monopoli_lists"].as_array().expect("lists");
+    assert_eq!(lists.len(), 5);
+    for list in lists {
+        assert_eq!(list["mentions_report"], false, "{list}");
+        assert_eq!(list["count_text"], "Nessuna segnalazione con questi filtri.", "{list}");
+    }
+
+    // axe-core: no serious or critical violation on any page.
+    for page in ["login", "queue", "report", "photo"] {
+        let violations = run["axe"][page].as_array().unwrap_or_else(|| panic!("axe ran on the {page} page: {run}"));
+        let grave: Vec<&Value> = violations.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+        assert!(grave.is_empty(), "axe-core on the {page} page: {}", serde_json::to_string_pretty(&grave).unwrap_or_default());
+    }
+    for name in
+        ["dashboard-01-accesso.png", "dashboard-03-segnalazione.png", "dashboard-05-foto-sfocata.png", "dashboard-07-monopoli-403.png"]
+    {
+        assert!(std::fs::metadata(shots.join(name)).map(|m| m.len() > 1000).unwrap_or(false), "screenshot {name}");
+    }
+    server.stop().await;
+}
+
+on_both_databases!(
+    a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_and_monopoli_cannot_see_it,
+    super::a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_and_monopoli_cannot_see_it
+);
