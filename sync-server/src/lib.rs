@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 pub mod auth;
 pub mod config;
 pub mod dashboard;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod metrics;
