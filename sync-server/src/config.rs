@@ -25,6 +25,18 @@ pub struct Settings {
     /// Bootstrap Italia's `dist` folder, served under `/dashboard/static`
     /// (installed by `make`, from `assets/dashboard/package.json`).
     pub dashboard_assets: PathBuf,
+    /// Delivery to back-offices: milliseconds between polls of the outbox.
+    pub delivery_poll_interval_ms: u64,
+    /// Seconds before the first retry; doubled after each failure up to
+    /// `delivery_max_backoff_secs`, with jitter.
+    pub delivery_base_backoff_secs: u64,
+    pub delivery_max_backoff_secs: u64,
+    /// Seconds a server keeps a claimed delivery before another may take it.
+    pub delivery_lease_secs: u64,
+    pub delivery_batch_size: u32,
+    pub delivery_timeout_secs: u64,
+    /// Attempts before a delivery is marked failed.
+    pub delivery_max_attempts: u32,
 }
 
 /// Where `make` installs Bootstrap Italia in a checkout.
@@ -49,6 +61,13 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             reload_interval_secs: 5,
             dashboard_assets: default_dashboard_assets(),
+            delivery_poll_interval_ms: 1000,
+            delivery_base_backoff_secs: 10,
+            delivery_max_backoff_secs: 3600,
+            delivery_lease_secs: 120,
+            delivery_batch_size: 32,
+            delivery_timeout_secs: 15,
+            delivery_max_attempts: 20,
         }
     }
 }
@@ -77,6 +96,19 @@ impl Settings {
         }
     }
 
+    pub fn delivery(&self) -> crate::delivery::DeliveryConfig {
+        use std::time::Duration;
+        crate::delivery::DeliveryConfig {
+            poll_interval: Duration::from_millis(self.delivery_poll_interval_ms),
+            base_backoff: Duration::from_secs(self.delivery_base_backoff_secs),
+            max_backoff: Duration::from_secs(self.delivery_max_backoff_secs),
+            lease: Duration::from_secs(self.delivery_lease_secs),
+            batch_size: self.delivery_batch_size,
+            request_timeout: Duration::from_secs(self.delivery_timeout_secs),
+            max_attempts: self.delivery_max_attempts,
+        }
+    }
+
     pub fn public_url(&self, bound: SocketAddr) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -100,6 +132,21 @@ mod tests {
             assert_eq!(s.bind, "0.0.0.0:8081".parse::<SocketAddr>().expect("addr"));
             assert_eq!(s.data_dir, PathBuf::from("/srv/casa"));
             assert_eq!(s.database_url(), "postgres://u@h/db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn delivery_settings_default_sensibly_and_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CASA_DELIVERY_MAX_ATTEMPTS", "5");
+            jail.set_env("CASA_DELIVERY_LEASE_SECS", "300");
+            let d = Settings::load(None).map_err(|e| e.to_string())?.delivery();
+            assert_eq!(d.max_attempts, 5);
+            assert_eq!(d.lease, std::time::Duration::from_secs(300));
+            assert_eq!(d.base_backoff, crate::delivery::DeliveryConfig::default().base_backoff);
+            assert_eq!(Settings::default().delivery(), crate::delivery::DeliveryConfig::default());
             Ok(())
         });
     }

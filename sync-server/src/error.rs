@@ -32,6 +32,15 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Credenziali mancanti o non valide / Missing or invalid credentials")
     }
 
+    /// A machine's API key missing, unknown or revoked.
+    pub fn invalid_api_key() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Chiave API mancante o non valida (Authorization: Bearer <chiave>) / Missing or invalid API key (Authorization: Bearer <key>)",
+        )
+    }
+
     pub fn forbidden() -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Accesso non consentito / Access denied")
     }
@@ -77,10 +86,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = (self.status, Json(ApiErrorBody { code: self.code.to_owned(), message: self.message })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Basic realm=\"Casa del Cittadino\", charset=\"UTF-8\""),
-            );
+            let challenge = if self.code == "invalid_api_key" {
+                "Bearer realm=\"Casa del Cittadino\""
+            } else {
+                "Basic realm=\"Casa del Cittadino\", charset=\"UTF-8\""
+            };
+            res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static(challenge));
         }
         res
     }

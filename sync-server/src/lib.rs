@@ -12,6 +12,7 @@ pub mod auth;
 pub mod blur;
 pub mod config;
 pub mod dashboard;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod metrics;

@@ -20,6 +20,14 @@ pub struct IngestLabels {
     pub outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// `webhook` or `open311`.
+    pub kind: &'static str,
+    /// `delivered`, `retry`, `failed` (attempts exhausted) or `withdrawn`.
+    pub outcome: &'static str,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     pub registry: Registry,
@@ -27,6 +35,7 @@ pub struct Metrics {
     pub http_duration: Family<HttpLabels, Histogram, fn() -> Histogram>,
     pub reports_ingested: Family<IngestLabels, Counter>,
     pub routing_seconds: Histogram,
+    pub deliveries: Family<DeliveryLabels, Counter>,
 }
 
 fn latency_buckets() -> Histogram {
@@ -45,7 +54,9 @@ impl Default for Metrics {
         // Routing is sub-microsecond; buckets start at 100 ns.
         let routing_seconds = Histogram::new([1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
         registry.register("routing_seconds", "Time to route one point to its Comune", routing_seconds.clone());
-        Self { registry, http_requests, http_duration, reports_ingested, routing_seconds }
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register("deliveries", "Attempts to deliver reports to back-offices, by outcome", deliveries.clone());
+        Self { registry, http_requests, http_duration, reports_ingested, routing_seconds, deliveries }
     }
 }
 

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::api;
+use crate::routes::{api, backoffice};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,23 +12,26 @@ use crate::routes::api;
         description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
         version = "1"
     ),
-    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status),
-    modifiers(&BasicAuth),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "sync", description = "Offline-first sync: push a batch, pull changes"),
         (name = "reports", description = "Reports (segnalazioni)"),
         (name = "comuni", description = "Comuni and their configuration"),
-        (name = "admin", description = "Staff endpoints (HTTP Basic: email and password)")
+        (name = "admin", description = "Staff endpoints (HTTP Basic: email and password)"),
+        (name = "backoffice", description = "Back-office systems of the departments (API key: Authorization: Bearer)")
     )
 )]
 struct ApiDoc;
 
-struct BasicAuth;
+/// Staff use HTTP Basic; back-office systems an API key as a bearer token.
+struct SecuritySchemes;
 
-impl Modify for BasicAuth {
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

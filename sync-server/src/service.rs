@@ -550,3 +550,112 @@ pub async fn transfer(state: &AppState, staff: &Staff, id: &ReportId, to: &Istat
     crate::staff::audit(state, &actor, "transfer", Some(format!("report:{id}")), Some(detail)).await;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }
+
+/// A back-office system, authenticated by its API key.
+#[derive(Debug, Clone)]
+pub struct BackOffice {
+    pub key_id: Uuid,
+    pub name: String,
+}
+
+impl BackOffice {
+    /// Who the audit log and the status history name.
+    pub fn actor(&self) -> String {
+        format!("backoffice:{}", self.name)
+    }
+}
+
+/// What a department's back-office may say about a report it received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackofficeStatus {
+    InProgress,
+    Resolved,
+    Closed,
+}
+
+impl BackofficeStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "in_progress" => Some(BackofficeStatus::InProgress),
+            "resolved" => Some(BackofficeStatus::Resolved),
+            "closed" => Some(BackofficeStatus::Closed),
+            _ => None,
+        }
+    }
+
+    pub fn status(self) -> ReportStatus {
+        match self {
+            BackofficeStatus::InProgress => ReportStatus::InProgress,
+            BackofficeStatus::Resolved => ReportStatus::Resolved,
+            BackofficeStatus::Closed => ReportStatus::Closed,
+        }
+    }
+}
+
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// A back-office's note on a status change, for the audit log: trimmed, at
+/// most [`MAX_NOTE_CHARS`]; blank is none.
+pub fn parse_note(note: Option<&str>) -> Result<Option<String>, ServiceError> {
+    let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(ServiceError::Rejected {
+            code: "note_too_long",
+            message: format!(
+                "Nota troppo lunga: al massimo {MAX_NOTE_CHARS} caratteri / Note too long: at most {MAX_NOTE_CHARS} characters"
+            ),
+        });
+    }
+    Ok(Some(note.to_owned()))
+}
+
+/// A back-office moves a report along: the change reaches the citizen's app
+/// on its next sync, like a moderator's. Asking for the status the report is
+/// already in changes nothing and answers the same (a retried request).
+pub async fn backoffice_status(
+    state: &AppState,
+    office: &BackOffice,
+    id: &ReportId,
+    to: BackofficeStatus,
+    note: Option<&str>,
+) -> Result<ReportRecord, ServiceError> {
+    let report = state.store().report(id).await?.ok_or(ServiceError::NotFound)?;
+    let wanted = to.status();
+    if report.status == wanted {
+        return Ok(report);
+    }
+    let actor = office.actor();
+    let mut current = report.status.clone();
+    // A published report went to its department's back-office; that office
+    // working on it means the department has taken it on, which the citizen
+    // sees as the assignment before the new status.
+    if current == ReportStatus::Published && wanted != ReportStatus::Closed {
+        let assigned = ReportStatus::AssignedToDepartment { department: report.department.clone() };
+        apply_status(state, &actor, id, &current, &assigned, None).await?;
+        current = assigned;
+    }
+    let next = current.transition(wanted)?;
+    apply_status(state, &actor, id, &current, &next, note).await?;
+    state.store().report(id).await?.ok_or(ServiceError::NotFound)
+}
+
+async fn apply_status(
+    state: &AppState,
+    actor: &str,
+    id: &ReportId,
+    from: &ReportStatus,
+    to: &ReportStatus,
+    note: Option<&str>,
+) -> Result<(), ServiceError> {
+    if !state.store().change_status(id, from, to, actor, Utc::now()).await? {
+        return Err(ServiceError::StaleStatus);
+    }
+    let mut detail = format!("{} -> {}{}", from.code(), to.code(), to.detail().map(|d| format!(" ({d})")).unwrap_or_default());
+    if let Some(note) = note {
+        detail.push_str(&format!(": {note}"));
+    }
+    crate::staff::audit(state, actor, "status_change", Some(format!("report:{id}")), Some(detail)).await;
+    Ok(())
+}

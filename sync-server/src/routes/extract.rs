@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{verify_password, Role};
 use crate::error::ApiError;
-use crate::service::Staff;
+use crate::service::{BackOffice, Staff};
 use crate::state::AppState;
 
 /// A JSON body. Errors name the offending field (`items[3].lat: ...`) and
@@ -139,6 +139,30 @@ impl FromRequestParts<AppState> for Staff {
                 Ok(Staff { id: u.id, email: u.email, role: Role::parse(&u.role).map_err(|_| ApiError::forbidden())?, comuni: u.comuni })
             }
             _ => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// A back-office system authenticated with an API key (`Authorization: Bearer <key>`).
+impl FromRequestParts<AppState> for BackOffice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(ApiError::invalid_api_key)?;
+        let record = state.store().api_key_by_hash(&crate::auth::hash_api_key(key)).await.map_err(|e| {
+            tracing::error!(error = %e, "API key lookup failed");
+            ApiError::internal()
+        })?;
+        match record {
+            Some(k) if !k.revoked => Ok(BackOffice { key_id: k.id, name: k.name }),
+            _ => Err(ApiError::invalid_api_key()),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::metrics::HttpLabels;
 use crate::state::AppState;
 
 pub mod api;
+pub mod backoffice;
 pub mod extract;
 pub mod health;
 pub mod home;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comuni/{istat_code}/queue", get(api::moderation_queue))
         .route("/admin/reports/{id}", get(api::staff_report))
         .route("/admin/reports/{id}/status", post(api::change_status))
+        .route("/backoffice/reports/{id}/status", post(backoffice::change_status))
         .route("/photos/{sha256}", get(uploads::photo))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async { ApiError::not_found() });

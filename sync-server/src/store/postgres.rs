@@ -381,6 +381,22 @@ impl ReportStore for PgStore {
         .bind(id.as_uuid())
         .execute(&mut *tx)
         .await?;
+        if hands_to_department(to) {
+            // At most one target per Comune and department. A report handed
+            // to the same department again (assigned after publication) is
+            // not sent twice: the (report, target) pair is unique.
+            sqlx::query(
+                "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
+                 SELECT $1, r.id, t.id, 0, $2, $2 FROM reports r \
+                 JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
+                 WHERE r.id = $3 ON CONFLICT DO NOTHING",
+            )
+            .bind(Uuid::now_v7())
+            .bind(at)
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -848,6 +864,202 @@ impl AuditStore for PgStore {
                     target: row.try_get("target")?,
                     detail: row.try_get("detail")?,
                     at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn target_from_row(row: &PgRow) -> StoreResult<DeliveryTarget> {
+    let kind: String = row.try_get("kind")?;
+    Ok(DeliveryTarget {
+        id: row.try_get("id")?,
+        comune: parse_istat(row.try_get("comune")?)?,
+        department: row.try_get("department")?,
+        kind: DeliveryKind::parse(&kind).ok_or_else(|| corrupt(format!("delivery kind {kind}")))?,
+        url: row.try_get("url")?,
+        secret: Secret::new(row.try_get::<String, _>("secret")?),
+        service_code: row.try_get("service_code")?,
+        enabled: row.try_get("enabled")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn delivery_from_row(row: &PgRow) -> StoreResult<DeliveryRecord> {
+    let attempts: i32 = row.try_get("attempts")?;
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+        target_id: row.try_get("target_id")?,
+        attempts: u32::try_from(attempts).map_err(corrupt)?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        leased_until: row.try_get("leased_until")?,
+        delivered_at: row.try_get("delivered_at")?,
+        failed_at: row.try_get("failed_at")?,
+        last_error: row.try_get("last_error")?,
+        remote_id: row.try_get("remote_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+#[async_trait]
+impl DeliveryStore for PgStore {
+    async fn upsert_delivery_target(&self, t: &DeliveryTarget) -> StoreResult<DeliveryTarget> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO delivery_targets ({TARGET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) \
+             ON CONFLICT (comune, department) DO UPDATE SET kind = excluded.kind, url = excluded.url, secret = excluded.secret, \
+                 service_code = excluded.service_code, enabled = TRUE \
+             RETURNING {TARGET_COLUMNS}"
+        ))
+        .bind(t.id)
+        .bind(t.comune.as_str())
+        .bind(&t.department)
+        .bind(t.kind.as_str())
+        .bind(&t.url)
+        .bind(t.secret.expose())
+        .bind(&t.service_code)
+        .bind(t.created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        target_from_row(&row)
+    }
+
+    async fn delivery_targets(&self) -> StoreResult<Vec<DeliveryTarget>> {
+        let rows = sqlx::query(&format!("SELECT {TARGET_COLUMNS} FROM delivery_targets ORDER BY comune, department"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(target_from_row).collect()
+    }
+
+    async fn set_delivery_target_enabled(&self, comune: &IstatCode, department: &str, enabled: bool) -> StoreResult<bool> {
+        let changed = sqlx::query("UPDATE delivery_targets SET enabled = $1 WHERE comune = $2 AND department = $3")
+            .bind(enabled)
+            .bind(comune.as_str())
+            .bind(department)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(changed > 0)
+    }
+
+    async fn claim_due_deliveries(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>> {
+        // SKIP LOCKED: rows another server is claiming right now are passed
+        // over instead of waited for, so each row goes to one server.
+        let rows = sqlx::query(
+            "WITH due AS ( \
+                 SELECT d.id FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id \
+                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND t.enabled AND d.next_attempt_at <= $1 \
+                   AND (d.leased_until IS NULL OR d.leased_until < $1) \
+                 ORDER BY d.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED), \
+             claimed AS ( \
+                 UPDATE deliveries SET leased_until = $2, attempts = deliveries.attempts + 1 FROM due WHERE deliveries.id = due.id \
+                 RETURNING deliveries.id AS delivery_id, deliveries.report_id, deliveries.attempts, deliveries.target_id) \
+             SELECT c.delivery_id, c.report_id, c.attempts, t.id, t.comune, t.department, t.kind, t.url, t.secret, t.service_code, \
+                    t.enabled, t.created_at \
+             FROM claimed c JOIN delivery_targets t ON t.id = c.target_id ORDER BY c.delivery_id",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let attempts: i32 = row.try_get("attempts")?;
+                Ok(ClaimedDelivery {
+                    id: row.try_get("delivery_id")?,
+                    report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+                    attempts: u32::try_from(attempts).map_err(corrupt)?,
+                    target: target_from_row(row)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_delivered(&self, id: Uuid, at: DateTime<Utc>, remote_id: Option<&str>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET delivered_at = $1, remote_id = $2, leased_until = NULL, last_error = NULL \
+             WHERE id = $3 AND delivered_at IS NULL",
+        )
+        .bind(at)
+        .bind(remote_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn schedule_retry(&self, id: Uuid, next_attempt_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_delivery_failed(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE deliveries SET failed_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL")
+            .bind(at)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn retry_failed_deliveries(&self, target_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+        let changed = sqlx::query(
+            "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = $1 \
+             WHERE target_id = $2 AND failed_at IS NOT NULL AND delivered_at IS NULL",
+        )
+        .bind(now)
+        .bind(target_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(changed)
+    }
+
+    async fn report_deliveries(&self, report: &ReportId) -> StoreResult<Vec<DeliveryRecord>> {
+        let rows = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE report_id = $1 ORDER BY created_at, id"))
+            .bind(report.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    async fn failed_deliveries(&self, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    async fn delivery_counts(&self) -> StoreResult<Vec<DeliveryCounts>> {
+        let rows = sqlx::query(
+            "SELECT target_id, \
+                    count(*) FILTER (WHERE delivered_at IS NULL AND failed_at IS NULL) AS pending, \
+                    count(*) FILTER (WHERE delivered_at IS NOT NULL) AS delivered, \
+                    count(*) FILTER (WHERE failed_at IS NOT NULL AND delivered_at IS NULL) AS failed \
+             FROM deliveries GROUP BY target_id ORDER BY target_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |row: &PgRow, name: &str| -> StoreResult<u64> { u64::try_from(row.try_get::<i64, _>(name)?).map_err(corrupt) };
+        rows.iter()
+            .map(|row| {
+                Ok(DeliveryCounts {
+                    target_id: row.try_get("target_id")?,
+                    pending: count(row, "pending")?,
+                    delivered: count(row, "delivered")?,
+                    failed: count(row, "failed")?,
                 })
             })
             .collect()

@@ -413,6 +413,23 @@ impl ReportStore for SqliteStore {
         .bind(id.as_uuid())
         .execute(&mut *tx)
         .await?;
+        if hands_to_department(to) {
+            // At most one target per Comune and department. A report handed
+            // to the same department again (assigned after publication) is
+            // not sent twice: the (report, target) pair is unique.
+            sqlx::query(
+                "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
+                 SELECT ?, r.id, t.id, 0, ?, ? FROM reports r \
+                 JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
+                 WHERE r.id = ? ON CONFLICT DO NOTHING",
+            )
+            .bind(Uuid::now_v7())
+            .bind(micros(at))
+            .bind(micros(at))
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -822,6 +839,215 @@ impl AuditStore for SqliteStore {
                     target: row.try_get("target")?,
                     detail: row.try_get("detail")?,
                     at: from_micros(row.try_get("at")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn target_from_row(row: &SqliteRow) -> StoreResult<DeliveryTarget> {
+    let kind: String = row.try_get("kind")?;
+    Ok(DeliveryTarget {
+        id: row.try_get("id")?,
+        comune: parse_istat(row.try_get("comune")?)?,
+        department: row.try_get("department")?,
+        kind: DeliveryKind::parse(&kind).ok_or_else(|| corrupt(format!("delivery kind {kind}")))?,
+        url: row.try_get("url")?,
+        secret: Secret::new(row.try_get::<String, _>("secret")?),
+        service_code: row.try_get("service_code")?,
+        enabled: row.try_get("enabled")?,
+        created_at: from_micros(row.try_get("created_at")?)?,
+    })
+}
+
+fn optional_micros(row: &SqliteRow, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    row.try_get::<Option<i64>, _>(name)?.map(from_micros).transpose()
+}
+
+fn delivery_from_row(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+        target_id: row.try_get("target_id")?,
+        attempts: u32::try_from(attempts).map_err(corrupt)?,
+        next_attempt_at: from_micros(row.try_get("next_attempt_at")?)?,
+        leased_until: optional_micros(row, "leased_until")?,
+        delivered_at: optional_micros(row, "delivered_at")?,
+        failed_at: optional_micros(row, "failed_at")?,
+        last_error: row.try_get("last_error")?,
+        remote_id: row.try_get("remote_id")?,
+        created_at: from_micros(row.try_get("created_at")?)?,
+    })
+}
+
+#[async_trait]
+impl DeliveryStore for SqliteStore {
+    async fn upsert_delivery_target(&self, t: &DeliveryTarget) -> StoreResult<DeliveryTarget> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO delivery_targets ({TARGET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) \
+             ON CONFLICT (comune, department) DO UPDATE SET kind = excluded.kind, url = excluded.url, secret = excluded.secret, \
+                 service_code = excluded.service_code, enabled = 1 \
+             RETURNING {TARGET_COLUMNS}"
+        ))
+        .bind(t.id)
+        .bind(t.comune.as_str())
+        .bind(&t.department)
+        .bind(t.kind.as_str())
+        .bind(&t.url)
+        .bind(t.secret.expose())
+        .bind(&t.service_code)
+        .bind(micros(t.created_at))
+        .fetch_one(&self.write)
+        .await?;
+        target_from_row(&row)
+    }
+
+    async fn delivery_targets(&self) -> StoreResult<Vec<DeliveryTarget>> {
+        let rows = sqlx::query(&format!("SELECT {TARGET_COLUMNS} FROM delivery_targets ORDER BY comune, department"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(target_from_row).collect()
+    }
+
+    async fn set_delivery_target_enabled(&self, comune: &IstatCode, department: &str, enabled: bool) -> StoreResult<bool> {
+        let changed = sqlx::query("UPDATE delivery_targets SET enabled = ? WHERE comune = ? AND department = ?")
+            .bind(enabled)
+            .bind(comune.as_str())
+            .bind(department)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        Ok(changed > 0)
+    }
+
+    async fn claim_due_deliveries(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>> {
+        // One writer at a time (SQLite's rule, and this store's single write
+        // connection): the select and the lease cannot interleave with
+        // another claim, so no row locking is needed.
+        let mut tx = self.write.begin().await?;
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE deliveries SET leased_until = ?, attempts = attempts + 1 WHERE id IN ( \
+                 SELECT d.id FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id \
+                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND t.enabled AND d.next_attempt_at <= ? \
+                   AND (d.leased_until IS NULL OR d.leased_until < ?) \
+                 ORDER BY d.next_attempt_at LIMIT ?) \
+             RETURNING id",
+        )
+        .bind(micros(lease_until))
+        .bind(micros(now))
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(INSERT_CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT d.id AS delivery_id, d.report_id, d.attempts, t.id, t.comune, t.department, t.kind, t.url, t.secret, \
+                        t.service_code, t.enabled, t.created_at \
+                 FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id WHERE d.id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(") ORDER BY d.id");
+            for row in q.build().fetch_all(&mut *tx).await? {
+                let attempts: i64 = row.try_get("attempts")?;
+                claimed.push(ClaimedDelivery {
+                    id: row.try_get("delivery_id")?,
+                    report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+                    attempts: u32::try_from(attempts).map_err(corrupt)?,
+                    target: target_from_row(&row)?,
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn mark_delivered(&self, id: Uuid, at: DateTime<Utc>, remote_id: Option<&str>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET delivered_at = ?, remote_id = ?, leased_until = NULL, last_error = NULL \
+             WHERE id = ? AND delivered_at IS NULL",
+        )
+        .bind(micros(at))
+        .bind(remote_id)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn schedule_retry(&self, id: Uuid, next_attempt_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE deliveries SET next_attempt_at = ?, last_error = ?, leased_until = NULL WHERE id = ? AND delivered_at IS NULL")
+            .bind(micros(next_attempt_at))
+            .bind(error)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_delivery_failed(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE deliveries SET failed_at = ?, last_error = ?, leased_until = NULL WHERE id = ? AND delivered_at IS NULL")
+            .bind(micros(at))
+            .bind(error)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn retry_failed_deliveries(&self, target_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+        let changed = sqlx::query(
+            "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = ? \
+             WHERE target_id = ? AND failed_at IS NOT NULL AND delivered_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(target_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(changed)
+    }
+
+    async fn report_deliveries(&self, report: &ReportId) -> StoreResult<Vec<DeliveryRecord>> {
+        let rows = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE report_id = ? ORDER BY created_at, id"))
+            .bind(report.as_uuid())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    async fn failed_deliveries(&self, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    async fn delivery_counts(&self) -> StoreResult<Vec<DeliveryCounts>> {
+        let rows = sqlx::query(
+            "SELECT target_id, \
+                    sum(delivered_at IS NULL AND failed_at IS NULL) AS pending, \
+                    sum(delivered_at IS NOT NULL) AS delivered, \
+                    sum(failed_at IS NOT NULL AND delivered_at IS NULL) AS failed \
+             FROM deliveries GROUP BY target_id ORDER BY target_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let count = |row: &SqliteRow, name: &str| -> StoreResult<u64> { u64::try_from(row.try_get::<i64, _>(name)?).map_err(corrupt) };
+        rows.iter()
+            .map(|row| {
+                Ok(DeliveryCounts {
+                    target_id: row.try_get("target_id")?,
+                    pending: count(row, "pending")?,
+                    delivered: count(row, "delivered")?,
+                    failed: count(row, "failed")?,
                 })
             })
             .collect()

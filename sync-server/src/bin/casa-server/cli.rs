@@ -6,7 +6,8 @@ use anyhow::{bail, Context};
 use casa_shared_model::{geo, IstatCode};
 use casa_sync_server::auth::{self, Role};
 use casa_sync_server::config::{LogFormat, Settings};
-use casa_sync_server::store::{self, BoundaryImport, StaffUserRecord};
+use casa_sync_server::delivery;
+use casa_sync_server::store::{self, BoundaryImport, DeliveryKind, DeliveryTarget, StaffUserRecord};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -47,6 +48,66 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// Delivery of published reports to each department's back-office.
+    Delivery {
+        #[command(subcommand)]
+        command: DeliveryCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeliveryCommand {
+    /// Set where a department of a Comune receives its published reports: a signed webhook or an
+    /// Open311 server. Replaces the previous setting; deliveries still pending follow it.
+    /// Without --secret the secret (or API key) is read from standard input, out of the shell history.
+    Set {
+        /// ISTAT code of the Comune, e.g. 072006.
+        #[arg(long)]
+        comune: String,
+        /// Department code, e.g. lavori_pubblici.
+        #[arg(long)]
+        department: String,
+        /// Webhook URL: a JSON POST signed with HMAC-SHA256.
+        #[arg(long, conflicts_with = "open311", required_unless_present = "open311")]
+        webhook: Option<String>,
+        /// Base URL of an Open311 GeoReport v2 server (requests.json is appended).
+        #[arg(long)]
+        open311: Option<String>,
+        /// The webhook's signing secret (16 characters at least), or the Open311 api_key.
+        #[arg(long, visible_alias = "api-key")]
+        secret: Option<String>,
+        /// The Open311 service_code to file reports under (default: the report's category).
+        #[arg(long, conflicts_with = "webhook")]
+        service_code: Option<String>,
+    },
+    /// The targets, with their pending, delivered and failed deliveries (secrets are never shown).
+    List,
+    /// Pause a target: its reports wait in the outbox until it is enabled again.
+    Disable {
+        #[arg(long)]
+        comune: String,
+        #[arg(long)]
+        department: String,
+    },
+    /// Resume a paused target.
+    Enable {
+        #[arg(long)]
+        comune: String,
+        #[arg(long)]
+        department: String,
+    },
+    /// Deliveries that ran out of attempts, the newest first.
+    Failed {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Queue a target's failed deliveries again, their attempts counted from zero.
+    Retry {
+        #[arg(long)]
+        comune: String,
+        #[arg(long)]
+        department: String,
     },
 }
 
@@ -132,6 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Boundaries { command: BoundariesCommand::Import { file, add_new } } => import_boundaries(&s, &file, add_new).await,
         Command::ApiKeys { command: ApiKeysCommand::Create { name } } => create_api_key(&s, &name).await,
         Command::Users { command: UsersCommand::Add { email, role, comuni } } => add_user(&s, &email, &role, &comuni).await,
+        Command::Delivery { command } => delivery_command(&s, command).await,
     }
 }
 
@@ -163,10 +225,13 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     }
     state.set_dashboard_assets(s.dashboard_assets.clone());
     let reloader = casa_sync_server::spawn_reloader(state.clone(), std::time::Duration::from_secs(s.reload_interval_secs.max(1)));
+    let deliveries = delivery::spawn_delivery_worker(state.clone(), s.delivery())?;
     println!("Casa del Cittadino in ascolto su / listening on {public_url}");
     std::io::stdout().flush().ok();
     casa_sync_server::serve(listener, state, shutdown_signal()).await?;
     reloader.abort();
+    // Lets the deliveries in flight finish; any cut short go again later.
+    deliveries.stop().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -278,5 +343,233 @@ async fn add_user(s: &Settings, email: &str, role: &str, comuni: &[String]) -> a
         }
         Err(store::StoreError::Conflict(_)) => bail!("esiste già un utente {email} / a user {email} already exists"),
         Err(e) => Err(e.into()),
+    }
+}
+
+async fn delivery_command(s: &Settings, command: DeliveryCommand) -> anyhow::Result<()> {
+    match command {
+        DeliveryCommand::Set { comune, department, webhook, open311, secret, service_code } => {
+            let (kind, url) = match (webhook, open311) {
+                (Some(url), None) => (DeliveryKind::Webhook, url),
+                (None, Some(url)) => (DeliveryKind::Open311, url),
+                _ => bail!("serve --webhook oppure --open311 / either --webhook or --open311 is required"),
+            };
+            set_delivery(s, &comune, &department, kind, &url, secret, service_code).await
+        }
+        DeliveryCommand::List => list_deliveries(s).await,
+        DeliveryCommand::Disable { comune, department } => enable_delivery(s, &comune, &department, false).await,
+        DeliveryCommand::Enable { comune, department } => enable_delivery(s, &comune, &department, true).await,
+        DeliveryCommand::Failed { limit } => failed_deliveries(s, limit).await,
+        DeliveryCommand::Retry { comune, department } => retry_deliveries(s, &comune, &department).await,
+    }
+}
+
+/// A Comune and one of its departments, as known to the store.
+async fn department_of(store: &dyn store::Store, comune: &str, department: &str) -> anyhow::Result<(IstatCode, String)> {
+    let comune = IstatCode::parse(comune)?;
+    let configs = store.comune_configs().await?;
+    let config =
+        configs.iter().find(|c| c.istat_code == comune).with_context(|| format!("Comune {comune} sconosciuto / unknown Comune"))?;
+    let department = department.trim();
+    if !config.departments.iter().any(|d| d.code == department) {
+        let known: Vec<&str> = config.departments.iter().map(|d| d.code.as_str()).collect();
+        bail!("ufficio «{department}» sconosciuto nel Comune {comune} / unknown department; known: {}", known.join(", "));
+    }
+    Ok((comune, department.to_owned()))
+}
+
+async fn set_delivery(
+    s: &Settings,
+    comune: &str,
+    department: &str,
+    kind: DeliveryKind,
+    url: &str,
+    secret: Option<String>,
+    service_code: Option<String>,
+) -> anyhow::Result<()> {
+    let url = delivery::parse_target_url(url)?;
+    let secret = match secret {
+        Some(secret) => secret,
+        None => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprint!("{}: ", if kind == DeliveryKind::Webhook { "Segreto / Secret" } else { "Chiave API / API key" });
+            }
+            let mut line = String::new();
+            stdin.lock().read_line(&mut line).context("cannot read the secret from standard input")?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    };
+    let secret = delivery::parse_secret(kind, &secret)?;
+    let service_code = service_code.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    if service_code.as_ref().is_some_and(|c| c.chars().count() > 100 || c.chars().any(char::is_control)) {
+        bail!("service_code non valido: al massimo 100 caratteri / invalid service_code: at most 100 characters");
+    }
+    let store = open_store(s).await?;
+    let (comune, department) = department_of(store.as_ref(), comune, department).await?;
+    let target = DeliveryTarget {
+        id: uuid::Uuid::now_v7(),
+        comune,
+        department,
+        kind,
+        url,
+        secret,
+        service_code,
+        enabled: true,
+        created_at: chrono::Utc::now(),
+    };
+    let stored = store.upsert_delivery_target(&target).await?;
+    println!(
+        "Consegna di {}/{} impostata: {} verso {} / Delivery set",
+        stored.comune,
+        stored.department,
+        stored.kind.as_str(),
+        delivery::endpoint_for_log(&stored.url)
+    );
+    Ok(())
+}
+
+async fn list_deliveries(s: &Settings) -> anyhow::Result<()> {
+    let store = open_store(s).await?;
+    let targets = store.delivery_targets().await?;
+    if targets.is_empty() {
+        println!("Nessuna consegna configurata / No delivery configured");
+        return Ok(());
+    }
+    let counts = store.delivery_counts().await?;
+    println!(
+        "{:<8} {:<20} {:<8} {:<9} {:<40} {:>8} {:>9} {:>7}",
+        "comune", "department", "kind", "state", "endpoint", "pending", "delivered", "failed"
+    );
+    for t in targets {
+        let c = counts.iter().find(|c| c.target_id == t.id).cloned().unwrap_or_default();
+        println!(
+            "{:<8} {:<20} {:<8} {:<9} {:<40} {:>8} {:>9} {:>7}",
+            t.comune.as_str(),
+            t.department,
+            t.kind.as_str(),
+            if t.enabled { "enabled" } else { "disabled" },
+            delivery::endpoint_for_log(&t.url),
+            c.pending,
+            c.delivered,
+            c.failed
+        );
+    }
+    Ok(())
+}
+
+async fn enable_delivery(s: &Settings, comune: &str, department: &str, enabled: bool) -> anyhow::Result<()> {
+    let store = open_store(s).await?;
+    let (comune, department) = department_of(store.as_ref(), comune, department).await?;
+    if !store.set_delivery_target_enabled(&comune, &department, enabled).await? {
+        bail!("nessuna consegna configurata per {comune}/{department} / no delivery configured for it");
+    }
+    if enabled {
+        println!("Consegna di {comune}/{department} riattivata / Delivery enabled");
+    } else {
+        println!("Consegna di {comune}/{department} sospesa: le segnalazioni attendono / Delivery paused: reports wait");
+    }
+    Ok(())
+}
+
+async fn failed_deliveries(s: &Settings, limit: u32) -> anyhow::Result<()> {
+    let store = open_store(s).await?;
+    let targets = store.delivery_targets().await?;
+    let failed = store.failed_deliveries(limit.clamp(1, 10_000)).await?;
+    if failed.is_empty() {
+        println!("Nessuna consegna fallita / No failed delivery");
+        return Ok(());
+    }
+    for d in failed {
+        let target = targets.iter().find(|t| t.id == d.target_id).map(|t| format!("{}/{}", t.comune, t.department)).unwrap_or_default();
+        println!(
+            "{} report {} -> {} attempts {} failed {} : {}",
+            d.id,
+            d.report_id,
+            target,
+            d.attempts,
+            d.failed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            d.last_error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+async fn retry_deliveries(s: &Settings, comune: &str, department: &str) -> anyhow::Result<()> {
+    let store = open_store(s).await?;
+    let (comune, department) = department_of(store.as_ref(), comune, department).await?;
+    let targets = store.delivery_targets().await?;
+    let target = targets
+        .iter()
+        .find(|t| t.comune == comune && t.department == department)
+        .with_context(|| format!("nessuna consegna configurata per {comune}/{department} / no delivery configured for it"))?;
+    let n = store.retry_failed_deliveries(target.id, chrono::Utc::now()).await?;
+    println!("{n} consegne rimesse in coda / deliveries queued again");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(["casa-server", "delivery", "set", "--comune", "072006", "--department", "lavori_pubblici"].iter().chain(args))
+    }
+
+    #[test]
+    fn delivery_set_takes_exactly_one_of_webhook_and_open311_and_a_service_code_only_for_open311() {
+        assert!(parse(&["--webhook", "https://bo.example/hook", "--secret", "s"]).is_ok());
+        match parse(&["--open311", "https://bo.example/open311/v2", "--api-key", "k", "--service-code", "C"]).map(|c| c.command) {
+            Ok(Command::Delivery { command: DeliveryCommand::Set { secret, service_code, .. } }) => {
+                assert_eq!((secret.as_deref(), service_code.as_deref()), (Some("k"), Some("C")));
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            vec!["--webhook", "https://a.example/", "--open311", "https://b.example/"],
+            vec!["--secret", "s"],
+            vec!["--webhook", "https://a.example/", "--service-code", "C"],
+        ] {
+            assert!(parse(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn delivery_set_stores_one_target_per_department_and_refuses_what_would_not_work() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Settings { data_dir: dir.path().to_owned(), ..Settings::default() };
+        let secret = || Some("un segreto abbastanza lungo".to_owned());
+        set_delivery(&s, "072006", "lavori_pubblici", DeliveryKind::Webhook, "https://bo.example/hook", secret(), None).await.expect("set");
+        for (department, url, secret, why) in [
+            ("ufficio_ufo", "https://bo.example/hook", secret(), "sconosciuto"),
+            ("lavori_pubblici", "ftp://bo.example/", secret(), "URL"),
+            ("lavori_pubblici", "https://bo.example/hook", Some("corto".to_owned()), "segreto"),
+        ] {
+            let err = set_delivery(&s, "072006", department, DeliveryKind::Webhook, url, secret, None).await.expect_err(why);
+            assert!(format!("{err:#}").contains(why), "{err:#}");
+        }
+        let store = open_store(&s).await.expect("store");
+        let first = store.delivery_targets().await.expect("targets");
+        assert_eq!(first.len(), 1);
+
+        // Set again, as Open311: the same target (its pending deliveries follow), new kind and key.
+        set_delivery(
+            &s,
+            "072006",
+            "lavori_pubblici",
+            DeliveryKind::Open311,
+            "https://bo.example/open311/v2",
+            Some("k".into()),
+            Some("STRADE".into()),
+        )
+        .await
+        .expect("set again");
+        enable_delivery(&s, "072006", "lavori_pubblici", false).await.expect("disable");
+        let now = store.delivery_targets().await.expect("targets");
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].id, first[0].id);
+        assert_eq!((now[0].kind, now[0].secret.expose(), now[0].service_code.as_deref()), (DeliveryKind::Open311, "k", Some("STRADE")));
+        assert!(!now[0].enabled);
+        assert!(enable_delivery(&s, "072006", "ambiente", false).await.is_err(), "no target there");
     }
 }
