@@ -369,10 +369,7 @@ pub async fn staff_report(state: &AppState, staff: &Staff, id: &ReportId) -> Res
 }
 
 pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: ReportStatus) -> Result<ReportRecord, ServiceError> {
-    let report = staff_report(state, staff, id).await?;
-    if !staff.can_moderate(&report.comune) {
-        return Err(ServiceError::Forbidden);
-    }
+    let report = moderated_report(state, staff, id).await?;
     if let ReportStatus::AssignedToDepartment { department } = &to {
         let known = state.directory().comune(&report.comune).is_some_and(|c| c.departments.contains_key(department));
         if !known {
@@ -470,7 +467,7 @@ pub async fn recategorize(state: &AppState, staff: &Staff, id: &ReportId, catego
     }
     let directory = state.directory();
     let comune = directory.comune(&report.comune).ok_or(ServiceError::NotFound)?;
-    let Some(target) = comune.category(category).filter(|c| c.enabled) else {
+    let Some(target) = comune.category(category) else {
         return Err(rejected("unknown_category", "Categoria sconosciuta per questo Comune / Unknown category for this Comune"));
     };
     if target.code == report.category {
@@ -521,7 +518,7 @@ pub async fn transfer(state: &AppState, staff: &Staff, id: &ReportId, to: &Istat
     }
     let directory = state.directory();
     let target = directory.comune(to).ok_or_else(|| rejected("unknown_comune", "Comune sconosciuto / Unknown Comune"))?;
-    let Some(category) = target.category(&report.category).filter(|c| c.enabled) else {
+    let Some(category) = target.category(&report.category) else {
         return Err(rejected(
             "category_not_served",
             format!(
