@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use casa_shared_model::wire::{ApiErrorBody, ComuneInfo, ComuneOutline, ItemResult, ReportPayload, SyncRequest, SyncResponse};
+use casa_shared_model::wire::{
+    ApiErrorBody, ComuneInfo, ComuneOutline, InspectorLogin, InspectorSession, InspectorSyncRequest, InspectorSyncResponse, ItemResult,
+    ReportPayload, SyncRequest, SyncResponse,
+};
 use casa_shared_model::{DeviceId, IstatCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -111,6 +114,24 @@ impl Client {
             Err(ClientError::Api { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Logs an inspector in: the token authorises [`Client::inspector_sync`].
+    pub async fn inspector_login(&self, email: &str, password: &str) -> Result<InspectorSession, ClientError> {
+        self.post("/api/v1/inspector/session", &InspectorLogin { email: email.to_owned(), password: password.to_owned() }).await
+    }
+
+    /// The inspector's visits in, their assignments out.
+    pub async fn inspector_sync(&self, token: &str, req: &InspectorSyncRequest) -> Result<InspectorSyncResponse, ClientError> {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/inspector/sync", self.base))
+            .bearer_auth(token)
+            .json(req)
+            .send()
+            .await
+            .map_err(ClientError::Network)?;
+        Self::decode(res).await
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod inspector;
 pub mod photo;
 pub mod platform;
 pub mod store;

@@ -27,9 +27,15 @@ pub enum StoreError {
     Corrupt(String),
     #[error("file locale / local file: {0}")]
     Io(String),
+    /// Asked about something the phone does not hold; the message says what.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+mod inspector;
+pub use inspector::{LocalAssignment, LocalInspection};
 
 /// The settings key of the citizen's own Comune (an ISTAT code).
 pub const HOME_COMUNE_SETTING: &str = "comune";
@@ -159,6 +165,11 @@ fn migrations() -> Migrations<'static> {
                  rings      TEXT NOT NULL
              );",
         ),
+        // The office's note that came with a status (work done, what the
+        // inspector found).
+        M::up("ALTER TABLE report_events ADD COLUMN note TEXT;"),
+        // The inspector mode (`store::inspector`).
+        M::up(inspector::MIGRATION),
     ])
 }
 
@@ -201,6 +212,9 @@ pub struct ItemError {
 pub struct ReportEvent {
     #[serde(flatten)]
     pub step: Step,
+    /// What the office wrote with a status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -447,13 +461,13 @@ impl LocalStore {
             let mut status = tx.prepare_cached("UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1")?;
             // Only for reports of this phone; a change seen twice is one event.
             let mut event = tx.prepare_cached(
-                "INSERT OR IGNORE INTO report_events (report_id, status, status_detail, at)
-                 SELECT id, ?2, ?3, ?4 FROM reports WHERE id = ?1",
+                "INSERT OR IGNORE INTO report_events (report_id, status, status_detail, at, note)
+                 SELECT id, ?2, ?3, ?4, ?5 FROM reports WHERE id = ?1",
             )?;
             for c in changes {
-                let p = params![c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at)];
-                status.execute(p)?;
-                event.execute(p)?;
+                let (id, code, detail, at) = (c.report_id.to_string(), c.status.code(), c.status.detail(), ts(c.at));
+                status.execute(params![id, code, detail, at])?;
+                event.execute(params![id, code, detail, at, c.note])?;
             }
         }
         tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", params![cursor.0])?;
@@ -610,16 +624,18 @@ impl LocalStore {
     /// A report's timeline as the phone saw it, oldest first: the statuses
     /// it reached and the citizen's reopen requests.
     pub fn report_events(&self, id: ReportId) -> StoreResult<Vec<ReportEvent>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT status, status_detail, at FROM report_events WHERE report_id = ?1 ORDER BY at, rowid")?;
-        let rows =
-            stmt.query_map([id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status, status_detail, at, note FROM report_events WHERE report_id = ?1 ORDER BY at, rowid")?;
+        let rows = stmt.query_map([id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+        })?;
         let mut events = rows
             .map(|row| {
-                let (code, detail, at) = row?;
+                let (code, detail, at, note) = row?;
                 let status =
                     ReportStatus::from_parts(&code, detail.as_deref()).ok_or_else(|| StoreError::Corrupt(format!("status {code}")))?;
-                Ok(ReportEvent { step: Step::Status(status), at: parse_ts(&at)? })
+                Ok(ReportEvent { step: Step::Status(status), note, at: parse_ts(&at)? })
             })
             .collect::<StoreResult<Vec<_>>>()?;
         let mut stmt = self.conn.prepare_cached(
@@ -631,7 +647,7 @@ impl LocalStore {
         })?;
         for row in rows {
             let (reason, at, refused, pending) = row?;
-            events.push(ReportEvent { step: Step::Reopened { reason, pending, refused }, at: parse_ts(&at)? });
+            events.push(ReportEvent { step: Step::Reopened { reason, pending, refused }, note: None, at: parse_ts(&at)? });
         }
         // Stable: a reopen sorts after the status it answered when both share a time.
         events.sort_by_key(|e| e.at);
@@ -908,12 +924,12 @@ mod tests {
         let mut store = LocalStore::open(dir.path()).expect("open");
         let r = report();
         store.capture(&r).expect("capture");
-        let change = ReportChange { report_id: r.id, status: ReportStatus::InModeration, at: Utc::now() };
+        let change = ReportChange { report_id: r.id, status: ReportStatus::InModeration, note: None, at: Utc::now() };
         store.apply_response(&[accepted(r.id)], std::slice::from_ref(&change), Cursor(1)).expect("apply");
         store.apply_response(&[], std::slice::from_ref(&change), Cursor(1)).expect("apply again");
         let steps: Vec<_> = store.report_events(r.id).expect("events").into_iter().map(|e| e.step).collect();
         assert_eq!(steps, [Step::Status(ReportStatus::Submitted), Step::Status(ReportStatus::InModeration)]);
-        let other = ReportChange { report_id: ReportId::new(), status: ReportStatus::Published, at: Utc::now() };
+        let other = ReportChange { report_id: ReportId::new(), status: ReportStatus::Published, note: None, at: Utc::now() };
         store.apply_response(&[], std::slice::from_ref(&other), Cursor(2)).expect("a change of a report not on this phone");
         assert!(store.report_events(other.report_id).expect("events").is_empty());
     }
@@ -926,7 +942,7 @@ mod tests {
         store.capture(&r).expect("capture");
         assert_eq!(store.reopen(r.id, "ancora rotta").expect("reopen"), Err(ReopenRefused::NotResolved));
         assert_eq!(store.reopen(ReportId::new(), "ancora rotta").expect("reopen"), Err(ReopenRefused::NotFound));
-        let resolved = ReportChange { report_id: r.id, status: ReportStatus::Resolved, at: Utc::now() };
+        let resolved = ReportChange { report_id: r.id, status: ReportStatus::Resolved, note: None, at: Utc::now() };
         store.apply_response(&[accepted(r.id)], &[resolved], Cursor(1)).expect("apply");
         assert!(matches!(store.reopen(r.id, " x ").expect("reopen"), Err(ReopenRefused::Invalid(_))));
         let request = store.reopen(r.id, "La buca si è riaperta").expect("reopen").expect("queued");

@@ -132,7 +132,7 @@ pub async fn sync(
 
 /// Sends the photos a batch needs, before the batch: a photo the server has
 /// is skipped; an upload cut short resumes from the server's offset.
-async fn upload_photos(
+pub(crate) async fn upload_photos(
     store: &mut LocalStore,
     uploader: &Uploader,
     photos: Vec<(PhotoRef, Option<String>)>,

@@ -80,7 +80,7 @@ fn bari_routing() -> Routing {
 /// What the server answers for `id`: accepted, routed to Bari, in moderation.
 fn server_accepts(core: &Core, id: ReportId) {
     let results = [ItemResult { id: id.as_uuid(), outcome: ItemOutcome::Accepted(bari_routing()) }];
-    let changes = [ReportChange { report_id: id, status: ReportStatus::InModeration, at: Utc::now() }];
+    let changes = [ReportChange { report_id: id, status: ReportStatus::InModeration, note: None, at: Utc::now() }];
     core.store.borrow_mut().apply_response(&results, &changes, Cursor(1)).expect("apply");
 }
 
@@ -157,7 +157,7 @@ fn a_resolved_report_can_be_reopened_with_a_reason_that_then_shows_in_its_timeli
     server_accepts(&p.core, id);
     let html = render(&p.core, Screen::Report(id));
     assert!(!html.contains("Riapri la segnalazione"), "only a resolved report offers it: {html}");
-    let resolved = [ReportChange { report_id: id, status: ReportStatus::Resolved, at: Utc::now() }];
+    let resolved = [ReportChange { report_id: id, status: ReportStatus::Resolved, note: None, at: Utc::now() }];
     p.core.store.borrow_mut().apply_response(&[], &resolved, Cursor(2)).expect("apply");
     let html = render(&p.core, Screen::Report(id));
     assert!(html.contains("Il problema non è risolto?") && html.contains("Riapri la segnalazione"), "{html}");
@@ -235,4 +235,51 @@ fn the_app_speaks_english_when_the_citizen_chose_it() {
     assert!(html.contains("New report") && html.contains("Send report") && html.contains("Road damage and potholes"), "{html}");
     assert!(html.contains(r#"lang="en""#));
     assert!(!html.contains("Nuova segnalazione"));
+}
+
+#[test]
+fn the_inspector_screen_asks_to_log_in_then_lists_the_assigned_reports_with_the_distance() {
+    use casa_mobile::inspector::{record_visit, SiteFix};
+    use casa_shared_model::inspection::InspectionOutcome;
+    use casa_shared_model::wire::{Assignment, InspectorSession};
+
+    let p = phone(true);
+    let html = render(&p.core, Screen::Inspector);
+    assert!(html.contains("Modalità ispettore") && html.contains(r#"for="insp-email""#) && html.contains("Accedi"), "{html}");
+    assert!(html.contains(r#"for="insp-password""#) && html.contains(r#"type="password""#));
+
+    let session = InspectorSession { token: "t".into(), email: "ispettore@comune.bari.it".into(), expires_at: Utc::now() };
+    p.core.store.borrow_mut().set_inspector_session(&session).expect("session");
+    let report = ReportId::new();
+    // 30 m north of the phone's fix.
+    let assignment = Assignment {
+        report_id: report,
+        comune: IstatCode::parse("072006").expect("code"),
+        comune_name: "Bari".into(),
+        category: "road_damage".into(),
+        description: "Buca profonda davanti alla Basilica".into(),
+        lat: 41.1307 + 30.0 / 111_195.0,
+        lon: 16.8700,
+        address: None,
+        status: ReportStatus::Published,
+        assigned_at: Utc::now(),
+        instructions: Some("Misurare la buca".into()),
+    };
+    p.core.store.borrow_mut().replace_assignments(&[assignment]).expect("assignments");
+    let html = render(&p.core, Screen::Inspector);
+    assert!(html.contains("Sopralluoghi") && html.contains("ispettore@comune.bari.it"), "{html}");
+    assert!(html.contains("Buca profonda davanti alla Basilica") && html.contains("Misurare la buca"));
+    assert!(html.contains("Sei a 30 m (±8 m)"), "{html}");
+    assert!(html.contains("Conferma sul posto") && html.contains("Non trovata") && html.contains("buca-via-sparano.jpg"));
+
+    // A visit recorded offline shows as waiting; one 400 m away is refused with the reason.
+    let far = SiteFix { lat: 41.1307 + 430.0 / 111_195.0, lon: 16.8700, accuracy_m: 8.0, at: Utc::now() };
+    let refused = record_visit(&mut p.core.store.borrow_mut(), report, InspectionOutcome::NotFound, far, None, None).expect("store");
+    assert_eq!(refused.expect_err("no note").code(), "note_required");
+    let near = SiteFix { lat: 41.1307, lon: 16.8700, accuracy_m: 8.0, at: Utc::now() };
+    record_visit(&mut p.core.store.borrow_mut(), report, InspectionOutcome::NotFound, near, None, Some("Buca già chiusa"))
+        .expect("store")
+        .expect("queued");
+    let html = render(&p.core, Screen::Inspector);
+    assert!(html.contains("sarà inviato alla prossima sincronizzazione"), "{html}");
 }

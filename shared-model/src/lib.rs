@@ -9,6 +9,7 @@ pub mod category;
 pub mod comune;
 pub mod geo;
 pub mod ids;
+pub mod inspection;
 pub mod report;
 pub mod status;
 pub mod wire;

@@ -111,7 +111,9 @@ impl ReportStatus {
         match (self, next) {
             (Submitted, InModeration) => true,
             (InModeration, Published | Rejected { .. } | DuplicateOf { .. } | AssignedToDepartment { .. }) => true,
-            (Published, AssignedToDepartment { .. } | DuplicateOf { .. } | Rejected { .. } | Closed) => true,
+            // An inspector may confirm a published report on site before any
+            // department takes it on.
+            (Published, AssignedToDepartment { .. } | ConfirmedByInspector | DuplicateOf { .. } | Rejected { .. } | Closed) => true,
             (
                 AssignedToDepartment { .. },
                 AssignedToDepartment { .. } | ConfirmedByInspector | InProgress | Resolved | DuplicateOf { .. } | Closed,

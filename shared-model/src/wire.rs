@@ -177,6 +177,9 @@ pub struct ReportChange {
     pub report_id: ReportId,
     #[serde(flatten)]
     pub status: ReportStatus,
+    /// What the office wrote with the change (work done, what was found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -242,6 +245,103 @@ pub struct ApiErrorBody {
     pub message: String,
 }
 
+/// A field inspector's visit, recorded on the phone (offline) and sent on
+/// the next inspector sync. The id is the phone's (UUIDv7): a re-send is the
+/// same inspection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectionPayload {
+    pub id: uuid::Uuid,
+    pub report_id: ReportId,
+    pub outcome: crate::inspection::InspectionOutcome,
+    /// The inspector's GPS fix.
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub fix_at: DateTime<Utc>,
+    /// sha256 of the photo taken on site (uploaded by tus first, like a report's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_taken_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When the inspector confirmed, by the phone's clock.
+    pub inspected_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/inspector/session`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectorLogin {
+    pub email: String,
+    pub password: String,
+}
+
+/// A bearer token for the inspector API, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectorSession {
+    pub token: String,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/inspector/sync`: the inspections done since the last sync.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectorSyncRequest {
+    #[serde(default)]
+    pub inspections: Vec<InspectionPayload>,
+}
+
+/// One answer per inspection sent, and the inspector's open assignments (the
+/// whole list: the phone replaces what it holds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectorSyncResponse {
+    pub results: Vec<InspectionResult>,
+    pub assignments: Vec<Assignment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectionResult {
+    pub id: uuid::Uuid,
+    #[serde(flatten)]
+    pub verdict: InspectionVerdict,
+}
+
+/// A re-sent inspection answers what it answered the first time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum InspectionVerdict {
+    Accepted,
+    Rejected { code: String, message: String },
+}
+
+/// A report an inspector is asked to check on site, with what they need offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub report_id: ReportId,
+    pub comune: IstatCode,
+    pub comune_name: String,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(flatten)]
+    pub status: ReportStatus,
+    pub assigned_at: DateTime<Utc>,
+    /// What the moderator asked the inspector to look at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,7 +364,7 @@ mod tests {
             ReportStatus::DuplicateOf { report_id: original },
             ReportStatus::Resolved,
         ] {
-            let change = ReportChange { report_id: crate::ReportId::new(), status, at: chrono::Utc::now() };
+            let change = ReportChange { report_id: crate::ReportId::new(), status, note: None, at: chrono::Utc::now() };
             let json = serde_json::to_string(&change).expect("json");
             let back: ReportChange = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
             assert_eq!(back, change);

@@ -86,7 +86,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = (self.status, Json(ApiErrorBody { code: self.code.to_owned(), message: self.message })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            let challenge = if self.code == "invalid_api_key" {
+            let challenge = if self.code == "invalid_api_key" || self.code == "invalid_token" {
                 "Bearer realm=\"Casa del Cittadino\""
             } else {
                 "Basic realm=\"Casa del Cittadino\", charset=\"UTF-8\""

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{api, backoffice};
+use crate::routes::{api, backoffice, inspector};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,14 +12,15 @@ use crate::routes::{api, backoffice};
         description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
         version = "1"
     ),
-    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync),
     modifiers(&SecuritySchemes),
     tags(
         (name = "sync", description = "Offline-first sync: push a batch, pull changes"),
         (name = "reports", description = "Reports (segnalazioni)"),
         (name = "comuni", description = "Comuni and their configuration"),
         (name = "admin", description = "Staff endpoints (HTTP Basic: email and password)"),
-        (name = "backoffice", description = "Back-office systems of the departments (API key: Authorization: Bearer)")
+        (name = "backoffice", description = "Back-office systems of the departments (API key: Authorization: Bearer)"),
+        (name = "inspector", description = "The field inspectors' app: log in for a token (Authorization: Bearer), then sync visits and assignments")
     )
 )]
 struct ApiDoc;
@@ -32,6 +33,7 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
         components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("inspector_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

@@ -15,13 +15,15 @@ use uuid::Uuid;
 
 use casa_shared_model::wire::Routing;
 
+pub mod inspection;
+
 use crate::auth::Role;
 use crate::blur::BlurRegion;
 use crate::directory::{Destination, Directory, Rejection};
 use crate::metrics::IngestLabels;
 use crate::state::AppState;
 use crate::store::{
-    PhotoReplaced, Recategorize, ReopenApplied, ReportFilter, ReportRecord, ReportSource, RoutedReport, StoreError, Transfer,
+    PhotoReplaced, Recategorize, ReopenApplied, ReportFilter, ReportRecord, ReportSource, RoutedReport, StatusChange, StoreError, Transfer,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +333,11 @@ impl Staff {
     pub fn can_moderate(&self, comune: &IstatCode) -> bool {
         matches!(self.role, Role::Admin | Role::Moderator) && self.covers(comune)
     }
+
+    /// Who the audit log and the status history name.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.email)
+    }
 }
 
 pub async fn moderation_queue(
@@ -370,6 +377,13 @@ pub async fn staff_report(state: &AppState, staff: &Staff, id: &ReportId) -> Res
 
 pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: ReportStatus) -> Result<ReportRecord, ServiceError> {
     let report = moderated_report(state, staff, id).await?;
+    if to == ReportStatus::ConfirmedByInspector {
+        // Only a visit proves it: see `inspection::inspector_sync`.
+        return Err(rejected(
+            "inspection_required",
+            "Solo un ispettore sul posto può confermare: assegna un sopralluogo / Only an inspector on site can confirm: request an inspection",
+        ));
+    }
     if let ReportStatus::AssignedToDepartment { department } = &to {
         let known = state.directory().comune(&report.comune).is_some_and(|c| c.departments.contains_key(department));
         if !known {
@@ -383,7 +397,7 @@ pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: R
         // The original must be one the same Comune handles: a duplicate
         // across Comuni would point the citizen at a report they cannot follow.
         let original = if report_id == id { None } else { state.store().report(report_id).await? };
-        if !original.is_some_and(|o| o.comune == report.comune) {
+        if original.is_none_or(|o| o.comune != report.comune) {
             return Err(ServiceError::Rejected {
                 code: "unknown_duplicate",
                 message: "La segnalazione originale non esiste in questo Comune / The original report does not exist in this Comune"
@@ -392,12 +406,7 @@ pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: R
         }
     }
     let next = report.status.transition(to)?;
-    let actor = format!("staff:{}", staff.email);
-    if !state.store().change_status(id, &report.status, &next, &actor, Utc::now()).await? {
-        return Err(ServiceError::StaleStatus);
-    }
-    let detail = format!("{} -> {}{}", report.status.code(), next.code(), next.detail().map(|d| format!(" ({d})")).unwrap_or_default());
-    crate::staff::audit(state, &actor, "status_change", Some(format!("report:{id}")), Some(detail)).await;
+    apply_status(state, StatusChange::new(id, &report.status, next, staff.actor())).await?;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }
 
@@ -452,7 +461,7 @@ pub async fn blur_photo(
             }
         }
     }
-    let actor = format!("staff:{}", staff.email);
+    let actor = staff.actor();
     let detail = format!("foto {}: {} -> {}", index + 1, original.as_str(), copy.as_str());
     crate::staff::audit(state, &actor, "photo_blurred", Some(format!("report:{id}")), Some(detail)).await;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
@@ -473,7 +482,7 @@ pub async fn recategorize(state: &AppState, staff: &Staff, id: &ReportId, catego
     if target.code == report.category {
         return Err(rejected("same_category", "La segnalazione è già in questa categoria / The report already has this category"));
     }
-    let actor = format!("staff:{}", staff.email);
+    let actor = staff.actor();
     let change = Recategorize {
         id: *id,
         from_category: report.category.clone(),
@@ -527,7 +536,7 @@ pub async fn transfer(state: &AppState, staff: &Staff, id: &ReportId, to: &Istat
             ),
         ));
     };
-    let actor = format!("staff:{}", staff.email);
+    let actor = staff.actor();
     let transfer = Transfer {
         id: Uuid::now_v7(),
         report_id: *id,
@@ -630,29 +639,34 @@ pub async fn backoffice_status(
     // sees as the assignment before the new status.
     if current == ReportStatus::Published && wanted != ReportStatus::Closed {
         let assigned = ReportStatus::AssignedToDepartment { department: report.department.clone() };
-        apply_status(state, &actor, id, &current, &assigned, None).await?;
+        apply_status(state, StatusChange::new(id, &current, assigned.clone(), actor.clone())).await?;
         current = assigned;
     }
     let next = current.transition(wanted)?;
-    apply_status(state, &actor, id, &current, &next, note).await?;
+    let change = StatusChange { note: note.map(str::to_owned), ..StatusChange::new(id, &current, next, actor) };
+    apply_status(state, change).await?;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }
 
-async fn apply_status(
-    state: &AppState,
-    actor: &str,
-    id: &ReportId,
-    from: &ReportStatus,
-    to: &ReportStatus,
-    note: Option<&str>,
-) -> Result<(), ServiceError> {
-    if !state.store().change_status(id, from, to, actor, Utc::now()).await? {
+impl StatusChange {
+    /// A change made now, without a note or photo.
+    pub fn new(id: &ReportId, from: &ReportStatus, to: ReportStatus, actor: String) -> Self {
+        StatusChange { id: *id, from: from.clone(), to, actor, note: None, photo: None, at: Utc::now() }
+    }
+}
+
+/// The one way a status changes, whoever changes it (moderator, department,
+/// back-office, inspector): recorded only if the report is still in `from`,
+/// then audited with its note.
+pub async fn apply_status(state: &AppState, change: StatusChange) -> Result<(), ServiceError> {
+    if !state.store().record_status(&change).await? {
         return Err(ServiceError::StaleStatus);
     }
+    let (from, to) = (&change.from, &change.to);
     let mut detail = format!("{} -> {}{}", from.code(), to.code(), to.detail().map(|d| format!(" ({d})")).unwrap_or_default());
-    if let Some(note) = note {
+    if let Some(note) = &change.note {
         detail.push_str(&format!(": {note}"));
     }
-    crate::staff::audit(state, actor, "status_change", Some(format!("report:{id}")), Some(detail)).await;
+    crate::staff::audit(state, &change.actor, "status_change", Some(format!("report:{}", change.id)), Some(detail)).await;
     Ok(())
 }

@@ -60,10 +60,19 @@ pub async fn audit(state: &AppState, actor: &str, action: &str, target: Option<S
     }
 }
 
-/// Checks an email and password and opens a session. Unknown accounts cost the
-/// same hashing time as known ones, so the answer does not tell them apart.
-/// Returns the new session's token, for the cookie (it is stored only hashed).
+/// Checks an email and password and opens a session. Returns the new
+/// session's token, for the cookie (it is stored only hashed).
 pub async fn password_login(state: &AppState, email: &str, password: &str) -> Result<String, LoginError> {
+    let staff = check_password(state, email, password).await?;
+    let token = open_session(state, &staff).await?;
+    audit(state, &staff.actor(), "login", None, Some("password".into())).await;
+    Ok(token)
+}
+
+/// Checks an email and password, with the lock-out after repeated failures
+/// and every failure audited. Unknown accounts cost the same hashing time as
+/// known ones, so the answer does not tell them apart.
+pub async fn check_password(state: &AppState, email: &str, password: &str) -> Result<Staff, LoginError> {
     // A valid argon2 hash of a random string: verified against when the
     // account does not exist.
     const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$wN3pPAbL8fZ8Qm3rJp8pP0r0pV2o2m2Zy7iD0N6r1Pc";
@@ -94,10 +103,7 @@ pub async fn password_login(state: &AppState, email: &str, password: &str) -> Re
         };
     }
     state.store().clear_login_failures(user.id).await?;
-    let staff = staff_of(user).ok_or(LoginError::InvalidCredentials)?;
-    let token = open_session(state, &staff).await?;
-    audit(state, &actor, "login", None, Some("password".into())).await;
-    Ok(token)
+    staff_of(user).ok_or(LoginError::InvalidCredentials)
 }
 
 /// Opens a session for an account whose identity was already proved, and
@@ -125,7 +131,7 @@ pub async fn session_staff(state: &AppState, token: &str) -> Result<Option<(Staf
 
 pub async fn close_session(state: &AppState, staff: &Staff, session: &SessionRecord) -> Result<(), StoreError> {
     state.store().delete_session(&session.token_hash).await?;
-    audit(state, &format!("staff:{}", staff.email), "logout", None, None).await;
+    audit(state, &staff.actor(), "logout", None, None).await;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ Finding controls through their accessible names also checks that the app
 labels them for screen readers.
 """
 import json
+import os
 import subprocess
 import sys
 import time
@@ -156,8 +157,16 @@ def main():
                 else:
                     reply(ok=True)
             elif op == "screenshot":
-                time.sleep(0.3)
-                subprocess.run(["import", "-window", "root", cmd["path"]], check=True)
+                # The accessibility tree can have the text before the webview
+                # paints it: a blank screen makes a tiny PNG, so try again
+                # until the picture has something in it.
+                end = time.time() + cmd.get("timeout", 10)
+                while True:
+                    time.sleep(0.3)
+                    subprocess.run(["import", "-window", "root", cmd["path"]], check=True)
+                    size = os.path.getsize(cmd["path"])
+                    if size > 1000 or time.time() > end:
+                        break
                 reply(ok=True)
             elif op == "ready_after":
                 # Seconds from the app's launch until a control shows up:

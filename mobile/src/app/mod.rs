@@ -5,6 +5,7 @@
 #![allow(non_snake_case)]
 
 pub mod i18n;
+pub mod inspector;
 pub mod map;
 pub mod screens;
 pub mod state;

@@ -71,6 +71,7 @@ pub fn Shell() -> Element {
                     Screen::Nearby => rsx! { Nearby {} },
                     Screen::Sync => rsx! { SyncScreen {} },
                     Screen::Settings => rsx! { Settings {} },
+                    Screen::Inspector => rsx! { super::inspector::InspectorScreen {} },
                 }
             }
             TabBar { screen }
@@ -90,7 +91,7 @@ fn TabBar(screen: Screen) -> Element {
     ];
     let current = match screen {
         Screen::Report(_) => Screen::MyReports,
-        Screen::Sync => Screen::Settings,
+        Screen::Sync | Screen::Inspector => Screen::Settings,
         s => s,
     };
     rsx! {
@@ -763,6 +764,9 @@ pub fn ReportDetail(id: ReportId) -> Element {
                                 if let ReportStatus::Rejected { reason } = status {
                                     p { class: "reason", "{reason}" }
                                 }
+                                if let Some(note) = &e.note {
+                                    p { class: "note", "«{note}»" }
+                                }
                             },
                             Step::Reopened { reason, pending, refused } => rsx! {
                                 span { class: "status status-reopened", {lang.t("Riaperta da te", "Reopened by you")} }
@@ -1017,6 +1021,7 @@ pub fn Settings() -> Element {
             input { id: "tiles", r#type: "url", initial_value: "{tiles.peek()}", oninput: move |e| tiles.set(e.value()) }
             button { class: "primary", onclick: save, {lang.t("Salva", "Save")} }
             button { class: "link", onclick: move |_| ui.go(Screen::Sync), {lang.t("Stato della sincronizzazione →", "Sync status →")} }
+            button { class: "link", onclick: move |_| ui.go(Screen::Inspector), {lang.t("Modalità ispettore →", "Inspector mode →")} }
             p { class: "hint", "{lang.t(\"Codice del dispositivo\", \"Device id\")}: {core.device_id()}" }
         }
     }

@@ -191,6 +191,8 @@ pub enum Screen {
     Nearby,
     Sync,
     Settings,
+    /// Staff who check reports on site.
+    Inspector,
 }
 
 /// What the background sync is doing, as the screens show it.

@@ -18,6 +18,7 @@ use crate::staff::{self, LoginError};
 use crate::state::AppState;
 use crate::store::{ReportFilter, SessionRecord, StoreError};
 
+mod inspection;
 mod pages;
 
 pub const SESSION_COOKIE: &str = "casa_session";
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reports/{id}/status", post(change_status))
         .route("/reports/{id}/category", post(change_category))
         .route("/reports/{id}/transfer", post(transfer))
+        .route("/reports/{id}/inspector", post(inspection::assign))
         .route("/reports/{id}/photos/{n}", get(photo_viewer))
         .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
         .route("/app.js", get(script))
@@ -428,6 +430,7 @@ async fn report(
     let transfers = state.store().transfers(&id).await?;
     let directory = state.directory();
     let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
+    let inspection = inspection::section(&state, &session.staff, &session.session.csrf, &report).await?;
     Ok(pages::report(&pages::ReportView {
         staff: &session.staff,
         csrf: &session.session.csrf,
@@ -436,6 +439,7 @@ async fn report(
         report: &report,
         reopens: &reopens,
         transfers: &transfers,
+        inspection,
         done: done.fatto.is_some(),
     })
     .into_response())

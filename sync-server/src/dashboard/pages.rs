@@ -267,6 +267,8 @@ pub struct ReportView<'a> {
     pub report: &'a ReportRecord,
     pub reopens: &'a [Reopen],
     pub transfers: &'a [TransferRecord],
+    /// Who checks it on site and what they found (`inspection::section`).
+    pub inspection: Markup,
     pub done: bool,
 }
 
@@ -338,6 +340,7 @@ pub fn report(v: &ReportView) -> Markup {
                     }
                 }
             }
+            (v.inspection)
             @if can_publish || can_reject || can_assign || can_duplicate || can_recategorize || can_transfer {
                 h2 class="h4 mt-4" { "Azioni" }
                 div class="row g-4 actions" {

@@ -18,6 +18,7 @@ pub mod backoffice;
 pub mod extract;
 pub mod health;
 pub mod home;
+pub mod inspector;
 pub mod open311;
 pub mod uploads;
 
@@ -35,6 +36,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comuni/{istat_code}/queue", get(api::moderation_queue))
         .route("/admin/reports/{id}", get(api::staff_report))
         .route("/admin/reports/{id}/status", post(api::change_status))
+        .route("/admin/reports/{id}/inspector", post(inspector::assign))
+        .route("/inspector/session", post(inspector::login))
+        .route("/inspector/sync", post(inspector::sync))
         .route("/backoffice/reports/{id}/status", post(backoffice::change_status))
         .route("/photos/{sha256}", get(uploads::photo))
         .route("/openapi.json", get(api::openapi))

@@ -2,6 +2,7 @@
 //! backend: SQLite (embedded, the default) and PostgreSQL (production).
 
 use async_trait::async_trait;
+use casa_shared_model::inspection::InspectionOutcome;
 use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportChange};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
@@ -218,6 +219,32 @@ pub struct TransferRecord {
     pub at: DateTime<Utc>,
 }
 
+/// A status change as the store records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub id: ReportId,
+    /// The status the report must still have (two people acting at once
+    /// cannot both win).
+    pub from: ReportStatus,
+    pub to: ReportStatus,
+    pub actor: String,
+    /// Shown to the citizen with the new status.
+    pub note: Option<String>,
+    /// sha256 of a photo attached to the change (a resolved pothole).
+    pub photo: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// One entry of a report's status history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusEvent {
+    pub status: ReportStatus,
+    pub actor: String,
+    pub note: Option<String>,
+    pub photo: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 /// Filters of a report search (Open311 `GET requests`, dashboards).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportFilter {
@@ -276,6 +303,8 @@ pub trait ReportStore: Send + Sync {
     /// moderators acting at once cannot both win). Returns whether it changed.
     /// A report put in its department's hands (published or assigned) enters
     /// the outbox of that department's back-office in the same transaction.
+    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool>;
+    /// [`ReportStore::record_status`] without a note or photo.
     async fn change_status(
         &self,
         id: &ReportId,
@@ -283,7 +312,20 @@ pub trait ReportStore: Send + Sync {
         to: &ReportStatus,
         actor: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<bool> {
+        self.record_status(&StatusChange {
+            id: *id,
+            from: from.clone(),
+            to: to.clone(),
+            actor: actor.to_owned(),
+            note: None,
+            photo: None,
+            at,
+        })
+        .await
+    }
+    /// Every status the report went through, oldest first.
+    async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>>;
     /// Reopens a resolved report for the device that filed it, sending it
     /// back to `department`, in one transaction with its status event.
     async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied>;
@@ -495,6 +537,66 @@ pub trait DeliveryStore: Send + Sync {
     async fn delivery_counts(&self) -> StoreResult<Vec<DeliveryCounts>>;
 }
 
+/// A staff member with the inspector role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectorRecord {
+    pub id: Uuid,
+    pub email: String,
+}
+
+/// Who is asked to check a report on site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentRecord {
+    pub report_id: ReportId,
+    pub inspector: InspectorRecord,
+    pub instructions: Option<String>,
+    pub assigned_by: String,
+    pub assigned_at: DateTime<Utc>,
+    /// When the inspector's visit came in.
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// An inspector's visit, checked (see `casa_shared_model::inspection`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectionRecord {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub inspector: InspectorRecord,
+    pub outcome: InspectionOutcome,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub distance_m: f64,
+    pub fix_at: DateTime<Utc>,
+    pub photo: Option<String>,
+    pub photo_taken_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub inspected_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Field inspections: who is asked to check what, and what they found.
+#[async_trait]
+pub trait InspectionStore: Send + Sync {
+    /// The inspectors who cover a Comune, by email.
+    async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>>;
+    /// Asks an inspector to check a report; replaces an earlier request
+    /// (another inspector, or the same one again after a visit).
+    async fn assign_inspector(&self, assignment: &AssignmentRecord) -> StoreResult<()>;
+    async fn inspection_assignment(&self, report: &ReportId) -> StoreResult<Option<AssignmentRecord>>;
+    /// An inspector's reports still to visit, oldest request first.
+    async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>>;
+    /// Keeps a visit and closes the inspector's request for that report. A
+    /// re-sent id changes nothing; returns whether the visit is new.
+    async fn record_inspection(&self, inspection: &InspectionRecord) -> StoreResult<bool>;
+    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRecord>>;
+    /// A report's visits, oldest first.
+    async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>>;
+}
+
+pub(crate) const INSPECTION_COLUMNS: &str = "i.id, i.report_id, i.inspector_id, u.email, i.outcome, i.lat, i.lon, i.accuracy_m, \
+     i.distance_m, i.fix_at, i.photo, i.photo_taken_at, i.note, i.inspected_at, i.received_at";
+
 /// Whether a status change puts the report in its department's hands, so
 /// the department's back-office must receive it.
 pub(crate) fn hands_to_department(to: &ReportStatus) -> bool {
@@ -508,7 +610,9 @@ pub(crate) const TARGET_COLUMNS: &str = "id, comune, department, kind, url, secr
 
 /// The whole store, as the application uses it.
 #[async_trait]
-pub trait Store: ComuneStore + ReportStore + ApiKeyStore + StaffStore + SessionStore + AuditStore + DeliveryStore {
+pub trait Store:
+    ComuneStore + ReportStore + ApiKeyStore + StaffStore + SessionStore + AuditStore + DeliveryStore + InspectionStore
+{
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;
 }

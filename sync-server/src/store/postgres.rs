@@ -339,14 +339,9 @@ impl ReportStore for PgStore {
         rows.iter().map(report_from_row).collect()
     }
 
-    async fn change_status(
-        &self,
-        id: &ReportId,
-        from: &ReportStatus,
-        to: &ReportStatus,
-        actor: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
+        let StatusChange { id, from, to, actor, note, photo, at } = change;
+        let at = *at;
         let mut tx = self.pool.begin().await?;
         Self::lock_events(&mut tx).await?;
         let department = match to {
@@ -371,14 +366,16 @@ impl ReportStore for PgStore {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
-             SELECT id, device_id, $1, $2, $3, $4 FROM reports WHERE id = $5",
+            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
+             SELECT id, device_id, $1, $2, $3, $4, $6, $7 FROM reports WHERE id = $5",
         )
         .bind(to.code())
         .bind(to.detail())
         .bind(actor)
         .bind(at)
         .bind(id.as_uuid())
+        .bind(note)
+        .bind(photo)
         .execute(&mut *tx)
         .await?;
         if hands_to_department(to) {
@@ -581,9 +578,29 @@ impl ReportStore for PgStore {
             .collect()
     }
 
+    async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>> {
+        let rows = sqlx::query("SELECT status, detail, actor, note, photo, at FROM report_events WHERE report_id = $1 ORDER BY seq")
+            .bind(id.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                let detail: Option<String> = row.try_get("detail")?;
+                Ok(StatusEvent {
+                    status: parse_status(&status, detail.as_deref())?,
+                    actor: row.try_get("actor")?,
+                    note: row.try_get("note")?,
+                    photo: row.try_get("photo")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
         let rows = sqlx::query(
-            "SELECT seq, report_id, status, detail, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            "SELECT seq, report_id, status, detail, note, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(device.as_uuid())
         .bind(since.0)
@@ -600,6 +617,7 @@ impl ReportStore for PgStore {
                     ReportChange {
                         report_id: ReportId::try_from(id).map_err(corrupt)?,
                         status: parse_status(&status, detail.as_deref())?,
+                        note: row.try_get("note")?,
                         at: row.try_get("at")?,
                     },
                 ))
@@ -1063,6 +1081,152 @@ impl DeliveryStore for PgStore {
                 })
             })
             .collect()
+    }
+}
+
+fn inspection_from_row(row: &PgRow) -> StoreResult<InspectionRecord> {
+    let outcome: String = row.try_get("outcome")?;
+    let report: Uuid = row.try_get("report_id")?;
+    Ok(InspectionRecord {
+        id: row.try_get("id")?,
+        report_id: ReportId::try_from(report).map_err(corrupt)?,
+        inspector: InspectorRecord { id: row.try_get("inspector_id")?, email: row.try_get("email")? },
+        outcome: InspectionOutcome::parse(&outcome).ok_or_else(|| corrupt(format!("inspection outcome {outcome}")))?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        accuracy_m: row.try_get("accuracy_m")?,
+        distance_m: row.try_get("distance_m")?,
+        fix_at: row.try_get("fix_at")?,
+        photo: row.try_get("photo")?,
+        photo_taken_at: row.try_get("photo_taken_at")?,
+        note: row.try_get("note")?,
+        inspected_at: row.try_get("inspected_at")?,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
+fn assignment_from_row(row: &PgRow) -> StoreResult<AssignmentRecord> {
+    let report: Uuid = row.try_get("report_id")?;
+    Ok(AssignmentRecord {
+        report_id: ReportId::try_from(report).map_err(corrupt)?,
+        inspector: InspectorRecord { id: row.try_get("inspector_id")?, email: row.try_get("inspector_email")? },
+        instructions: row.try_get("instructions")?,
+        assigned_by: row.try_get("assigned_by")?,
+        assigned_at: row.try_get("assigned_at")?,
+        done_at: row.try_get("done_at")?,
+    })
+}
+
+const ASSIGNMENT_COLUMNS: &str =
+    "a.report_id, a.inspector_id, u.email AS inspector_email, a.instructions, a.assigned_by, a.assigned_at, a.done_at";
+
+#[async_trait]
+impl InspectionStore for PgStore {
+    async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email FROM staff_users u JOIN staff_user_comuni c ON c.user_id = u.id \
+             WHERE u.role = 'inspector' AND c.comune = $1 ORDER BY u.email",
+        )
+        .bind(comune.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok(InspectorRecord { id: row.try_get("id")?, email: row.try_get("email")? })).collect()
+    }
+
+    async fn assign_inspector(&self, a: &AssignmentRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO inspection_assignments (report_id, inspector_id, instructions, assigned_by, assigned_at, done_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (report_id) DO UPDATE SET inspector_id = excluded.inspector_id, \
+             instructions = excluded.instructions, assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at, done_at = NULL",
+        )
+        .bind(a.report_id.as_uuid())
+        .bind(a.inspector.id)
+        .bind(&a.instructions)
+        .bind(&a.assigned_by)
+        .bind(a.assigned_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn inspection_assignment(&self, report: &ReportId) -> StoreResult<Option<AssignmentRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM inspection_assignments a JOIN staff_users u ON u.id = a.inspector_id WHERE a.report_id = $1"
+        ))
+        .bind(report.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(assignment_from_row).transpose()
+    }
+
+    async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS}, {ASSIGNMENT_COLUMNS} FROM inspection_assignments a \
+             JOIN reports ON reports.id = a.report_id JOIN (SELECT id AS uid, email FROM staff_users) u ON u.uid = a.inspector_id \
+             WHERE a.inspector_id = $1 AND a.done_at IS NULL ORDER BY a.assigned_at, a.report_id"
+        ))
+        .bind(inspector)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((report_from_row(row)?, assignment_from_row(row)?))).collect()
+    }
+
+    async fn record_inspection(&self, i: &InspectionRecord) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO inspections (id, report_id, inspector_id, outcome, lat, lon, accuracy_m, distance_m, fix_at, photo, \
+             photo_taken_at, note, inspected_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(i.id)
+        .bind(i.report_id.as_uuid())
+        .bind(i.inspector.id)
+        .bind(i.outcome.as_str())
+        .bind(i.lat)
+        .bind(i.lon)
+        .bind(i.accuracy_m)
+        .bind(i.distance_m)
+        .bind(i.fix_at)
+        .bind(&i.photo)
+        .bind(i.photo_taken_at)
+        .bind(&i.note)
+        .bind(i.inspected_at)
+        .bind(i.received_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            sqlx::query("UPDATE inspection_assignments SET done_at = $1 WHERE report_id = $2 AND inspector_id = $3 AND done_at IS NULL")
+                .bind(i.received_at)
+                .bind(i.report_id.as_uuid())
+                .bind(i.inspector.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id WHERE i.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(inspection_from_row).transpose()
+    }
+
+    async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id \
+             WHERE i.report_id = $1 ORDER BY i.inspected_at, i.id"
+        ))
+        .bind(report.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inspection_from_row).collect()
     }
 }
 
