@@ -83,10 +83,50 @@ pub fn blur_region(bytes: &[u8], region: &BlurRegion) -> Result<Vec<u8>, BlurErr
     Ok(out)
 }
 
+/// The longer side of a photo an office attaches, like the phone's.
+pub const MAX_PHOTO_SIDE: u32 = 2048;
+
+/// A photo an office attaches to a status change (the repaired road), as the
+/// citizen may see it: turned upright, at most [`MAX_PHOTO_SIDE`] pixels, and
+/// re-encoded from the pixels alone, so no EXIF (the clerk's GPS, the
+/// camera's serial) survives.
+pub fn clean_photo(bytes: &[u8]) -> Result<Vec<u8>, BlurError> {
+    use image::ImageDecoder;
+    let mut decoder = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| BlurError::Unreadable)?
+        .into_decoder()
+        .map_err(|_| BlurError::Unreadable)?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|_| BlurError::Unreadable)?;
+    img.apply_orientation(orientation);
+    if img.width().max(img.height()) > MAX_PHOTO_SIDE {
+        img = img.resize(MAX_PHOTO_SIDE, MAX_PHOTO_SIDE, FilterType::Lanczos3);
+    }
+    let rgb = img.to_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .write_image(rgb.as_raw(), rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+        .map_err(|_| BlurError::Encode)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::{Rgb, RgbImage};
+
+    #[test]
+    fn an_office_photo_becomes_a_bounded_jpeg_and_garbage_is_refused() {
+        let img = RgbImage::from_fn(3000, 1500, |x, _| Rgb([(x % 256) as u8, 90, 160]));
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png).write_image(img.as_raw(), 3000, 1500, image::ExtendedColorType::Rgb8).expect("png");
+        let jpeg = clean_photo(&png).expect("clean");
+        assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "a JPEG");
+        let back = image::load_from_memory(&jpeg).expect("decode");
+        assert_eq!((back.width(), back.height()), (2048, 1024));
+        assert_eq!(clean_photo(b"not a photo"), Err(BlurError::Unreadable));
+    }
 
     /// A black-and-white checkerboard of 4-pixel squares: all detail.
     fn checkerboard(w: u32, h: u32) -> Vec<u8> {

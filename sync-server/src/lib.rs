@@ -23,6 +23,7 @@ pub mod seed;
 pub mod service;
 pub mod staff;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod xml;
 
@@ -57,7 +58,11 @@ pub fn spawn_reloader(state: AppState, every: Duration) -> tokio::task::JoinHand
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
+    let shutdown = async move {
+        shutdown.await;
+        state.begin_shutdown();
+    };
     // Without TCP_NODELAY a small answer written in two parts waits for the
     // client's delayed ACK (40 ms on Linux) on every request of a sync.
     let listener = listener.tap_io(|tcp| {

@@ -130,6 +130,7 @@ pub async fn submit_reports(
         } else {
             if kept.created {
                 count("accepted");
+                state.queue_changed(kept.comune);
             }
             Ok(directory.routing(&kept.comune, &kept.department, &kept.routing_method))
         });
@@ -322,6 +323,8 @@ pub struct Staff {
     pub email: String,
     pub role: Role,
     pub comuni: Vec<IstatCode>,
+    /// An operator's department.
+    pub department: Option<String>,
 }
 
 impl Staff {
@@ -332,6 +335,26 @@ impl Staff {
 
     pub fn can_moderate(&self, comune: &IstatCode) -> bool {
         matches!(self.role, Role::Admin | Role::Moderator) && self.covers(comune)
+    }
+
+    /// Whether this is the operator of the department in charge (or an admin).
+    pub fn works_on(&self, comune: &IstatCode, department: &str) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Operator => self.covers(comune) && self.department.as_deref() == Some(department),
+            Role::Moderator | Role::Inspector => false,
+        }
+    }
+
+    /// What the dashboard shows: moderators and inspectors see their Comuni's
+    /// reports; an operator only those of their department once moderated
+    /// (what waits for moderation may hold what the citizen did not mean to
+    /// make public).
+    pub fn can_view(&self, report: &ReportRecord) -> bool {
+        match self.role {
+            Role::Operator => self.works_on(&report.comune, &report.department) && report.status.is_public(),
+            _ => self.covers(&report.comune),
+        }
     }
 
     /// Who the audit log and the status history name.
@@ -362,7 +385,7 @@ pub async fn moderation_queue(
 /// looks absent), a clerk who followed a link is told it is not theirs.
 pub async fn dashboard_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
     match state.store().report(id).await? {
-        Some(r) if staff.covers(&r.comune) => Ok(r),
+        Some(r) if staff.can_view(&r) => Ok(r),
         Some(_) => Err(ServiceError::Forbidden),
         None => Err(ServiceError::NotFound),
     }
@@ -552,6 +575,7 @@ pub async fn transfer(state: &AppState, staff: &Staff, id: &ReportId, to: &Istat
     if !state.store().transfer(&transfer).await? {
         return Err(ServiceError::StaleStatus);
     }
+    state.queue_changed(*to);
     let detail = format!("{} -> {}: {reason}", report.comune.as_str(), to.as_str());
     crate::staff::audit(state, &actor, "transfer", Some(format!("report:{id}")), Some(detail)).await;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
@@ -628,22 +652,78 @@ pub async fn backoffice_status(
     note: Option<&str>,
 ) -> Result<ReportRecord, ServiceError> {
     let report = state.store().report(id).await?.ok_or(ServiceError::NotFound)?;
-    let wanted = to.status();
-    if report.status == wanted {
+    if report.status == to.status() {
         return Ok(report);
     }
-    let actor = office.actor();
+    advance(state, &report, to, office.actor(), note.map(str::to_owned), None).await
+}
+
+/// A department's operator moves a report along from the dashboard, with a
+/// note for the citizen and, optionally, a photo of the work (any image; it is
+/// cleaned by [`crate::blur::clean_photo`] before anyone sees it).
+pub async fn department_status(
+    state: &AppState,
+    staff: &Staff,
+    id: &ReportId,
+    to: BackofficeStatus,
+    note: Option<&str>,
+    photo: Option<Vec<u8>>,
+) -> Result<ReportRecord, ServiceError> {
+    let report = staff_report(state, staff, id).await?;
+    if !staff.works_on(&report.comune, &report.department) {
+        return Err(ServiceError::Forbidden);
+    }
+    let note = parse_note(note)?;
+    if to == BackofficeStatus::Resolved && note.is_none() {
+        return Err(rejected(
+            "note_required",
+            "Scrivi cosa è stato fatto: il cittadino lo leggerà con l'esito / Say what was done: the citizen reads it",
+        ));
+    }
+    // Checked before the photo is processed and kept, so a refused change leaves no file behind.
+    let target = to.status();
     let mut current = report.status.clone();
-    // A published report went to its department's back-office; that office
-    // working on it means the department has taken it on, which the citizen
-    // sees as the assignment before the new status.
+    if current == ReportStatus::Published && target != ReportStatus::Closed {
+        current = ReportStatus::AssignedToDepartment { department: report.department.clone() };
+    }
+    current.transition(target)?;
+    let photo = match photo.filter(|p| !p.is_empty()) {
+        None => None,
+        Some(bytes) => {
+            let clean = tokio::task::spawn_blocking(move || crate::blur::clean_photo(&bytes))
+                .await
+                .map_err(|_| rejected("photo_encode_failed", "Foto non elaborata / The photo could not be processed"))?
+                .map_err(|e| rejected(e.code(), e.to_string()))?;
+            let saved = state.photos().save(&clean).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot save an office's photo");
+                rejected("photo_storage", "Impossibile salvare la foto / Cannot save the photo")
+            })?;
+            Some(saved.as_str().to_owned())
+        }
+    };
+    advance(state, &report, to, staff.actor(), note, photo).await
+}
+
+/// The department's side of a report's life, whoever speaks for it. A
+/// published report went to its department; the department working on it
+/// means it took it on, which the citizen sees as the assignment first.
+async fn advance(
+    state: &AppState,
+    report: &ReportRecord,
+    to: BackofficeStatus,
+    actor: String,
+    note: Option<String>,
+    photo: Option<String>,
+) -> Result<ReportRecord, ServiceError> {
+    let (id, wanted) = (&report.id, to.status());
+    let mut current = report.status.clone();
     if current == ReportStatus::Published && wanted != ReportStatus::Closed {
         let assigned = ReportStatus::AssignedToDepartment { department: report.department.clone() };
         apply_status(state, StatusChange::new(id, &current, assigned.clone(), actor.clone())).await?;
         current = assigned;
     }
     let next = current.transition(wanted)?;
-    let change = StatusChange { note: note.map(str::to_owned), ..StatusChange::new(id, &current, next, actor) };
+    let change = StatusChange { note, photo, ..StatusChange::new(id, &current, next, actor) };
     apply_status(state, change).await?;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }

@@ -48,7 +48,7 @@ pub fn same_token(a: &str, b: &str) -> bool {
 }
 
 fn staff_of(u: StaffUserRecord) -> Option<Staff> {
-    Some(Staff { id: u.id, email: u.email, role: Role::parse(&u.role).ok()?, comuni: u.comuni })
+    Some(Staff { id: u.id, email: u.email, role: Role::parse(&u.role).ok()?, comuni: u.comuni, department: u.department })
 }
 
 pub async fn audit(state: &AppState, actor: &str, action: &str, target: Option<String>, detail: Option<String>) {

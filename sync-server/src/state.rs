@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use casa_shared_model::IstatCode;
+
 use crate::directory::Directory;
 use crate::metrics::Metrics;
 use crate::photos::PhotoStore;
@@ -20,6 +22,13 @@ struct Inner {
     metrics: Metrics,
     public_url: String,
     dashboard_assets: RwLock<std::path::PathBuf>,
+    /// The Comune of each report that reached a moderation queue through this
+    /// process (the dashboard's live updates; other processes' are found by
+    /// polling).
+    queue_news: tokio::sync::broadcast::Sender<IstatCode>,
+    /// Set when the server stops, so that endless responses (server-sent
+    /// events) end and the graceful shutdown does not wait for them forever.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -46,8 +55,30 @@ impl AppState {
                 metrics: Metrics::default(),
                 public_url,
                 dashboard_assets: RwLock::new(crate::config::default_dashboard_assets()),
+                queue_news: tokio::sync::broadcast::channel(256).0,
+                closing: tokio::sync::watch::channel(false).0,
             }),
         })
+    }
+
+    /// Tells the live dashboards that `comune`'s moderation queue grew.
+    pub fn queue_changed(&self, comune: IstatCode) {
+        // No dashboard listening is not an error.
+        let _ = self.inner.queue_news.send(comune);
+    }
+
+    pub fn queue_news(&self) -> tokio::sync::broadcast::Receiver<IstatCode> {
+        self.inner.queue_news.subscribe()
+    }
+
+    /// Marks the server as stopping (see [`AppState::closing`]).
+    pub fn begin_shutdown(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Becomes true when the server stops.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.closing.subscribe()
     }
 
     pub fn photos(&self) -> &PhotoStore {

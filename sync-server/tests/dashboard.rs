@@ -5,43 +5,13 @@ mod common;
 
 use common::on_both_databases;
 
+use casa_e2e::web::{browser, csrf_of, location, log_in, page};
 use casa_mobile::Client;
 use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
 use common::TestDb;
-use reqwest::redirect::Policy;
 use reqwest::StatusCode;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
-}
-
-/// The value of the first hidden `csrf` field of a page.
-fn csrf_of(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no csrf field in: {html}")) + 19;
-    html[start..].split('"').next().expect("value").to_owned()
-}
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-}
-
-async fn page(b: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let res = b.get(url).send().await.expect("get");
-    let status = res.status();
-    (status, res.text().await.expect("body"))
-}
-
-async fn log_in(b: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
-    let (_, form) = page(b, format!("{base}/dashboard/login")).await;
-    let csrf = csrf_of(&form);
-    b.post(format!("{base}/dashboard/login"))
-        .form(&[("email", email), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .expect("login")
-}
 
 async fn a_bari_moderator_publishes_a_report_a_monopoli_moderator_cannot_see_it_and_all_is_audited(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;

@@ -114,7 +114,7 @@ impl Drop for FakeBackOffice {
 }
 
 fn admin() -> Staff {
-    Staff { id: uuid::Uuid::now_v7(), email: "admin@cittametropolitana.ba.it".into(), role: Role::Admin, comuni: vec![] }
+    Staff { id: uuid::Uuid::now_v7(), email: "admin@cittametropolitana.ba.it".into(), role: Role::Admin, comuni: vec![], department: None }
 }
 
 fn report_at(lat: f64, lon: f64, category: &str) -> ReportPayload {

@@ -4,6 +4,7 @@
 
 mod common;
 
+use casa_e2e::web::{browser, csrf_of};
 use casa_mobile::Client;
 use casa_shared_model::inspection::InspectionOutcome;
 use casa_shared_model::wire::{
@@ -13,7 +14,6 @@ use casa_shared_model::wire::{
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::{Duration, Utc};
 use common::{on_both_databases, TestDb};
-use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -22,15 +22,6 @@ const BASILICA: (f64, f64) = (41.1306, 16.8697);
 /// `metres` north of the Basilica.
 fn north_of_basilica(metres: f64) -> (f64, f64) {
     (BASILICA.0 + metres / 111_195.0, BASILICA.1)
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no csrf field in: {html}")) + 19;
-    html[start..].split('"').next().expect("value").to_owned()
 }
 
 async fn dashboard_login(b: &reqwest::Client, base: &str, email: &str, password: &str) {

@@ -158,10 +158,21 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
         role: "moderator".into(),
         password_hash: "$argon2id$...".into(),
         comuni: vec![bari(), IstatCode::parse("072030").expect("code")],
+        department: None,
     };
     store.insert_staff_user(&user, Utc::now()).await.expect("user");
     let found = store.staff_user_by_email("mod@comune.bari.it").await.expect("lookup").expect("found");
     assert_eq!(found, user);
+    let operator = StaffUserRecord {
+        id: uuid::Uuid::now_v7(),
+        email: "lavori@comune.bari.it".into(),
+        role: "operator".into(),
+        department: Some("lavori_pubblici".into()),
+        comuni: vec![bari()],
+        ..user.clone()
+    };
+    store.insert_staff_user(&operator, Utc::now()).await.expect("operator");
+    assert_eq!(store.staff_user_by_id(operator.id).await.expect("lookup"), Some(operator));
     let dup = StaffUserRecord { id: uuid::Uuid::now_v7(), ..user };
     assert!(matches!(store.insert_staff_user(&dup, Utc::now()).await, Err(StoreError::Conflict(_))));
     store.ping().await.expect("ping");

@@ -1,11 +1,15 @@
 // The staff dashboard in a real browser (Debian's Chromium, headless, driven
 // by Playwright): a Bari moderator blurs a region of a report's photo and
-// publishes it; a Monopoli moderator cannot reach it. axe-core checks the
-// login, queue, report and photo pages. Prints one JSON object; the Rust test
+// publishes it, and the queue's live banner tells of a report that arrives
+// meanwhile; a Monopoli moderator cannot reach it; the public works operator
+// resolves it with a note and a photo and looks at the statistics. axe-core
+// checks every page. Prints one JSON object; the Rust test
 // (tests/tests/dashboard_browser.rs) makes the assertions.
 //
 // Input (environment): CASA_URL, CASA_REPORT_ID, CASA_BARI_EMAIL,
-// CASA_MONOPOLI_EMAIL, CASA_PASSWORD, CASA_SCREENSHOTS, CASA_CHROMIUM.
+// CASA_MONOPOLI_EMAIL, CASA_OPERATOR_EMAIL, CASA_PASSWORD, CASA_SCREENSHOTS,
+// CASA_CHROMIUM, CASA_LIVE_SYNC (a sync request filing one more Bari
+// report), CASA_WORK_PHOTO (a JPEG file).
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
@@ -50,7 +54,7 @@ async function logIn(page, email) {
   await page.goto(`${base}/dashboard/login`);
   await page.fill("#email", email);
   await page.fill("#password", password);
-  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/queue/), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/(queue|ufficio)/), page.click("button[type=submit]")]);
 }
 
 const browser = await chromium.launch({
@@ -74,6 +78,15 @@ try {
   await shot(page, "dashboard-02-coda-bari.png");
   await axe(page, "queue");
   step("queue");
+
+  // A citizen files another report while the queue is open: the live banner says so.
+  const sent = await page.request.post(`${base}/api/v1/sync`, { data: JSON.parse(env("CASA_LIVE_SYNC")) });
+  out.live_sync_status = sent.status();
+  await page.waitForSelector("#live .alert", { timeout: 20000 });
+  out.live_text = (await page.locator("#live").textContent()).trim();
+  await shot(page, "dashboard-09-coda-dal-vivo.png");
+  await axe(page, "queue_live");
+  step("live");
 
   await Promise.all([page.waitForURL(`**/dashboard/reports/${reportId}`), link.click()]);
   out.report_heading = await page.locator("h1").textContent();
@@ -139,11 +152,33 @@ try {
     out.monopoli_lists.push({
       status,
       mentions_report: html.includes(reportId) || html.includes("Basilica"),
-      count_text: (await other.locator("main [role=status]").first().textContent()).trim(),
+      count_text: (await other.locator("main p[role=status]").first().textContent()).trim(),
     });
   }
   await shot(other, "dashboard-08-coda-monopoli.png");
   step("monopoli");
+
+  // --- The public works operator of Bari ------------------------------------
+  const works = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
+  const op = await works.newPage();
+  await logIn(op, env("CASA_OPERATOR_EMAIL"));
+  out.operator_home = op.url();
+  out.operator_lists_report = (await op.locator(`table a[href="/dashboard/reports/${reportId}"]`).count()) > 0;
+  await shot(op, "dashboard-10-ufficio.png");
+  await axe(op, "office");
+  await Promise.all([op.waitForURL(`**/dashboard/reports/${reportId}`), op.click(`table a[href="/dashboard/reports/${reportId}"]`)]);
+  await op.fill("#work-note", "Buca chiusa con asfalto a freddo, in attesa del rifacimento");
+  await op.setInputFiles("#work-photo", env("CASA_WORK_PHOTO"));
+  await Promise.all([op.waitForURL(/fatto=resolved/), op.click("button:has-text('Segna come risolta')")]);
+  out.resolved_notice = await op.locator("[role=status]").first().textContent();
+  out.history_photos = await op.locator("#history-title ~ ol img").count();
+  await shot(op, "dashboard-11-risolta.png");
+  await axe(op, "report_resolved");
+  await op.goto(`${base}/dashboard/comuni/072006/statistiche?periodo=all`);
+  out.stats_total = (await op.locator("#stat-total").textContent()).trim();
+  await shot(op, "dashboard-12-statistiche.png");
+  await axe(op, "stats");
+  step("operator");
 } catch (e) {
   out.error = String(e && e.stack ? e.stack : e);
 } finally {

@@ -137,6 +137,15 @@ pub fn well_known_places() -> Vec<Place> {
 
 /// A staff account, created directly in the store.
 pub async fn add_staff(server: &RunningServer, email: &str, role: &str, comuni: &[&str]) -> (String, String) {
+    add_staff_user(server, email, role, comuni, None).await
+}
+
+/// A department operator's account (`department` is the department's code).
+pub async fn add_operator(server: &RunningServer, email: &str, comuni: &[&str], department: &str) -> (String, String) {
+    add_staff_user(server, email, "operator", comuni, Some(department)).await
+}
+
+async fn add_staff_user(server: &RunningServer, email: &str, role: &str, comuni: &[&str], department: Option<&str>) -> (String, String) {
     let password = "una password lunga e sicura".to_owned();
     let user = store::StaffUserRecord {
         id: uuid::Uuid::now_v7(),
@@ -144,6 +153,7 @@ pub async fn add_staff(server: &RunningServer, email: &str, role: &str, comuni: 
         role: role.to_owned(),
         password_hash: casa_sync_server::auth::hash_password(&password).expect("hash"),
         comuni: comuni.iter().map(|c| casa_shared_model::IstatCode::parse(c).expect("code")).collect(),
+        department: department.map(str::to_owned),
     };
     server.state.store().insert_staff_user(&user, chrono::Utc::now()).await.expect("insert staff");
     (email.to_owned(), password)

@@ -6,6 +6,7 @@
 pub mod db;
 pub mod desktop;
 pub mod proxy;
+pub mod web;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

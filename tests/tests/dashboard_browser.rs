@@ -2,7 +2,7 @@
 //! by Playwright from `tests/js/dashboard.mjs`, with axe-core checking the
 //! pages. Screenshots go to `target/screenshots/dashboard-<database>/`.
 
-use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
+use casa_e2e::db::{add_operator, add_staff, server_with_boundaries, TestDb};
 use casa_e2e::{detailed_jpeg, on_both_databases, workspace_root};
 use casa_mobile::Client;
 use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
@@ -22,6 +22,7 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
     let server = server_with_boundaries(db).await;
     let (bari, password) = add_staff(&server, "moderatore@comune.bari.it", "moderator", &["072006"]).await;
     let (monopoli, _) = add_staff(&server, "moderatore@comune.monopoli.ba.it", "moderator", &["072030"]).await;
+    let (operator, _) = add_operator(&server, "lavori.pubblici@comune.bari.it", &["072006"], "lavori_pubblici").await;
 
     // A citizen's report at the Basilica di San Nicola, with a photo.
     let photo = server.state.photos().save(&detailed_jpeg(800, 600)).await.expect("photo");
@@ -50,6 +51,18 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
         TestDb::Postgres { .. } => "postgres",
     };
     let shots = workspace_root().join("target/screenshots").join(format!("dashboard-{backend}"));
+    // What arrives while the moderator looks at the queue, and the operator's photo of the work.
+    let late = ReportPayload {
+        id: ReportId::new(),
+        description: "Lampione spento in piazza San Nicola".into(),
+        category: "public_lighting".into(),
+        photos: vec![],
+        ..report.clone()
+    };
+    let live_sync = SyncRequest { device_id: DeviceId::new(), items: vec![PushItem::Report(late)], ..request.clone() };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work_photo = tmp.path().join("lavoro-finito.jpg");
+    std::fs::write(&work_photo, detailed_jpeg(1200, 900)).expect("work photo");
     let out = tokio::process::Command::new("node")
         .arg("dashboard.mjs")
         .current_dir(&js)
@@ -57,6 +70,9 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
         .env("CASA_REPORT_ID", report.id.to_string())
         .env("CASA_BARI_EMAIL", &bari)
         .env("CASA_MONOPOLI_EMAIL", &monopoli)
+        .env("CASA_OPERATOR_EMAIL", &operator)
+        .env("CASA_LIVE_SYNC", serde_json::to_string(&live_sync).expect("json"))
+        .env("CASA_WORK_PHOTO", &work_photo)
         .env("CASA_PASSWORD", &password)
         .env("CASA_SCREENSHOTS", &shots)
         .env("CASA_CHROMIUM", CHROMIUM)
@@ -83,7 +99,6 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
     assert_eq!(run["original_after_blur"], 404, "the unblurred original is no longer served");
     assert!(run["published_notice"].as_str().unwrap_or_default().contains("Pubblicata"), "{run}");
     let stored = server.state.store().report(&report.id).await.expect("store").expect("report");
-    assert_eq!(stored.status, ReportStatus::Published);
     assert_eq!(stored.photos, vec![after.trim_start_matches("/api/v1/photos/").to_owned()]);
     let blurred = std::fs::read(server.state.photos().path(&casa_shared_model::report::PhotoRef::parse(&stored.photos[0]).expect("sha")))
         .expect("the blurred copy is stored");
@@ -101,15 +116,39 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
         assert_eq!(list["count_text"], "Nessuna segnalazione con questi filtri.", "{list}");
     }
 
+    // The live banner: one new report since the page was drawn.
+    assert_eq!(run["live_sync_status"], 200);
+    assert!(run["live_text"].as_str().unwrap_or_default().contains("È arrivata 1 nuova segnalazione"), "{run}");
+
+    // The operator: their office's list, resolved with a note and a photo.
+    assert!(run["operator_home"].as_str().unwrap_or_default().ends_with("/dashboard/comuni/072006/ufficio"), "{run}");
+    assert_eq!(run["operator_lists_report"], true);
+    assert!(run["resolved_notice"].as_str().unwrap_or_default().contains("Risolta"), "{run}");
+    assert_eq!(run["history_photos"], 1, "the history shows the work's photo");
+    assert_eq!(run["stats_total"], "2", "{run}");
+    let stored = server.state.store().report(&report.id).await.expect("store").expect("report");
+    assert_eq!(stored.status, ReportStatus::Resolved);
+    let history = server.state.store().status_history(&report.id).await.expect("history");
+    let resolved = history.last().expect("events");
+    assert_eq!(resolved.note.as_deref(), Some("Buca chiusa con asfalto a freddo, in attesa del rifacimento"));
+    assert!(resolved.photo.is_some());
+
     // axe-core: no serious or critical violation on any page.
-    for page in ["login", "queue", "report", "photo"] {
+    for page in ["login", "queue", "report", "photo", "queue_live", "office", "report_resolved", "stats"] {
         let violations = run["axe"][page].as_array().unwrap_or_else(|| panic!("axe ran on the {page} page: {run}"));
         let grave: Vec<&Value> = violations.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
         assert!(grave.is_empty(), "axe-core on the {page} page: {}", serde_json::to_string_pretty(&grave).unwrap_or_default());
     }
-    for name in
-        ["dashboard-01-accesso.png", "dashboard-03-segnalazione.png", "dashboard-05-foto-sfocata.png", "dashboard-07-monopoli-403.png"]
-    {
+    for name in [
+        "dashboard-01-accesso.png",
+        "dashboard-03-segnalazione.png",
+        "dashboard-05-foto-sfocata.png",
+        "dashboard-07-monopoli-403.png",
+        "dashboard-09-coda-dal-vivo.png",
+        "dashboard-10-ufficio.png",
+        "dashboard-11-risolta.png",
+        "dashboard-12-statistiche.png",
+    ] {
         assert!(std::fs::metadata(shots.join(name)).map(|m| m.len() > 1000).unwrap_or(false), "screenshot {name}");
     }
     server.stop().await;

@@ -1,6 +1,7 @@
 //! Every change a moderator makes in the dashboard reaches the citizen's
 //! phone: after each one, `casa sync` and the phone's own store shows it.
 
+use casa_e2e::web::csrf_of;
 use std::path::Path;
 
 use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
@@ -33,11 +34,6 @@ async fn synced(dir: &Path, server: &str, id: &str) -> Value {
 struct Moderator {
     http: reqwest::Client,
     base: String,
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no csrf field in: {html}")) + 19;
-    html[start..].split('"').next().expect("value").to_owned()
 }
 
 impl Moderator {

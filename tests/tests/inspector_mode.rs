@@ -3,6 +3,7 @@
 //! is accepted after the next sync when it was made 30 m away with a fresh
 //! photo, and one 400 m away is refused at once, with the reason.
 
+use casa_e2e::web::csrf_of;
 use std::path::Path;
 use std::process::Output;
 
@@ -45,11 +46,6 @@ async fn casa(dir: &Path, server: &str, args: &[&str]) -> Value {
 /// `LAT,LON,ACCURACY` `metres` north of the Basilica.
 fn fix_north(metres: f64, accuracy: f64) -> String {
     format!("{:.7},{:.7},{accuracy}", BASILICA.0 + metres / 111_195.0, BASILICA.1)
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no csrf field in: {html}")) + 19;
-    html[start..].split('"').next().expect("value").to_owned()
 }
 
 /// Sends one of the report page's forms, as the moderator's browser would.

@@ -57,3 +57,28 @@
   ["left", "top", "width", "height"].forEach(function (n) { field(n).addEventListener("input", fromFields); });
   fromFields();
 })();
+
+// The queue's live banner: a count of the reports that arrived since the
+// page was drawn, from server-sent events (the page works without it).
+(function () {
+  "use strict";
+  var live = document.getElementById("live");
+  if (!live || !window.EventSource) return;
+  var source = new EventSource(live.getAttribute("data-src"));
+  source.addEventListener("arrivals", function (ev) {
+    var n = parseInt(ev.data, 10) || 0;
+    live.textContent = "";
+    if (n <= 0) return;
+    var box = document.createElement("div");
+    box.className = "alert alert-info d-flex align-items-center justify-content-between";
+    var text = document.createElement("span");
+    text.textContent = n === 1 ? "È arrivata 1 nuova segnalazione." : "Sono arrivate " + n + " nuove segnalazioni.";
+    var reload = document.createElement("a");
+    reload.href = window.location.href;
+    reload.className = "btn btn-primary btn-sm";
+    reload.textContent = "Aggiorna l'elenco";
+    box.appendChild(text);
+    box.appendChild(reload);
+    live.appendChild(box);
+  });
+})();

@@ -13,13 +13,17 @@ use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
+use crate::auth::Role;
 use crate::service::{self, ServiceError, Staff};
 use crate::staff::{self, LoginError};
 use crate::state::AppState;
 use crate::store::{ReportFilter, SessionRecord, StoreError};
 
 mod inspection;
+pub mod live;
+mod office;
 mod pages;
+mod statistics;
 
 pub const SESSION_COOKIE: &str = "casa_session";
 /// Holds the login form's anti-forgery token until the form comes back.
@@ -44,11 +48,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/comuni/{istat_code}/queue", get(queue))
+        .route("/comuni/{istat_code}/live", get(live::events))
+        .route("/comuni/{istat_code}/ufficio", get(office::view))
+        .route("/comuni/{istat_code}/statistiche", get(statistics::view))
         .route("/reports/{id}", get(report))
         .route("/reports/{id}/status", post(change_status))
         .route("/reports/{id}/category", post(change_category))
         .route("/reports/{id}/transfer", post(transfer))
         .route("/reports/{id}/inspector", post(inspection::assign))
+        .route("/reports/{id}/work", post(office::work).layer(axum::extract::DefaultBodyLimit::max(office::MAX_PHOTO_BYTES + 64 * 1024)))
         .route("/reports/{id}/photos/{n}", get(photo_viewer))
         .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
         .route("/app.js", get(script))
@@ -168,8 +176,14 @@ fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError
 async fn home(session: StaffSession, State(state): State<AppState>) -> Response {
     let directory = state.directory();
     let first = directory.order.iter().find(|c| session.staff.covers(c));
+    // Each role lands where its work is.
+    let section = match session.staff.role {
+        Role::Admin | Role::Moderator => "queue",
+        Role::Operator => "ufficio",
+        Role::Inspector => "statistiche",
+    };
     match first {
-        Some(code) => Redirect::to(&format!("/dashboard/comuni/{}/queue", code.as_str())).into_response(),
+        Some(code) => Redirect::to(&format!("/dashboard/comuni/{}/{section}", code.as_str())).into_response(),
         None => pages::no_comuni(&session.staff, &session.session.csrf).into_response(),
     }
 }
@@ -254,7 +268,7 @@ async fn queue(
     let comune = IstatCode::parse(&code).map_err(|_| DashError::NotFound)?;
     let directory = state.directory();
     let entry = directory.comune(&comune).ok_or(DashError::NotFound)?;
-    if !session.staff.covers(&comune) {
+    if !session.staff.can_moderate(&comune) {
         return Err(DashError::Forbidden);
     }
     let status = if q.status.is_empty() { "in_moderation" } else { q.status.as_str() };
@@ -299,6 +313,7 @@ async fn queue(
         reports: &reports,
         limit: QUEUE_LIMIT,
         comuni_all: &comuni_all,
+        drawn_at: Utc::now(),
     })
     .into_response())
 }
@@ -431,6 +446,8 @@ async fn report(
     let directory = state.directory();
     let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
     let inspection = inspection::section(&state, &session.staff, &session.session.csrf, &report).await?;
+    let history = state.store().status_history(&id).await?;
+    let office = office::section(&session.staff, &session.session.csrf, &report, &history);
     Ok(pages::report(&pages::ReportView {
         staff: &session.staff,
         csrf: &session.session.csrf,
@@ -440,6 +457,7 @@ async fn report(
         reopens: &reopens,
         transfers: &transfers,
         inspection,
+        office,
         done: done.fatto.is_some(),
     })
     .into_response())

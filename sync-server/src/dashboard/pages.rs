@@ -28,7 +28,7 @@ const EXTRA_CSS: &str = "
 .queue-map a:focus circle{stroke:#000;stroke-width:3}
 ";
 
-fn role_label(role: Role) -> &'static str {
+pub(super) fn role_label(role: Role) -> &'static str {
     match role {
         Role::Admin => "amministratore metropolitano",
         Role::Moderator => "moderatore",
@@ -50,7 +50,7 @@ fn status_code_label(code: &str) -> &'static str {
     }
 }
 
-fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
+pub(super) fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="it" {
@@ -89,6 +89,43 @@ fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
                     }
                 }
                 main id="main" class="container my-4" { (body) }
+            }
+        }
+    }
+}
+
+/// The parts of a Comune's dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Queue,
+    Office,
+    Stats,
+}
+
+/// Tabs to a Comune's queue, department view and statistics, as the role allows.
+pub fn comune_nav(staff: &Staff, code: &str, current: Section) -> Markup {
+    let mut tabs = Vec::new();
+    if matches!(staff.role, Role::Admin | Role::Moderator) {
+        tabs.push((Section::Queue, "Moderazione", format!("/dashboard/comuni/{code}/queue")));
+    }
+    match staff.role {
+        Role::Operator => tabs.push((Section::Office, "Il mio ufficio", format!("/dashboard/comuni/{code}/ufficio"))),
+        Role::Admin | Role::Moderator => tabs.push((Section::Office, "Uffici", format!("/dashboard/comuni/{code}/ufficio"))),
+        Role::Inspector => {}
+    }
+    tabs.push((Section::Stats, "Statistiche", format!("/dashboard/comuni/{code}/statistiche")));
+    html! {
+        nav aria-label="Sezioni del Comune" class="mb-4" {
+            ul class="nav nav-tabs" {
+                @for (section, label, href) in &tabs {
+                    li class="nav-item" {
+                        @if *section == current {
+                            a class="nav-link active" aria-current="page" href=(href) { (label) }
+                        } @else {
+                            a class="nav-link" href=(href) { (label) }
+                        }
+                    }
+                }
             }
         }
     }
@@ -160,6 +197,8 @@ pub struct QueueView<'a> {
     pub limit: u32,
     /// Every Comune (a transfer may go to one the moderator does not cover).
     pub comuni_all: &'a [(IstatCode, String)],
+    /// The live banner counts the reports that arrive after this.
+    pub drawn_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn queue(v: &QueueView) -> Markup {
@@ -169,7 +208,10 @@ pub fn queue(v: &QueueView) -> Markup {
         &title,
         Some((v.staff, v.csrf)),
         html! {
+            (comune_nav(v.staff, code, Section::Queue))
             h1 { "Segnalazioni · " (v.comune.name) }
+            (super::live::live_banner(&v.comune.istat_code, v.drawn_at))
+            script src="/dashboard/app.js" defer {}
             @if v.comuni.len() > 1 {
                 nav aria-label="I tuoi Comuni" class="mb-3" {
                     ul class="list-inline" {
@@ -250,7 +292,7 @@ pub fn queue(v: &QueueView) -> Markup {
     )
 }
 
-fn excerpt(s: &str) -> String {
+pub(super) fn excerpt(s: &str) -> String {
     let mut out: String = s.chars().take(90).collect();
     if s.chars().count() > 90 {
         out.push('…');
@@ -269,6 +311,8 @@ pub struct ReportView<'a> {
     pub transfers: &'a [TransferRecord],
     /// Who checks it on site and what they found (`inspection::section`).
     pub inspection: Markup,
+    /// The department's form and the report's history (`office::section`).
+    pub office: Markup,
     pub done: bool,
 }
 
@@ -289,7 +333,11 @@ pub fn report(v: &ReportView) -> Markup {
         &category,
         Some((staff, csrf)),
         html! {
-            p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← Segnalazioni di " (comune.name) } }
+            @if staff.role == Role::Operator {
+                p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/ufficio" } { "← Il mio ufficio" } }
+            } @else {
+                p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← Segnalazioni di " (comune.name) } }
+            }
             @if v.done {
                 div class="alert alert-success" role="status" { "Fatto: la segnalazione ora è «" (r.status.label_it()) "». Il cittadino lo vedrà alla prossima sincronizzazione." }
             }
@@ -315,7 +363,9 @@ pub fn report(v: &ReportView) -> Markup {
             }
             @if !r.photos.is_empty() {
                 h2 class="h4" { "Foto" }
-                p class="text-secondary" { "Apri una foto per ingrandirla e sfocare volti o targhe prima di pubblicare." }
+                @if can_moderate {
+                    p class="text-secondary" { "Apri una foto per ingrandirla e sfocare volti o targhe prima di pubblicare." }
+                }
                 div class="row report-photos" {
                     @for (i, sha) in r.photos.iter().enumerate() {
                         figure class="col-md-6" {
@@ -341,6 +391,7 @@ pub fn report(v: &ReportView) -> Markup {
                 }
             }
             (v.inspection)
+            (v.office)
             @if can_publish || can_reject || can_assign || can_duplicate || can_recategorize || can_transfer {
                 h2 class="h4 mt-4" { "Azioni" }
                 div class="row g-4 actions" {
@@ -509,7 +560,7 @@ fn queue_map(comune: &ComuneEntry, reports: &[ReportRecord]) -> Markup {
     }
 }
 
-fn departments(comune: &ComuneEntry) -> Vec<(String, String)> {
+pub(super) fn departments(comune: &ComuneEntry) -> Vec<(String, String)> {
     let mut d: Vec<(String, String)> = comune.departments.values().map(|d| (d.code.clone(), d.name_it.clone())).collect();
     d.sort_by(|a, b| a.1.cmp(&b.1));
     d

@@ -135,9 +135,13 @@ impl FromRequestParts<AppState> for Staff {
         let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
         match user {
-            Some(u) if ok => {
-                Ok(Staff { id: u.id, email: u.email, role: Role::parse(&u.role).map_err(|_| ApiError::forbidden())?, comuni: u.comuni })
-            }
+            Some(u) if ok => Ok(Staff {
+                id: u.id,
+                email: u.email,
+                role: Role::parse(&u.role).map_err(|_| ApiError::forbidden())?,
+                comuni: u.comuni,
+                department: u.department,
+            }),
             _ => Err(ApiError::unauthorized()),
         }
     }

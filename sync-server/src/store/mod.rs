@@ -251,6 +251,7 @@ pub struct ReportFilter {
     pub ids: Option<Vec<ReportId>>,
     pub comune: Option<IstatCode>,
     pub categories: Option<Vec<String>>,
+    pub departments: Option<Vec<String>>,
     pub statuses: Option<Vec<&'static str>>,
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
@@ -274,6 +275,8 @@ pub struct StaffUserRecord {
     pub role: String,
     pub password_hash: String,
     pub comuni: Vec<IstatCode>,
+    /// An operator's department (its code); none for the other roles.
+    pub department: Option<String>,
 }
 
 /// The Comuni, their boundaries and their configuration.
@@ -344,6 +347,28 @@ pub trait ReportStore: Send + Sync {
     async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>>;
     /// Status changes of a device's reports after `since`, oldest first.
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
+    /// One row per report of `comune` received from `since` on, with when it
+    /// was first answered and first resolved (for the statistics).
+    async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>>;
+    /// How many reports waiting for moderation in `comune` arrived after
+    /// `since` (the dashboard's live banner).
+    async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// The statuses that are not yet an answer to the citizen: a report's first
+/// event with any other status is its first response.
+pub const NOT_AN_ANSWER: [&str; 2] = ["submitted", "in_moderation"];
+
+/// A report's milestones, for the statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportTiming {
+    pub category: String,
+    /// The current status's code.
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    /// The first status that answered the citizen (published, rejected...).
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]

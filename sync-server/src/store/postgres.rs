@@ -320,6 +320,9 @@ impl ReportStore for PgStore {
         if let Some(cats) = &f.categories {
             q.push(" AND category = ANY(").push_bind(cats.clone()).push(")");
         }
+        if let Some(departments) = &f.departments {
+            q.push(" AND department = ANY(").push_bind(departments.clone()).push(")");
+        }
         if let Some(statuses) = &f.statuses {
             q.push(" AND status = ANY(").push_bind(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()).push(")");
         }
@@ -598,6 +601,40 @@ impl ReportStore for PgStore {
             .collect()
     }
 
+    async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>> {
+        let rows = sqlx::query(
+            "SELECT r.category, r.status, r.received_at, \
+               (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status <> ALL($1)) AS first_response_at, \
+               (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status = 'resolved') AS resolved_at \
+             FROM reports r WHERE r.comune = $2 AND ($3::timestamptz IS NULL OR r.received_at >= $3)",
+        )
+        .bind(NOT_AN_ANSWER.map(str::to_owned).to_vec())
+        .bind(comune.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReportTiming {
+                    category: row.try_get("category")?,
+                    status: row.try_get("status")?,
+                    received_at: row.try_get("received_at")?,
+                    first_response_at: row.try_get("first_response_at")?,
+                    resolved_at: row.try_get("resolved_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation' AND received_at > $2")
+            .bind(comune.as_str())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
         let rows = sqlx::query(
             "SELECT seq, report_id, status, detail, note, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -728,7 +765,7 @@ impl StaffStore for PgStore {
     async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO staff_users (id, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO staff_users (id, email, role, password_hash, created_at, department) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (email) DO NOTHING",
         )
         .bind(user.id)
@@ -736,6 +773,7 @@ impl StaffStore for PgStore {
         .bind(&user.role)
         .bind(&user.password_hash)
         .bind(at)
+        .bind(&user.department)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -763,7 +801,7 @@ impl StaffStore for PgStore {
     }
 }
 
-const STAFF_USER_SELECT: &str = "SELECT u.id, u.email, u.role, u.password_hash, \
+const STAFF_USER_SELECT: &str = "SELECT u.id, u.email, u.role, u.password_hash, u.department, \
         coalesce(array_agg(c.comune ORDER BY c.comune) FILTER (WHERE c.comune IS NOT NULL), '{}') AS comuni \
      FROM staff_users u LEFT JOIN staff_user_comuni c ON c.user_id = u.id";
 
@@ -778,6 +816,7 @@ fn staff_user_from(row: Option<sqlx::postgres::PgRow>) -> StoreResult<Option<Sta
         role: row.try_get("role")?,
         password_hash: row.try_get("password_hash")?,
         comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
+        department: row.try_get("department")?,
     }))
 }
 

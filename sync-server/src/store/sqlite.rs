@@ -348,6 +348,14 @@ impl ReportStore for SqliteStore {
             }
             sep.push_unseparated(")");
         }
+        if let Some(departments) = &f.departments {
+            q.push(" AND department IN (");
+            let mut sep = q.separated(", ");
+            for d in departments {
+                sep.push_bind(d.clone());
+            }
+            sep.push_unseparated(")");
+        }
         if let Some(statuses) = &f.statuses {
             q.push(" AND status IN (");
             let mut sep = q.separated(", ");
@@ -637,6 +645,41 @@ impl ReportStore for SqliteStore {
             .collect()
     }
 
+    async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>> {
+        let rows = sqlx::query(
+            "SELECT r.category, r.status, r.received_at, \
+               (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status NOT IN (?, ?)) AS first_response_at, \
+               (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status = 'resolved') AS resolved_at \
+             FROM reports r WHERE r.comune = ? AND r.received_at >= ?",
+        )
+        .bind(NOT_AN_ANSWER[0])
+        .bind(NOT_AN_ANSWER[1])
+        .bind(comune.as_str())
+        .bind(since.map(micros).unwrap_or(i64::MIN))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReportTiming {
+                    category: row.try_get("category")?,
+                    status: row.try_get("status")?,
+                    received_at: from_micros(row.try_get("received_at")?)?,
+                    first_response_at: optional_micros(row, "first_response_at")?,
+                    resolved_at: optional_micros(row, "resolved_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = ? AND status = 'in_moderation' AND received_at > ?")
+            .bind(comune.as_str())
+            .bind(micros(since))
+            .fetch_one(&self.read)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
         let rows = sqlx::query(
             "SELECT seq, report_id, status, detail, note, at FROM report_events WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -694,13 +737,15 @@ impl StaffStore for SqliteStore {
     async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO staff_users (id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO staff_users (id, email, role, password_hash, created_at, department) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (email) DO NOTHING",
         )
         .bind(user.id)
         .bind(&user.email)
         .bind(&user.role)
         .bind(&user.password_hash)
         .bind(micros(at))
+        .bind(&user.department)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -719,7 +764,7 @@ impl StaffStore for SqliteStore {
     }
 
     async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
-        let row = sqlx::query("SELECT id, email, role, password_hash FROM staff_users WHERE email = ?")
+        let row = sqlx::query("SELECT id, email, role, password_hash, department FROM staff_users WHERE email = ?")
             .bind(email)
             .fetch_optional(&self.read)
             .await?;
@@ -727,8 +772,10 @@ impl StaffStore for SqliteStore {
     }
 
     async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>> {
-        let row =
-            sqlx::query("SELECT id, email, role, password_hash FROM staff_users WHERE id = ?").bind(id).fetch_optional(&self.read).await?;
+        let row = sqlx::query("SELECT id, email, role, password_hash, department FROM staff_users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         self.staff_user_from(row).await
     }
 }
@@ -749,6 +796,7 @@ impl SqliteStore {
             role: row.try_get("role")?,
             password_hash: row.try_get("password_hash")?,
             comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
+            department: row.try_get("department")?,
         }))
     }
 }

@@ -144,6 +144,9 @@ enum UsersCommand {
         /// ISTAT code of a Comune the account works for (repeatable).
         #[arg(long = "comune")]
         comuni: Vec<String>,
+        /// The department an operator works for (its code, e.g. lavori_pubblici).
+        #[arg(long)]
+        department: Option<String>,
     },
 }
 
@@ -192,7 +195,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind } => serve(Settings { bind: bind.unwrap_or(s.bind), ..s }).await,
         Command::Boundaries { command: BoundariesCommand::Import { file, add_new } } => import_boundaries(&s, &file, add_new).await,
         Command::ApiKeys { command: ApiKeysCommand::Create { name } } => create_api_key(&s, &name).await,
-        Command::Users { command: UsersCommand::Add { email, role, comuni } } => add_user(&s, &email, &role, &comuni).await,
+        Command::Users { command: UsersCommand::Add { email, role, comuni, department } } => {
+            add_user(&s, &email, &role, &comuni, department.as_deref()).await
+        }
         Command::Delivery { command } => delivery_command(&s, command).await,
     }
 }
@@ -314,12 +319,19 @@ async fn create_api_key(s: &Settings, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn add_user(s: &Settings, email: &str, role: &str, comuni: &[String]) -> anyhow::Result<()> {
+async fn add_user(s: &Settings, email: &str, role: &str, comuni: &[String], department: Option<&str>) -> anyhow::Result<()> {
     let email = auth::parse_email(email)?;
     let role = Role::parse(role)?;
     let comuni = comuni.iter().map(|c| IstatCode::parse(c)).collect::<Result<Vec<_>, _>>()?;
     if role != Role::Admin && comuni.is_empty() {
         bail!("serve almeno un --comune per questo ruolo / at least one --comune is required for this role");
+    }
+    let department = department.map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned);
+    match (role, &department) {
+        (Role::Operator, None) => bail!("un operatore lavora per un ufficio: indica --department / an operator needs --department"),
+        (Role::Operator, Some(_)) => {}
+        (_, Some(_)) => bail!("--department vale solo per gli operatori / --department is for operators only"),
+        (_, None) => {}
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -334,8 +346,23 @@ async fn add_user(s: &Settings, email: &str, role: &str, comuni: &[String]) -> a
     if let Some(unknown) = comuni.iter().find(|c| !known.iter().any(|k| k.istat_code == **c)) {
         bail!("Comune {unknown} sconosciuto / unknown Comune");
     }
-    let user =
-        StaffUserRecord { id: uuid::Uuid::now_v7(), email: email.clone(), role: role.as_str().to_owned(), password_hash: hash, comuni };
+    if let Some(d) = &department {
+        // The same code in each Comune: an office that one of them lacks is a typo.
+        for k in known.iter().filter(|k| comuni.contains(&k.istat_code)) {
+            if !k.departments.iter().any(|x| &x.code == d) {
+                let codes: Vec<&str> = k.departments.iter().map(|x| x.code.as_str()).collect();
+                bail!("il Comune di {} non ha l'ufficio «{d}» (uffici: {}) / no such department", k.name, codes.join(", "));
+            }
+        }
+    }
+    let user = StaffUserRecord {
+        id: uuid::Uuid::now_v7(),
+        email: email.clone(),
+        role: role.as_str().to_owned(),
+        password_hash: hash,
+        comuni,
+        department,
+    };
     match store.insert_staff_user(&user, chrono::Utc::now()).await {
         Ok(()) => {
             println!("Utente {email} ({}) creato / user created", role.as_str());

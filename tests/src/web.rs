@@ -1,0 +1,38 @@
+//! The staff dashboard as a browser without JavaScript uses it: a cookie jar,
+//! forms with their anti-forgery token, and redirects left to the test.
+
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+
+/// A client with its own cookie jar that does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+}
+
+/// The value of the first hidden `csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let start = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no csrf field in: {html}")) + 19;
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+/// Where a redirect points.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+pub async fn page(b: &reqwest::Client, url: String) -> (StatusCode, String) {
+    let res = b.get(url).send().await.expect("get");
+    let status = res.status();
+    (status, res.text().await.expect("body"))
+}
+
+/// Sends the login form with the token its page carried; the answer is left to the test.
+pub async fn log_in(b: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
+    let (_, form) = page(b, format!("{base}/dashboard/login")).await;
+    let csrf = csrf_of(&form);
+    b.post(format!("{base}/dashboard/login"))
+        .form(&[("email", email), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .expect("login")
+}
