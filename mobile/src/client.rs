@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use casa_shared_model::wire::{
-    ApiErrorBody, ComuneInfo, ComuneOutline, InspectorLogin, InspectorSession, InspectorSyncRequest, InspectorSyncResponse, ItemResult,
-    ReportPayload, SyncRequest, SyncResponse,
+    ApiErrorBody, ComuneInfo, ComuneOutline, IdentityActivation, IdentitySession, InspectorLogin, InspectorSession, InspectorSyncRequest,
+    InspectorSyncResponse, ItemResult, ReportPayload, SyncRequest, SyncResponse,
 };
 use casa_shared_model::{DeviceId, IstatCode};
 use serde::de::DeserializeOwned;
@@ -91,6 +91,22 @@ impl Client {
     /// One sync round trip.
     pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, ClientError> {
         self.post("/api/v1/sync", req).await
+    }
+
+    /// One sync round trip that speaks for the citizen whose identity token
+    /// this is (petition signatures need it).
+    pub async fn sync_as(&self, req: &SyncRequest, identity: Option<&str>) -> Result<SyncResponse, ClientError> {
+        let Some(token) = identity else {
+            return self.sync(req).await;
+        };
+        let res =
+            self.http.post(format!("{}/api/v1/sync", self.base)).bearer_auth(token).json(req).send().await.map_err(ClientError::Network)?;
+        Self::decode(res).await
+    }
+
+    /// Trades a clerk's one-time activation code for this phone's identity token.
+    pub async fn activate_identity(&self, code: &str, device_id: DeviceId) -> Result<IdentitySession, ClientError> {
+        self.post("/api/v1/identity/activate", &IdentityActivation { code: code.to_owned(), device_id }).await
     }
 
     /// Submits one report outside a sync batch.

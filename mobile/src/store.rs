@@ -36,6 +36,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 mod inspector;
 pub use inspector::{LocalAssignment, LocalInspection};
+mod petitions;
+pub use petitions::{LocalIdentity, LocalPetition, MySignature, SignRefused};
 
 /// The settings key of the citizen's own Comune (an ISTAT code).
 pub const HOME_COMUNE_SETTING: &str = "comune";
@@ -170,6 +172,8 @@ fn migrations() -> Migrations<'static> {
         M::up("ALTER TABLE report_events ADD COLUMN note TEXT;"),
         // The inspector mode (`store::inspector`).
         M::up(inspector::MIGRATION),
+        // Petitions, the citizen's identity and signatures (`store::petitions`).
+        M::up(petitions::MIGRATION),
     ])
 }
 
@@ -383,7 +387,7 @@ impl LocalStore {
         let mut out = Vec::new();
         let photos = items.iter().flat_map(|item| match item {
             PushItem::Report(report) => report.photos.as_slice(),
-            PushItem::Reopen(_) => &[],
+            PushItem::Reopen(_) | PushItem::Signature(_) | PushItem::Withdrawal(_) => &[],
         });
         for sha in photos {
             if !seen.insert(sha.as_str()) {
@@ -445,6 +449,11 @@ impl LocalStore {
                 // longer queued (answered twice) can only be a report's.
                 let kind: Option<String> = done.query_row(params![id], |row| row.get(0)).optional()?;
                 match (kind.as_deref(), &r.outcome) {
+                    (Some("signature" | "withdrawal"), outcome) => {
+                        petitions::apply_result(&tx, &id, outcome)?;
+                        1
+                    }
+                    (_, ItemOutcome::Counted(_)) => 0,
                     (Some("reopen"), ItemOutcome::Accepted(_)) => reopen_accepted.execute(params![id])?,
                     (Some("reopen"), ItemOutcome::Rejected { code, message }) => reopen_refused.execute(params![id, code, message])?,
                     (_, ItemOutcome::Accepted(routing)) => accepted.execute(params![

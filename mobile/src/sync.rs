@@ -28,11 +28,20 @@ pub struct SyncOptions {
     pub max_delay: Duration,
     /// Also refresh the cached public reports around this point.
     pub nearby: Option<NearbyQuery>,
+    /// Also refresh the petitions of this Comune (the citizen's own).
+    pub petitions: Option<casa_shared_model::IstatCode>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { batch_size: 100, max_attempts: 6, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30), nearby: None }
+        Self {
+            batch_size: 100,
+            max_attempts: 6,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            nearby: None,
+            petitions: None,
+        }
     }
 }
 
@@ -234,16 +243,25 @@ async fn sync_round(
     // Public reports around the user are asked for once per sync, in its last
     // request, so they include whatever this sync changed.
     let nearby = if full_batch { None } else { opts.nearby };
-    let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby };
+    // The petitions of the citizen's Comune, likewise: the one asked for, or
+    // the phone's home Comune, or where the verified citizen lives.
+    let home = store.setting(crate::store::HOME_COMUNE_SETTING)?.and_then(|c| casa_shared_model::IstatCode::parse(&c).ok());
+    let residence = store.identity()?.map(|i| i.residence);
+    let petitions = if full_batch { None } else { opts.petitions.or(home).or(residence) };
+    let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby, petitions };
     state.requests += 1;
-    let res = client.sync(&req).await?;
+    let identity = store.identity()?.map(|i| i.token);
+    let res = client.sync_as(&req, identity.as_deref()).await?;
     store.apply_response(&res.results, &res.changes, res.cursor)?;
     if let (Some(q), Some(found)) = (nearby, &res.nearby) {
         store.replace_nearby(&q, found)?;
     }
+    if let (Some(comune), Some(list)) = (&req.petitions, &res.petitions) {
+        store.replace_petitions(comune, list)?;
+    }
     for r in &res.results {
         match r.outcome {
-            ItemOutcome::Accepted(_) => summary.accepted += 1,
+            ItemOutcome::Accepted(_) | ItemOutcome::Counted(_) => summary.accepted += 1,
             ItemOutcome::Rejected { .. } => summary.rejected += 1,
         }
     }

@@ -88,6 +88,10 @@ uuid7_id!(
     ReportId
 );
 uuid7_id!(
+    /// An e-petition.
+    PetitionId
+);
+uuid7_id!(
     /// One installation of the app; the owner of the reports it files until
     /// SPID/CIE identities arrive.
     DeviceId

@@ -10,12 +10,13 @@ pub mod comune;
 pub mod geo;
 pub mod ids;
 pub mod inspection;
+pub mod petition;
 pub mod report;
 pub mod status;
 pub mod wire;
 
 pub use category::{CategoryCode, Service};
 pub use comune::{Comune, IstatCode, TownCentre};
-pub use ids::{DeviceId, ReportId};
+pub use ids::{DeviceId, PetitionId, ReportId};
 pub use report::{NewReport, ReportError};
 pub use status::ReportStatus;

@@ -39,6 +39,9 @@ pub struct SyncRequest {
     /// Ask for the public reports around a point (for the map), when wanted.
     #[serde(default)]
     pub nearby: Option<NearbyQuery>,
+    /// Ask for the petitions of this Comune (the phone's home Comune).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub petitions: Option<IstatCode>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -61,6 +64,10 @@ pub enum PushItem {
     Report(ReportPayload),
     /// The citizen says a resolved report of theirs is not fixed.
     Reopen(ReopenPayload),
+    /// A petition signed, by a verified identity (the sync's bearer token).
+    Signature(crate::petition::SignaturePayload),
+    /// A signature taken back.
+    Withdrawal(crate::petition::WithdrawalPayload),
 }
 
 impl PushItem {
@@ -68,6 +75,8 @@ impl PushItem {
         match self {
             PushItem::Report(r) => r.id.as_uuid(),
             PushItem::Reopen(r) => r.id,
+            PushItem::Signature(s) => s.id,
+            PushItem::Withdrawal(w) => w.id,
         }
     }
 }
@@ -123,6 +132,10 @@ pub struct SyncResponse {
     /// Present when the request asked for `nearby`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nearby: Option<Vec<PublicReport>>,
+    /// Present when the request asked for `petitions`: the Comune's petitions
+    /// past moderation, newest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub petitions: Option<Vec<crate::petition::PublicPetition>>,
     /// Send this back next time.
     pub cursor: Cursor,
     /// More changes are waiting: sync again at once.
@@ -148,6 +161,8 @@ pub struct ItemResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ItemOutcome {
     Accepted(Routing),
+    /// A signature or withdrawal that counted (a re-send answers the same).
+    Counted(crate::petition::SignatureReceipt),
     /// Refused for good: sending it again will not help. `code` is stable,
     /// `message` is for the citizen (Italian, then English).
     Rejected {
@@ -270,6 +285,27 @@ pub struct InspectionPayload {
     pub inspected_at: DateTime<Utc>,
 }
 
+/// `POST /api/v1/identity/activate`: the phone trades a one-time code, which
+/// a clerk issued after checking the citizen's ID document, for a token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentityActivation {
+    /// As printed, e.g. `ABCD-EFGH-JKLM` (case and dashes do not matter).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub code: String,
+    pub device_id: DeviceId,
+}
+
+/// The phone's identity: send `token` as `Authorization: Bearer` on every sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentitySession {
+    pub token: String,
+    /// The Comune of residence the clerk recorded.
+    pub residence: IstatCode,
+    pub residence_name: String,
+}
+
 /// `POST /api/v1/inspector/session`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -348,8 +384,14 @@ mod tests {
 
     #[test]
     fn a_no_op_sync_request_is_tiny() {
-        let req =
-            SyncRequest { protocol: PROTOCOL_VERSION, device_id: DeviceId::new(), cursor: Some(Cursor(42)), items: vec![], nearby: None };
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: DeviceId::new(),
+            cursor: Some(Cursor(42)),
+            items: vec![],
+            nearby: None,
+            petitions: None,
+        };
         let json = serde_json::to_string(&req).expect("json");
         assert!(json.len() < 120, "{json}");
     }

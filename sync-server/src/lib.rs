@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod delivery;
 pub mod directory;
 pub mod error;
+pub mod identity;
 pub mod metrics;
 pub mod openapi;
 pub mod photos;

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{api, backoffice, inspector};
+use crate::routes::{api, backoffice, inspector, petitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,7 +12,7 @@ use crate::routes::{api, backoffice, inspector};
         description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
         version = "1"
     ),
-    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync, petitions::activate, petitions::public_petition, petitions::open_petition),
     modifiers(&SecuritySchemes),
     tags(
         (name = "sync", description = "Offline-first sync: push a batch, pull changes"),
@@ -20,7 +20,9 @@ use crate::routes::{api, backoffice, inspector};
         (name = "comuni", description = "Comuni and their configuration"),
         (name = "admin", description = "Staff endpoints (HTTP Basic: email and password)"),
         (name = "backoffice", description = "Back-office systems of the departments (API key: Authorization: Bearer)"),
-        (name = "inspector", description = "The field inspectors' app: log in for a token (Authorization: Bearer), then sync visits and assignments")
+        (name = "inspector", description = "The field inspectors' app: log in for a token (Authorization: Bearer), then sync visits and assignments"),
+        (name = "identity", description = "A citizen's verified identity on the phone: a clerk's one-time code traded for a token, sent as Authorization: Bearer on syncs that carry petition signatures"),
+        (name = "petitions", description = "E-petitions: read them here; sign and withdraw through the sync (offline-first)")
     )
 )]
 struct ApiDoc;

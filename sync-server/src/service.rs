@@ -16,6 +16,7 @@ use uuid::Uuid;
 use casa_shared_model::wire::Routing;
 
 pub mod inspection;
+pub mod petitions;
 
 use crate::auth::Role;
 use crate::blur::BlurRegion;
@@ -165,6 +166,12 @@ fn route_one(directory: &Directory, c: &Candidate, now: chrono::DateTime<Utc>) -
 
 /// One round trip of the app: push its items, pull what changed.
 pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, ServiceError> {
+    sync_as(state, req, &petitions::Signer::Anonymous).await
+}
+
+/// [`sync`] for a phone that may speak for a verified citizen (petition
+/// signatures need one; everything else is the device's).
+pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Signer) -> Result<SyncResponse, ServiceError> {
     if req.protocol != PROTOCOL_VERSION {
         return Err(ServiceError::Rejected {
             code: "unsupported_protocol",
@@ -177,39 +184,49 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
     let nearby_query = req.nearby.map(check_nearby).transpose()?;
     let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
     let ids: Vec<Uuid> = req.items.iter().map(PushItem::id).collect();
-    let mut answers: Vec<Option<Result<Routing, Rejection>>> = vec![None; ids.len()];
+    let mut answers: Vec<Option<ItemOutcome>> = vec![None; ids.len()];
+    let routed = |answer: Result<Routing, Rejection>| match answer {
+        Ok(routing) => ItemOutcome::Accepted(routing),
+        Err(r) => ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message },
+    };
     let mut report_slots = Vec::new();
     let mut candidates = Vec::new();
-    let mut reopens = Vec::new();
+    let mut later = Vec::new();
     for (i, item) in req.items.into_iter().enumerate() {
         match item {
             PushItem::Report(r) => {
                 report_slots.push(i);
                 candidates.push(Candidate::from(r));
             }
-            PushItem::Reopen(r) => reopens.push((i, r)),
+            other => later.push((i, other)),
         }
     }
     if !candidates.is_empty() {
         for (slot, answer) in report_slots.into_iter().zip(submit_reports(state, origin, candidates).await?) {
-            answers[slot] = Some(answer);
+            answers[slot] = Some(routed(answer));
         }
     }
     // After the reports: a reopen never concerns a report of the same batch
     // (it must have been resolved first), so the order between them is free.
-    for (slot, r) in reopens {
-        answers[slot] = Some(reopen(state, &req.device_id, &r).await?);
+    // Signatures and withdrawals keep their order among themselves (sign,
+    // then withdraw, then sign again means signed).
+    for (slot, item) in later {
+        answers[slot] = Some(match item {
+            PushItem::Reopen(r) => routed(reopen(state, &req.device_id, &r).await?),
+            PushItem::Signature(s) => petitions::sign(state, signer, &req.device_id, &s).await?,
+            PushItem::Withdrawal(w) => petitions::withdraw(state, signer, &w).await?,
+            PushItem::Report(_) => continue,
+        });
     }
     let results = ids
         .into_iter()
         .zip(answers)
         .map(|(id, answer)| ItemResult {
             id,
-            outcome: match answer {
-                Some(Ok(routing)) => ItemOutcome::Accepted(routing),
-                Some(Err(r)) => ItemOutcome::Rejected { code: r.code.to_owned(), message: r.message },
-                None => ItemOutcome::Rejected { code: "internal_error".to_owned(), message: "Errore interno / Internal error".to_owned() },
-            },
+            outcome: answer.unwrap_or_else(|| ItemOutcome::Rejected {
+                code: "internal_error".to_owned(),
+                message: "Errore interno / Internal error".to_owned(),
+            }),
         })
         .collect();
     let since = req.cursor.unwrap_or_default();
@@ -221,11 +238,16 @@ pub async fn sync(state: &AppState, req: SyncRequest) -> Result<SyncResponse, Se
         Some(q) => Some(nearby(state, q).await?),
         None => None,
     };
+    let petitions = match &req.petitions {
+        Some(comune) => Some(petitions::listed(state, comune).await?),
+        None => None,
+    };
     Ok(SyncResponse {
         protocol: PROTOCOL_VERSION,
         results,
         changes: changes.into_iter().map(|(_, c)| c).collect(),
         nearby,
+        petitions,
         cursor,
         has_more,
         directory_version: state.directory().version,

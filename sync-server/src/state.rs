@@ -16,6 +16,7 @@ pub struct AppState {
 
 struct Inner {
     store: Arc<dyn Store>,
+    identity: Arc<dyn crate::identity::IdentityProvider>,
     photos: PhotoStore,
     uploads_dir: std::path::PathBuf,
     directory: RwLock<Arc<Directory>>,
@@ -48,6 +49,7 @@ impl AppState {
         std::fs::create_dir_all(&uploads_dir)?;
         Ok(Self {
             inner: Arc::new(Inner {
+                identity: Arc::new(crate::identity::StoredTokens::new(store.clone())),
                 store,
                 photos,
                 uploads_dir,
@@ -92,6 +94,11 @@ impl AppState {
 
     pub fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
+    }
+
+    /// Who the citizen behind a phone's token is.
+    pub fn identity(&self) -> &dyn crate::identity::IdentityProvider {
+        self.inner.identity.as_ref()
     }
 
     pub fn metrics(&self) -> &Metrics {

@@ -32,7 +32,7 @@ async fn a_bari_moderator_publishes_a_report_a_monopoli_moderator_cannot_see_it_
         photos: vec![],
     };
     let client = Client::new(&base);
-    let sync = |cursor| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items: vec![], nearby: None };
+    let sync = |cursor| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items: vec![], nearby: None, petitions: None };
     let first = client.sync(&SyncRequest { items: vec![PushItem::Report(report.clone())], ..sync(None) }).await.expect("citizen sync");
 
     // Signed out: every page leads to the login form.

@@ -137,6 +137,7 @@ fn push(device: DeviceId, cursor: Option<casa_shared_model::wire::Cursor>, items
         cursor,
         items: items.into_iter().map(PushItem::Report).collect(),
         nearby: None,
+        petitions: None,
     }
 }
 

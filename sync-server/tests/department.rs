@@ -76,7 +76,7 @@ async fn an_operator_works_a_report_to_resolved_with_a_note_and_photo_the_citize
     let device = DeviceId::new();
     let report = report_at(BASILICA.0, BASILICA.1, "road_damage", "Buca profonda davanti alla Basilica di San Nicola");
     let client = Client::new(&base);
-    let sync = |cursor| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items: vec![], nearby: None };
+    let sync = |cursor| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items: vec![], nearby: None, petitions: None };
     client.sync(&SyncRequest { items: vec![PushItem::Report(report.clone())], ..sync(None) }).await.expect("citizen sync");
 
     let ops = browser();
@@ -234,6 +234,7 @@ async fn the_queue_hears_of_each_new_report_of_its_comune_as_it_arrives_and_no_o
         cursor: None,
         items: vec![PushItem::Report(r)],
         nearby: None,
+        petitions: None,
     };
     client.sync(&push(report_at(MONOPOLI_CATHEDRAL.0, MONOPOLI_CATHEDRAL.1, "waste", "Rifiuti sul sagrato"))).await.expect("monopoli");
     client.sync(&push(report_at(BASILICA.0, BASILICA.1, "road_damage", "Buca davanti alla Basilica"))).await.expect("bari");

@@ -94,7 +94,7 @@ async fn a_confirmation_30_m_away_with_a_fresh_photo_is_accepted_and_one_400_m_a
     let citizen = Client::new(&base);
     let pothole = report_at(BASILICA.0, BASILICA.1, "Buca profonda davanti alla Basilica di San Nicola");
     let lamp = report_at(41.1290, 16.8700, "Lampione spento in largo Abate Elia");
-    let sync = |cursor, items| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items, nearby: None };
+    let sync = |cursor, items| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items, nearby: None, petitions: None };
     let first =
         citizen.sync(&sync(None, vec![PushItem::Report(pothole.clone()), PushItem::Report(lamp.clone())])).await.expect("citizen sync");
     for id in [pothole.id, lamp.id] {

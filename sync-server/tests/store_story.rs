@@ -179,3 +179,90 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
 }
 
 on_both_databases!(the_store_keeps_comuni_reports_history_and_credentials, super::the_store_keeps_comuni_reports_history_and_credentials);
+
+async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_once(db: &TestDb) {
+    use casa_shared_model::petition::{NewPetition, PetitionStatus, ThresholdKind};
+    use casa_shared_model::PetitionId;
+    use casa_sync_server::store::{CitizenRecord, SignOutcome, SignatureRecord, WithdrawOutcome};
+
+    let store = db.store().await;
+    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await.expect("seed");
+    let person = |key: &str| CitizenRecord {
+        id: uuid::Uuid::now_v7(),
+        person_key: key.into(),
+        residence: bari(),
+        provider: "staff:urp@comune.bari.it".into(),
+        verified_at: Utc::now(),
+    };
+    let maria = store.upsert_citizen(&person("maria")).await.expect("citizen");
+    let again = store.upsert_citizen(&person("maria")).await.expect("citizen again");
+    assert_eq!(again.id, maria.id, "the same person verified twice is one citizen");
+    let luca = store.upsert_citizen(&person("luca")).await.expect("citizen");
+
+    // An activation code works once and before it expires.
+    let device = DeviceId::new();
+    store.insert_activation("code-1", maria.id, Utc::now() + Duration::days(1)).await.expect("code");
+    store.insert_activation("code-old", maria.id, Utc::now() - Duration::days(1)).await.expect("old code");
+    assert_eq!(store.activate("code-1", "token-1", &device, Utc::now()).await.expect("activate").map(|c| c.id), Some(maria.id));
+    assert!(store.activate("code-1", "token-2", &device, Utc::now()).await.expect("again").is_none());
+    assert!(store.activate("code-old", "token-3", &device, Utc::now()).await.expect("expired").is_none());
+    assert_eq!(store.citizen_by_token("token-1").await.expect("lookup").map(|c| c.id), Some(maria.id));
+    assert!(store.citizen_by_token("token-2").await.expect("lookup").is_none());
+
+    let p = NewPetition {
+        id: PetitionId::new(),
+        comune: bari(),
+        title: "Più alberi in via Sparano".into(),
+        body: "Un testo abbastanza lungo".into(),
+        residents_only: true,
+        closes_at: Utc::now() + Duration::days(30),
+        response_threshold: 2,
+        debate_threshold: 3,
+    };
+    assert!(store.insert_petition(&p, &PetitionStatus::Open, "staff:mod@comune.bari.it", Utc::now()).await.expect("petition"));
+    assert!(!store.insert_petition(&p, &PetitionStatus::Open, "staff:mod@comune.bari.it", Utc::now()).await.expect("re-send"));
+    let sig = |citizen: uuid::Uuid| SignatureRecord {
+        id: uuid::Uuid::now_v7(),
+        petition_id: p.id,
+        citizen_id: citizen,
+        device_id: DeviceId::new(),
+        signed_at: Utc::now(),
+        received_at: Utc::now(),
+    };
+    let first = sig(maria.id);
+    assert_eq!(store.sign(&first).await.expect("sign"), SignOutcome::Counted { signatures: 1, crossed: vec![] });
+    assert_eq!(store.sign(&first).await.expect("re-send"), SignOutcome::AlreadyCounted { signatures: 1 });
+    assert_eq!(store.sign(&sig(maria.id)).await.expect("other phone"), SignOutcome::AlreadySigned);
+    assert_eq!(store.sign(&SignatureRecord { citizen_id: luca.id, ..first.clone() }).await.expect("stolen id"), SignOutcome::IdConflict);
+    assert_eq!(
+        store.sign(&sig(luca.id)).await.expect("luca"),
+        SignOutcome::Counted { signatures: 2, crossed: vec![ThresholdKind::Response] }
+    );
+    let stored = store.petition(&p.id).await.expect("read").expect("petition");
+    assert_eq!((stored.signatures, stored.status), (2, PetitionStatus::AwaitingResponse));
+
+    // Withdrawn (once, whatever the re-sends), signed again: the threshold stays crossed, once.
+    let withdrawal = uuid::Uuid::now_v7();
+    assert_eq!(
+        store.withdraw(withdrawal, &p.id, luca.id, Utc::now()).await.expect("withdraw"),
+        WithdrawOutcome::Withdrawn { signatures: 1 }
+    );
+    assert_eq!(
+        store.withdraw(withdrawal, &p.id, luca.id, Utc::now()).await.expect("re-send"),
+        WithdrawOutcome::AlreadyWithdrawn { signatures: 1 }
+    );
+    assert_eq!(store.withdraw(uuid::Uuid::now_v7(), &p.id, luca.id, Utc::now()).await.expect("twice"), WithdrawOutcome::NotSigned);
+    assert_eq!(store.sign(&sig(luca.id)).await.expect("again"), SignOutcome::Counted { signatures: 2, crossed: vec![] });
+    let events = store.petition_events(&p.id).await.expect("events");
+    assert_eq!(events.iter().filter(|e| e.event == "threshold_reached").count(), 1);
+    assert_eq!(store.petitions(&bari(), &["awaiting_response"], 10).await.expect("list").len(), 1);
+    assert!(store.petitions(&bari(), &["open"], 10).await.expect("list").is_empty());
+    assert_eq!(
+        store.sign(&SignatureRecord { petition_id: PetitionId::new(), ..sig(maria.id) }).await.expect("none"),
+        SignOutcome::NotFound
+    );
+}
+on_both_databases!(
+    the_store_keeps_one_person_one_signature_and_each_threshold_crossed_once,
+    super::the_store_keeps_one_person_one_signature_and_each_threshold_crossed_once
+);

@@ -33,6 +33,7 @@ fn batch(device: DeviceId, items: Vec<ReportPayload>) -> SyncRequest {
         cursor: None,
         items: items.into_iter().map(PushItem::Report).collect(),
         nearby: None,
+        petitions: None,
     }
 }
 
@@ -291,7 +292,14 @@ async fn status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync(db
         .expect("publish again");
     assert_eq!(twice.status(), 409);
 
-    let noop = SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor: Some(first.cursor), items: vec![], nearby: None };
+    let noop = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: device,
+        cursor: Some(first.cursor),
+        items: vec![],
+        nearby: None,
+        petitions: None,
+    };
     let next = client.sync(&noop).await.expect("pull");
     assert_eq!(next.changes.len(), 1);
     assert_eq!(next.changes[0].report_id, report.id);
@@ -413,8 +421,14 @@ async fn a_citizen_reopens_their_resolved_report_and_it_goes_back_to_its_departm
     let reopen_item = |reason: &str| {
         PushItem::Reopen(ReopenPayload { id: uuid::Uuid::now_v7(), report_id: report.id, reason: reason.into(), at: Utc::now() })
     };
-    let push =
-        |items: Vec<PushItem>, dev: DeviceId| SyncRequest { protocol: PROTOCOL_VERSION, device_id: dev, cursor: None, items, nearby: None };
+    let push = |items: Vec<PushItem>, dev: DeviceId| SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: dev,
+        cursor: None,
+        items,
+        nearby: None,
+        petitions: None,
+    };
 
     // Not resolved yet: refused with a reason the citizen can read.
     let early = client.sync(&push(vec![reopen_item("ancora rotta")], device)).await.expect("early");

@@ -43,6 +43,7 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
         cursor: None,
         items: vec![PushItem::Report(report.clone())],
         nearby: None,
+        petitions: None,
     };
     Client::new(&server.url).sync(&request).await.expect("citizen sync");
 

@@ -84,6 +84,7 @@ async fn an_answer_lost_after_the_server_committed_is_recovered_without_duplicat
         cursor: None,
         items: store.outbox_batch(100).expect("batch"),
         nearby: None,
+        petitions: None,
     };
     client.sync(&lost).await.expect("committed, answer dropped");
     assert_eq!(queue_total(&server, "072030").await, 100);

@@ -26,7 +26,11 @@ use crate::store::{ReportRecord, ReportSource};
         (status = 413, description = "Too many items or too large", body = ApiErrorBody),
         (status = 415, description = "Not JSON", body = ApiErrorBody),
     ))]
-pub async fn sync(State(state): State<AppState>, ApiJson(req): ApiJson<SyncRequest>) -> Result<Json<SyncResponse>, ApiError> {
+pub async fn sync(
+    State(state): State<AppState>,
+    signer: service::petitions::Signer,
+    ApiJson(req): ApiJson<SyncRequest>,
+) -> Result<Json<SyncResponse>, ApiError> {
     if req.items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -34,7 +38,7 @@ pub async fn sync(State(state): State<AppState>, ApiJson(req): ApiJson<SyncReque
             format!("Troppi elementi ({}, massimo {MAX_BATCH_ITEMS}) / Too many items (at most {MAX_BATCH_ITEMS})", req.items.len()),
         ));
     }
-    Ok(Json(service::sync(&state, req).await.map_err(bad_request_if_rejected)?))
+    Ok(Json(service::sync_as(&state, req, &signer).await.map_err(bad_request_if_rejected)?))
 }
 
 /// Rejections of a whole sync request are the client's mistake (400), not an

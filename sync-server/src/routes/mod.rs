@@ -20,6 +20,7 @@ pub mod health;
 pub mod home;
 pub mod inspector;
 pub mod open311;
+pub mod petitions;
 pub mod uploads;
 
 /// A sync batch of 500 reports is well under 2 MB; anything larger is a
@@ -40,6 +41,9 @@ pub fn router(state: AppState) -> Router {
         .route("/inspector/session", post(inspector::login))
         .route("/inspector/sync", post(inspector::sync))
         .route("/backoffice/reports/{id}/status", post(backoffice::change_status))
+        .route("/identity/activate", post(petitions::activate))
+        .route("/petitions/{id}", get(petitions::public_petition))
+        .route("/admin/comuni/{istat_code}/petitions", post(petitions::open_petition))
         .route("/photos/{sha256}", get(uploads::photo))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async { ApiError::not_found() });

@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use casa_shared_model::inspection::InspectionOutcome;
+use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportChange};
-use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId, ReportStatus, Service};
+use casa_shared_model::{DeviceId, IstatCode, NewReport, PetitionId, ReportId, ReportStatus, Service};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -633,10 +634,145 @@ pub(crate) const DELIVERY_COLUMNS: &str =
 
 pub(crate) const TARGET_COLUMNS: &str = "id, comune, department, kind, url, secret, service_code, enabled, created_at";
 
+/// A citizen whose identity was verified, once per person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CitizenRecord {
+    pub id: Uuid,
+    /// sha256 of the normalised fiscal code (see `identity::person_key`).
+    pub person_key: String,
+    pub residence: IstatCode,
+    /// Who verified it: `staff:<email>` today, `spid`/`cie` later.
+    pub provider: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// Verified citizens and the phones' tokens that speak for them.
+#[async_trait]
+pub trait CitizenStore: Send + Sync {
+    /// Adds the citizen; a person already verified keeps their id and takes
+    /// the newer residence and provider. Returns the stored row.
+    async fn upsert_citizen(&self, c: &CitizenRecord) -> StoreResult<CitizenRecord>;
+    async fn insert_activation(&self, code_hash: &str, citizen: Uuid, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Uses a one-time activation code: the phone's token is stored and the
+    /// citizen returned; `None` if the code is unknown, used or expired.
+    async fn activate(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        device: &DeviceId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CitizenRecord>>;
+    /// Stores a token for a citizen directly (a provider that verified them itself).
+    async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<CitizenRecord>>;
+}
+
+/// A stored petition with its thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PetitionRecord {
+    pub id: PetitionId,
+    pub comune: IstatCode,
+    pub title: String,
+    pub body: String,
+    pub status: PetitionStatus,
+    pub residents_only: bool,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub signatures: u32,
+    pub response: Option<String>,
+    pub author: String,
+    pub thresholds: Vec<Threshold>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A signature as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignatureRecord {
+    pub id: Uuid,
+    pub petition_id: PetitionId,
+    pub citizen_id: Uuid,
+    pub device_id: DeviceId,
+    pub signed_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What a signature did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignOutcome {
+    /// Counted now; the thresholds this signature crossed, each exactly once.
+    Counted {
+        signatures: u32,
+        crossed: Vec<ThresholdKind>,
+    },
+    /// This signature was counted before (a re-send).
+    AlreadyCounted {
+        signatures: u32,
+    },
+    /// The person had signed already, perhaps from another phone.
+    AlreadySigned,
+    /// The id is taken by another person's signature.
+    IdConflict,
+    /// The petition does not take signatures (not open, or past its closing date).
+    NotSignable,
+    NotFound,
+}
+
+/// What a withdrawal did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithdrawOutcome {
+    Withdrawn {
+        signatures: u32,
+    },
+    /// This withdrawal was applied before (a re-send).
+    AlreadyWithdrawn {
+        signatures: u32,
+    },
+    NotSigned,
+    NotSignable,
+    NotFound,
+}
+
+/// One step of a petition's life.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PetitionEvent {
+    /// `opened`, `threshold_reached`...
+    pub event: String,
+    pub detail: Option<String>,
+    pub signatures: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// Petitions and their signatures.
+#[async_trait]
+pub trait PetitionStore: Send + Sync {
+    /// Stores a new petition in `status`; an id already stored is left as it
+    /// is (returns false).
+    async fn insert_petition(&self, p: &NewPetition, status: &PetitionStatus, author: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>>;
+    /// A Comune's petitions in these statuses, newest first.
+    async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>>;
+    /// Counts a signature at most once per person and petition, and records
+    /// each threshold it crosses (with the status change) in the same
+    /// transaction, so concurrent signers cross a threshold exactly once.
+    async fn sign(&self, s: &SignatureRecord) -> StoreResult<SignOutcome>;
+    async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome>;
+    /// Oldest first.
+    async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>>;
+}
+
 /// The whole store, as the application uses it.
 #[async_trait]
 pub trait Store:
-    ComuneStore + ReportStore + ApiKeyStore + StaffStore + SessionStore + AuditStore + DeliveryStore + InspectionStore
+    ComuneStore
+    + ReportStore
+    + ApiKeyStore
+    + StaffStore
+    + SessionStore
+    + AuditStore
+    + DeliveryStore
+    + InspectionStore
+    + CitizenStore
+    + PetitionStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;
@@ -802,6 +938,24 @@ pub(crate) fn parse_status(code: &str, detail: Option<&str>) -> StoreResult<Repo
 
 pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
     IstatCode::parse(s).map_err(corrupt)
+}
+
+pub(crate) fn parse_petition_status(code: &str, detail: Option<&str>) -> StoreResult<PetitionStatus> {
+    PetitionStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown petition status {code}")))
+}
+
+/// The statuses a petition moves to when it crosses thresholds: the
+/// furthest along wins, and a petition never moves back.
+pub(crate) fn status_after_crossing(current: &PetitionStatus, crossed: &[ThresholdKind]) -> Option<PetitionStatus> {
+    let rank = |s: &PetitionStatus| match s {
+        PetitionStatus::Open => Some(0),
+        PetitionStatus::AwaitingResponse => Some(1),
+        PetitionStatus::AwaitingDebate => Some(2),
+        _ => None,
+    };
+    let now = rank(current)?;
+    let best = crossed.iter().map(|k| k.status()).max_by_key(|s| rank(s).unwrap_or(0))?;
+    (rank(&best)? > now).then_some(best)
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
+use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::wire::{Cursor, ReportChange};
-use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus, Service};
+use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus, Service};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
@@ -1278,5 +1279,382 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+}
+
+const CITIZEN_COLUMNS: &str = "id, person_key, residence, provider, verified_at";
+
+fn citizen_from_row(row: &PgRow) -> StoreResult<CitizenRecord> {
+    let residence: String = row.try_get("residence")?;
+    Ok(CitizenRecord {
+        id: row.try_get("id")?,
+        person_key: row.try_get("person_key")?,
+        residence: parse_istat(&residence)?,
+        provider: row.try_get("provider")?,
+        verified_at: row.try_get("verified_at")?,
+    })
+}
+
+fn count(n: i32) -> StoreResult<u32> {
+    u32::try_from(n).map_err(corrupt)
+}
+
+fn int(n: u32) -> StoreResult<i32> {
+    i32::try_from(n).map_err(corrupt)
+}
+
+#[async_trait]
+impl CitizenStore for PgStore {
+    async fn upsert_citizen(&self, c: &CitizenRecord) -> StoreResult<CitizenRecord> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO citizens ({CITIZEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (person_key) DO UPDATE SET residence = excluded.residence, provider = excluded.provider, \
+             verified_at = excluded.verified_at RETURNING {CITIZEN_COLUMNS}"
+        ))
+        .bind(c.id)
+        .bind(&c.person_key)
+        .bind(c.residence.as_str())
+        .bind(&c.provider)
+        .bind(c.verified_at)
+        .fetch_one(&self.pool)
+        .await?;
+        citizen_from_row(&row)
+    }
+
+    async fn insert_activation(&self, code_hash: &str, citizen: Uuid, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO citizen_activations (code_hash, citizen_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(code_hash)
+            .bind(citizen)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn activate(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        device: &DeviceId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CitizenRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let citizen: Option<Uuid> = sqlx::query_scalar(
+            "UPDATE citizen_activations SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING citizen_id",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(citizen) = citizen else {
+            return Ok(None);
+        };
+        sqlx::query("INSERT INTO citizen_tokens (token_hash, citizen_id, device_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(citizen)
+            .bind(device.as_uuid())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS} FROM citizens WHERE id = $1")).bind(citizen).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        citizen_from_row(&row).map(Some)
+    }
+
+    async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO citizen_tokens (token_hash, citizen_id, device_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(citizen)
+            .bind(device.as_uuid())
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<CitizenRecord>> {
+        let row = sqlx::query(
+            "SELECT c.id, c.person_key, c.residence, c.provider, c.verified_at FROM citizen_tokens t \
+             JOIN citizens c ON c.id = t.citizen_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(citizen_from_row).transpose()
+    }
+}
+
+const PETITION_COLUMNS: &str =
+    "id, comune, title, body, status, status_detail, residents_only, closes_at, signatures, response, author, created_at, updated_at";
+
+impl PgStore {
+    async fn petition_from_row(&self, row: &PgRow) -> StoreResult<PetitionRecord> {
+        let id: Uuid = row.try_get("id")?;
+        let thresholds =
+            sqlx::query("SELECT kind, signatures, reached_at FROM petition_thresholds WHERE petition_id = $1 ORDER BY signatures")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|t| {
+                    let kind: String = t.try_get("kind")?;
+                    Ok(Threshold {
+                        kind: ThresholdKind::parse(&kind).ok_or_else(|| corrupt(format!("threshold {kind}")))?,
+                        signatures: count(t.try_get("signatures")?)?,
+                        reached_at: t.try_get("reached_at")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+        let status: String = row.try_get("status")?;
+        let detail: Option<String> = row.try_get("status_detail")?;
+        let comune: String = row.try_get("comune")?;
+        Ok(PetitionRecord {
+            id: PetitionId::try_from(id).map_err(corrupt)?,
+            comune: parse_istat(&comune)?,
+            title: row.try_get("title")?,
+            body: row.try_get("body")?,
+            status: parse_petition_status(&status, detail.as_deref())?,
+            residents_only: row.try_get("residents_only")?,
+            closes_at: row.try_get("closes_at")?,
+            signatures: count(row.try_get("signatures")?)?,
+            response: row.try_get("response")?,
+            author: row.try_get("author")?,
+            thresholds,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+async fn petition_event(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    petition: Uuid,
+    event: &str,
+    detail: Option<&str>,
+    signatures: u32,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO petition_events (petition_id, event, detail, signatures, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(petition)
+        .bind(event)
+        .bind(detail)
+        .bind(int(signatures)?)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl PetitionStore for PgStore {
+    async fn insert_petition(&self, p: &NewPetition, status: &PetitionStatus, author: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO petitions ({PETITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, NULL, $9, $10, $10) \
+             ON CONFLICT (id) DO NOTHING"
+        ))
+        .bind(p.id.as_uuid())
+        .bind(p.comune.as_str())
+        .bind(&p.title)
+        .bind(&p.body)
+        .bind(status.code())
+        .bind(status.detail())
+        .bind(p.residents_only)
+        .bind(p.closes_at)
+        .bind(author)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(false);
+        }
+        for (kind, n) in [(ThresholdKind::Response, p.response_threshold), (ThresholdKind::Debate, p.debate_threshold)] {
+            sqlx::query("INSERT INTO petition_thresholds (petition_id, kind, signatures) VALUES ($1, $2, $3)")
+                .bind(p.id.as_uuid())
+                .bind(kind.as_str())
+                .bind(int(n)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        petition_event(&mut tx, p.id.as_uuid(), status.code(), Some(author), 0, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>> {
+        let row = sqlx::query(&format!("SELECT {PETITION_COLUMNS} FROM petitions WHERE id = $1"))
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(self.petition_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = $1 AND status = ANY($2) ORDER BY created_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(comune.as_str())
+        .bind(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.petition_from_row(row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn sign(&self, s: &SignatureRecord) -> StoreResult<SignOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let pid = s.petition_id.as_uuid();
+        // The petition's row lock serialises its signers (across servers):
+        // the count and the thresholds below are read and written by one
+        // transaction at a time, so each threshold is crossed exactly once.
+        let petition = sqlx::query("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = $1 FOR UPDATE")
+            .bind(pid)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(petition) = petition else {
+            return Ok(SignOutcome::NotFound);
+        };
+        let current = count(petition.try_get("signatures")?)?;
+        let existing: Option<(Uuid, Uuid)> = sqlx::query_as("SELECT citizen_id, petition_id FROM petition_signatures WHERE id = $1")
+            .bind(s.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some((citizen, petition_id)) = existing {
+            return Ok(if citizen == s.citizen_id && petition_id == pid {
+                SignOutcome::AlreadyCounted { signatures: current }
+            } else {
+                SignOutcome::IdConflict
+            });
+        }
+        let code: String = petition.try_get("status")?;
+        let detail: Option<String> = petition.try_get("status_detail")?;
+        let status = parse_petition_status(&code, detail.as_deref())?;
+        let closes_at: Option<DateTime<Utc>> = petition.try_get("closes_at")?;
+        if !status.is_signable() || closes_at.is_some_and(|c| c <= s.received_at) {
+            return Ok(SignOutcome::NotSignable);
+        }
+        // A withdrawn signature of the same person comes back under the new id.
+        let counted = sqlx::query(
+            "INSERT INTO petition_signatures (id, petition_id, citizen_id, device_id, signed_at, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (petition_id, citizen_id) DO UPDATE SET id = excluded.id, device_id = excluded.device_id, \
+             signed_at = excluded.signed_at, received_at = excluded.received_at, withdrawn_at = NULL, withdrawal_id = NULL \
+             WHERE petition_signatures.withdrawn_at IS NOT NULL",
+        )
+        .bind(s.id)
+        .bind(pid)
+        .bind(s.citizen_id)
+        .bind(s.device_id.as_uuid())
+        .bind(s.signed_at)
+        .bind(s.received_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if counted == 0 {
+            return Ok(SignOutcome::AlreadySigned);
+        }
+        let after: i32 =
+            sqlx::query_scalar("UPDATE petitions SET signatures = signatures + 1, updated_at = $1 WHERE id = $2 RETURNING signatures")
+                .bind(s.received_at)
+                .bind(pid)
+                .fetch_one(&mut *tx)
+                .await?;
+        let after = count(after)?;
+        let reached: Vec<String> = sqlx::query_scalar(
+            "UPDATE petition_thresholds SET reached_at = $1 WHERE petition_id = $2 AND reached_at IS NULL AND signatures <= $3 RETURNING kind",
+        )
+        .bind(s.received_at)
+        .bind(pid)
+        .bind(int(after)?)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut crossed: Vec<ThresholdKind> = reached.iter().filter_map(|k| ThresholdKind::parse(k)).collect();
+        crossed.sort();
+        for kind in &crossed {
+            petition_event(&mut tx, pid, "threshold_reached", Some(kind.as_str()), after, s.received_at).await?;
+        }
+        if let Some(next) = status_after_crossing(&status, &crossed) {
+            sqlx::query("UPDATE petitions SET status = $1, status_detail = NULL WHERE id = $2")
+                .bind(next.code())
+                .bind(pid)
+                .execute(&mut *tx)
+                .await?;
+            petition_event(&mut tx, pid, next.code(), None, after, s.received_at).await?;
+        }
+        tx.commit().await?;
+        Ok(SignOutcome::Counted { signatures: after, crossed })
+    }
+
+    async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let pid = petition.as_uuid();
+        let row = sqlx::query("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = $1 FOR UPDATE")
+            .bind(pid)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(WithdrawOutcome::NotFound);
+        };
+        let current = count(row.try_get("signatures")?)?;
+        let done: Option<Uuid> = sqlx::query_scalar("SELECT citizen_id FROM petition_signatures WHERE withdrawal_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done == Some(citizen) {
+            return Ok(WithdrawOutcome::AlreadyWithdrawn { signatures: current });
+        }
+        let code: String = row.try_get("status")?;
+        let detail: Option<String> = row.try_get("status_detail")?;
+        let closes_at: Option<DateTime<Utc>> = row.try_get("closes_at")?;
+        if !parse_petition_status(&code, detail.as_deref())?.is_signable() || closes_at.is_some_and(|c| c <= at) {
+            return Ok(WithdrawOutcome::NotSignable);
+        }
+        let changed = sqlx::query(
+            "UPDATE petition_signatures SET withdrawn_at = $1, withdrawal_id = $2 \
+             WHERE petition_id = $3 AND citizen_id = $4 AND withdrawn_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(pid)
+        .bind(citizen)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(WithdrawOutcome::NotSigned);
+        }
+        let after: i32 =
+            sqlx::query_scalar("UPDATE petitions SET signatures = signatures - 1, updated_at = $1 WHERE id = $2 RETURNING signatures")
+                .bind(at)
+                .bind(pid)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(WithdrawOutcome::Withdrawn { signatures: count(after)? })
+    }
+
+    async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>> {
+        let rows = sqlx::query("SELECT event, detail, signatures, at FROM petition_events WHERE petition_id = $1 ORDER BY seq")
+            .bind(id.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PetitionEvent {
+                    event: r.try_get("event")?,
+                    detail: r.try_get("detail")?,
+                    signatures: count(r.try_get("signatures")?)?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
     }
 }

@@ -194,7 +194,14 @@ fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
     let client = Client::new(url);
     let (elapsed, accepted) = rt.block_on(async {
         // Warm up connections and the server's caches outside the timing.
-        let warm = SyncRequest { protocol: PROTOCOL_VERSION, device_id: DeviceId::new(), cursor: None, items: vec![], nearby: None };
+        let warm = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: DeviceId::new(),
+            cursor: None,
+            items: vec![],
+            nearby: None,
+            petitions: None,
+        };
         client.sync(&warm).await.expect("warm-up sync");
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -214,6 +221,7 @@ fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
                         cursor,
                         items: batch.into_iter().map(PushItem::Report).collect(),
                         nearby: None,
+                        petitions: None,
                     };
                     let res = client.sync(&req).await.expect("sync");
                     cursor = Some(res.cursor);

@@ -5,7 +5,7 @@ use anyhow::Context;
 use casa_mobile::store::LocalStore;
 use casa_mobile::{Client, SyncOptions};
 use casa_shared_model::wire::{NearbyQuery, ReportPayload};
-use casa_shared_model::{NewReport, ReportId};
+use casa_shared_model::{IstatCode, NewReport, ReportId};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
@@ -60,6 +60,9 @@ enum Command {
         /// Radius in metres for --near-lat/--near-lon (at most 5000).
         #[arg(long, default_value_t = 1000.0)]
         radius: f64,
+        /// Fetch the petitions of this Comune (ISTAT code) instead of the home Comune's.
+        #[arg(long)]
+        petitions_of: Option<String>,
     },
     /// The Comuni, their services and categories, as last fetched.
     Comuni {
@@ -92,6 +95,40 @@ enum Command {
         #[command(subcommand)]
         command: InspectorCommand,
     },
+    /// The citizen's verified identity (for petition signatures).
+    Identity {
+        #[command(subcommand)]
+        command: IdentityCommand,
+    },
+    /// Petitions of the citizen's Comune, as last synced; sign and withdraw offline.
+    Petitions {
+        #[command(subcommand)]
+        command: PetitionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IdentityCommand {
+    /// Activate the code a clerk of the Comune gave after checking an ID document (needs the network).
+    Activate { code: String },
+    /// The identity on this phone.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PetitionsCommand {
+    /// The petitions with their counts, thresholds and what you did.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a petition: kept on the phone and sent at the next sync.
+    Sign { id: String },
+    /// Take your signature back (while the petition is open): sent at the next sync.
+    Withdraw { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -219,15 +256,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { command: ReportCommand::New(args) } => new_report(&mut store, args),
         Command::Report { command: ReportCommand::Reopen { id, reason, json } } => reopen(&mut store, &id, &reason, json),
         Command::Report { command: ReportCommand::Show { id, json } } => show_report(&store, &id, json),
-        Command::Sync { json, max_attempts, retry_base_ms, near_lat, near_lon, radius } => {
+        Command::Sync { json, max_attempts, retry_base_ms, near_lat, near_lon, radius, petitions_of } => {
             let nearby = match (near_lat, near_lon) {
                 (Some(lat), Some(lon)) => Some(NearbyQuery { lat, lon, radius_m: radius }),
                 _ => None,
             };
+            let petitions = petitions_of.map(|c| IstatCode::parse(&c)).transpose().map_err(|e| anyhow::anyhow!("--petitions-of: {e}"))?;
             let opts = SyncOptions {
                 max_attempts: max_attempts.max(1),
                 base_delay: std::time::Duration::from_millis(retry_base_ms),
                 nearby,
+                petitions,
                 ..SyncOptions::default()
             };
             sync(&mut store, &cli.server, &opts, json)
@@ -237,6 +276,81 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status { json } => status(&store, json),
         Command::Reports { json } => reports(&store, json),
         Command::Inspector { command } => inspector(&mut store, &cli.server, command),
+        Command::Identity { command } => identity(&mut store, &cli.server, command),
+        Command::Petitions { command } => petitions(&mut store, command),
+    }
+}
+
+fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> anyhow::Result<()> {
+    match command {
+        IdentityCommand::Activate { code } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let session = rt.block_on(Client::new(server).activate_identity(&code, store.device_id()))?;
+            store.set_identity(&session)?;
+            println!(
+                "Identità attivata: residente a {}. Ora puoi firmare le petizioni / Identity activated: you can sign petitions",
+                session.residence_name
+            );
+            Ok(())
+        }
+        IdentityCommand::Show { json } => {
+            let identity = store.identity()?;
+            match (identity, json) {
+                (Some(i), true) => println!("{}", serde_json::to_string(&i)?),
+                (None, true) => println!("null"),
+                (Some(i), false) => println!("Identità verificata: residente a {} ({})", i.residence_name, i.residence.as_str()),
+                (None, false) => println!("Nessuna identità su questo telefono: chiedi un codice allo sportello del Comune / no identity"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn petitions(store: &mut LocalStore, command: PetitionsCommand) -> anyhow::Result<()> {
+    use casa_mobile::store::MySignature;
+    let parse = |id: &str| casa_shared_model::PetitionId::parse(id).map_err(|e| anyhow::anyhow!("{e}"));
+    match command {
+        PetitionsCommand::List { json } => {
+            let list = store.petitions()?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!("Nessuna petizione: sincronizza, o il tuo Comune non le raccoglie online / no petitions");
+            }
+            for p in list {
+                let next = p.petition.thresholds.iter().find(|t| t.reached_at.is_none());
+                println!("{}  {}", p.petition.id, p.petition.title);
+                print!("    {} · {} firme", p.petition.status.label_it(), p.petition.signatures);
+                if let Some(t) = next {
+                    print!(" su {} per la {}", t.signatures, t.kind.label_it());
+                }
+                println!();
+                let mine = match &p.mine {
+                    MySignature::NotSigned => String::new(),
+                    MySignature::Pending => "    Firmata: sarà inviata alla prossima sincronizzazione / will be sent".into(),
+                    MySignature::Counted => "    Hai firmato: la tua firma è contata / your signature counts".into(),
+                    MySignature::WithdrawalPending => "    Ritiro della firma: sarà inviato / withdrawal will be sent".into(),
+                    MySignature::Withdrawn => "    Firma ritirata / signature withdrawn".into(),
+                    MySignature::Refused { message, .. } => format!("    Firma non accettata: {message}"),
+                };
+                if !mine.is_empty() {
+                    println!("{mine}");
+                }
+            }
+            Ok(())
+        }
+        PetitionsCommand::Sign { id } => {
+            store.sign_petition(&parse(&id)?)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Firmata sul telefono: sarà inviata alla prossima sincronizzazione / Signed: it will be sent at the next sync");
+            Ok(())
+        }
+        PetitionsCommand::Withdraw { id } => {
+            store.withdraw_signature(&parse(&id)?)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Ritiro registrato: sarà inviato alla prossima sincronizzazione / Withdrawal recorded: sent at the next sync");
+            Ok(())
+        }
     }
 }
 

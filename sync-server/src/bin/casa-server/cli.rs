@@ -54,6 +54,27 @@ enum Command {
         #[command(subcommand)]
         command: DeliveryCommand,
     },
+    /// Citizens' verified identities (for petition signatures).
+    Citizens {
+        #[command(subcommand)]
+        command: CitizensCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CitizensCommand {
+    /// A clerk has checked the citizen's ID document: record them and print a one-time
+    /// activation code for their phone (valid 30 days). The fiscal code is not stored.
+    Verify {
+        #[arg(long)]
+        fiscal_code: String,
+        /// ISTAT code of the Comune of residence.
+        #[arg(long)]
+        comune: String,
+        /// The clerk's email, for the record.
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,7 +220,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             add_user(&s, &email, &role, &comuni, department.as_deref()).await
         }
         Command::Delivery { command } => delivery_command(&s, command).await,
+        Command::Citizens { command: CitizensCommand::Verify { fiscal_code, comune, by } } => {
+            verify_citizen(&s, &fiscal_code, &comune, &by).await
+        }
     }
+}
+
+async fn verify_citizen(s: &Settings, fiscal_code: &str, comune: &str, by: &str) -> anyhow::Result<()> {
+    let fiscal_code = casa_sync_server::identity::FiscalCode::parse(fiscal_code)?;
+    let comune = IstatCode::parse(comune)?;
+    let by = auth::parse_email(by)?;
+    let store = open_store(s).await?;
+    let known = store.comune_configs().await?;
+    let Some(entry) = known.iter().find(|k| k.istat_code == comune) else {
+        bail!("Comune {comune} sconosciuto / unknown Comune");
+    };
+    let (_, code, expires_at) =
+        casa_sync_server::identity::issue_activation(store.as_ref(), &fiscal_code, comune, &format!("staff:{by}"), chrono::Utc::now())
+            .await?;
+    println!(
+        "Identità verificata, residente a {}: consegna il codice al cittadino, vale fino al {} / identity verified; give the code to the citizen",
+        entry.name,
+        expires_at.format("%d/%m/%Y")
+    );
+    println!("{code}");
+    Ok(())
 }
 
 fn init_logs(format: LogFormat) {

@@ -1,0 +1,244 @@
+//! Petitions on the phone: the citizen's verified identity (a token from a
+//! clerk's activation code), the Comune's petitions as last synced, and the
+//! citizen's signatures and withdrawals, queued in the outbox until the
+//! server answers (so signing works offline).
+
+use casa_shared_model::petition::{PublicPetition, SignaturePayload, WithdrawalPayload};
+use casa_shared_model::wire::{IdentitySession, ItemOutcome, PushItem};
+use casa_shared_model::{IstatCode, PetitionId};
+use chrono::Utc;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::{ts, LocalStore, StoreError, StoreResult};
+
+pub(super) const MIGRATION: &str = "CREATE TABLE identity (
+         id             INTEGER PRIMARY KEY CHECK (id = 1),
+         token          TEXT NOT NULL,
+         residence      TEXT NOT NULL,
+         residence_name TEXT NOT NULL
+     );
+     CREATE TABLE petitions (
+         id       TEXT PRIMARY KEY,
+         comune   TEXT NOT NULL,
+         position INTEGER NOT NULL,
+         petition TEXT NOT NULL
+     );
+     -- The citizen's own acts on a petition, newest last; the latest says
+     -- where they stand.
+     CREATE TABLE petition_acts (
+         id            TEXT PRIMARY KEY,
+         petition_id   TEXT NOT NULL,
+         kind          TEXT NOT NULL,
+         at            TEXT NOT NULL,
+         answered      INTEGER NOT NULL DEFAULT 0,
+         error_code    TEXT,
+         error_message TEXT
+     );
+     CREATE INDEX petition_acts_petition ON petition_acts (petition_id, at);";
+
+/// The identity this phone signs with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalIdentity {
+    #[serde(skip)]
+    pub token: String,
+    pub residence: IstatCode,
+    pub residence_name: String,
+}
+
+/// Where the citizen stands on a petition, as this phone knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum MySignature {
+    NotSigned,
+    /// Signed on the phone: "will be sent".
+    Pending,
+    Counted,
+    /// A withdrawal is waiting to be sent.
+    WithdrawalPending,
+    Withdrawn,
+    /// The server refused the last act; the message says why.
+    Refused {
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalPetition {
+    #[serde(flatten)]
+    pub petition: PublicPetition,
+    pub mine: MySignature,
+}
+
+/// Why the phone will not queue a signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignRefused {
+    #[error("petizione non trovata sul telefono: sincronizza / petition not on the phone: sync first")]
+    NotFound,
+    #[error("la petizione non raccoglie più firme / the petition no longer takes signatures")]
+    Closed,
+    #[error("hai già firmato questa petizione / you already signed this petition")]
+    AlreadySigned,
+    #[error("non c'è una tua firma da ritirare / there is no signature of yours to withdraw")]
+    NotSigned,
+    #[error("per firmare attiva prima la tua identità (casa identity activate CODICE) / activate your identity first")]
+    NoIdentity,
+}
+
+impl LocalStore {
+    pub fn identity(&self) -> StoreResult<Option<LocalIdentity>> {
+        let row = self
+            .conn
+            .query_row("SELECT token, residence, residence_name FROM identity WHERE id = 1", [], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .optional()?;
+        row.map(|(token, residence, residence_name)| {
+            let residence = IstatCode::parse(&residence).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(LocalIdentity { token, residence, residence_name })
+        })
+        .transpose()
+    }
+
+    pub fn set_identity(&mut self, s: &IdentitySession) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO identity (id, token, residence, residence_name) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET token = excluded.token, residence = excluded.residence, residence_name = excluded.residence_name",
+            params![s.token, s.residence.as_str(), s.residence_name],
+        )?;
+        Ok(())
+    }
+
+    /// The Comune's petitions as the server sent them (the whole list).
+    pub fn replace_petitions(&mut self, comune: &IstatCode, list: &[PublicPetition]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM petitions WHERE comune = ?1", [comune.as_str()])?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT OR REPLACE INTO petitions (id, comune, position, petition) VALUES (?1, ?2, ?3, ?4)")?;
+            for (i, p) in list.iter().enumerate() {
+                let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                insert.execute(params![p.id.to_string(), comune.as_str(), i as i64, json])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn petitions(&self) -> StoreResult<Vec<LocalPetition>> {
+        let mut stmt = self.conn.prepare_cached("SELECT petition FROM petitions ORDER BY position")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            let petition: PublicPetition = serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mine = self.my_signature(&petition.id)?;
+            out.push(LocalPetition { petition, mine });
+        }
+        Ok(out)
+    }
+
+    pub fn petition(&self, id: &PetitionId) -> StoreResult<Option<LocalPetition>> {
+        Ok(self.petitions()?.into_iter().find(|p| p.petition.id == *id))
+    }
+
+    fn my_signature(&self, id: &PetitionId) -> StoreResult<MySignature> {
+        let last = self
+            .conn
+            .query_row(
+                "SELECT kind, answered, error_code, error_message FROM petition_acts WHERE petition_id = ?1 ORDER BY at DESC, rowid DESC LIMIT 1",
+                [id.to_string()],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?)),
+            )
+            .optional()?;
+        Ok(match last {
+            None => MySignature::NotSigned,
+            Some((_, true, Some(code), message)) => MySignature::Refused { code, message: message.unwrap_or_default() },
+            Some((kind, answered, None, _)) => match (kind.as_str(), answered) {
+                ("signature", false) => MySignature::Pending,
+                ("signature", true) => MySignature::Counted,
+                ("withdrawal", false) => MySignature::WithdrawalPending,
+                _ => MySignature::Withdrawn,
+            },
+            Some((_, false, Some(_), _)) => MySignature::Pending,
+        })
+    }
+
+    /// Signs a petition on the phone; the signature is sent on the next sync.
+    pub fn sign_petition(&mut self, id: &PetitionId) -> StoreResult<Result<uuid::Uuid, SignRefused>> {
+        self.queue_act(id, true)
+    }
+
+    /// Takes a signature back on the phone; sent on the next sync.
+    pub fn withdraw_signature(&mut self, id: &PetitionId) -> StoreResult<Result<uuid::Uuid, SignRefused>> {
+        self.queue_act(id, false)
+    }
+
+    fn queue_act(&mut self, id: &PetitionId, sign: bool) -> StoreResult<Result<uuid::Uuid, SignRefused>> {
+        if self.identity()?.is_none() {
+            return Ok(Err(SignRefused::NoIdentity));
+        }
+        let Some(p) = self.petition(id)? else { return Ok(Err(SignRefused::NotFound)) };
+        if !p.petition.status.is_signable() {
+            return Ok(Err(SignRefused::Closed));
+        }
+        // "Already signed" from the server means this person's signature is
+        // there (made on another phone): it can be withdrawn from this one.
+        let signed = match &p.mine {
+            MySignature::Pending | MySignature::Counted => true,
+            MySignature::Refused { code, .. } => code == "already_signed",
+            MySignature::NotSigned | MySignature::WithdrawalPending | MySignature::Withdrawn => false,
+        };
+        match (sign, signed) {
+            (true, true) => return Ok(Err(SignRefused::AlreadySigned)),
+            (false, false) => return Ok(Err(SignRefused::NotSigned)),
+            _ => {}
+        }
+        let (act, now) = (uuid::Uuid::now_v7(), Utc::now());
+        let (kind, item) = if sign {
+            ("signature", PushItem::Signature(SignaturePayload { id: act, petition_id: *id, signed_at: now }))
+        } else {
+            ("withdrawal", PushItem::Withdrawal(WithdrawalPayload { id: act, petition_id: *id, at: now }))
+        };
+        let json = serde_json::to_string(&item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO petition_acts (id, petition_id, kind, at) VALUES (?1, ?2, ?3, ?4)",
+            params![act.to_string(), id.to_string(), kind, ts(now)],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (item_id, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![act.to_string(), kind, json, ts(now)],
+        )?;
+        tx.commit()?;
+        Ok(Ok(act))
+    }
+}
+
+/// Files the server's answer to a signature or withdrawal (inside the sync's
+/// transaction); a counted act also updates the petition's count on the phone.
+pub(super) fn apply_result(tx: &Transaction<'_>, id: &str, outcome: &ItemOutcome) -> StoreResult<()> {
+    match outcome {
+        ItemOutcome::Counted(receipt) => {
+            tx.execute("UPDATE petition_acts SET answered = 1, error_code = NULL, error_message = NULL WHERE id = ?1", [id])?;
+            let json: Option<String> =
+                tx.query_row("SELECT petition FROM petitions WHERE id = ?1", [receipt.petition_id.to_string()], |r| r.get(0)).optional()?;
+            if let Some(json) = json {
+                let mut p: PublicPetition = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                p.signatures = receipt.signatures;
+                let json = serde_json::to_string(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.execute("UPDATE petitions SET petition = ?2 WHERE id = ?1", params![p.id.to_string(), json])?;
+            }
+        }
+        ItemOutcome::Rejected { code, message } => {
+            tx.execute(
+                "UPDATE petition_acts SET answered = 1, error_code = ?2, error_message = ?3 WHERE id = ?1",
+                params![id, code, message],
+            )?;
+        }
+        ItemOutcome::Accepted(_) => {
+            return Err(StoreError::Corrupt(format!("a petition act answered as a report: {id}")));
+        }
+    }
+    Ok(())
+}

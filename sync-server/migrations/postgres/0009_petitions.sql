@@ -1,0 +1,76 @@
+-- Citizens whose identity was verified (today by a clerk who saw an ID
+-- document; SPID/CIE later). `person_key` is the sha256 of the normalised
+-- fiscal code, so the same person verified twice is one row.
+CREATE TABLE citizens (
+    id          UUID PRIMARY KEY,
+    person_key  TEXT NOT NULL UNIQUE,
+    residence   TEXT NOT NULL REFERENCES comuni (istat_code),
+    provider    TEXT NOT NULL,
+    verified_at TIMESTAMPTZ NOT NULL
+);
+
+-- One-time codes a clerk hands out; the phone trades one for a token.
+CREATE TABLE citizen_activations (
+    code_hash  TEXT PRIMARY KEY,
+    citizen_id UUID NOT NULL REFERENCES citizens (id),
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at    TIMESTAMPTZ
+);
+
+-- A phone's bearer token for a citizen (stored as its sha256).
+CREATE TABLE citizen_tokens (
+    token_hash TEXT PRIMARY KEY,
+    citizen_id UUID NOT NULL REFERENCES citizens (id),
+    device_id  UUID NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE petitions (
+    id             UUID PRIMARY KEY,
+    comune         TEXT NOT NULL REFERENCES comuni (istat_code),
+    title          TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    status_detail  TEXT,
+    residents_only BOOLEAN NOT NULL,
+    closes_at      TIMESTAMPTZ,
+    signatures     INTEGER NOT NULL DEFAULT 0,
+    response       TEXT,
+    author         TEXT NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX petitions_comune ON petitions (comune, status);
+
+CREATE TABLE petition_thresholds (
+    petition_id UUID NOT NULL REFERENCES petitions (id),
+    kind        TEXT NOT NULL,
+    signatures  INTEGER NOT NULL,
+    reached_at  TIMESTAMPTZ,
+    PRIMARY KEY (petition_id, kind)
+);
+
+-- One row per person and petition: the unique index is what makes two
+-- phones of the same person one signature.
+CREATE TABLE petition_signatures (
+    id           UUID PRIMARY KEY,
+    petition_id  UUID NOT NULL REFERENCES petitions (id),
+    citizen_id   UUID NOT NULL REFERENCES citizens (id),
+    device_id    UUID NOT NULL,
+    signed_at    TIMESTAMPTZ NOT NULL,
+    received_at  TIMESTAMPTZ NOT NULL,
+    withdrawn_at TIMESTAMPTZ,
+    withdrawal_id UUID
+);
+CREATE UNIQUE INDEX petition_signatures_once ON petition_signatures (petition_id, citizen_id);
+
+-- What happened to a petition (opened, thresholds crossed...), append only.
+CREATE TABLE petition_events (
+    seq         BIGSERIAL PRIMARY KEY,
+    petition_id UUID NOT NULL REFERENCES petitions (id),
+    event       TEXT NOT NULL,
+    detail      TEXT,
+    signatures  INTEGER NOT NULL,
+    at          TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX petition_events_petition ON petition_events (petition_id, seq);

@@ -1,0 +1,205 @@
+//! Who a citizen is, for what needs one person and not one phone (petition
+//! signatures). Everything downstream asks [`IdentityProvider`] for the
+//! verified citizen behind a phone's bearer token and never learns how the
+//! identity was proved.
+//!
+//! Today the proof is a clerk's: at a Comune's desk they check an ID document
+//! and issue a one-time activation code (`casa-server citizens verify`); the
+//! phone trades the code for a token. SPID/CIE (OpenID Connect) will be a
+//! second way to create the same citizen and token: the person is keyed by
+//! their fiscal code either way, so someone verified twice is one person.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use casa_shared_model::{DeviceId, IstatCode};
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::staff::{hash_token, random_token};
+use crate::store::{CitizenRecord, Store, StoreError};
+
+/// How long a clerk's activation code can be used.
+pub const ACTIVATION_DAYS: i64 = 30;
+
+/// A citizen whose identity a provider verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Citizen {
+    pub id: Uuid,
+    pub residence: IstatCode,
+    /// Who verified it (`staff:<email>`, later `spid`, `cie`).
+    pub provider: String,
+}
+
+impl From<CitizenRecord> for Citizen {
+    fn from(c: CitizenRecord) -> Self {
+        Citizen { id: c.id, residence: c.residence, provider: c.provider }
+    }
+}
+
+/// The one question the rest of the server asks about identity.
+#[async_trait]
+pub trait IdentityProvider: Send + Sync + std::fmt::Debug {
+    /// The verified citizen a phone's bearer token stands for, if any.
+    async fn citizen(&self, bearer: &str) -> Result<Option<Citizen>, StoreError>;
+}
+
+/// Tokens the store issued, whatever verified the person first.
+#[derive(Clone)]
+pub struct StoredTokens {
+    store: Arc<dyn Store>,
+}
+
+impl StoredTokens {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+impl std::fmt::Debug for StoredTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTokens").field("backend", &self.store.backend()).finish()
+    }
+}
+
+#[async_trait]
+impl IdentityProvider for StoredTokens {
+    async fn citizen(&self, bearer: &str) -> Result<Option<Citizen>, StoreError> {
+        Ok(self.store.citizen_by_token(&hash_token(bearer.trim())).await?.map(Citizen::from))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("codice fiscale non valido: 16 caratteri con il carattere di controllo giusto / invalid fiscal code")]
+    InvalidFiscalCode,
+    #[error("codice di attivazione sconosciuto, già usato o scaduto: chiedine uno nuovo allo sportello / unknown, used or expired activation code")]
+    InvalidActivation,
+    #[error("Comune sconosciuto / unknown Comune")]
+    UnknownComune,
+}
+
+impl IdentityError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityError::InvalidFiscalCode => "invalid_fiscal_code",
+            IdentityError::InvalidActivation => "invalid_activation_code",
+            IdentityError::UnknownComune => "unknown_comune",
+        }
+    }
+}
+
+/// An Italian fiscal code (codice fiscale), checked by its control character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiscalCode(String);
+
+impl FiscalCode {
+    pub fn parse(s: &str) -> Result<Self, IdentityError> {
+        let s: String = s.trim().to_uppercase();
+        let b = s.as_bytes();
+        if b.len() != 16 || !b.iter().all(u8::is_ascii_alphanumeric) {
+            return Err(IdentityError::InvalidFiscalCode);
+        }
+        // Values of the characters in odd positions (1st, 3rd...), by the
+        // Ministry's table; digits count as the letter of the same rank.
+        const ODD: [u32; 26] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+        let rank = |c: u8| if c.is_ascii_digit() { u32::from(c - b'0') } else { u32::from(c - b'A') };
+        let sum: u32 = b[..15].iter().enumerate().map(|(i, &c)| if i % 2 == 0 { ODD[rank(c) as usize] } else { rank(c) }).sum();
+        let control = b'A' + (sum % 26) as u8;
+        if b[15] != control {
+            return Err(IdentityError::InvalidFiscalCode);
+        }
+        Ok(FiscalCode(s))
+    }
+
+    /// The person's key: the same person gives the same key, and the fiscal
+    /// code itself is not kept.
+    pub fn person_key(&self) -> String {
+        hex::encode(Sha256::digest(format!("casa-del-cittadino/person/{}", self.0).as_bytes()))
+    }
+}
+
+/// A one-time code a clerk reads out or prints: no letters that look alike.
+fn activation_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let chars: String = (0..12).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
+    format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12])
+}
+
+fn normalise_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// A clerk has seen the citizen's ID document: the citizen is verified (or
+/// re-verified, with a new residence) and gets a one-time activation code.
+pub async fn issue_activation(
+    store: &dyn Store,
+    fiscal_code: &FiscalCode,
+    residence: IstatCode,
+    verified_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(Citizen, String, DateTime<Utc>), StoreError> {
+    let record = CitizenRecord {
+        id: Uuid::now_v7(),
+        person_key: fiscal_code.person_key(),
+        residence,
+        provider: verified_by.to_owned(),
+        verified_at: now,
+    };
+    let citizen = store.upsert_citizen(&record).await?;
+    let code = activation_code();
+    let expires_at = now + Duration::days(ACTIVATION_DAYS);
+    store.insert_activation(&hash_token(&normalise_code(&code)), citizen.id, expires_at).await?;
+    Ok((citizen.into(), code, expires_at))
+}
+
+/// The phone trades an activation code for its token (returned once, stored hashed).
+pub async fn activate(store: &dyn Store, code: &str, device: &DeviceId) -> Result<(Citizen, String), ActivateError> {
+    let token = random_token();
+    let citizen = store
+        .activate(&hash_token(&normalise_code(code)), &hash_token(&token), device, Utc::now())
+        .await?
+        .ok_or(ActivateError::Identity(IdentityError::InvalidActivation))?;
+    Ok((citizen.into(), token))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActivateError {
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fiscal_code_is_accepted_only_with_its_control_character() {
+        let ok = FiscalCode::parse(" rssmra80a01h501u ").expect("valid");
+        assert_eq!(ok, FiscalCode("RSSMRA80A01H501U".into()));
+        for bad in ["RSSMRA80A01H501X", "RSSMRA80A01H501", "RSSMRA80A01H501U1", "RSSMRA80A01H50!U", ""] {
+            assert_eq!(FiscalCode::parse(bad), Err(IdentityError::InvalidFiscalCode), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_same_person_has_the_same_key_and_the_key_hides_the_code() {
+        let a = FiscalCode::parse("RSSMRA80A01H501U").expect("valid").person_key();
+        let b = FiscalCode::parse("rssmra80a01h501u").expect("valid").person_key();
+        assert_eq!(a, b);
+        assert!(!a.contains("RSSMRA"));
+    }
+
+    #[test]
+    fn activation_codes_are_readable_and_typed_loosely() {
+        let code = activation_code();
+        assert_eq!(code.len(), 14);
+        assert!(!code.contains(['0', 'O', '1', 'I']));
+        assert_eq!(normalise_code(&code.to_lowercase().replace('-', " ")), code.replace('-', ""));
+    }
+}
