@@ -76,6 +76,8 @@ bench: pg
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- ingest --backend postgres --reports 50000
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- device --backend sqlite
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- device --backend postgres
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- signatures --backend sqlite
+	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- signatures --backend postgres
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-app-bench
 
 fmt:

@@ -252,7 +252,15 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
         WithdrawOutcome::AlreadyWithdrawn { signatures: 1 }
     );
     assert_eq!(store.withdraw(uuid::Uuid::now_v7(), &p.id, luca.id, Utc::now()).await.expect("twice"), WithdrawOutcome::NotSigned);
-    assert_eq!(store.sign(&sig(luca.id)).await.expect("again"), SignOutcome::Counted { signatures: 2, crossed: vec![] });
+    let luca_again = sig(luca.id);
+    assert_eq!(store.sign(&luca_again).await.expect("again"), SignOutcome::Counted { signatures: 2, crossed: vec![] });
+    // Re-sends of the old withdrawal and of the new signature (a lost answer)
+    // change nothing: the withdrawal does not take the new signature away.
+    assert_eq!(
+        store.withdraw(withdrawal, &p.id, luca.id, Utc::now()).await.expect("late re-send"),
+        WithdrawOutcome::AlreadyWithdrawn { signatures: 2 }
+    );
+    assert_eq!(store.sign(&luca_again).await.expect("re-send"), SignOutcome::AlreadyCounted { signatures: 2 });
     let events = store.petition_events(&p.id).await.expect("events");
     assert_eq!(events.iter().filter(|e| e.event == "threshold_reached").count(), 1);
     assert_eq!(store.petitions(&bari(), &["awaiting_response"], 10).await.expect("list").len(), 1);

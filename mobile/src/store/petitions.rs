@@ -101,7 +101,15 @@ impl LocalStore {
         .transpose()
     }
 
+    /// Replaces the phone's identity. Signatures still waiting were made by
+    /// the previous person: they go, rather than be sent as the new one's.
     pub fn set_identity(&mut self, s: &IdentitySession) -> StoreResult<()> {
+        if self.identity()?.is_some_and(|old| old.token != s.token) {
+            let tx = self.conn.transaction()?;
+            tx.execute("DELETE FROM outbox WHERE item_id IN (SELECT id FROM petition_acts WHERE answered = 0)", [])?;
+            tx.execute("DELETE FROM petition_acts WHERE answered = 0", [])?;
+            tx.commit()?;
+        }
         self.conn.execute(
             "INSERT INTO identity (id, token, residence, residence_name) VALUES (1, ?1, ?2, ?3)
              ON CONFLICT (id) DO UPDATE SET token = excluded.token, residence = excluded.residence, residence_name = excluded.residence_name",
@@ -146,7 +154,7 @@ impl LocalStore {
         let last = self
             .conn
             .query_row(
-                "SELECT kind, answered, error_code, error_message FROM petition_acts WHERE petition_id = ?1 ORDER BY at DESC, rowid DESC LIMIT 1",
+                "SELECT kind, answered, error_code, error_message FROM petition_acts WHERE petition_id = ?1 ORDER BY rowid DESC LIMIT 1",
                 [id.to_string()],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?)),
             )
@@ -162,6 +170,27 @@ impl LocalStore {
             },
             Some((_, false, Some(_), _)) => MySignature::Pending,
         })
+    }
+
+    /// Whether the citizen's signature stands, as far as the phone knows: a
+    /// refused withdrawal leaves it standing, and "already signed" from the
+    /// server means it was made on another phone (so it can be withdrawn here).
+    fn signature_stands(&self, id: &PetitionId) -> StoreResult<bool> {
+        let mut stmt = self.conn.prepare_cached("SELECT kind, error_code FROM petition_acts WHERE petition_id = ?1 ORDER BY rowid DESC")?;
+        let acts = stmt.query_map([id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        for act in acts {
+            match act? {
+                (kind, Some(_)) if kind == "withdrawal" => continue,
+                (kind, None) => return Ok(kind == "signature"),
+                (_, Some(code)) => return Ok(code == "already_signed"),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Petition acts not yet answered by the server.
+    pub fn pending_petition_acts(&self) -> StoreResult<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM petition_acts WHERE answered = 0", [], |r| r.get(0))?)
     }
 
     /// Signs a petition on the phone; the signature is sent on the next sync.
@@ -182,13 +211,7 @@ impl LocalStore {
         if !p.petition.status.is_signable() {
             return Ok(Err(SignRefused::Closed));
         }
-        // "Already signed" from the server means this person's signature is
-        // there (made on another phone): it can be withdrawn from this one.
-        let signed = match &p.mine {
-            MySignature::Pending | MySignature::Counted => true,
-            MySignature::Refused { code, .. } => code == "already_signed",
-            MySignature::NotSigned | MySignature::WithdrawalPending | MySignature::Withdrawn => false,
-        };
+        let signed = self.signature_stands(id)?;
         match (sign, signed) {
             (true, true) => return Ok(Err(SignRefused::AlreadySigned)),
             (false, false) => return Ok(Err(SignRefused::NotSigned)),

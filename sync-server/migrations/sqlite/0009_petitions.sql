@@ -50,8 +50,10 @@ CREATE TABLE petition_thresholds (
     PRIMARY KEY (petition_id, kind)
 );
 
--- One row per person and petition: the unique index is what makes two
--- phones of the same person one signature.
+-- A row per signature; at most one standing (not withdrawn) per person and
+-- petition: the partial unique index is what makes two phones of the same
+-- person one signature. A withdrawn row stays, so re-sends of its signature
+-- and of its withdrawal answer what they answered the first time.
 CREATE TABLE petition_signatures (
     id           BLOB PRIMARY KEY,
     petition_id  BLOB NOT NULL REFERENCES petitions (id),
@@ -62,7 +64,7 @@ CREATE TABLE petition_signatures (
     withdrawn_at INTEGER,
     withdrawal_id BLOB
 );
-CREATE UNIQUE INDEX petition_signatures_once ON petition_signatures (petition_id, citizen_id);
+CREATE UNIQUE INDEX petition_signatures_once ON petition_signatures (petition_id, citizen_id) WHERE withdrawn_at IS NULL;
 
 -- What happened to a petition (opened, thresholds crossed...), append only.
 CREATE TABLE petition_events (

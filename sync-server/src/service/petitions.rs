@@ -71,6 +71,9 @@ pub async fn sign(state: &AppState, signer: &Signer, device: &DeviceId, s: &Sign
     let Some(petition) = state.store().petition(&s.petition_id).await? else {
         return Ok(refused("petition_not_found", "Petizione non trovata / Petition not found"));
     };
+    if s.signed_at < petition.created_at - Duration::days(1) {
+        return Ok(refused("signed_before_open", "La data della firma è prima dell'apertura della petizione: controlla l'orologio del telefono / The signature predates the petition"));
+    }
     if !petitions_enabled(state, &petition.comune) {
         return Ok(refused(
             "service_disabled",

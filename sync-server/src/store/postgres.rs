@@ -1541,13 +1541,11 @@ impl PetitionStore for PgStore {
         if !status.is_signable() || closes_at.is_some_and(|c| c <= s.received_at) {
             return Ok(SignOutcome::NotSignable);
         }
-        // A withdrawn signature of the same person comes back under the new id.
-        let counted = sqlx::query(
+        // Signing again after a withdrawal is a new row; the withdrawn one stays.
+        let inserted = sqlx::query(
             "INSERT INTO petition_signatures (id, petition_id, citizen_id, device_id, signed_at, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (petition_id, citizen_id) DO UPDATE SET id = excluded.id, device_id = excluded.device_id, \
-             signed_at = excluded.signed_at, received_at = excluded.received_at, withdrawn_at = NULL, withdrawal_id = NULL \
-             WHERE petition_signatures.withdrawn_at IS NOT NULL",
+             ON CONFLICT (petition_id, citizen_id) WHERE withdrawn_at IS NULL DO NOTHING",
         )
         .bind(s.id)
         .bind(pid)
@@ -1556,8 +1554,14 @@ impl PetitionStore for PgStore {
         .bind(s.signed_at)
         .bind(s.received_at)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await;
+        let counted = match inserted {
+            Ok(done) => done.rows_affected(),
+            // The same id sent at once for another petition (whose lock this
+            // transaction does not hold) collides on the primary key.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(SignOutcome::IdConflict),
+            Err(e) => return Err(e.into()),
+        };
         if counted == 0 {
             return Ok(SignOutcome::AlreadySigned);
         }

@@ -1533,12 +1533,10 @@ impl PetitionStore for SqliteStore {
         if !status.is_signable() || closes_at.is_some_and(|c| c <= s.received_at) {
             return Ok(SignOutcome::NotSignable);
         }
-        // A withdrawn signature of the same person comes back under the new id.
+        // Signing again after a withdrawal is a new row; the withdrawn one stays.
         let counted = sqlx::query(
             "INSERT INTO petition_signatures (id, petition_id, citizen_id, device_id, signed_at, received_at) VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (petition_id, citizen_id) DO UPDATE SET id = excluded.id, device_id = excluded.device_id, \
-             signed_at = excluded.signed_at, received_at = excluded.received_at, withdrawn_at = NULL, withdrawal_id = NULL \
-             WHERE petition_signatures.withdrawn_at IS NOT NULL",
+             ON CONFLICT (petition_id, citizen_id) WHERE withdrawn_at IS NULL DO NOTHING",
         )
         .bind(s.id)
         .bind(pid)

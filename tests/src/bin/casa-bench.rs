@@ -5,10 +5,13 @@
 //! Usage:
 //!   casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
 //!   casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]
+//!   casa-bench signatures [--backend sqlite|postgres] [--reports N (signers)] [--concurrency N]
 //!
 //! `ingest` measures the server alone (several connections, pre-built
 //! batches); `device` measures the app's core end to end: reports captured
-//! in a phone's local store, then `casa_mobile::sync` to the server.
+//! in a phone's local store, then `casa_mobile::sync` to the server;
+//! `signatures` measures petition signing: N verified citizens, each
+//! phone's sync carrying its one signature with its identity token.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,7 +21,7 @@ use casa_mobile::{Client, LocalStore, SyncOptions};
 use casa_shared_model::category::DEFAULT_CATEGORIES;
 use casa_shared_model::report::PhotoRef;
 use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
-use casa_shared_model::{DeviceId, NewReport, ReportId};
+use casa_shared_model::{DeviceId, IstatCode, NewReport, PetitionId, ReportId};
 use sqlx::Connection;
 
 /// The town centres of the 41 Comuni; reports land within ~170 m of them.
@@ -27,12 +30,14 @@ fn centres() -> Vec<(f64, f64)> {
 }
 
 const USAGE: &str = "usage: casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
-       casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]";
+       casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]
+       casa-bench signatures [--backend sqlite|postgres] [--reports N] [--concurrency N]";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Ingest,
     Device,
+    Signatures,
 }
 
 struct Args {
@@ -51,9 +56,13 @@ fn parse_args() -> Result<Args, String> {
     let mode = match args.next().as_deref() {
         Some("ingest") => Mode::Ingest,
         Some("device") => Mode::Device,
+        Some("signatures") => Mode::Signatures,
         _ => return Err(USAGE.into()),
     };
-    let reports = if mode == Mode::Ingest { 50_000 } else { 10_000 };
+    let reports = match mode {
+        Mode::Ingest => 50_000,
+        Mode::Device | Mode::Signatures => 10_000,
+    };
     let mut a = Args { mode, backend: "sqlite".into(), reports, batch: 100, concurrency: 8, photos: 500, photo_kb: 200, noop_runs: 200 };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -120,7 +129,13 @@ struct BenchServer {
 }
 
 impl BenchServer {
-    fn start(rt: &tokio::runtime::Runtime, backend: &str) -> Result<Self, String> {
+    /// `prepare` runs on the database after the boundaries are imported and
+    /// before the server starts (so the server loads what it wrote).
+    fn start<F: std::future::Future<Output = Result<(), String>>>(
+        rt: &tokio::runtime::Runtime,
+        backend: &str,
+        prepare: impl FnOnce(String) -> F,
+    ) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let (db_url, pg_name) = match backend {
             "sqlite" => (None, None),
@@ -145,6 +160,8 @@ impl BenchServer {
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
+        let url = db_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("casa.db").display()));
+        rt.block_on(prepare(url))?;
         let server = ServerProcess::start(dir.path(), db_url.as_deref());
         Ok(Self { server, _dir: dir, pg_name })
     }
@@ -170,7 +187,18 @@ fn main() {
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let server = match BenchServer::start(&rt, &args.backend) {
+    let signers = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let petition = PetitionId::new();
+    let (mode, count) = (args.mode, args.reports);
+    let setup = signers.clone();
+    let prepare = move |url: String| async move {
+        if mode == Mode::Signatures {
+            let tokens = prepare_petition(&url, petition, count).await?;
+            setup.lock().map_err(|e| e.to_string())?.extend(tokens);
+        }
+        Ok(())
+    };
+    let server = match BenchServer::start(&rt, &args.backend, prepare) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -180,6 +208,10 @@ fn main() {
     let ok = match args.mode {
         Mode::Ingest => ingest(&rt, &args, &server.server.url),
         Mode::Device => device(&rt, &args, &server.server.url),
+        Mode::Signatures => {
+            let signers = signers.lock().map(|s| s.clone()).unwrap_or_default();
+            signatures(&rt, &args, &server.server.url, petition, signers)
+        }
     };
     server.stop(&rt);
     if !ok {
@@ -351,4 +383,109 @@ fn device(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
         eprintln!("the device sync did not deliver everything");
     }
     ok
+}
+
+/// On the database before the server starts: petitions on in Bari, one open
+/// petition, and `n` verified residents with a phone token each.
+async fn prepare_petition(url: &str, id: PetitionId, n: usize) -> Result<Vec<(DeviceId, String)>, String> {
+    use casa_shared_model::petition::{NewPetition, PetitionStatus};
+    use casa_sync_server::store::{self, CitizenRecord};
+    let store = store::connect(url).await.map_err(|e| e.to_string())?;
+    let bari = IstatCode::parse("072006").map_err(|e| e.to_string())?;
+    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await.map_err(|e| e.to_string())?;
+    store.set_service(&bari, casa_shared_model::Service::Petitions, true).await.map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    let petition = NewPetition {
+        id,
+        comune: bari,
+        title: "Una pista ciclabile sul lungomare".into(),
+        body: "Testo della petizione di prova per il benchmark delle firme.".into(),
+        residents_only: true,
+        closes_at: now + chrono::Duration::days(30),
+        response_threshold: (n as u32 / 2).max(10),
+        debate_threshold: (n as u32).max(11),
+    };
+    store.insert_petition(&petition, &PetitionStatus::Open, "bench", now).await.map_err(|e| e.to_string())?;
+    let mut phones = Vec::with_capacity(n);
+    for i in 0..n {
+        let citizen = CitizenRecord {
+            id: uuid::Uuid::now_v7(),
+            person_key: format!("bench-person-{i}"),
+            residence: bari,
+            provider: "bench".into(),
+            verified_at: now,
+        };
+        let citizen = store.upsert_citizen(&citizen).await.map_err(|e| e.to_string())?;
+        let (device, token) = (DeviceId::new(), format!("bench-token-{i}-{}", uuid::Uuid::now_v7().simple()));
+        store
+            .insert_citizen_token(&casa_sync_server::staff::hash_token(&token), citizen.id, &device, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        phones.push((device, token));
+    }
+    Ok(phones)
+}
+
+/// Each phone sends its citizen's signature in its own sync, as the app does.
+fn signatures(rt: &tokio::runtime::Runtime, args: &Args, url: &str, petition: PetitionId, phones: Vec<(DeviceId, String)>) -> bool {
+    use casa_shared_model::petition::SignaturePayload;
+    let total = phones.len();
+    let queue = Arc::new(std::sync::Mutex::new(phones.into_iter()));
+    let client = Client::new(url);
+    let (elapsed, counted) = rt.block_on(async {
+        let warm = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: DeviceId::new(),
+            cursor: None,
+            items: vec![],
+            nearby: None,
+            petitions: None,
+        };
+        client.sync(&warm).await.expect("warm-up sync");
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..args.concurrency {
+            let (client, queue) = (client.clone(), queue.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut counted = 0usize;
+                loop {
+                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    let Some((device, token)) = next else { break };
+                    let item = PushItem::Signature(SignaturePayload {
+                        id: uuid::Uuid::now_v7(),
+                        petition_id: petition,
+                        signed_at: chrono::Utc::now(),
+                    });
+                    let req = SyncRequest {
+                        protocol: PROTOCOL_VERSION,
+                        device_id: device,
+                        cursor: None,
+                        items: vec![item],
+                        nearby: None,
+                        petitions: None,
+                    };
+                    let res = client.sync_as(&req, Some(&token)).await.expect("sync");
+                    counted += res.results.iter().filter(|r| matches!(r.outcome, ItemOutcome::Counted(_))).count();
+                }
+                counted
+            }));
+        }
+        let mut counted = 0;
+        for t in tasks {
+            counted += t.await.expect("task");
+        }
+        (started.elapsed(), counted)
+    });
+    println!(
+        "signatures {}: {counted} of {total} counted, one per sync over {} connections: {:.2} s, {:.0} signatures/s",
+        args.backend,
+        args.concurrency,
+        elapsed.as_secs_f64(),
+        counted as f64 / elapsed.as_secs_f64()
+    );
+    if counted != total {
+        eprintln!("some signatures were not counted");
+        return false;
+    }
+    true
 }

@@ -284,6 +284,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> anyhow::Result<()> {
     match command {
         IdentityCommand::Activate { code } => {
+            let pending = store.pending_petition_acts()?;
+            if pending > 0 && store.identity()?.is_some() {
+                anyhow::bail!(
+                    "{pending} firme di chi usa ora il telefono non sono ancora inviate: sincronizza prima di cambiare identità / sync the pending signatures before changing identity"
+                );
+            }
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let session = rt.block_on(Client::new(server).activate_identity(&code, store.device_id()))?;
             store.set_identity(&session)?;
