@@ -36,6 +36,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 mod inspector;
 pub use inspector::{LocalAssignment, LocalInspection};
+mod badges;
 mod petitions;
 pub use petitions::{LocalIdentity, LocalPetition, MySignature, SignRefused};
 
@@ -174,6 +175,8 @@ fn migrations() -> Migrations<'static> {
         M::up(inspector::MIGRATION),
         // Petitions, the citizen's identity and signatures (`store::petitions`).
         M::up(petitions::MIGRATION),
+        // Badges (`store::badges`).
+        M::up(badges::MIGRATION),
     ])
 }
 

@@ -259,6 +259,7 @@ async fn sync_round(
     if let (Some(comune), Some(list)) = (&req.petitions, &res.petitions) {
         store.replace_petitions(comune, list)?;
     }
+    store.replace_badges(&res.badges)?;
     for r in &res.results {
         match r.outcome {
             ItemOutcome::Accepted(_) | ItemOutcome::Counted(_) => summary.accepted += 1,

@@ -283,3 +283,77 @@ fn the_inspector_screen_asks_to_log_in_then_lists_the_assigned_reports_with_the_
     let html = render(&p.core, Screen::Inspector);
     assert!(html.contains("sarà inviato alla prossima sincronizzazione"), "{html}");
 }
+
+#[test]
+fn the_petitions_screen_asks_for_the_identity_code_then_signs_offline_with_the_progress_to_each_threshold() {
+    use casa_shared_model::petition::{PetitionStatus, PublicPetition, Threshold, ThresholdKind};
+    use casa_shared_model::wire::IdentitySession;
+    use casa_shared_model::PetitionId;
+
+    let p = phone(true);
+    let bari = IstatCode::parse("072006").expect("code");
+    let html = render(&p.core, Screen::Petitions);
+    assert!(html.contains("Petizioni") && html.contains(r#"for="identity-code""#) && html.contains("Attiva"), "{html}");
+    assert!(html.contains("Nessuna petizione"), "{html}");
+
+    let petition = PublicPetition {
+        id: PetitionId::new(),
+        comune: bari,
+        title: "Una pista ciclabile sul lungomare".into(),
+        body: "Chiediamo una pista ciclabile protetta lungo tutto il lungomare.".into(),
+        status: PetitionStatus::Open,
+        residents_only: true,
+        signatures: 123,
+        thresholds: vec![
+            Threshold { kind: ThresholdKind::Response, signatures: 500, reached_at: None },
+            Threshold { kind: ThresholdKind::Debate, signatures: 2000, reached_at: None },
+        ],
+        closes_at: None,
+        response: None,
+        updated_at: Utc::now(),
+    };
+    p.core.store.borrow_mut().replace_petitions(&bari, std::slice::from_ref(&petition)).expect("petitions");
+    p.core
+        .store
+        .borrow_mut()
+        .set_identity(&IdentitySession { token: "t".into(), residence: bari, residence_name: "Bari".into() })
+        .expect("identity");
+    let html = render(&p.core, Screen::Petitions);
+    assert!(html.contains("residente verificato a") && html.contains("Bari") && !html.contains(r#"for="identity-code""#), "{html}");
+    assert!(html.contains("Una pista ciclabile sul lungomare") && html.contains("Riservata ai residenti"), "{html}");
+    assert!(html.contains("123 firme su 500 per la risposta del Comune") && html.contains(r#"max="500""#), "{html}");
+    assert!(html.contains(">Firma<"), "{html}");
+
+    // Signed without network: the card says it will be sent, and offers to withdraw.
+    p.core.store.borrow_mut().sign_petition(&petition.id).expect("store").expect("queued");
+    let html = render(&p.core, Screen::Petitions);
+    assert!(html.contains("sarà inviata alla prossima sincronizzazione") && html.contains("Ritira la firma"), "{html}");
+    assert_eq!(p.core.store.borrow().outbox_len().expect("outbox"), 1);
+}
+
+#[test]
+fn badges_show_offline_with_the_next_goals_and_a_new_one_is_announced_once() {
+    use casa_mobile::app::badges::announcement;
+    use casa_mobile::app::i18n::Lang;
+    use casa_shared_model::badge::{BadgeAward, BadgeKind};
+
+    let p = phone(true);
+    let html = render(&p.core, Screen::Badges);
+    assert!(html.contains("I miei badge") && html.contains("Nessun badge ancora"), "{html}");
+    assert!(html.contains("Prima segnalazione confermata sul posto"), "the first goal is shown: {html}");
+
+    let award = BadgeAward { badge: BadgeKind::ConfirmedReports, level: 1, awarded_at: Utc::now() };
+    p.core.store.borrow_mut().replace_badges(std::slice::from_ref(&award)).expect("badges");
+    let html = render(&p.core, Screen::Badges);
+    assert!(html.contains("badge earned") && html.contains("Prima segnalazione confermata sul posto"), "{html}");
+    assert!(html.contains("10 segnalazioni confermate da un ispettore"), "the next level is a goal: {html}");
+
+    // Announced after the sync that brought it, once.
+    let new = p.core.store.borrow_mut().take_unannounced_badges().expect("new");
+    assert_eq!(announcement(Lang::It, &new).as_deref(), Some("Nuovo badge: Prima segnalazione confermata sul posto"));
+    p.core.store.borrow_mut().replace_badges(std::slice::from_ref(&award)).expect("same list again");
+    assert!(p.core.store.borrow_mut().take_unannounced_badges().expect("none").is_empty());
+    // The Comune turned badges off: the server's list is empty, and so is the phone's.
+    p.core.store.borrow_mut().replace_badges(&[]).expect("off");
+    assert!(p.core.store.borrow().badges().expect("badges").is_empty());
+}

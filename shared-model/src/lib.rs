@@ -5,6 +5,7 @@
 //! agree on every rule by construction.
 #![forbid(unsafe_code)]
 
+pub mod badge;
 pub mod category;
 pub mod comune;
 pub mod geo;

@@ -136,6 +136,10 @@ pub struct SyncResponse {
     /// past moderation, newest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub petitions: Option<Vec<crate::petition::PublicPetition>>,
+    /// Every badge this device has earned where the Comune runs badges (the
+    /// whole list, small: the phone replaces what it holds).
+    #[serde(default)]
+    pub badges: Vec<crate::badge::BadgeAward>,
     /// Send this back next time.
     pub cursor: Cursor,
     /// More changes are waiting: sync again at once.

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use casa_shared_model::wire::Routing;
 
+pub mod badges;
 pub mod inspection;
 pub mod petitions;
 
@@ -248,6 +249,7 @@ pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Sig
         changes: changes.into_iter().map(|(_, c)| c).collect(),
         nearby,
         petitions,
+        badges: badges::for_device(state, &req.device_id).await?,
         cursor,
         has_more,
         directory_version: state.directory().version,
@@ -770,5 +772,8 @@ pub async fn apply_status(state: &AppState, change: StatusChange) -> Result<(), 
         detail.push_str(&format!(": {note}"));
     }
     crate::staff::audit(state, &change.actor, "status_change", Some(format!("report:{}", change.id)), Some(detail)).await;
+    if matches!(change.to, ReportStatus::ConfirmedByInspector | ReportStatus::Resolved) {
+        badges::report_verified(state, &change.id).await;
+    }
     Ok(())
 }

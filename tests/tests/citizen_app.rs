@@ -115,4 +115,14 @@ fn a_new_user_files_a_photo_report_offline_and_sees_it_reach_moderation_once_the
     ui.wait_for("Sincronizza ora", Duration::from_secs(5));
     ui.wait_for("Tutto inviato", Duration::from_secs(30));
     ui.screenshot("09-sincronizzazione");
+    // Bari takes no petitions online here: the screen says so and offers the
+    // identity code a clerk would give.
+    ui.tap("push button", "Petizioni");
+    ui.wait_for("Codice di attivazione", Duration::from_secs(5));
+    ui.wait_for("Nessuna petizione", Duration::from_secs(5));
+    ui.screenshot("10-petizioni");
+    ui.tap("push button", "Impostazioni");
+    ui.tap("push button", "I miei badge →");
+    ui.wait_for("Prossimi traguardi", Duration::from_secs(5));
+    ui.screenshot("11-badge");
 }

@@ -4,9 +4,11 @@
 //! background and the screens follow it.
 #![allow(non_snake_case)]
 
+pub mod badges;
 pub mod i18n;
 pub mod inspector;
 pub mod map;
+pub mod petitions;
 pub mod screens;
 pub mod state;
 
@@ -66,6 +68,11 @@ fn Root(core: Core) -> Element {
                     let mut sync = ui.sync;
                     sync.set(view);
                     if finished {
+                        // A badge earned while offline shows after the sync that brought it.
+                        let new = core.store.borrow_mut().take_unannounced_badges().unwrap_or_default();
+                        if let Some(text) = badges::announcement(core.lang(), &new) {
+                            ui.tell(text);
+                        }
                         ui.changed();
                     }
                 }

@@ -72,6 +72,8 @@ pub fn Shell() -> Element {
                     Screen::Sync => rsx! { SyncScreen {} },
                     Screen::Settings => rsx! { Settings {} },
                     Screen::Inspector => rsx! { super::inspector::InspectorScreen {} },
+                    Screen::Petitions => rsx! { super::petitions::PetitionsScreen {} },
+                    Screen::Badges => rsx! { super::badges::BadgesScreen {} },
                 }
             }
             TabBar { screen }
@@ -87,11 +89,12 @@ fn TabBar(screen: Screen) -> Element {
         (Screen::NewReport, lang.t("Segnala", "Report")),
         (Screen::MyReports, lang.t("Le mie", "Mine")),
         (Screen::Nearby, lang.t("Vicino a me", "Nearby")),
+        (Screen::Petitions, lang.t("Petizioni", "Petitions")),
         (Screen::Settings, lang.t("Impostazioni", "Settings")),
     ];
     let current = match screen {
         Screen::Report(_) => Screen::MyReports,
-        Screen::Sync | Screen::Inspector => Screen::Settings,
+        Screen::Sync | Screen::Inspector | Screen::Badges => Screen::Settings,
         s => s,
     };
     rsx! {
@@ -1021,6 +1024,7 @@ pub fn Settings() -> Element {
             input { id: "tiles", r#type: "url", initial_value: "{tiles.peek()}", oninput: move |e| tiles.set(e.value()) }
             button { class: "primary", onclick: save, {lang.t("Salva", "Save")} }
             button { class: "link", onclick: move |_| ui.go(Screen::Sync), {lang.t("Stato della sincronizzazione →", "Sync status →")} }
+            button { class: "link", onclick: move |_| ui.go(Screen::Badges), {lang.t("I miei badge →", "My badges →")} }
             button { class: "link", onclick: move |_| ui.go(Screen::Inspector), {lang.t("Modalità ispettore →", "Inspector mode →")} }
             p { class: "hint", "{lang.t(\"Codice del dispositivo\", \"Device id\")}: {core.device_id()}" }
         }

@@ -193,6 +193,8 @@ pub enum Screen {
     Settings,
     /// Staff who check reports on site.
     Inspector,
+    Petitions,
+    Badges,
 }
 
 /// What the background sync is doing, as the screens show it.

@@ -104,6 +104,7 @@ pub async fn sign(state: &AppState, signer: &Signer, device: &DeviceId, s: &Sign
             for kind in crossed {
                 tracing::info!(petition = %s.petition_id, threshold = kind.as_str(), signatures, "petition crossed a threshold");
             }
+            super::badges::award(state, device, &petition.comune).await?;
             receipt(signatures)
         }
         SignOutcome::AlreadyCounted { signatures } => receipt(signatures),

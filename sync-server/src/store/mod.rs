@@ -2,6 +2,7 @@
 //! backend: SQLite (embedded, the default) and PostgreSQL (production).
 
 use async_trait::async_trait;
+use casa_shared_model::badge::BadgeKind;
 use casa_shared_model::inspection::InspectionOutcome;
 use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::report::Reopen;
@@ -760,6 +761,43 @@ pub trait PetitionStore: Send + Sync {
     async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>>;
 }
 
+/// What a device achieved, counted from verified facts only (a report an
+/// inspector confirmed or the Comune resolved, a standing signature).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeviceResults {
+    pub confirmed: u32,
+    pub resolved: u32,
+    /// Comuni with at least one confirmed or resolved report.
+    pub comuni: u32,
+    pub signatures: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwardRecord {
+    pub badge: BadgeKind,
+    pub level: u32,
+    /// The Comune whose result earned it (kept on the server).
+    pub comune: IstatCode,
+    pub awarded_at: DateTime<Utc>,
+}
+
+/// Badges, each level awarded once per device.
+#[async_trait]
+pub trait BadgeStore: Send + Sync {
+    async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults>;
+    /// Records an award unless the device has it; returns whether it is new.
+    async fn award_badge(
+        &self,
+        device: &DeviceId,
+        badge: BadgeKind,
+        level: u32,
+        comune: &IstatCode,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Oldest first.
+    async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>>;
+}
+
 /// The whole store, as the application uses it.
 #[async_trait]
 pub trait Store:
@@ -773,6 +811,7 @@ pub trait Store:
     + InspectionStore
     + CitizenStore
     + PetitionStore
+    + BadgeStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

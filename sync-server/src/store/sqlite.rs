@@ -1647,3 +1647,63 @@ impl PetitionStore for SqliteStore {
             .collect()
     }
 }
+
+fn award_from_row(row: &SqliteRow) -> StoreResult<AwardRecord> {
+    let badge: String = row.try_get("badge")?;
+    let comune: String = row.try_get("comune")?;
+    Ok(AwardRecord {
+        badge: casa_shared_model::badge::BadgeKind::parse(&badge).ok_or_else(|| corrupt(format!("badge {badge}")))?,
+        level: u32::try_from(row.try_get::<i64, _>("level")?).map_err(corrupt)?,
+        comune: parse_istat(&comune)?,
+        awarded_at: from_micros(row.try_get("awarded_at")?)?,
+    })
+}
+
+#[async_trait]
+impl BadgeStore for SqliteStore {
+    async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT count(DISTINCT report_id) FROM report_events WHERE device_id = ?1 AND status = 'confirmed_by_inspector') AS confirmed, \
+               (SELECT count(DISTINCT report_id) FROM report_events WHERE device_id = ?1 AND status = 'resolved') AS resolved, \
+               (SELECT count(DISTINCT r.comune) FROM reports r WHERE r.id IN \
+                  (SELECT report_id FROM report_events WHERE device_id = ?1 AND status IN ('confirmed_by_inspector', 'resolved'))) AS comuni, \
+               (SELECT count(*) FROM petition_signatures WHERE device_id = ?1 AND withdrawn_at IS NULL) AS signatures",
+        )
+        .bind(device.as_uuid())
+        .fetch_one(&self.read)
+        .await?;
+        let n = |c: &str| -> StoreResult<u32> { u32::try_from(row.try_get::<i64, _>(c)?).map_err(corrupt) };
+        Ok(DeviceResults { confirmed: n("confirmed")?, resolved: n("resolved")?, comuni: n("comuni")?, signatures: n("signatures")? })
+    }
+
+    async fn award_badge(
+        &self,
+        device: &DeviceId,
+        badge: casa_shared_model::badge::BadgeKind,
+        level: u32,
+        comune: &IstatCode,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO badge_awards (device_id, badge, level, comune, awarded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(device.as_uuid())
+        .bind(badge.as_str())
+        .bind(i64::from(level))
+        .bind(comune.as_str())
+        .bind(micros(at))
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>> {
+        let rows =
+            sqlx::query("SELECT badge, level, comune, awarded_at FROM badge_awards WHERE device_id = ? ORDER BY awarded_at, badge, level")
+                .bind(device.as_uuid())
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter().map(award_from_row).collect()
+    }
+}

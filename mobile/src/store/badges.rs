@@ -1,0 +1,59 @@
+//! The citizen's badges as the last sync sent them (the whole list), kept
+//! for offline display; a badge not yet shown is announced once.
+
+use casa_shared_model::badge::{BadgeAward, BadgeKind};
+use rusqlite::params;
+
+use super::{parse_ts, ts, LocalStore, StoreError, StoreResult};
+
+pub(super) const MIGRATION: &str = "CREATE TABLE badges (
+         badge      TEXT NOT NULL,
+         level      INTEGER NOT NULL,
+         awarded_at TEXT NOT NULL,
+         announced  INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (badge, level)
+     );";
+
+impl LocalStore {
+    /// Takes the server's list: badges no longer shown (the Comune turned
+    /// badges off) go, new ones wait to be announced.
+    pub fn replace_badges(&mut self, awards: &[BadgeAward]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("CREATE TEMP TABLE IF NOT EXISTS keep (badge TEXT, level INTEGER)", [])?;
+        tx.execute("DELETE FROM keep", [])?;
+        {
+            let mut keep = tx.prepare_cached("INSERT INTO keep (badge, level) VALUES (?1, ?2)")?;
+            let mut add = tx.prepare_cached("INSERT OR IGNORE INTO badges (badge, level, awarded_at) VALUES (?1, ?2, ?3)")?;
+            for a in awards {
+                keep.execute(params![a.badge.as_str(), a.level])?;
+                add.execute(params![a.badge.as_str(), a.level, ts(a.awarded_at)])?;
+            }
+        }
+        tx.execute("DELETE FROM badges WHERE (badge, level) NOT IN (SELECT badge, level FROM keep)", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Oldest first.
+    pub fn badges(&self) -> StoreResult<Vec<BadgeAward>> {
+        self.read_badges("SELECT badge, level, awarded_at FROM badges ORDER BY awarded_at, badge, level")
+    }
+
+    /// The badges not announced yet, marked as announced.
+    pub fn take_unannounced_badges(&mut self) -> StoreResult<Vec<BadgeAward>> {
+        let new = self.read_badges("SELECT badge, level, awarded_at FROM badges WHERE announced = 0 ORDER BY awarded_at, badge, level")?;
+        self.conn.execute("UPDATE badges SET announced = 1 WHERE announced = 0", [])?;
+        Ok(new)
+    }
+
+    fn read_badges(&self, sql: &str) -> StoreResult<Vec<BadgeAward>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, String>(2)?)))?;
+        rows.map(|row| {
+            let (badge, level, at) = row?;
+            let badge = BadgeKind::parse(&badge).ok_or_else(|| StoreError::Corrupt(format!("badge {badge}")))?;
+            Ok(BadgeAward { badge, level, awarded_at: parse_ts(&at)? })
+        })
+        .collect()
+    }
+}
