@@ -246,12 +246,12 @@ async fn sync_round(
     // The petitions of the citizen's Comune, likewise: the one asked for, or
     // the phone's home Comune, or where the verified citizen lives.
     let home = store.setting(crate::store::HOME_COMUNE_SETTING)?.and_then(|c| casa_shared_model::IstatCode::parse(&c).ok());
-    let residence = store.identity()?.map(|i| i.residence);
+    let identity = store.identity()?;
+    let residence = identity.as_ref().map(|i| i.residence);
     let petitions = if full_batch { None } else { opts.petitions.or(home).or(residence) };
     let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby, petitions };
     state.requests += 1;
-    let identity = store.identity()?.map(|i| i.token);
-    let res = client.sync_as(&req, identity.as_deref()).await?;
+    let res = client.sync_as(&req, identity.as_ref().map(|i| i.token.as_str())).await?;
     store.apply_response(&res.results, &res.changes, res.cursor)?;
     if let (Some(q), Some(found)) = (nearby, &res.nearby) {
         store.replace_nearby(&q, found)?;

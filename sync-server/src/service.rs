@@ -705,12 +705,7 @@ pub async fn department_status(
         ));
     }
     // Checked before the photo is processed and kept, so a refused change leaves no file behind.
-    let target = to.status();
-    let mut current = report.status.clone();
-    if current == ReportStatus::Published && target != ReportStatus::Closed {
-        current = ReportStatus::AssignedToDepartment { department: report.department.clone() };
-    }
-    current.transition(target)?;
+    department_steps(&report.status, &report.department, to)?;
     let photo = match photo.filter(|p| !p.is_empty()) {
         None => None,
         Some(bytes) => {
@@ -728,9 +723,23 @@ pub async fn department_status(
     advance(state, &report, to, staff.actor(), note, photo).await
 }
 
-/// The department's side of a report's life, whoever speaks for it. A
+/// The statuses a department's change takes a report through, in order. A
 /// published report went to its department; the department working on it
 /// means it took it on, which the citizen sees as the assignment first.
+pub fn department_steps(current: &ReportStatus, department: &str, to: BackofficeStatus) -> Result<Vec<ReportStatus>, InvalidTransition> {
+    let wanted = to.status();
+    let mut steps = Vec::with_capacity(2);
+    let mut from = current.clone();
+    if from == ReportStatus::Published && wanted != ReportStatus::Closed {
+        from = from.transition(ReportStatus::AssignedToDepartment { department: department.to_owned() })?;
+        steps.push(from.clone());
+    }
+    steps.push(from.transition(wanted)?);
+    Ok(steps)
+}
+
+/// The department's side of a report's life, whoever speaks for it: each of
+/// [`department_steps`] recorded; the note and photo go with the last.
 async fn advance(
     state: &AppState,
     report: &ReportRecord,
@@ -739,16 +748,19 @@ async fn advance(
     note: Option<String>,
     photo: Option<String>,
 ) -> Result<ReportRecord, ServiceError> {
-    let (id, wanted) = (&report.id, to.status());
+    let id = &report.id;
+    let steps = department_steps(&report.status, &report.department, to)?;
+    let last = steps.len() - 1;
     let mut current = report.status.clone();
-    if current == ReportStatus::Published && wanted != ReportStatus::Closed {
-        let assigned = ReportStatus::AssignedToDepartment { department: report.department.clone() };
-        apply_status(state, StatusChange::new(id, &current, assigned.clone(), actor.clone())).await?;
-        current = assigned;
+    for (i, next) in steps.into_iter().enumerate() {
+        let mut change = StatusChange::new(id, &current, next.clone(), actor.clone());
+        if i == last {
+            change.note = note.clone();
+            change.photo = photo.clone();
+        }
+        apply_status(state, change).await?;
+        current = next;
     }
-    let next = current.transition(wanted)?;
-    let change = StatusChange { note, photo, ..StatusChange::new(id, &current, next, actor) };
-    apply_status(state, change).await?;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }
 

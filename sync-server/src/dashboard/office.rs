@@ -147,8 +147,9 @@ pub fn section(staff: &Staff, csrf: &str, r: &ReportRecord, history: &[StatusEve
         r.status,
         ReportStatus::Published | ReportStatus::AssignedToDepartment { .. } | ReportStatus::ConfirmedByInspector | ReportStatus::InProgress
     );
-    let may_start = can_work && in_hands && r.status != ReportStatus::InProgress && reachable(&r.status, &ReportStatus::InProgress);
-    let may_resolve = can_work && in_hands && reachable(&r.status, &ReportStatus::Resolved);
+    let reachable = |to| service::department_steps(&r.status, &r.department, to).is_ok();
+    let may_start = can_work && in_hands && r.status != ReportStatus::InProgress && reachable(BackofficeStatus::InProgress);
+    let may_resolve = can_work && in_hands && reachable(BackofficeStatus::Resolved);
     html! {
         @if may_start || may_resolve {
             section aria-labelledby="work-title" class="mt-4" {
@@ -194,13 +195,6 @@ pub fn section(staff: &Staff, csrf: &str, r: &ReportRecord, history: &[StatusEve
             }
         }
     }
-}
-
-/// Whether the department can bring the report to `to` (a published report
-/// is taken on first, see `service::department_status`).
-fn reachable(from: &ReportStatus, to: &ReportStatus) -> bool {
-    from.can_become(to)
-        || (*from == ReportStatus::Published && ReportStatus::AssignedToDepartment { department: String::new() }.can_become(to))
 }
 
 /// `POST /dashboard/reports/{id}/work`: a multipart form (it may carry a photo).

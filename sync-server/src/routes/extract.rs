@@ -147,19 +147,23 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// The token of `Authorization: Bearer <token>`, if one is there.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// A back-office system authenticated with an API key (`Authorization: Bearer <key>`).
 impl FromRequestParts<AppState> for BackOffice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(ApiError::invalid_api_key)?;
+        let key = bearer_token(parts).ok_or_else(ApiError::invalid_api_key)?;
         let record = state.store().api_key_by_hash(&crate::auth::hash_api_key(key)).await.map_err(|e| {
             tracing::error!(error = %e, "API key lookup failed");
             ApiError::internal()

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use casa_shared_model::wire::{ApiErrorBody, InspectorLogin, InspectorSession, InspectorSyncRequest, InspectorSyncResponse};
 use casa_shared_model::ReportId;
@@ -35,14 +35,7 @@ impl FromRequestParts<AppState> for Inspector {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(invalid_token)?;
+        let token = super::extract::bearer_token(parts).ok_or_else(invalid_token)?;
         inspection::inspector_by_token(state, token).await?.map(Inspector).ok_or_else(invalid_token)
     }
 }

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use casa_shared_model::petition::{PetitionDraft, PublicPetition};
 use casa_shared_model::wire::{ApiErrorBody, IdentityActivation, IdentitySession};
@@ -23,14 +23,7 @@ impl FromRequestParts<AppState> for Signer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let Some(token) = bearer else {
+        let Some(token) = super::extract::bearer_token(parts) else {
             return Ok(Signer::Anonymous);
         };
         match state.identity().citizen(token).await {
