@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use casa_shared_model::petition::PublicPetition;
 use casa_shared_model::wire::{
     ApiErrorBody, ComuneInfo, ComuneOutline, IdentityActivation, IdentitySession, InspectorLogin, InspectorSession, InspectorSyncRequest,
     InspectorSyncResponse, ItemResult, ReportPayload, SyncRequest, SyncResponse,
 };
-use casa_shared_model::{DeviceId, IstatCode};
+use casa_shared_model::{DeviceId, IstatCode, PetitionId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -112,6 +113,13 @@ impl Client {
     /// Submits one report outside a sync batch.
     pub async fn submit_report(&self, device_id: DeviceId, report: &ReportPayload) -> Result<ItemResult, ClientError> {
         self.post("/api/v1/reports", &SingleReport { device_id, report }).await
+    }
+
+    /// A petition by id: a public one, or a proposal gathering co-sponsors
+    /// whose link its author shared.
+    pub async fn petition(&self, id: &PetitionId) -> Result<PublicPetition, ClientError> {
+        let res = self.http.get(format!("{}/api/v1/petitions/{id}", self.base)).send().await.map_err(ClientError::Network)?;
+        Self::decode(res).await
     }
 
     /// The Comuni with their services and categories.

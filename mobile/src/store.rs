@@ -38,7 +38,7 @@ mod inspector;
 pub use inspector::{LocalAssignment, LocalInspection};
 mod badges;
 mod petitions;
-pub use petitions::{LocalIdentity, LocalPetition, MySignature, SignRefused};
+pub use petitions::{LocalIdentity, LocalPetition, MySignature, ProposalDraft, ProposeRefused, SignRefused};
 
 /// The settings key of the citizen's own Comune (an ISTAT code).
 pub const HOME_COMUNE_SETTING: &str = "comune";
@@ -177,6 +177,7 @@ fn migrations() -> Migrations<'static> {
         M::up(petitions::MIGRATION),
         // Badges (`store::badges`).
         M::up(badges::MIGRATION),
+        M::up(petitions::PROPOSALS_MIGRATION),
     ])
 }
 
@@ -390,7 +391,7 @@ impl LocalStore {
         let mut out = Vec::new();
         let photos = items.iter().flat_map(|item| match item {
             PushItem::Report(report) => report.photos.as_slice(),
-            PushItem::Reopen(_) | PushItem::Signature(_) | PushItem::Withdrawal(_) => &[],
+            PushItem::Reopen(_) | PushItem::Signature(_) | PushItem::Withdrawal(_) | PushItem::Proposal(_) => &[],
         });
         for sha in photos {
             if !seen.insert(sha.as_str()) {
@@ -452,7 +453,7 @@ impl LocalStore {
                 // longer queued (answered twice) can only be a report's.
                 let kind: Option<String> = done.query_row(params![id], |row| row.get(0)).optional()?;
                 match (kind.as_deref(), &r.outcome) {
-                    (Some("signature" | "withdrawal"), outcome) => {
+                    (Some("signature" | "withdrawal" | "proposal"), outcome) => {
                         petitions::apply_result(&tx, &id, outcome)?;
                         1
                     }

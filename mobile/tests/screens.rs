@@ -304,6 +304,7 @@ fn the_petitions_screen_asks_for_the_identity_code_then_signs_offline_with_the_p
         status: PetitionStatus::Open,
         residents_only: true,
         signatures: 123,
+        cosponsors_needed: 0,
         thresholds: vec![
             Threshold { kind: ThresholdKind::Response, signatures: 500, reached_at: None },
             Threshold { kind: ThresholdKind::Debate, signatures: 2000, reached_at: None },
@@ -329,6 +330,22 @@ fn the_petitions_screen_asks_for_the_identity_code_then_signs_offline_with_the_p
     let html = render(&p.core, Screen::Petitions);
     assert!(html.contains("sarà inviata alla prossima sincronizzazione") && html.contains("Ritira la firma"), "{html}");
     assert_eq!(p.core.store.borrow().outbox_len().expect("outbox"), 1);
+
+    // A verified resident may propose one, and co-sponsor another by its code.
+    assert!(html.contains("Proponi una petizione") && html.contains(r#"for="proposal-body""#), "{html}");
+    assert!(html.contains("Sostieni una proposta con il suo codice") && html.contains(r#"for="support-code""#), "{html}");
+    let draft = casa_mobile::store::ProposalDraft {
+        title: "Panchine all'ombra a San Girolamo".into(),
+        body: "Chiediamo panchine all'ombra e fontanelle lungo il lungomare di San Girolamo, per anziani e famiglie.".into(),
+        residents_only: true,
+        open_days: 60,
+    };
+    let short = casa_mobile::store::ProposalDraft { title: "Corto".into(), ..draft.clone() };
+    assert!(p.core.store.borrow_mut().propose_petition(&short).expect("store").is_err(), "checked on the phone");
+    p.core.store.borrow_mut().propose_petition(&draft).expect("store").expect("queued");
+    let html = render(&p.core, Screen::Petitions);
+    assert!(html.contains("Panchine all") && html.contains("Bozza") && html.contains("Proposta salvata: sarà inviata"), "{html}");
+    assert_eq!(p.core.store.borrow().outbox_len().expect("outbox"), 2);
 }
 
 #[test]

@@ -101,6 +101,64 @@ impl PetitionStatus {
     pub fn is_signable(&self) -> bool {
         matches!(self, PetitionStatus::Open | PetitionStatus::AwaitingResponse | PetitionStatus::AwaitingDebate)
     }
+
+    /// Whether it takes signatures of co-sponsors (a citizen's proposal
+    /// before moderation): they count as signatures once it opens.
+    pub fn takes_cosponsors(&self) -> bool {
+        matches!(self, PetitionStatus::Submitted)
+    }
+
+    /// Signatures or co-sponsors: anything a citizen may sign now.
+    pub fn takes_signatures(&self) -> bool {
+        self.is_signable() || self.takes_cosponsors()
+    }
+
+    /// Whether the petition has ended (its signers' data will be anonymised).
+    pub fn has_ended(&self) -> bool {
+        matches!(self, PetitionStatus::Closed | PetitionStatus::Answered | PetitionStatus::Rejected { .. })
+    }
+}
+
+/// A Comune's rules for petitions: how many co-sponsors a citizen's proposal
+/// needs before moderation, its thresholds, and when signers' data goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PetitionRules {
+    pub cosponsors: u32,
+    pub response_threshold: u32,
+    pub debate_threshold: u32,
+    /// Months after a petition ends when its signatures are deleted (the
+    /// counts stay).
+    pub anonymise_after_months: u32,
+}
+
+impl Default for PetitionRules {
+    fn default() -> Self {
+        PetitionRules {
+            cosponsors: DEFAULT_COSPONSORS,
+            response_threshold: DEFAULT_RESPONSE_THRESHOLD,
+            debate_threshold: DEFAULT_DEBATE_THRESHOLD,
+            anonymise_after_months: DEFAULT_ANONYMISE_AFTER_MONTHS,
+        }
+    }
+}
+
+impl PetitionRules {
+    /// Co-sponsors from 1 to 100 and fewer than the response threshold (so a
+    /// proposal cannot cross a threshold before moderation), the response
+    /// before the debate, anonymisation 1 to 60 months after the end.
+    pub fn parse(cosponsors: u32, response: u32, debate: u32, months: u32) -> Result<Self, PetitionError> {
+        if !(1..=100).contains(&cosponsors) || cosponsors + 1 >= response {
+            return Err(PetitionError::Cosponsors);
+        }
+        if response < 10 || debate <= response || debate > 1_000_000 {
+            return Err(PetitionError::Thresholds);
+        }
+        if !(1..=60).contains(&months) {
+            return Err(PetitionError::Anonymisation);
+        }
+        Ok(PetitionRules { cosponsors, response_threshold: response, debate_threshold: debate, anonymise_after_months: months })
+    }
 }
 
 /// What crossing a threshold obliges the Comune to.
@@ -159,6 +217,8 @@ pub struct Threshold {
 /// The thresholds a Comune uses unless it sets its own.
 pub const DEFAULT_RESPONSE_THRESHOLD: u32 = 500;
 pub const DEFAULT_DEBATE_THRESHOLD: u32 = 2000;
+pub const DEFAULT_COSPONSORS: u32 = 5;
+pub const DEFAULT_ANONYMISE_AFTER_MONTHS: u32 = 6;
 
 /// A petition as the phone shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +233,10 @@ pub struct PublicPetition {
     /// Only residents of the Comune may sign.
     pub residents_only: bool,
     pub signatures: u32,
+    /// For a proposal gathering co-sponsors: how many it needs besides its
+    /// author (0 for a petition the Comune opened).
+    #[serde(default)]
+    pub cosponsors_needed: u32,
     pub thresholds: Vec<Threshold>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closes_at: Option<DateTime<Utc>>,
@@ -194,6 +258,10 @@ pub enum PetitionError {
     Duration,
     #[error("soglie non valide: la risposta prima del dibattito, almeno 10 firme / invalid thresholds")]
     Thresholds,
+    #[error("promotori da 1 a 100, meno della soglia di risposta / co-sponsors 1 to 100, fewer than the response threshold")]
+    Cosponsors,
+    #[error("anonimizzazione da 1 a 60 mesi dopo la chiusura / anonymisation 1 to 60 months after closing")]
+    Anonymisation,
 }
 
 impl PetitionError {
@@ -204,6 +272,8 @@ impl PetitionError {
             PetitionError::ControlChars => "invalid_text",
             PetitionError::Duration => "invalid_duration",
             PetitionError::Thresholds => "invalid_thresholds",
+            PetitionError::Cosponsors => "invalid_cosponsors",
+            PetitionError::Anonymisation => "invalid_anonymisation",
         }
     }
 }
@@ -216,7 +286,12 @@ pub struct NewPetition {
     pub title: String,
     pub body: String,
     pub residents_only: bool,
-    pub closes_at: DateTime<Utc>,
+    /// Days it stays open once opened.
+    pub open_days: u32,
+    /// Set when it opens (a proposal has none until moderation).
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Co-sponsors a proposal needs before moderation (0 when the Comune opens it).
+    pub cosponsors: u32,
     pub response_threshold: u32,
     pub debate_threshold: u32,
 }
@@ -249,15 +324,38 @@ pub struct PetitionDraft {
     pub debate_threshold: Option<u32>,
 }
 
+/// A citizen's proposal, written on the phone (perhaps offline): it gathers
+/// its co-sponsors, then a moderator of the Comune opens or rejects it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProposalPayload {
+    pub id: PetitionId,
+    pub comune: IstatCode,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub residents_only: bool,
+    /// Days it will stay open once a moderator opens it (7 to 365).
+    pub open_days: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+fn check_days(days: u32) -> Result<u32, PetitionError> {
+    if (7..=365).contains(&days) {
+        Ok(days)
+    } else {
+        Err(PetitionError::Duration)
+    }
+}
+
 impl NewPetition {
-    pub fn parse(comune: IstatCode, d: &PetitionDraft, now: DateTime<Utc>) -> Result<Self, PetitionError> {
+    /// A petition the Comune opens at once; thresholds not given are the Comune's.
+    pub fn parse(comune: IstatCode, d: &PetitionDraft, rules: &PetitionRules, now: DateTime<Utc>) -> Result<Self, PetitionError> {
         let title = clean_text(&d.title, 10..=150, PetitionError::Title)?;
         let body = clean_text(&d.body, 50..=5000, PetitionError::Body)?;
-        if !(7..=365).contains(&d.open_days) {
-            return Err(PetitionError::Duration);
-        }
-        let response = d.response_threshold.unwrap_or(DEFAULT_RESPONSE_THRESHOLD);
-        let debate = d.debate_threshold.unwrap_or(DEFAULT_DEBATE_THRESHOLD);
+        let open_days = check_days(d.open_days)?;
+        let response = d.response_threshold.unwrap_or(rules.response_threshold);
+        let debate = d.debate_threshold.unwrap_or(rules.debate_threshold);
         if response < 10 || debate <= response || debate > 1_000_000 {
             return Err(PetitionError::Thresholds);
         }
@@ -267,9 +365,28 @@ impl NewPetition {
             title,
             body,
             residents_only: d.residents_only,
-            closes_at: now + Duration::days(i64::from(d.open_days)),
+            open_days,
+            closes_at: Some(now + Duration::days(i64::from(open_days))),
+            cosponsors: 0,
             response_threshold: response,
             debate_threshold: debate,
+        })
+    }
+
+    /// A citizen's proposal, under the Comune's rules; it opens (and gets its
+    /// closing date) only when a moderator opens it.
+    pub fn propose(p: &ProposalPayload, rules: &PetitionRules) -> Result<Self, PetitionError> {
+        Ok(NewPetition {
+            id: p.id,
+            comune: p.comune,
+            title: clean_text(&p.title, 10..=150, PetitionError::Title)?,
+            body: clean_text(&p.body, 50..=5000, PetitionError::Body)?,
+            residents_only: p.residents_only,
+            open_days: check_days(p.open_days)?,
+            closes_at: None,
+            cosponsors: rules.cosponsors,
+            response_threshold: rules.response_threshold,
+            debate_threshold: rules.debate_threshold,
         })
     }
 }
@@ -303,14 +420,6 @@ pub struct SignatureReceipt {
     pub signatures: u32,
 }
 
-/// The thresholds a count crosses when it goes from `before` to `after`.
-pub fn crossed(thresholds: &[Threshold], before: u32, after: u32) -> Vec<ThresholdKind> {
-    let mut kinds: Vec<(u32, ThresholdKind)> =
-        thresholds.iter().filter(|t| t.signatures > before && t.signatures <= after).map(|t| (t.signatures, t.kind)).collect();
-    kinds.sort();
-    kinds.into_iter().map(|(_, k)| k).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,9 +443,9 @@ mod tests {
     #[test]
     fn a_petition_takes_the_default_thresholds_and_closes_after_its_days() {
         let now = Utc::now();
-        let p = NewPetition::parse(bari(), &draft(), now).expect("valid");
+        let p = NewPetition::parse(bari(), &draft(), &PetitionRules::default(), now).expect("valid");
         assert_eq!((p.response_threshold, p.debate_threshold), (500, 2000));
-        assert_eq!(p.closes_at, now + Duration::days(90));
+        assert_eq!(p.closes_at, Some(now + Duration::days(90)));
     }
 
     #[test]
@@ -350,19 +459,36 @@ mod tests {
             (PetitionDraft { response_threshold: Some(3000), ..draft() }, "invalid_thresholds"),
         ];
         for (d, code) in cases {
-            assert_eq!(NewPetition::parse(bari(), &d, now).map_err(|e| e.code()), Err(code));
+            assert_eq!(NewPetition::parse(bari(), &d, &PetitionRules::default(), now).map_err(|e| e.code()), Err(code));
         }
     }
 
     #[test]
-    fn a_count_crosses_each_threshold_it_passes_once_in_order() {
-        let t = [
-            Threshold { kind: ThresholdKind::Debate, signatures: 2000, reached_at: None },
-            Threshold { kind: ThresholdKind::Response, signatures: 500, reached_at: None },
-        ];
-        assert_eq!(crossed(&t, 499, 500), [ThresholdKind::Response]);
-        assert!(crossed(&t, 500, 501).is_empty());
-        assert_eq!(crossed(&t, 0, 5000), [ThresholdKind::Response, ThresholdKind::Debate]);
+    fn a_proposal_takes_the_comunes_rules_and_has_no_closing_date_until_it_opens() {
+        let rules = PetitionRules::parse(3, 100, 400, 12).expect("rules");
+        let d = draft();
+        let proposal = ProposalPayload {
+            id: d.id,
+            comune: bari(),
+            title: d.title,
+            body: d.body,
+            residents_only: true,
+            open_days: 30,
+            created_at: Utc::now(),
+        };
+        let p = NewPetition::propose(&proposal, &rules).expect("valid");
+        assert_eq!((p.cosponsors, p.response_threshold, p.debate_threshold, p.closes_at), (3, 100, 400, None));
+        let short = ProposalPayload { open_days: 2, ..proposal };
+        assert_eq!(NewPetition::propose(&short, &rules).map_err(|e| e.code()), Err("invalid_duration"));
+    }
+
+    #[test]
+    fn rules_refuse_co_sponsors_that_would_reach_a_threshold_before_moderation() {
+        assert_eq!(PetitionRules::parse(0, 500, 2000, 6).map_err(|e| e.code()), Err("invalid_cosponsors"));
+        assert_eq!(PetitionRules::parse(9, 10, 2000, 6).map_err(|e| e.code()), Err("invalid_cosponsors"));
+        assert_eq!(PetitionRules::parse(8, 10, 2000, 6).map(|r| r.cosponsors), Ok(8));
+        assert_eq!(PetitionRules::parse(5, 500, 500, 6).map_err(|e| e.code()), Err("invalid_thresholds"));
+        assert_eq!(PetitionRules::parse(5, 500, 2000, 0).map_err(|e| e.code()), Err("invalid_anonymisation"));
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub enum PushItem {
     Signature(crate::petition::SignaturePayload),
     /// A signature taken back.
     Withdrawal(crate::petition::WithdrawalPayload),
+    /// A citizen's own petition, to gather co-sponsors (its author signs it).
+    Proposal(crate::petition::ProposalPayload),
 }
 
 impl PushItem {
@@ -77,6 +79,7 @@ impl PushItem {
             PushItem::Reopen(r) => r.id,
             PushItem::Signature(s) => s.id,
             PushItem::Withdrawal(w) => w.id,
+            PushItem::Proposal(p) => p.id.as_uuid(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub struct ComuneEntry {
     pub has_boundary: bool,
     /// The boundary simplified for the phone's map, when there is one.
     pub outline: Option<std::sync::Arc<ComuneOutline>>,
+    pub petition_rules: casa_shared_model::petition::PetitionRules,
 }
 
 impl ComuneEntry {
@@ -96,6 +97,7 @@ impl Directory {
                     categories: c.categories.into_iter().filter(|k| k.enabled).collect(),
                     has_boundary,
                     outline,
+                    petition_rules: c.petition_rules,
                 },
             );
         }

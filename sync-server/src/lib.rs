@@ -56,6 +56,21 @@ pub fn spawn_reloader(state: AppState, every: Duration) -> tokio::task::JoinHand
     })
 }
 
+/// Closes petitions at their date and deletes the signers' data of those
+/// ended long enough ago, every `every`.
+pub fn spawn_petition_sweeper(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = service::petitions::sweep(&state, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "petition sweep failed; will retry");
+            }
+        }
+    })
+}
+
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     use axum::serve::ListenerExt;

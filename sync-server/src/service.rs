@@ -216,6 +216,7 @@ pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Sig
             PushItem::Reopen(r) => routed(reopen(state, &req.device_id, &r).await?),
             PushItem::Signature(s) => petitions::sign(state, signer, &req.device_id, &s).await?,
             PushItem::Withdrawal(w) => petitions::withdraw(state, signer, &w).await?,
+            PushItem::Proposal(p) => petitions::propose(state, signer, &req.device_id, &p).await?,
             PushItem::Report(_) => continue,
         });
     }
@@ -240,7 +241,7 @@ pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Sig
         None => None,
     };
     let petitions = match &req.petitions {
-        Some(comune) => Some(petitions::listed(state, comune).await?),
+        Some(comune) => Some(petitions::listed(state, comune, signer).await?),
         None => None,
     };
     Ok(SyncResponse {

@@ -214,3 +214,271 @@ on_both_databases!(
     a_thousand_signatures_from_fifty_concurrent_clients_cross_the_response_threshold_exactly_once,
     super::a_thousand_signatures_from_fifty_concurrent_clients_cross_the_response_threshold_exactly_once
 );
+
+fn proposal(comune: IstatCode, title: &str) -> casa_shared_model::petition::ProposalPayload {
+    casa_shared_model::petition::ProposalPayload {
+        id: PetitionId::new(),
+        comune,
+        title: title.into(),
+        body: "Chiediamo che la biblioteca comunale resti aperta fino alle 22, per chi studia e lavora di giorno.".into(),
+        residents_only: true,
+        open_days: 45,
+        created_at: Utc::now(),
+    }
+}
+
+async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered_and_counts_in_the_open_data(db: &TestDb) {
+    use casa_shared_model::petition::PetitionRules;
+
+    let server = server_with_petitions(db).await;
+    let http = reqwest::Client::new();
+    let (moderator, password) = common::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
+    let (other, other_password) = common::add_staff(&server, "mod@comune.monopoli.ba.it", "moderator", &["072030"]).await;
+    // Bari asks for two co-sponsors and answers at 10 signatures.
+    let rules = serde_json::json!({ "cosponsors": 2, "response_threshold": 10, "debate_threshold": 40, "anonymise_after_months": 6 });
+    let put = |who: &str, pw: &str, body: serde_json::Value| {
+        http.put(format!("{}/api/v1/admin/comuni/072006/petition-rules", server.url)).basic_auth(who, Some(pw)).json(&body).send()
+    };
+    assert_eq!(put(&other, &other_password, rules.clone()).await.expect("put").status(), 403);
+    let bad = put(
+        &moderator,
+        &password,
+        serde_json::json!({ "cosponsors": 20, "response_threshold": 10, "debate_threshold": 40, "anonymise_after_months": 6 }),
+    )
+    .await
+    .expect("put");
+    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.json::<serde_json::Value>().await.expect("json")["code"], "invalid_cosponsors");
+    assert_eq!(put(&moderator, &password, rules).await.expect("put").status(), 200);
+    assert_eq!(
+        server.state.directory().comune(&bari()).map(|c| c.petition_rules),
+        Some(PetitionRules::parse(2, 10, 40, 6).expect("rules"))
+    );
+
+    let client = Client::new(&server.url);
+    let (author_phone, author) = phone(&server, &fiscal_code(10), bari()).await;
+    let mine = proposal(bari(), "La biblioteca aperta la sera");
+    let sent = client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
+    assert_eq!(code_of(&sent.results[0].outcome), "counted:1", "the author's signature counts");
+    let listed = sent.petitions.expect("petitions");
+    let own = listed.iter().find(|p| p.id == mine.id).expect("the author sees their proposal");
+    assert_eq!((own.status.clone(), own.cosponsors_needed, own.closes_at), (PetitionStatus::Submitted, 2, None));
+    assert_eq!((own.thresholds[0].signatures, own.thresholds[1].signatures), (10, 40), "the Comune's thresholds");
+    // Not public before moderation, but readable by its link.
+    let public: Vec<serde_json::Value> =
+        http.get(format!("{}/api/v1/comuni/072006/petitions", server.url)).send().await.expect("list").json().await.expect("json");
+    assert!(public.iter().all(|p| p["id"] != mine.id.to_string()));
+    let by_link = client.petition(&mine.id).await.expect("by link");
+    assert_eq!(by_link.status, PetitionStatus::Submitted);
+    // A re-send answers the same; another Comune's resident may not propose here.
+    let again = client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("resend");
+    assert_eq!(code_of(&again.results[0].outcome), "counted:1");
+    let (stranger_phone, stranger) = phone(&server, &fiscal_code(11), monopoli()).await;
+    let refused = client
+        .sync_as(&signing(stranger_phone, vec![PushItem::Proposal(proposal(bari(), "Una proposta da fuori Comune"))]), Some(&stranger))
+        .await
+        .expect("stranger");
+    let ItemOutcome::Rejected { code, message } = &refused.results[0].outcome else { panic!("{:?}", refused.results) };
+    assert_eq!(code, "not_resident");
+    assert!(message.contains("Solo i residenti del Comune di Bari"), "{message}");
+
+    // Two co-sponsors send it to moderation; a third waits for the opening.
+    let mut cosponsors = Vec::new();
+    for n in 0..3 {
+        cosponsors.push(phone(&server, &fiscal_code(20 + n), bari()).await);
+    }
+    let answers: Vec<String> = {
+        let mut out = Vec::new();
+        for (device, token) in &cosponsors {
+            let r = client.sync_as(&signing(*device, vec![sign(mine.id)]), Some(token)).await.expect("co-sponsor");
+            out.push(code_of(&r.results[0].outcome));
+        }
+        out
+    };
+    assert_eq!(answers, ["counted:2", "counted:3", "petition_in_moderation"]);
+    let stored = server.state.store().petition(&mine.id).await.expect("read").expect("petition");
+    assert_eq!(stored.status, PetitionStatus::InModeration);
+
+    // Only Bari's moderators decide; opening sets its closing date.
+    let decide = |who: &str, pw: &str, body: serde_json::Value| {
+        http.post(format!("{}/api/v1/admin/petitions/{}/decision", server.url, mine.id)).basic_auth(who, Some(pw)).json(&body).send()
+    };
+    assert_eq!(decide(&other, &other_password, serde_json::json!({ "action": "open" })).await.expect("post").status(), 403);
+    let opened = decide(&moderator, &password, serde_json::json!({ "action": "open" })).await.expect("post");
+    assert_eq!(opened.status(), 200);
+    let opened: casa_shared_model::petition::PublicPetition = opened.json().await.expect("json");
+    assert_eq!(opened.status, PetitionStatus::Open);
+    let closes = opened.closes_at.expect("closing date");
+    assert!((closes - Utc::now() - chrono::Duration::days(45)).num_minutes().abs() < 5, "{closes}");
+    let twice = decide(&moderator, &password, serde_json::json!({ "action": "open" })).await.expect("post");
+    assert_eq!(twice.status(), 422);
+    assert_eq!(twice.json::<serde_json::Value>().await.expect("json")["code"], "invalid_transition");
+    let (device, token) = &cosponsors[2];
+    let signed = client.sync_as(&signing(*device, vec![sign(mine.id)]), Some(token)).await.expect("sign");
+    assert_eq!(code_of(&signed.results[0].outcome), "counted:4");
+
+    // A proposal rejected before it has its co-sponsors: its author reads why.
+    let second = proposal(bari(), "Una seconda proposta di prova");
+    client.sync_as(&signing(author_phone, vec![PushItem::Proposal(second.clone())]), Some(&author)).await.expect("second");
+    let short = http
+        .post(format!("{}/api/v1/admin/petitions/{}/decision", server.url, second.id))
+        .basic_auth(&moderator, Some(&password))
+        .json(&serde_json::json!({ "action": "reject", "reason": "no" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(short.json::<serde_json::Value>().await.expect("json")["code"], "invalid_reason");
+    let rejected = http
+        .post(format!("{}/api/v1/admin/petitions/{}/decision", server.url, second.id))
+        .basic_auth(&moderator, Some(&password))
+        .json(&serde_json::json!({ "action": "reject", "reason": "Argomento di competenza della Regione Puglia" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(rejected.status(), 200);
+    let seen = client.sync_as(&signing(author_phone, vec![]), Some(&author)).await.expect("sync");
+    let listed = seen.petitions.expect("petitions");
+    let second_seen = listed.iter().find(|p| p.id == second.id).expect("listed for its author");
+    assert_eq!(second_seen.status, PetitionStatus::Rejected { reason: "Argomento di competenza della Regione Puglia".into() });
+    // A third proposal today is fine, a fourth is too many.
+    let third = client
+        .sync_as(&signing(author_phone, vec![PushItem::Proposal(proposal(bari(), "Una terza proposta di prova"))]), Some(&author))
+        .await
+        .expect("third");
+    assert_eq!(code_of(&third.results[0].outcome), "counted:1");
+    let fourth = client
+        .sync_as(&signing(author_phone, vec![PushItem::Proposal(proposal(bari(), "Una quarta proposta di prova"))]), Some(&author))
+        .await
+        .expect("fourth");
+    assert_eq!(code_of(&fourth.results[0].outcome), "rate_limited");
+
+    // The Comune answers: the petition ends and the phones read the answer.
+    let answer = "La biblioteca resterà aperta fino alle 22 dal lunedì al giovedì, da gennaio.";
+    let answered = decide(&moderator, &password, serde_json::json!({ "action": "answer", "response": answer })).await.expect("post");
+    assert_eq!(answered.status(), 200);
+    let seen = client.sync_as(&signing(*device, vec![]), Some(token)).await.expect("sync");
+    let p = seen.petitions.expect("petitions").into_iter().find(|p| p.id == mine.id).expect("listed");
+    assert_eq!((p.status, p.response.as_deref(), p.signatures), (PetitionStatus::Answered, Some(answer), 4));
+
+    // Open data: Bari's row counts the answered petition and its signatures, the rejected proposal.
+    let csv = http.get(format!("{}/api/v1/open-data/petizioni.csv", server.url)).send().await.expect("csv");
+    assert!(csv.headers()["content-type"].to_str().expect("type").starts_with("text/csv"));
+    let csv = csv.text().await.expect("text");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("istat_code,comune,aperte,chiuse,con_risposta,respinte,firme"));
+    assert!(csv.lines().any(|l| l == "\"072006\",\"Bari\",0,0,1,1,4"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("\"072030\",\"Monopoli\",0,0,0,0,0")), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "only Comuni that run petitions: {csv}");
+    let geo: serde_json::Value =
+        http.get(format!("{}/api/v1/open-data/petizioni.geojson", server.url)).send().await.expect("geojson").json().await.expect("json");
+    let bari_feature = geo["features"].as_array().expect("features").iter().find(|f| f["id"] == "072006").expect("Bari").clone();
+    assert_eq!((bari_feature["properties"]["con_risposta"].as_u64(), bari_feature["properties"]["firme"].as_u64()), (Some(1), Some(4)));
+    assert_eq!(bari_feature["geometry"]["type"], "Polygon", "with its official boundary");
+    server.stop().await;
+}
+on_both_databases!(
+    a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered_and_counts_in_the_open_data,
+    super::a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered_and_counts_in_the_open_data
+);
+
+async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_after_a_preview_and_answer_in_the_dashboard(db: &TestDb) {
+    use casa_e2e::web::{browser, csrf_of, location, log_in, page};
+    use reqwest::StatusCode;
+
+    let server = server_with_petitions(db).await;
+    let base = server.url.clone();
+    let (moderator, password) = common::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
+    let (other, other_password) = common::add_staff(&server, "mod@comune.monopoli.ba.it", "moderator", &["072030"]).await;
+    let b = browser();
+    assert_eq!(log_in(&b, &base, &moderator, &password).await.status(), StatusCode::SEE_OTHER);
+
+    // The Comune's rules, set in its petitions page: two co-sponsors.
+    let (status, list) = page(&b, format!("{base}/dashboard/comuni/072006/petizioni")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("Nessuna proposta attende la moderazione") && list.contains(r#"name="cosponsors""#), "{list}");
+    let rules = [
+        ("csrf", csrf_of(&list)),
+        ("cosponsors", "2".into()),
+        ("response_threshold", "10".into()),
+        ("debate_threshold", "40".into()),
+        ("anonymise_after_months", "6".into()),
+    ];
+    let res = b.post(format!("{base}/dashboard/comuni/072006/petizioni/regole")).form(&rules).send().await.expect("rules");
+    assert_eq!(location(&res), "/dashboard/comuni/072006/petizioni?fatto=regole");
+    let mut bad = rules.clone();
+    bad[1] = ("cosponsors", "10".into());
+    let res = b.post(format!("{base}/dashboard/comuni/072006/petizioni/regole")).form(&bad).send().await.expect("bad rules");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.expect("body").contains("promotori da 1 a 100"));
+
+    // A proposal, co-sponsored by two people from one phone.
+    let client = Client::new(&base);
+    let (author_phone, author) = phone(&server, &fiscal_code(30), bari()).await;
+    let mine = proposal(bari(), "Fontanelle d'acqua nei giardini");
+    client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
+    let shared = DeviceId::new();
+    for n in 0..2 {
+        let (_, token) = phone(&server, &fiscal_code(31 + n), bari()).await;
+        let r = client.sync_as(&signing(shared, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
+        assert_eq!(code_of(&r.results[0].outcome), format!("counted:{}", n + 2));
+    }
+    let (_, list) = page(&b, format!("{base}/dashboard/comuni/072006/petizioni")).await;
+    assert!(list.contains("1 proposta attende la moderazione") && list.contains("Fontanelle d"), "{list}");
+    assert!(list.contains("2 di 2 promotori"), "{list}");
+    let url = format!("{base}/dashboard/petizioni/{}", mine.id);
+    let (status, view) = page(&b, url.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(view.contains("Apri alle firme per 45 giorni") && view.contains("Telefoni usati da più persone"), "{view}");
+    assert!(!view.contains("citizen:"), "never who proposed it: {view}");
+
+    // Monopoli's moderator sees none of it.
+    let m = browser();
+    log_in(&m, &base, &other, &other_password).await;
+    assert_eq!(page(&m, url.clone()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(page(&m, format!("{base}/dashboard/comuni/072006/petizioni")).await.0, StatusCode::FORBIDDEN);
+
+    // Opened.
+    let res = b.post(format!("{url}/decisione")).form(&[("csrf", csrf_of(&view).as_str()), ("action", "open")]).send().await.expect("open");
+    assert_eq!(location(&res), format!("/dashboard/petizioni/{}?fatto=open", mine.id));
+    let (_, view) = page(&b, url.clone()).await;
+    assert!(view.contains("Aperta alle firme") && view.contains("Pubblica la risposta"), "{view}");
+
+    // The shared phone's signatures: a preview first, which changes nothing, then invalidated.
+    let preview_url = format!("{url}/annulla?telefono={shared}");
+    let (status, preview) = page(&b, preview_url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(preview.contains("2 firme valide corrispondono") && preview.contains("da 3 a 1"), "{preview}");
+    assert_eq!(server.state.store().petition(&mine.id).await.expect("read").expect("petition").signatures, 3);
+    let empty = b.post(format!("{url}/annulla")).form(&[("csrf", csrf_of(&preview).as_str())]).send().await.expect("empty");
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST, "a selection of everything is refused");
+    let res = b
+        .post(format!("{url}/annulla"))
+        .form(&[("csrf", csrf_of(&preview).as_str()), ("telefono", shared.to_string().as_str()), ("dal", ""), ("al", "")])
+        .send()
+        .await
+        .expect("invalidate");
+    assert_eq!(location(&res), format!("/dashboard/petizioni/{}?fatto=annullate", mine.id));
+    assert_eq!(server.state.store().petition(&mine.id).await.expect("read").expect("petition").signatures, 1);
+    let (_, view) = page(&b, url.clone()).await;
+    assert!(view.contains("Firme annullate") && !view.contains("Telefoni usati da più persone"), "{view}");
+
+    // The official answer ends it.
+    let res = b
+        .post(format!("{url}/decisione"))
+        .form(&[
+            ("csrf", csrf_of(&view).as_str()),
+            ("action", "answer"),
+            ("response", "Il Comune installerà dieci fontanelle entro l'estate."),
+        ])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(location(&res), format!("/dashboard/petizioni/{}?fatto=answered", mine.id));
+    let (_, view) = page(&b, url).await;
+    assert!(view.contains("Il Comune ha risposto") && view.contains("dieci fontanelle"), "{view}");
+    server.stop().await;
+}
+on_both_databases!(
+    bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_after_a_preview_and_answer_in_the_dashboard,
+    super::bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_after_a_preview_and_answer_in_the_dashboard
+);

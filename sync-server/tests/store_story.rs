@@ -215,12 +215,14 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
         title: "Più alberi in via Sparano".into(),
         body: "Un testo abbastanza lungo".into(),
         residents_only: true,
-        closes_at: Utc::now() + Duration::days(30),
+        open_days: 30,
+        closes_at: Some(Utc::now() + Duration::days(30)),
+        cosponsors: 0,
         response_threshold: 2,
         debate_threshold: 3,
     };
-    assert!(store.insert_petition(&p, &PetitionStatus::Open, "staff:mod@comune.bari.it", Utc::now()).await.expect("petition"));
-    assert!(!store.insert_petition(&p, &PetitionStatus::Open, "staff:mod@comune.bari.it", Utc::now()).await.expect("re-send"));
+    assert!(store.insert_petition(&p, &PetitionStatus::Open, "staff:mod@comune.bari.it", None, Utc::now()).await.expect("petition"));
+    assert!(!store.insert_petition(&p, &PetitionStatus::Open, "staff:mod@comune.bari.it", None, Utc::now()).await.expect("re-send"));
     let sig = |citizen: uuid::Uuid| SignatureRecord {
         id: uuid::Uuid::now_v7(),
         petition_id: p.id,
@@ -228,15 +230,16 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
         device_id: DeviceId::new(),
         signed_at: Utc::now(),
         received_at: Utc::now(),
+        rate_limit: None,
     };
     let first = sig(maria.id);
-    assert_eq!(store.sign(&first).await.expect("sign"), SignOutcome::Counted { signatures: 1, crossed: vec![] });
+    assert_eq!(store.sign(&first).await.expect("sign"), SignOutcome::Counted { signatures: 1, crossed: vec![], moved_to: None });
     assert_eq!(store.sign(&first).await.expect("re-send"), SignOutcome::AlreadyCounted { signatures: 1 });
     assert_eq!(store.sign(&sig(maria.id)).await.expect("other phone"), SignOutcome::AlreadySigned);
     assert_eq!(store.sign(&SignatureRecord { citizen_id: luca.id, ..first.clone() }).await.expect("stolen id"), SignOutcome::IdConflict);
     assert_eq!(
         store.sign(&sig(luca.id)).await.expect("luca"),
-        SignOutcome::Counted { signatures: 2, crossed: vec![ThresholdKind::Response] }
+        SignOutcome::Counted { signatures: 2, crossed: vec![ThresholdKind::Response], moved_to: Some(PetitionStatus::AwaitingResponse) }
     );
     let stored = store.petition(&p.id).await.expect("read").expect("petition");
     assert_eq!((stored.signatures, stored.status), (2, PetitionStatus::AwaitingResponse));
@@ -253,7 +256,7 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
     );
     assert_eq!(store.withdraw(uuid::Uuid::now_v7(), &p.id, luca.id, Utc::now()).await.expect("twice"), WithdrawOutcome::NotSigned);
     let luca_again = sig(luca.id);
-    assert_eq!(store.sign(&luca_again).await.expect("again"), SignOutcome::Counted { signatures: 2, crossed: vec![] });
+    assert_eq!(store.sign(&luca_again).await.expect("again"), SignOutcome::Counted { signatures: 2, crossed: vec![], moved_to: None });
     // Re-sends of the old withdrawal and of the new signature (a lost answer)
     // change nothing: the withdrawal does not take the new signature away.
     assert_eq!(
@@ -273,4 +276,160 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
 on_both_databases!(
     the_store_keeps_one_person_one_signature_and_each_threshold_crossed_once,
     super::the_store_keeps_one_person_one_signature_and_each_threshold_crossed_once
+);
+
+async fn a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_its_signers(db: &TestDb) {
+    use casa_shared_model::petition::{NewPetition, PetitionRules, PetitionStatus};
+    use casa_shared_model::PetitionId;
+    use casa_sync_server::store::{
+        CitizenRecord, PetitionTransition, RateLimit, SignOutcome, SignatureRecord, SignatureSelection, WithdrawOutcome,
+    };
+
+    let store = db.store().await;
+    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await.expect("seed");
+    // The Comune's rules are configuration: every server reads them with the rest.
+    let rules = PetitionRules::parse(2, 10, 20, 1).expect("rules");
+    assert!(store.set_petition_rules(&bari(), &rules).await.expect("rules"));
+    let configs = store.comune_configs().await.expect("configs");
+    assert_eq!(configs.iter().find(|c| c.istat_code == bari()).map(|c| c.petition_rules), Some(rules));
+    assert_eq!(configs.iter().find(|c| c.istat_code != bari()).map(|c| c.petition_rules), Some(PetitionRules::default()));
+
+    let mut people = Vec::new();
+    for n in 0..6 {
+        let c = CitizenRecord {
+            id: uuid::Uuid::now_v7(),
+            person_key: format!("person-{n}"),
+            residence: bari(),
+            provider: "staff:urp@comune.bari.it".into(),
+            verified_at: Utc::now(),
+        };
+        people.push(store.upsert_citizen(&c).await.expect("citizen").id);
+    }
+    let (author, phone) = (people[0], DeviceId::new());
+    let p = NewPetition {
+        id: PetitionId::new(),
+        comune: bari(),
+        title: "Una biblioteca aperta la sera".into(),
+        body: "Un testo abbastanza lungo".into(),
+        residents_only: true,
+        open_days: 30,
+        closes_at: None,
+        cosponsors: rules.cosponsors,
+        response_threshold: rules.response_threshold,
+        debate_threshold: rules.debate_threshold,
+    };
+    let by = format!("citizen:{author}");
+    assert!(store.insert_petition(&p, &PetitionStatus::Submitted, &by, Some((author, phone)), Utc::now()).await.expect("proposal"));
+    let sig = |citizen: uuid::Uuid, device: DeviceId| SignatureRecord {
+        id: uuid::Uuid::now_v7(),
+        petition_id: p.id,
+        citizen_id: citizen,
+        device_id: device,
+        signed_at: Utc::now(),
+        received_at: Utc::now(),
+        rate_limit: None,
+    };
+    let own = SignatureRecord { id: p.id.as_uuid(), ..sig(author, phone) };
+    assert_eq!(store.sign(&own).await.expect("author"), SignOutcome::Counted { signatures: 1, crossed: vec![], moved_to: None });
+    assert_eq!(store.citizen_petitions(author, &bari()).await.expect("own").len(), 1, "the author sees their proposal");
+    assert!(store.citizen_petitions(people[1], &bari()).await.expect("other").is_empty());
+    assert!(store.petitions(&bari(), &["open"], 10).await.expect("public").is_empty(), "not public before moderation");
+
+    // Co-sponsors sign it; the second one sends it to moderation, once.
+    let shared = DeviceId::new();
+    let cosponsor = sig(people[1], shared);
+    assert_eq!(store.sign(&cosponsor).await.expect("co-sponsor").signatures(), Some(2));
+    assert_eq!(store.citizen_petitions(people[1], &bari()).await.expect("co-sponsored").len(), 1);
+    assert_eq!(
+        store.sign(&sig(people[2], shared)).await.expect("second co-sponsor"),
+        SignOutcome::Counted { signatures: 3, crossed: vec![], moved_to: Some(PetitionStatus::InModeration) }
+    );
+    assert_eq!(store.sign(&sig(people[3], DeviceId::new())).await.expect("during moderation"), SignOutcome::NotSignable);
+
+    // A moderator opens it, once; thresholds count from its co-sponsors.
+    let open = |from: Vec<&'static str>| PetitionTransition {
+        id: p.id,
+        from,
+        to: PetitionStatus::Open,
+        closes_at: Some(Utc::now() + Duration::days(30)),
+        response: None,
+        actor: "staff:mod@comune.bari.it".into(),
+        at: Utc::now(),
+    };
+    assert!(store.set_petition_status(&open(vec!["in_moderation"])).await.expect("open"));
+    assert!(!store.set_petition_status(&open(vec!["in_moderation"])).await.expect("twice"), "two moderators: one wins");
+    let opened = store.petition(&p.id).await.expect("read").expect("petition");
+    assert_eq!((opened.status, opened.signatures, opened.closes_at.is_some()), (PetitionStatus::Open, 3, true));
+
+    // Rate limits count what this phone and this person sent lately.
+    let limited = |citizen, device| SignatureRecord {
+        rate_limit: Some(RateLimit { since: Utc::now() - Duration::hours(1), per_device: 2, per_citizen: 5 }),
+        ..sig(citizen, device)
+    };
+    assert_eq!(store.sign(&limited(people[3], shared)).await.expect("limited"), SignOutcome::RateLimited, "two from this phone already");
+    let counted = limited(people[3], DeviceId::new());
+    assert_eq!(store.sign(&counted).await.expect("other phone").signatures(), Some(4));
+    assert_eq!(store.sign(&counted).await.expect("re-send"), SignOutcome::AlreadyCounted { signatures: 4 }, "a re-send is never limited");
+
+    // The moderators' view: the shared phone, the timeline; a preview changes nothing.
+    let devices = store.shared_devices(&p.id).await.expect("devices");
+    assert_eq!(devices.iter().map(|d| (d.device, d.signatures)).collect::<Vec<_>>(), [(shared, 2)]);
+    let timeline = store.signature_timeline(&p.id, 600).await.expect("timeline");
+    assert_eq!(timeline.iter().map(|(_, n)| n).sum::<u32>(), 4);
+    let selection = SignatureSelection { device: Some(shared), ..Default::default() };
+    assert_eq!(store.invalidate_signatures(&p.id, &selection, false, "staff:mod", Utc::now()).await.expect("preview"), 2);
+    assert_eq!(store.petition(&p.id).await.expect("read").expect("petition").signatures, 4, "the preview changes nothing");
+    assert_eq!(store.invalidate_signatures(&p.id, &selection, true, "staff:mod", Utc::now()).await.expect("apply"), 2);
+    assert_eq!(store.petition(&p.id).await.expect("read").expect("petition").signatures, 2);
+    assert_eq!(store.invalidate_signatures(&p.id, &selection, true, "staff:mod", Utc::now()).await.expect("again"), 0);
+    let window = SignatureSelection { from: Some(Utc::now() + Duration::hours(1)), ..Default::default() };
+    assert_eq!(store.invalidate_signatures(&p.id, &window, false, "staff:mod", Utc::now()).await.expect("empty window"), 0);
+    let invalidated = store.petition_events(&p.id).await.expect("events");
+    assert!(invalidated.iter().any(|e| e.event == "signatures_invalidated" && e.signatures == 2));
+    // An invalidated signature sent again is told so; its person may sign anew.
+    assert_eq!(store.sign(&cosponsor).await.expect("re-send"), SignOutcome::Invalidated);
+    assert_eq!(store.sign(&sig(people[1], shared)).await.expect("sign anew").signatures(), Some(3));
+    assert_eq!(
+        store.withdraw(uuid::Uuid::now_v7(), &p.id, people[1], Utc::now()).await.expect("withdraw"),
+        WithdrawOutcome::Withdrawn { signatures: 2 }
+    );
+
+    // Counts per Comune and status, for the open data.
+    let counts = store.petition_counts().await.expect("counts");
+    assert!(counts.iter().any(|c| c.comune == bari() && c.status == "open" && c.petitions == 1 && c.signatures == 2));
+
+    // At its date it closes, once; its signers' data go after the Comune's delay.
+    // Whole microseconds: what both databases keep.
+    let later = chrono::DateTime::from_timestamp_micros((Utc::now() + Duration::days(31)).timestamp_micros()).expect("time");
+    assert_eq!(store.close_due_petitions(later).await.expect("close"), [p.id]);
+    assert!(store.close_due_petitions(later).await.expect("again").is_empty());
+    let closed = store.petition(&p.id).await.expect("read").expect("petition");
+    assert_eq!((closed.status, closed.ended_at), (PetitionStatus::Closed, Some(later)));
+    assert_eq!(store.anonymise_due_petitions(later + Duration::days(29)).await.expect("too early"), 0);
+    assert_eq!(store.anonymise_due_petitions(later + Duration::days(31)).await.expect("anonymise"), 1);
+    let gone = store.petition(&p.id).await.expect("read").expect("petition");
+    assert_eq!((gone.signatures, gone.author_citizen, gone.author.as_str()), (2, None, "citizen"), "counts stay, people go");
+    assert!(gone.anonymised_at.is_some());
+    assert!(store.shared_devices(&p.id).await.expect("devices").is_empty());
+    assert!(store.signature_timeline(&p.id, 600).await.expect("timeline").is_empty());
+    assert_eq!(store.anonymise_due_petitions(later + Duration::days(62)).await.expect("once"), 0);
+
+    // An answer comes later still; a rejected proposal ends too.
+    let answer = PetitionTransition {
+        id: p.id,
+        from: vec!["closed"],
+        to: PetitionStatus::Answered,
+        closes_at: None,
+        response: Some("Il Comune apre la biblioteca il martedì sera.".into()),
+        actor: "staff:mod@comune.bari.it".into(),
+        at: Utc::now(),
+    };
+    assert!(store.set_petition_status(&answer).await.expect("answer"));
+    let answered = store.petition(&p.id).await.expect("read").expect("petition");
+    assert_eq!((answered.status, answered.response.as_deref()), (PetitionStatus::Answered, answer.response.as_deref()));
+    assert_eq!(answered.ended_at, Some(later), "the first end starts the anonymisation clock");
+}
+on_both_databases!(
+    a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_its_signers,
+    super::a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_its_signers
 );

@@ -130,3 +130,63 @@ on_both_databases!(
     one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident_is_refused,
     super::one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident_is_refused
 );
+
+async fn a_proposal_written_offline_reaches_moderation_with_the_co_sponsors_it_shared_its_code_with(db: &TestDb) {
+    use casa_shared_model::petition::PetitionRules;
+
+    let server = server_with_boundaries(db).await;
+    let url = server.url.clone();
+    let bari = IstatCode::parse("072006").expect("code");
+    let store = server.state.store();
+    store.set_service(&bari, Service::Petitions, true).await.expect("enable");
+    store.set_petition_rules(&bari, &PetitionRules::parse(2, 50, 200, 6).expect("rules")).await.expect("rules");
+    server.state.reload_if_changed().await.expect("reload");
+    let now = chrono::Utc::now();
+    let mut phones = Vec::new();
+    for stem in ["BNCMRA85M41A662", "VRDLCU90A01F376", "RSSGNN75C12A662"] {
+        let (_, code, _) = issue_activation(store, &fiscal_code(stem), bari, "staff:urp@comune.bari.it", now).await.expect("issue");
+        let dir = tempfile::tempdir().expect("tmp");
+        ok(dir.path(), &url, &["identity", "activate", &code]);
+        phones.push(dir);
+    }
+    let (author, first, second) = (phones[0].path(), phones[1].path(), phones[2].path());
+
+    // Written out of coverage: the phone keeps it as a draft, and refuses a bad one at once.
+    let short = run(author, NO_NETWORK, &["petitions", "propose", "--title", "Corto", "--body", "troppo breve"]);
+    assert!(!short.status.success() && String::from_utf8_lossy(&short.stderr).contains("titolo"), "refused on the phone");
+    let body = "Chiediamo panchine all'ombra e fontanelle lungo il lungomare di San Girolamo, per anziani e famiglie.";
+    let out =
+        ok(author, NO_NETWORK, &["petitions", "propose", "--title", "Panchine all'ombra a San Girolamo", "--body", body, "--days", "60"]);
+    assert!(out.contains("sarà inviata"), "{out}");
+    let id = PetitionId::parse(out.lines().next().expect("id")).expect("the proposal's code");
+    let draft = mine(author, id);
+    assert_eq!((draft["status"].as_str(), draft["mine"]["state"].as_str()), (Some("draft"), Some("pending")), "{draft}");
+
+    // In coverage: sent with the author's signature, gathering co-sponsors.
+    ok(author, &url, &["sync", "--json"]);
+    let sent = mine(author, id);
+    assert_eq!(
+        (sent["status"].as_str(), sent["cosponsors_needed"].as_u64(), sent["signatures"].as_u64()),
+        (Some("submitted"), Some(2), Some(1)),
+        "{sent}"
+    );
+    assert!(ok(author, NO_NETWORK, &["petitions", "list"]).contains("0 promotori su 2"));
+
+    // The code travels by message; each co-sponsor reads it, signs (offline), syncs.
+    for dir in [first, second] {
+        assert!(ok(dir, &url, &["petitions", "fetch", &id.to_string()]).contains("In cerca di promotori"));
+        assert!(ok(dir, NO_NETWORK, &["petitions", "sign", &id.to_string()]).contains("sarà inviata"));
+        ok(dir, &url, &["sync", "--json"]);
+        assert_eq!(mine(dir, id)["mine"]["state"], "counted");
+    }
+    ok(author, &url, &["sync", "--json"]);
+    let waiting = mine(author, id);
+    assert_eq!((waiting["status"].as_str(), waiting["signatures"].as_u64()), (Some("in_moderation"), Some(3)), "{waiting}");
+    let stored = store.petition(&id).await.expect("read").expect("petition");
+    assert_eq!((stored.open_days, stored.author_device.is_some()), (60, true));
+    server.stop().await;
+}
+on_both_databases!(
+    a_proposal_written_offline_reaches_moderation_with_the_co_sponsors_it_shared_its_code_with,
+    super::a_proposal_written_offline_reaches_moderation_with_the_co_sponsors_it_shared_its_code_with
+);

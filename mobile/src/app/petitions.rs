@@ -1,7 +1,8 @@
 //! The petitions screen: the Comune's petitions with their progress to each
 //! threshold, signing and withdrawing (kept on the phone until the next sync,
-//! so it works offline), and the activation of the citizen's identity with
-//! the code a clerk gave them.
+//! so it works offline), the citizen's own proposals (written offline too,
+//! then co-sponsored by people they share its code with), and the activation
+//! of the citizen's identity with the code a clerk gave them.
 
 use casa_shared_model::petition::PublicPetition;
 use casa_shared_model::PetitionId;
@@ -9,7 +10,7 @@ use dioxus::prelude::*;
 
 use super::i18n::Lang;
 use super::state::{Core, Ui};
-use crate::store::{LocalPetition, MySignature};
+use crate::store::{LocalPetition, MySignature, ProposalDraft};
 use crate::Client;
 
 #[component]
@@ -20,6 +21,7 @@ pub fn PetitionsScreen() -> Element {
     let lang = (ui.lang)();
     let identity = core.store.borrow().identity().ok().flatten();
     let petitions = core.store.borrow().petitions().unwrap_or_default();
+    let verified = identity.is_some();
     rsx! {
         section { class: "petitions",
             h2 { {lang.t("Petizioni", "Petitions")} }
@@ -44,6 +46,119 @@ pub fn PetitionsScreen() -> Element {
                     PetitionCard { key: "{p.petition.id}", petition: p }
                 }
             }
+            if verified {
+                Support {}
+                Propose {}
+            }
+        }
+    }
+}
+
+/// Reads a proposal by the code its author shared, to co-sponsor it.
+#[component]
+fn Support() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let lang = (ui.lang)();
+    let mut code = use_signal(String::new);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let fetch = move |_| {
+        let core = core.clone();
+        let id = match PetitionId::parse(code.peek().trim()) {
+            Ok(id) => id,
+            Err(_) => {
+                error.set(Some(
+                    lang.t("Codice non valido: copialo intero dal messaggio ricevuto", "Invalid code: copy it whole").to_owned(),
+                ));
+                return;
+            }
+        };
+        busy.set(true);
+        spawn(async move {
+            let result = Client::new(&core.server_url()).petition(&id).await;
+            busy.set(false);
+            match result.map_err(|e| e.to_string()).and_then(|p| core.store.borrow_mut().keep_petition(&p).map_err(|e| e.to_string())) {
+                Ok(()) => {
+                    error.set(None);
+                    code.set(String::new());
+                    ui.changed();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    rsx! {
+        details { class: "support",
+            summary { {lang.t("Sostieni una proposta con il suo codice", "Co-sponsor a proposal by its code")} }
+            label { r#for: "support-code", {lang.t("Codice della proposta", "Proposal code")} }
+            input { id: "support-code", value: "{code}", oninput: move |e| code.set(e.value()) }
+            if let Some(e) = error() {
+                p { class: "error", role: "alert", "{e}" }
+            }
+            button { disabled: busy(), onclick: fetch, {lang.t("Cerca (serve la rete)", "Look up (needs the network)")} }
+        }
+    }
+}
+
+/// A new proposal: saved on the phone, sent at the next sync with the
+/// author's signature; it then needs the Comune's number of co-sponsors.
+#[component]
+fn Propose() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let lang = (ui.lang)();
+    let mut title = use_signal(String::new);
+    let mut body = use_signal(String::new);
+    let mut days = use_signal(|| "90".to_owned());
+    let mut residents_only = use_signal(|| true);
+    let mut error = use_signal(|| None::<String>);
+    let mut done = use_signal(|| false);
+    let propose = move |_| {
+        let Ok(open_days) = days.peek().trim().parse::<u32>() else {
+            error.set(Some(lang.t("Durata: un numero di giorni da 7 a 365", "Duration: 7 to 365 days").to_owned()));
+            return;
+        };
+        let draft = ProposalDraft { title: title.peek().clone(), body: body.peek().clone(), residents_only: residents_only(), open_days };
+        let result = core.store.borrow_mut().propose_petition(&draft);
+        match result {
+            Ok(Ok(_)) => {
+                error.set(None);
+                done.set(true);
+                title.set(String::new());
+                body.set(String::new());
+                ui.changed();
+            }
+            Ok(Err(e)) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    rsx! {
+        details { class: "propose",
+            summary { {lang.t("Proponi una petizione", "Propose a petition")} }
+            p { class: "hint",
+                {lang.t(
+                    "Dopo l'invio cerca i suoi promotori: condividi il codice che appare sulla proposta. Con i promotori passa alla moderazione del Comune, che la apre alle firme o la respinge con un motivo.",
+                    "Once sent it looks for co-sponsors: share the code shown on the proposal. Then the Comune's moderators open it for signatures or reject it with a reason.",
+                )}
+            }
+            label { r#for: "proposal-title", {lang.t("Titolo (da 10 a 150 caratteri)", "Title (10 to 150 characters)")} }
+            input { id: "proposal-title", value: "{title}", maxlength: "150", oninput: move |e| title.set(e.value()) }
+            label { r#for: "proposal-body", {lang.t("Che cosa chiedi al Comune, e perché (da 50 a 5.000 caratteri)", "What you ask and why (50 to 5,000 characters)")} }
+            textarea { id: "proposal-body", rows: 6, maxlength: "5000", value: "{body}", oninput: move |e| body.set(e.value()) }
+            label { r#for: "proposal-days", {lang.t("Giorni per raccogliere le firme", "Days to gather signatures")} }
+            input { id: "proposal-days", r#type: "number", min: "7", max: "365", value: "{days}", oninput: move |e| days.set(e.value()) }
+            label { class: "check",
+                input { r#type: "checkbox", checked: residents_only(), onchange: move |e| residents_only.set(e.checked()) }
+                " " {lang.t("Solo i residenti possono firmare", "Residents only may sign")}
+            }
+            if let Some(e) = error() {
+                p { class: "error", role: "alert", "{e}" }
+            }
+            if done() {
+                p { class: "status", role: "status", {lang.t("Proposta salvata: sarà inviata alla prossima sincronizzazione.", "Proposal saved: it will be sent at the next sync.")} }
+            }
+            button { class: "primary", onclick: propose, {lang.t("Salva la proposta", "Save the proposal")} }
         }
     }
 }
@@ -95,8 +210,16 @@ fn Activate() -> Element {
     }
 }
 
-/// "123 firme su 500 per la risposta del Comune", or where it stands after the last threshold.
+/// "123 firme su 500 per la risposta del Comune", or where it stands after
+/// the last threshold; for a proposal, its co-sponsors.
 fn progress_text(lang: Lang, p: &PublicPetition) -> String {
+    if p.status.takes_cosponsors() || p.status == casa_shared_model::petition::PetitionStatus::InModeration {
+        let have = p.signatures.saturating_sub(1).min(p.cosponsors_needed);
+        return match lang {
+            Lang::It => format!("{have} promotori su {}", p.cosponsors_needed),
+            Lang::En => format!("{have} of {} co-sponsors", p.cosponsors_needed),
+        };
+    }
     match p.thresholds.iter().find(|t| t.reached_at.is_none()) {
         Some(t) => match lang {
             Lang::It => format!("{} firme su {} per la {}", p.signatures, t.signatures, t.kind.label_it()),
@@ -117,7 +240,13 @@ fn PetitionCard(petition: LocalPetition) -> Element {
     let mut refusal = use_signal(|| None::<String>);
     let p = &petition.petition;
     let id: PetitionId = p.id;
-    let next = p.thresholds.iter().find(|t| t.reached_at.is_none()).map(|t| t.signatures).unwrap_or(p.signatures.max(1));
+    let gathering = p.status.takes_cosponsors() || p.status == casa_shared_model::petition::PetitionStatus::InModeration;
+    let (value, next) = if gathering {
+        (p.signatures.saturating_sub(1), p.cosponsors_needed.max(1))
+    } else {
+        (p.signatures, p.thresholds.iter().find(|t| t.reached_at.is_none()).map(|t| t.signatures).unwrap_or(p.signatures.max(1)))
+    };
+    let mine_proposal = core.store.borrow().is_my_proposal(&id).unwrap_or(false);
     let status = match lang {
         Lang::It => p.status.label_it(),
         Lang::En => p.status.label_en(),
@@ -146,6 +275,10 @@ fn PetitionCard(petition: LocalPetition) -> Element {
     let withdraw = move |_| act.clone()(false);
     let mine = match &petition.mine {
         MySignature::NotSigned => None,
+        MySignature::Pending if mine_proposal => Some(
+            lang.t("Proposta salvata: sarà inviata alla prossima sincronizzazione", "Proposal saved: it will be sent at the next sync")
+                .to_owned(),
+        ),
         MySignature::Pending => {
             Some(lang.t("Firmata: sarà inviata alla prossima sincronizzazione", "Signed: it will be sent at the next sync").to_owned())
         }
@@ -166,8 +299,20 @@ fn PetitionCard(petition: LocalPetition) -> Element {
                 p { class: "hint", {lang.t("Riservata ai residenti del Comune", "Residents of the Comune only")} }
             }
             p { "{p.body}" }
-            progress { max: "{next}", value: "{p.signatures.min(next)}", "aria-label": "{progress_label}" }
-            p { "{progress_label}" }
+            if let Some(reason) = p.status.detail() {
+                p { class: "error", {lang.t("Motivo:", "Reason:")} " {reason}" }
+            }
+            if p.status != casa_shared_model::petition::PetitionStatus::Draft && !matches!(p.status, casa_shared_model::petition::PetitionStatus::Rejected { .. }) {
+                progress { max: "{next}", value: "{value.min(next)}", "aria-label": "{progress_label}" }
+                p { "{progress_label}" }
+            }
+            if mine_proposal && p.status.takes_cosponsors() {
+                p { class: "hint",
+                    {lang.t("Condividi questo codice con chi vuole sostenerla:", "Share this code with co-sponsors:")}
+                    " "
+                    code { class: "share-code", "{id}" }
+                }
+            }
             if let Some(r) = &p.response {
                 p { class: "note", {lang.t("Risposta del Comune:", "The Comune's answer:")} " «{r}»" }
             }
@@ -177,11 +322,13 @@ fn PetitionCard(petition: LocalPetition) -> Element {
             if let Some(r) = refusal() {
                 p { class: "error", role: "alert", "{r}" }
             }
-            if p.status.is_signable() {
+            if p.status.takes_signatures() && !mine_proposal {
                 if signed {
                     button { class: "link", onclick: withdraw, {lang.t("Ritira la firma", "Withdraw my signature")} }
                 } else {
-                    button { class: "primary", onclick: sign, {lang.t("Firma", "Sign")} }
+                    button { class: "primary", onclick: sign,
+                        if p.status.takes_cosponsors() { {lang.t("Sostieni come promotore", "Co-sponsor")} } else { {lang.t("Firma", "Sign")} }
+                    }
                 }
             }
         }

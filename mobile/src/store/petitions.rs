@@ -3,7 +3,9 @@
 //! citizen's signatures and withdrawals, queued in the outbox until the
 //! server answers (so signing works offline).
 
-use casa_shared_model::petition::{PublicPetition, SignaturePayload, WithdrawalPayload};
+use casa_shared_model::petition::{
+    NewPetition, PetitionRules, PetitionStatus, ProposalPayload, PublicPetition, SignaturePayload, WithdrawalPayload,
+};
 use casa_shared_model::wire::{IdentitySession, ItemOutcome, PushItem};
 use casa_shared_model::{IstatCode, PetitionId};
 use chrono::Utc;
@@ -36,6 +38,15 @@ pub(super) const MIGRATION: &str = "CREATE TABLE identity (
          error_message TEXT
      );
      CREATE INDEX petition_acts_petition ON petition_acts (petition_id, at);";
+
+/// The citizen's own proposals, as written (the server's copy replaces the
+/// draft in the list once it has one).
+pub(super) const PROPOSALS_MIGRATION: &str = "CREATE TABLE proposals (
+         id         TEXT PRIMARY KEY,
+         comune     TEXT NOT NULL,
+         payload    TEXT NOT NULL,
+         created_at TEXT NOT NULL
+     );";
 
 /// The identity this phone signs with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,6 +97,24 @@ pub enum SignRefused {
     NoIdentity,
 }
 
+/// What the citizen writes to propose a petition in their Comune.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalDraft {
+    pub title: String,
+    pub body: String,
+    pub residents_only: bool,
+    pub open_days: u32,
+}
+
+/// Why the phone will not queue a proposal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProposeRefused {
+    #[error("per proporre una petizione attiva prima la tua identità / activate your identity first")]
+    NoIdentity,
+    #[error("{0}")]
+    Invalid(String),
+}
+
 impl LocalStore {
     pub fn identity(&self) -> StoreResult<Option<LocalIdentity>> {
         let row = self
@@ -107,6 +136,7 @@ impl LocalStore {
         if self.identity()?.is_some_and(|old| old.token != s.token) {
             let tx = self.conn.transaction()?;
             tx.execute("DELETE FROM outbox WHERE item_id IN (SELECT id FROM petition_acts WHERE answered = 0)", [])?;
+            tx.execute("DELETE FROM proposals WHERE id IN (SELECT id FROM petition_acts WHERE answered = 0)", [])?;
             tx.execute("DELETE FROM petition_acts WHERE answered = 0", [])?;
             tx.commit()?;
         }
@@ -134,16 +164,90 @@ impl LocalStore {
         Ok(())
     }
 
+    /// The citizen's proposals the server has not listed yet (unsent, or
+    /// refused) first, as drafts; then the Comune's petitions as last synced.
     pub fn petitions(&self) -> StoreResult<Vec<LocalPetition>> {
+        let mut out = Vec::new();
+        let mut drafts = self
+            .conn
+            .prepare_cached("SELECT payload FROM proposals WHERE id NOT IN (SELECT id FROM petitions) ORDER BY created_at DESC")?;
+        for json in drafts.query_map([], |r| r.get::<_, String>(0))? {
+            let p: ProposalPayload = serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let petition = PublicPetition {
+                id: p.id,
+                comune: p.comune,
+                title: p.title,
+                body: p.body,
+                status: PetitionStatus::Draft,
+                residents_only: p.residents_only,
+                signatures: 0,
+                cosponsors_needed: 0,
+                thresholds: Vec::new(),
+                closes_at: None,
+                response: None,
+                updated_at: p.created_at,
+            };
+            let mine = self.my_signature(&petition.id)?;
+            out.push(LocalPetition { petition, mine });
+        }
         let mut stmt = self.conn.prepare_cached("SELECT petition FROM petitions ORDER BY position")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
         for json in rows {
             let petition: PublicPetition = serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let mine = self.my_signature(&petition.id)?;
             out.push(LocalPetition { petition, mine });
         }
         Ok(out)
+    }
+
+    /// Whether this phone's citizen wrote the petition.
+    pub fn is_my_proposal(&self, id: &PetitionId) -> StoreResult<bool> {
+        Ok(self.conn.query_row("SELECT count(*) FROM proposals WHERE id = ?1", [id.to_string()], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    /// A petition read by its link (a proposal looking for co-sponsors),
+    /// kept with the Comune's list until that list is next replaced.
+    pub fn keep_petition(&mut self, p: &PublicPetition) -> StoreResult<()> {
+        let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO petitions (id, comune, position, petition) VALUES (?1, ?2, -1, ?3)
+             ON CONFLICT (id) DO UPDATE SET petition = excluded.petition",
+            params![p.id.to_string(), p.comune.as_str(), json],
+        )?;
+        Ok(())
+    }
+
+    /// Writes a proposal for the citizen's Comune (where they are a verified
+    /// resident); it is sent, with the author's signature, on the next sync.
+    pub fn propose_petition(&mut self, draft: &ProposalDraft) -> StoreResult<Result<PetitionId, ProposeRefused>> {
+        let Some(identity) = self.identity()? else { return Ok(Err(ProposeRefused::NoIdentity)) };
+        let now = Utc::now();
+        let payload = ProposalPayload {
+            id: PetitionId::new(),
+            comune: identity.residence,
+            title: draft.title.trim().to_owned(),
+            body: draft.body.trim().to_owned(),
+            residents_only: draft.residents_only,
+            open_days: draft.open_days,
+            created_at: now,
+        };
+        // Texts and duration are checked here as the server will; the
+        // Comune's co-sponsors and thresholds are the server's to apply.
+        if let Err(e) = NewPetition::propose(&payload, &PetitionRules::default()) {
+            return Ok(Err(ProposeRefused::Invalid(e.to_string())));
+        }
+        let json = serde_json::to_string(&PushItem::Proposal(payload.clone())).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let own = serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id = payload.id.to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO proposals (id, comune, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, payload.comune.as_str(), own, ts(now)],
+        )?;
+        tx.execute("INSERT INTO petition_acts (id, petition_id, kind, at) VALUES (?1, ?1, 'proposal', ?2)", params![id, ts(now)])?;
+        tx.execute("INSERT INTO outbox (item_id, kind, payload, created_at) VALUES (?1, 'proposal', ?2, ?3)", params![id, json, ts(now)])?;
+        tx.commit()?;
+        Ok(Ok(payload.id))
     }
 
     pub fn petition(&self, id: &PetitionId) -> StoreResult<Option<LocalPetition>> {
@@ -163,8 +267,8 @@ impl LocalStore {
             None => MySignature::NotSigned,
             Some((_, true, Some(code), message)) => MySignature::Refused { code, message: message.unwrap_or_default() },
             Some((kind, answered, None, _)) => match (kind.as_str(), answered) {
-                ("signature", false) => MySignature::Pending,
-                ("signature", true) => MySignature::Counted,
+                ("signature" | "proposal", false) => MySignature::Pending,
+                ("signature" | "proposal", true) => MySignature::Counted,
                 ("withdrawal", false) => MySignature::WithdrawalPending,
                 _ => MySignature::Withdrawn,
             },
@@ -181,7 +285,7 @@ impl LocalStore {
         for act in acts {
             match act? {
                 (kind, Some(_)) if kind == "withdrawal" => continue,
-                (kind, None) => return Ok(kind == "signature"),
+                (kind, None) => return Ok(kind == "signature" || kind == "proposal"),
                 (_, Some(code)) => return Ok(code == "already_signed"),
             }
         }
@@ -208,7 +312,7 @@ impl LocalStore {
             return Ok(Err(SignRefused::NoIdentity));
         }
         let Some(p) = self.petition(id)? else { return Ok(Err(SignRefused::NotFound)) };
-        if !p.petition.status.is_signable() {
+        if !p.petition.status.takes_signatures() {
             return Ok(Err(SignRefused::Closed));
         }
         let signed = self.signature_stands(id)?;

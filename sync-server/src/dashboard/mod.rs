@@ -23,6 +23,7 @@ mod inspection;
 pub mod live;
 mod office;
 mod pages;
+mod petitions;
 mod statistics;
 
 pub const SESSION_COOKIE: &str = "casa_session";
@@ -51,6 +52,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comuni/{istat_code}/live", get(live::events))
         .route("/comuni/{istat_code}/ufficio", get(office::view))
         .route("/comuni/{istat_code}/statistiche", get(statistics::view))
+        .route("/comuni/{istat_code}/petizioni", get(petitions::list))
+        .route("/comuni/{istat_code}/petizioni/regole", post(petitions::set_rules))
+        .route("/petizioni/{id}", get(petitions::view))
+        .route("/petizioni/{id}/decisione", post(petitions::decide))
+        .route("/petizioni/{id}/annulla", get(petitions::preview).post(petitions::invalidate))
         .route("/reports/{id}", get(report))
         .route("/reports/{id}/status", post(change_status))
         .route("/reports/{id}/category", post(change_category))

@@ -100,6 +100,7 @@ pub enum Section {
     Queue,
     Office,
     Stats,
+    Petitions,
 }
 
 /// Tabs to a Comune's queue, department view and statistics, as the role allows.
@@ -114,6 +115,9 @@ pub fn comune_nav(staff: &Staff, code: &str, current: Section) -> Markup {
         Role::Inspector => {}
     }
     tabs.push((Section::Stats, "Statistiche", format!("/dashboard/comuni/{code}/statistiche")));
+    if matches!(staff.role, Role::Admin | Role::Moderator) {
+        tabs.push((Section::Petitions, "Petizioni", format!("/dashboard/comuni/{code}/petizioni")));
+    }
     html! {
         nav aria-label="Sezioni del Comune" class="mb-4" {
             ul class="nav nav-tabs" {

@@ -5,7 +5,7 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
@@ -44,6 +44,11 @@ pub fn router(state: AppState) -> Router {
         .route("/identity/activate", post(petitions::activate))
         .route("/petitions/{id}", get(petitions::public_petition))
         .route("/admin/comuni/{istat_code}/petitions", post(petitions::open_petition))
+        .route("/admin/comuni/{istat_code}/petition-rules", put(petitions::set_rules))
+        .route("/admin/petitions/{id}/decision", post(petitions::decide))
+        .route("/comuni/{istat_code}/petitions", get(petitions::comune_petitions))
+        .route("/open-data/petizioni.csv", get(petitions::open_data_csv))
+        .route("/open-data/petizioni.geojson", get(petitions::open_data_geojson))
         .route("/photos/{sha256}", get(uploads::photo))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async { ApiError::not_found() });

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use casa_shared_model::badge::BadgeKind;
 use casa_shared_model::inspection::InspectionOutcome;
-use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
+use casa_shared_model::petition::{NewPetition, PetitionRules, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportChange};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, PetitionId, ReportId, ReportStatus, Service};
@@ -70,6 +70,7 @@ pub struct ComuneConfig {
     pub services: Vec<(Service, bool)>,
     pub departments: Vec<DepartmentRecord>,
     pub categories: Vec<CategoryRecord>,
+    pub petition_rules: PetitionRules,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -290,6 +291,8 @@ pub trait ComuneStore: Send + Sync {
     async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>>;
     async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary>;
     async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool>;
+    /// Replaces a Comune's petition rules (for petitions proposed from now on).
+    async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool>;
     /// Bumped by every configuration change, so servers know to reload.
     async fn config_version(&self) -> StoreResult<i64>;
 }
@@ -681,9 +684,17 @@ pub struct PetitionRecord {
     pub signatures: u32,
     pub response: Option<String>,
     pub author: String,
+    /// A citizen's proposal: its author and the phone it came from.
+    pub author_citizen: Option<Uuid>,
+    pub author_device: Option<DeviceId>,
+    pub open_days: u32,
+    /// Co-sponsors a proposal needs besides its author.
+    pub cosponsors: u32,
     pub thresholds: Vec<Threshold>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 /// A signature as the store keeps it.
@@ -695,6 +706,17 @@ pub struct SignatureRecord {
     pub device_id: DeviceId,
     pub signed_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
+    /// Checked in the signing transaction, so a burst sent at once cannot
+    /// slip past it; re-sends of a counted signature are never limited.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// At most this many new signatures since `since`, per phone and per person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub since: DateTime<Utc>,
+    pub per_device: u32,
+    pub per_citizen: u32,
 }
 
 /// What a signature did.
@@ -704,6 +726,9 @@ pub enum SignOutcome {
     Counted {
         signatures: u32,
         crossed: Vec<ThresholdKind>,
+        /// The status it moved to: a threshold's, or moderation once a
+        /// proposal has its co-sponsors.
+        moved_to: Option<PetitionStatus>,
     },
     /// This signature was counted before (a re-send).
     AlreadyCounted {
@@ -715,7 +740,63 @@ pub enum SignOutcome {
     IdConflict,
     /// The petition does not take signatures (not open, or past its closing date).
     NotSignable,
+    /// This signature was counted, then invalidated by a moderator.
+    Invalidated,
+    /// Too many signatures from this phone or person lately.
+    RateLimited,
     NotFound,
+}
+
+/// A petition changing status by a person's decision (a moderator opens or
+/// rejects it, the Comune answers), only from one of `from`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PetitionTransition {
+    pub id: PetitionId,
+    pub from: Vec<&'static str>,
+    pub to: PetitionStatus,
+    /// Set when it opens.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// The Comune's official answer.
+    pub response: Option<String>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Signatures a moderator picks out of a petition: those from one phone, or
+/// received in a time window, or both. Only standing ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignatureSelection {
+    pub device: Option<DeviceId>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A phone from which more than one person signed the same petition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedDevice {
+    pub device: DeviceId,
+    pub signatures: u32,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+}
+
+/// Petitions of a Comune in one status, with their standing signatures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PetitionCount {
+    pub comune: IstatCode,
+    pub status: String,
+    pub petitions: u32,
+    pub signatures: u64,
+}
+
+impl SignOutcome {
+    /// The count after a signature that counted (now or before).
+    pub fn signatures(&self) -> Option<u32> {
+        match self {
+            SignOutcome::Counted { signatures, .. } | SignOutcome::AlreadyCounted { signatures } => Some(*signatures),
+            _ => None,
+        }
+    }
 }
 
 /// What a withdrawal did.
@@ -748,7 +829,14 @@ pub struct PetitionEvent {
 pub trait PetitionStore: Send + Sync {
     /// Stores a new petition in `status`; an id already stored is left as it
     /// is (returns false).
-    async fn insert_petition(&self, p: &NewPetition, status: &PetitionStatus, author: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn insert_petition(
+        &self,
+        p: &NewPetition,
+        status: &PetitionStatus,
+        author: &str,
+        author_citizen: Option<(Uuid, DeviceId)>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>>;
     /// A Comune's petitions in these statuses, newest first.
     async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>>;
@@ -759,6 +847,35 @@ pub trait PetitionStore: Send + Sync {
     async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome>;
     /// Oldest first.
     async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>>;
+    /// Applies a transition if the petition is still in one of its `from`
+    /// statuses (two moderators at once cannot both win); returns whether it did.
+    async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool>;
+    /// Closes the petitions whose closing date has passed; returns them.
+    async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>>;
+    /// Deletes the signatures of petitions ended longer ago than their
+    /// Comune's anonymisation delay (counts stay); returns how many petitions.
+    async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32>;
+    /// A citizen's own proposals and those they co-sponsor, in a Comune,
+    /// before and after moderation (the public lists show open ones only).
+    async fn citizen_petitions(&self, citizen: Uuid, comune: &IstatCode) -> StoreResult<Vec<PetitionRecord>>;
+    /// Proposals this person sent since `since`.
+    async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32>;
+    /// Standing signatures per time bucket of `bucket_secs`, oldest first.
+    async fn signature_timeline(&self, id: &PetitionId, bucket_secs: u32) -> StoreResult<Vec<(DateTime<Utc>, u32)>>;
+    /// Phones that signed this petition for more than one person, most first.
+    async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>>;
+    /// Counts (`apply` false) or invalidates the standing signatures selected,
+    /// lowering the count; thresholds already reached stay reached.
+    async fn invalidate_signatures(
+        &self,
+        id: &PetitionId,
+        selection: &SignatureSelection,
+        apply: bool,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+    /// Petitions and standing signatures per Comune and status.
+    async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>>;
 }
 
 /// What a device achieved, counted from verified facts only (a report an
@@ -843,7 +960,11 @@ pub fn redact_url(url: &str) -> String {
 /// The configuration tables as rows; the queries are the same SQL on both
 /// backends, only their execution differs.
 pub(crate) const CONFIG_QUERIES: [&str; 4] = [
-    "SELECT istat_code, name, centre_lat, centre_lon, boundary FROM comuni ORDER BY istat_code",
+    // Casts: one row type for both backends (PostgreSQL's INTEGER is 32-bit).
+    "SELECT istat_code, name, centre_lat, centre_lon, boundary, CAST(petition_cosponsors AS BIGINT) AS petition_cosponsors, \
+     CAST(petition_response_threshold AS BIGINT) AS petition_response_threshold, \
+     CAST(petition_debate_threshold AS BIGINT) AS petition_debate_threshold, \
+     CAST(petition_anonymise_months AS BIGINT) AS petition_anonymise_months FROM comuni ORDER BY istat_code",
     "SELECT comune, service, enabled FROM comune_services ORDER BY comune, service",
     "SELECT comune, code, name_it, name_en FROM departments ORDER BY comune, code",
     "SELECT comune, code, name_it, name_en, description_it, department, enabled FROM categories ORDER BY comune, position, code",
@@ -856,6 +977,10 @@ pub(crate) struct ComuneRow {
     centre_lat: Option<f64>,
     centre_lon: Option<f64>,
     boundary: Option<String>,
+    petition_cosponsors: i64,
+    petition_response_threshold: i64,
+    petition_debate_threshold: i64,
+    petition_anonymise_months: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -893,7 +1018,16 @@ pub(crate) fn assemble_configs(
     let mut configs = comuni
         .into_iter()
         .map(|c| {
+            let n = |v: i64| u32::try_from(v).map_err(corrupt);
+            // Rules stored before a check tightened are kept as they are.
+            let petition_rules = PetitionRules {
+                cosponsors: n(c.petition_cosponsors)?,
+                response_threshold: n(c.petition_response_threshold)?,
+                debate_threshold: n(c.petition_debate_threshold)?,
+                anonymise_after_months: n(c.petition_anonymise_months)?,
+            };
             Ok(ComuneConfig {
+                petition_rules,
                 istat_code: parse_istat(&c.istat_code)?,
                 name: c.name,
                 centre: c.centre_lat.zip(c.centre_lon),
@@ -981,6 +1115,11 @@ pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
 
 pub(crate) fn parse_petition_status(code: &str, detail: Option<&str>) -> StoreResult<PetitionStatus> {
     PetitionStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown petition status {code}")))
+}
+
+/// Where a proposal goes once its author and co-sponsors have signed.
+pub(crate) fn status_after_cosponsors(current: &PetitionStatus, cosponsors: u32, signatures: u32) -> Option<PetitionStatus> {
+    (current.takes_cosponsors() && signatures > cosponsors).then_some(PetitionStatus::InModeration)
 }
 
 /// The statuses a petition moves to when it crosses thresholds: the

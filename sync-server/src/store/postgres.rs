@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
-use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
+use casa_shared_model::petition::{NewPetition, PetitionRules, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::wire::{Cursor, ReportChange};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus, Service};
 use chrono::{DateTime, Utc};
@@ -192,6 +192,25 @@ impl ComuneStore for PgStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        Self::bump_config_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE comuni SET petition_cosponsors = $1, petition_response_threshold = $2, petition_debate_threshold = $3, \
+             petition_anonymise_months = $4 WHERE istat_code = $5",
+        )
+        .bind(int(rules.cosponsors)?)
+        .bind(int(rules.response_threshold)?)
+        .bind(int(rules.debate_threshold)?)
+        .bind(int(rules.anonymise_after_months)?)
+        .bind(comune.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         Self::bump_config_version(&mut tx).await?;
         tx.commit().await?;
         Ok(changed > 0)
@@ -1384,8 +1403,8 @@ impl CitizenStore for PgStore {
     }
 }
 
-const PETITION_COLUMNS: &str =
-    "id, comune, title, body, status, status_detail, residents_only, closes_at, signatures, response, author, created_at, updated_at";
+const PETITION_COLUMNS: &str = "id, comune, title, body, status, status_detail, residents_only, closes_at, signatures, response, \
+     author, created_at, updated_at, author_citizen, author_device, open_days, cosponsors, ended_at, anonymised_at";
 
 impl PgStore {
     async fn petition_from_row(&self, row: &PgRow) -> StoreResult<PetitionRecord> {
@@ -1419,9 +1438,15 @@ impl PgStore {
             signatures: count(row.try_get("signatures")?)?,
             response: row.try_get("response")?,
             author: row.try_get("author")?,
+            author_citizen: row.try_get("author_citizen")?,
+            author_device: row.try_get::<Option<Uuid>, _>("author_device")?.map(DeviceId::try_from).transpose().map_err(corrupt)?,
+            open_days: count(row.try_get("open_days")?)?,
+            cosponsors: count(row.try_get("cosponsors")?)?,
             thresholds,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            ended_at: row.try_get("ended_at")?,
+            anonymised_at: row.try_get("anonymised_at")?,
         })
     }
 }
@@ -1447,10 +1472,18 @@ async fn petition_event(
 
 #[async_trait]
 impl PetitionStore for PgStore {
-    async fn insert_petition(&self, p: &NewPetition, status: &PetitionStatus, author: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn insert_petition(
+        &self,
+        p: &NewPetition,
+        status: &PetitionStatus,
+        author: &str,
+        author_citizen: Option<(Uuid, DeviceId)>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(&format!(
-            "INSERT INTO petitions ({PETITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, NULL, $9, $10, $10) \
+            "INSERT INTO petitions ({PETITION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, NULL, $9, $10, $10, $11, $12, $13, $14, NULL, NULL) \
              ON CONFLICT (id) DO NOTHING"
         ))
         .bind(p.id.as_uuid())
@@ -1463,6 +1496,10 @@ impl PetitionStore for PgStore {
         .bind(p.closes_at)
         .bind(author)
         .bind(at)
+        .bind(author_citizen.map(|(c, _)| c))
+        .bind(author_citizen.map(|(_, d)| d.as_uuid()))
+        .bind(int(p.open_days)?)
+        .bind(int(p.cosponsors)?)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -1515,30 +1552,47 @@ impl PetitionStore for PgStore {
         // The petition's row lock serialises its signers (across servers):
         // the count and the thresholds below are read and written by one
         // transaction at a time, so each threshold is crossed exactly once.
-        let petition = sqlx::query("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = $1 FOR UPDATE")
-            .bind(pid)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let petition =
+            sqlx::query("SELECT status, status_detail, closes_at, signatures, cosponsors FROM petitions WHERE id = $1 FOR UPDATE")
+                .bind(pid)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(petition) = petition else {
             return Ok(SignOutcome::NotFound);
         };
         let current = count(petition.try_get("signatures")?)?;
-        let existing: Option<(Uuid, Uuid)> = sqlx::query_as("SELECT citizen_id, petition_id FROM petition_signatures WHERE id = $1")
-            .bind(s.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some((citizen, petition_id)) = existing {
-            return Ok(if citizen == s.citizen_id && petition_id == pid {
-                SignOutcome::AlreadyCounted { signatures: current }
-            } else {
-                SignOutcome::IdConflict
+        let cosponsors = count(petition.try_get("cosponsors")?)?;
+        let existing: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT citizen_id, petition_id, invalidated_at FROM petition_signatures WHERE id = $1")
+                .bind(s.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((citizen, petition_id, invalidated)) = existing {
+            return Ok(match (citizen == s.citizen_id && petition_id == pid, invalidated) {
+                (true, None) => SignOutcome::AlreadyCounted { signatures: current },
+                (true, Some(_)) => SignOutcome::Invalidated,
+                (false, _) => SignOutcome::IdConflict,
             });
+        }
+        if let Some(limit) = s.rate_limit {
+            let (by_device, by_citizen): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT count(*) FROM petition_signatures WHERE device_id = $1 AND received_at >= $3), \
+                        (SELECT count(*) FROM petition_signatures WHERE citizen_id = $2 AND received_at >= $3)",
+            )
+            .bind(s.device_id.as_uuid())
+            .bind(s.citizen_id)
+            .bind(limit.since)
+            .fetch_one(&mut *tx)
+            .await?;
+            if by_device >= i64::from(limit.per_device) || by_citizen >= i64::from(limit.per_citizen) {
+                return Ok(SignOutcome::RateLimited);
+            }
         }
         let code: String = petition.try_get("status")?;
         let detail: Option<String> = petition.try_get("status_detail")?;
         let status = parse_petition_status(&code, detail.as_deref())?;
         let closes_at: Option<DateTime<Utc>> = petition.try_get("closes_at")?;
-        if !status.is_signable() || closes_at.is_some_and(|c| c <= s.received_at) {
+        if !status.takes_signatures() || closes_at.is_some_and(|c| c <= s.received_at) {
             return Ok(SignOutcome::NotSignable);
         }
         // Signing again after a withdrawal is a new row; the withdrawn one stays.
@@ -1585,7 +1639,8 @@ impl PetitionStore for PgStore {
         for kind in &crossed {
             petition_event(&mut tx, pid, "threshold_reached", Some(kind.as_str()), after, s.received_at).await?;
         }
-        if let Some(next) = status_after_crossing(&status, &crossed) {
+        let moved_to = status_after_crossing(&status, &crossed).or_else(|| status_after_cosponsors(&status, cosponsors, after));
+        if let Some(next) = &moved_to {
             sqlx::query("UPDATE petitions SET status = $1, status_detail = NULL WHERE id = $2")
                 .bind(next.code())
                 .bind(pid)
@@ -1594,7 +1649,7 @@ impl PetitionStore for PgStore {
             petition_event(&mut tx, pid, next.code(), None, after, s.received_at).await?;
         }
         tx.commit().await?;
-        Ok(SignOutcome::Counted { signatures: after, crossed })
+        Ok(SignOutcome::Counted { signatures: after, crossed, moved_to })
     }
 
     async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome> {
@@ -1618,7 +1673,7 @@ impl PetitionStore for PgStore {
         let code: String = row.try_get("status")?;
         let detail: Option<String> = row.try_get("status_detail")?;
         let closes_at: Option<DateTime<Utc>> = row.try_get("closes_at")?;
-        if !parse_petition_status(&code, detail.as_deref())?.is_signable() || closes_at.is_some_and(|c| c <= at) {
+        if !parse_petition_status(&code, detail.as_deref())?.takes_signatures() || closes_at.is_some_and(|c| c <= at) {
             return Ok(WithdrawOutcome::NotSignable);
         }
         let changed = sqlx::query(
@@ -1657,6 +1712,204 @@ impl PetitionStore for PgStore {
                     detail: r.try_get("detail")?,
                     signatures: count(r.try_get("signatures")?)?,
                     at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new("UPDATE petitions SET status = ");
+        q.push_bind(t.to.code()).push(", status_detail = ").push_bind(t.to.detail().map(str::to_owned));
+        q.push(", updated_at = ").push_bind(t.at);
+        if let Some(c) = t.closes_at {
+            q.push(", closes_at = ").push_bind(c);
+        }
+        if let Some(r) = &t.response {
+            q.push(", response = ").push_bind(r.clone());
+        }
+        if t.to.has_ended() {
+            q.push(", ended_at = COALESCE(ended_at, ").push_bind(t.at).push(")");
+        }
+        q.push(" WHERE id = ").push_bind(t.id.as_uuid()).push(" AND status = ANY(");
+        q.push_bind(t.from.iter().map(|s| s.to_string()).collect::<Vec<_>>()).push(") RETURNING signatures");
+        let Some(signatures) = q.build_query_scalar::<i32>().fetch_optional(&mut *tx).await? else {
+            return Ok(false);
+        };
+        petition_event(&mut tx, t.id.as_uuid(), t.to.code(), Some(&t.actor), count(signatures)?, t.at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>> {
+        let mut tx = self.pool.begin().await?;
+        // SKIP LOCKED: a petition whose signer holds its row lock closes on
+        // the next sweep rather than make this one wait.
+        let closed: Vec<(Uuid, i32)> = sqlx::query_as(
+            "UPDATE petitions SET status = 'closed', status_detail = NULL, ended_at = $1, updated_at = $1 \
+             WHERE id IN (SELECT id FROM petitions WHERE status IN ('open', 'awaiting_response', 'awaiting_debate') \
+                          AND closes_at <= $1 FOR UPDATE SKIP LOCKED) RETURNING id, signatures",
+        )
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, signatures) in &closed {
+            petition_event(&mut tx, *id, "closed", Some("closing_date"), count(*signatures)?, now).await?;
+        }
+        tx.commit().await?;
+        closed.into_iter().map(|(id, _)| PetitionId::try_from(id).map_err(corrupt)).collect()
+    }
+
+    async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32> {
+        let mut tx = self.pool.begin().await?;
+        // A month is 30 days, as on SQLite.
+        let due: Vec<(Uuid, i32)> = sqlx::query_as(
+            "SELECT p.id, p.signatures FROM petitions p JOIN comuni c ON c.istat_code = p.comune \
+             WHERE p.anonymised_at IS NULL AND p.ended_at IS NOT NULL \
+               AND p.ended_at + make_interval(days => 30 * c.petition_anonymise_months) <= $1 \
+             FOR UPDATE OF p SKIP LOCKED",
+        )
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, signatures) in &due {
+            sqlx::query("DELETE FROM petition_signatures WHERE petition_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE petitions SET anonymised_at = $1, author_citizen = NULL, author_device = NULL, \
+                 author = CASE WHEN author LIKE 'citizen:%' THEN 'citizen' ELSE author END WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            petition_event(&mut tx, *id, "anonymised", None, count(*signatures)?, now).await?;
+        }
+        tx.commit().await?;
+        u32::try_from(due.len()).map_err(corrupt)
+    }
+
+    async fn citizen_petitions(&self, citizen: Uuid, comune: &IstatCode) -> StoreResult<Vec<PetitionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = $1 AND status IN ('submitted', 'in_moderation', 'rejected') \
+               AND (author_citizen = $2 OR id IN \
+                 (SELECT petition_id FROM petition_signatures WHERE citizen_id = $2 AND withdrawn_at IS NULL)) \
+             ORDER BY created_at DESC LIMIT 50"
+        ))
+        .bind(comune.as_str())
+        .bind(citizen)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.petition_from_row(row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions WHERE author_citizen = $1 AND created_at >= $2")
+            .bind(citizen)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        u32::try_from(n).map_err(corrupt)
+    }
+
+    async fn signature_timeline(&self, id: &PetitionId, bucket_secs: u32) -> StoreResult<Vec<(DateTime<Utc>, u32)>> {
+        let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(
+            "SELECT to_timestamp(floor(extract(epoch FROM received_at) / $1) * $1) AS bucket, count(*) FROM petition_signatures \
+             WHERE petition_id = $2 AND withdrawn_at IS NULL GROUP BY bucket ORDER BY bucket",
+        )
+        .bind(f64::from(bucket_secs.max(1)))
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|(b, n)| Ok((b, u32::try_from(n).map_err(corrupt)?))).collect()
+    }
+
+    async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>> {
+        let rows: Vec<(Uuid, i64, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT device_id, count(DISTINCT citizen_id) AS people, min(received_at), max(received_at) FROM petition_signatures \
+             WHERE petition_id = $1 AND withdrawn_at IS NULL GROUP BY device_id HAVING count(DISTINCT citizen_id) > 1 \
+             ORDER BY people DESC LIMIT 50",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(device, n, first, last)| {
+                Ok(SharedDevice {
+                    device: DeviceId::try_from(device).map_err(corrupt)?,
+                    signatures: u32::try_from(n).map_err(corrupt)?,
+                    first,
+                    last,
+                })
+            })
+            .collect()
+    }
+
+    async fn invalidate_signatures(
+        &self,
+        id: &PetitionId,
+        selection: &SignatureSelection,
+        apply: bool,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let mut tx = self.pool.begin().await?;
+        // The petition's row lock, as signers take it: the count stays exact.
+        sqlx::query("SELECT 1 FROM petitions WHERE id = $1 FOR UPDATE").bind(id.as_uuid()).execute(&mut *tx).await?;
+        let mut q: QueryBuilder<Postgres> = if apply {
+            let mut q = QueryBuilder::new("UPDATE petition_signatures SET withdrawn_at = ");
+            q.push_bind(at).push(", invalidated_at = ").push_bind(at);
+            q
+        } else {
+            QueryBuilder::new("SELECT count(*) FROM petition_signatures")
+        };
+        q.push(" WHERE petition_id = ").push_bind(id.as_uuid()).push(" AND withdrawn_at IS NULL");
+        if let Some(d) = selection.device {
+            q.push(" AND device_id = ").push_bind(d.as_uuid());
+        }
+        if let Some(f) = selection.from {
+            q.push(" AND received_at >= ").push_bind(f);
+        }
+        if let Some(u) = selection.until {
+            q.push(" AND received_at < ").push_bind(u);
+        }
+        if !apply {
+            let n: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
+            return u32::try_from(n).map_err(corrupt);
+        }
+        let n = u32::try_from(q.build().execute(&mut *tx).await?.rows_affected()).map_err(corrupt)?;
+        if n > 0 {
+            let after: i32 =
+                sqlx::query_scalar("UPDATE petitions SET signatures = signatures - $1, updated_at = $2 WHERE id = $3 RETURNING signatures")
+                    .bind(int(n)?)
+                    .bind(at)
+                    .bind(id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let detail = format!("{actor}: {n}");
+            petition_event(&mut tx, id.as_uuid(), "signatures_invalidated", Some(&detail), count(after)?, at).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT comune, status, count(*), COALESCE(sum(signatures), 0)::int8 FROM petitions \
+             GROUP BY comune, status ORDER BY comune, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(comune, status, n, sigs)| {
+                Ok(PetitionCount {
+                    comune: parse_istat(&comune)?,
+                    status,
+                    petitions: u32::try_from(n).map_err(corrupt)?,
+                    signatures: u64::try_from(sigs).map_err(corrupt)?,
                 })
             })
             .collect()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
-use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
+use casa_shared_model::petition::{NewPetition, PetitionRules, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::wire::{Cursor, ReportChange};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus, Service};
 use chrono::{DateTime, Utc};
@@ -207,6 +207,25 @@ impl ComuneStore for SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        Self::bump_config_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE comuni SET petition_cosponsors = ?, petition_response_threshold = ?, petition_debate_threshold = ?, \
+             petition_anonymise_months = ? WHERE istat_code = ?",
+        )
+        .bind(i64::from(rules.cosponsors))
+        .bind(i64::from(rules.response_threshold))
+        .bind(i64::from(rules.debate_threshold))
+        .bind(i64::from(rules.anonymise_after_months))
+        .bind(comune.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         Self::bump_config_version(&mut tx).await?;
         tx.commit().await?;
         Ok(changed > 0)
@@ -1376,8 +1395,8 @@ impl CitizenStore for SqliteStore {
     }
 }
 
-const PETITION_COLUMNS: &str =
-    "id, comune, title, body, status, status_detail, residents_only, closes_at, signatures, response, author, created_at, updated_at";
+const PETITION_COLUMNS: &str = "id, comune, title, body, status, status_detail, residents_only, closes_at, signatures, response, \
+     author, created_at, updated_at, author_citizen, author_device, open_days, cosponsors, ended_at, anonymised_at";
 
 impl SqliteStore {
     async fn petition_from_row(&self, row: &SqliteRow) -> StoreResult<PetitionRecord> {
@@ -1411,9 +1430,15 @@ impl SqliteStore {
             signatures: u32::try_from(row.try_get::<i64, _>("signatures")?).map_err(corrupt)?,
             response: row.try_get("response")?,
             author: row.try_get("author")?,
+            author_citizen: row.try_get("author_citizen")?,
+            author_device: row.try_get::<Option<Uuid>, _>("author_device")?.map(DeviceId::try_from).transpose().map_err(corrupt)?,
+            open_days: u32::try_from(row.try_get::<i64, _>("open_days")?).map_err(corrupt)?,
+            cosponsors: u32::try_from(row.try_get::<i64, _>("cosponsors")?).map_err(corrupt)?,
             thresholds,
             created_at: from_micros(row.try_get("created_at")?)?,
             updated_at: from_micros(row.try_get("updated_at")?)?,
+            ended_at: optional_micros(row, "ended_at")?,
+            anonymised_at: optional_micros(row, "anonymised_at")?,
         })
     }
 }
@@ -1439,10 +1464,18 @@ async fn petition_event(
 
 #[async_trait]
 impl PetitionStore for SqliteStore {
-    async fn insert_petition(&self, p: &NewPetition, status: &PetitionStatus, author: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn insert_petition(
+        &self,
+        p: &NewPetition,
+        status: &PetitionStatus,
+        author: &str,
+        author_citizen: Option<(Uuid, DeviceId)>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(&format!(
-            "INSERT INTO petitions ({PETITION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+            "INSERT INTO petitions ({PETITION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) \
+             ON CONFLICT (id) DO NOTHING"
         ))
         .bind(p.id.as_uuid())
         .bind(p.comune.as_str())
@@ -1451,10 +1484,14 @@ impl PetitionStore for SqliteStore {
         .bind(status.code())
         .bind(status.detail())
         .bind(p.residents_only)
-        .bind(micros(p.closes_at))
+        .bind(p.closes_at.map(micros))
         .bind(author)
         .bind(micros(at))
         .bind(micros(at))
+        .bind(author_citizen.map(|(c, _)| c))
+        .bind(author_citizen.map(|(_, d)| d.as_uuid()))
+        .bind(i64::from(p.open_days))
+        .bind(i64::from(p.cosponsors))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -1507,11 +1544,12 @@ impl PetitionStore for SqliteStore {
         // thresholds below are read and written by one transaction at a time.
         let mut tx = self.write.begin().await?;
         let pid = s.petition_id.as_uuid();
-        let existing: Option<(Uuid, Uuid)> = sqlx::query_as("SELECT citizen_id, petition_id FROM petition_signatures WHERE id = ?")
-            .bind(s.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let petition = sqlx::query("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = ?")
+        let existing: Option<(Uuid, Uuid, Option<i64>)> =
+            sqlx::query_as("SELECT citizen_id, petition_id, invalidated_at FROM petition_signatures WHERE id = ?")
+                .bind(s.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let petition = sqlx::query("SELECT status, status_detail, closes_at, signatures, cosponsors FROM petitions WHERE id = ?")
             .bind(pid)
             .fetch_optional(&mut *tx)
             .await?;
@@ -1519,18 +1557,33 @@ impl PetitionStore for SqliteStore {
             return Ok(SignOutcome::NotFound);
         };
         let count = u32::try_from(petition.try_get::<i64, _>("signatures")?).map_err(corrupt)?;
-        if let Some((citizen, petition_id)) = existing {
-            return Ok(if citizen == s.citizen_id && petition_id == pid {
-                SignOutcome::AlreadyCounted { signatures: count }
-            } else {
-                SignOutcome::IdConflict
+        let cosponsors = u32::try_from(petition.try_get::<i64, _>("cosponsors")?).map_err(corrupt)?;
+        if let Some((citizen, petition_id, invalidated)) = existing {
+            return Ok(match (citizen == s.citizen_id && petition_id == pid, invalidated) {
+                (true, None) => SignOutcome::AlreadyCounted { signatures: count },
+                (true, Some(_)) => SignOutcome::Invalidated,
+                (false, _) => SignOutcome::IdConflict,
             });
+        }
+        if let Some(limit) = s.rate_limit {
+            let (by_device, by_citizen): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT count(*) FROM petition_signatures WHERE device_id = ?1 AND received_at >= ?3), \
+                        (SELECT count(*) FROM petition_signatures WHERE citizen_id = ?2 AND received_at >= ?3)",
+            )
+            .bind(s.device_id.as_uuid())
+            .bind(s.citizen_id)
+            .bind(micros(limit.since))
+            .fetch_one(&mut *tx)
+            .await?;
+            if by_device >= i64::from(limit.per_device) || by_citizen >= i64::from(limit.per_citizen) {
+                return Ok(SignOutcome::RateLimited);
+            }
         }
         let code: String = petition.try_get("status")?;
         let detail: Option<String> = petition.try_get("status_detail")?;
         let status = parse_petition_status(&code, detail.as_deref())?;
         let closes_at = optional_micros(&petition, "closes_at")?;
-        if !status.is_signable() || closes_at.is_some_and(|c| c <= s.received_at) {
+        if !status.takes_signatures() || closes_at.is_some_and(|c| c <= s.received_at) {
             return Ok(SignOutcome::NotSignable);
         }
         // Signing again after a withdrawal is a new row; the withdrawn one stays.
@@ -1570,7 +1623,8 @@ impl PetitionStore for SqliteStore {
         for kind in &crossed {
             petition_event(&mut tx, pid, "threshold_reached", Some(kind.as_str()), after, s.received_at).await?;
         }
-        if let Some(next) = status_after_crossing(&status, &crossed) {
+        let moved_to = status_after_crossing(&status, &crossed).or_else(|| status_after_cosponsors(&status, cosponsors, after));
+        if let Some(next) = &moved_to {
             sqlx::query("UPDATE petitions SET status = ?, status_detail = NULL WHERE id = ?")
                 .bind(next.code())
                 .bind(pid)
@@ -1579,7 +1633,7 @@ impl PetitionStore for SqliteStore {
             petition_event(&mut tx, pid, next.code(), None, after, s.received_at).await?;
         }
         tx.commit().await?;
-        Ok(SignOutcome::Counted { signatures: after, crossed })
+        Ok(SignOutcome::Counted { signatures: after, crossed, moved_to })
     }
 
     async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome> {
@@ -1603,7 +1657,7 @@ impl PetitionStore for SqliteStore {
         let code: String = row.try_get("status")?;
         let detail: Option<String> = row.try_get("status_detail")?;
         let closes_at = optional_micros(&row, "closes_at")?;
-        if !parse_petition_status(&code, detail.as_deref())?.is_signable() || closes_at.is_some_and(|c| c <= at) {
+        if !parse_petition_status(&code, detail.as_deref())?.takes_signatures() || closes_at.is_some_and(|c| c <= at) {
             return Ok(WithdrawOutcome::NotSignable);
         }
         let changed = sqlx::query(
@@ -1642,6 +1696,205 @@ impl PetitionStore for SqliteStore {
                     detail: r.try_get("detail")?,
                     signatures: u32::try_from(r.try_get::<i64, _>("signatures")?).map_err(corrupt)?,
                     at: from_micros(r.try_get("at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE petitions SET status = ");
+        q.push_bind(t.to.code()).push(", status_detail = ").push_bind(t.to.detail().map(str::to_owned));
+        q.push(", updated_at = ").push_bind(micros(t.at));
+        if let Some(c) = t.closes_at {
+            q.push(", closes_at = ").push_bind(micros(c));
+        }
+        if let Some(r) = &t.response {
+            q.push(", response = ").push_bind(r.clone());
+        }
+        if t.to.has_ended() {
+            q.push(", ended_at = COALESCE(ended_at, ").push_bind(micros(t.at)).push(")");
+        }
+        q.push(" WHERE id = ").push_bind(t.id.as_uuid()).push(" AND status IN (");
+        let mut sep = q.separated(", ");
+        for s in &t.from {
+            sep.push_bind(*s);
+        }
+        sep.push_unseparated(") RETURNING signatures");
+        let Some(signatures) = q.build_query_scalar::<i64>().fetch_optional(&mut *tx).await? else {
+            return Ok(false);
+        };
+        let signatures = u32::try_from(signatures).map_err(corrupt)?;
+        petition_event(&mut tx, t.id.as_uuid(), t.to.code(), Some(&t.actor), signatures, t.at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>> {
+        let mut tx = self.write.begin().await?;
+        let closed: Vec<(Uuid, i64)> = sqlx::query_as(
+            "UPDATE petitions SET status = 'closed', status_detail = NULL, ended_at = ?1, updated_at = ?1 \
+             WHERE status IN ('open', 'awaiting_response', 'awaiting_debate') AND closes_at <= ?1 RETURNING id, signatures",
+        )
+        .bind(micros(now))
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, signatures) in &closed {
+            petition_event(&mut tx, *id, "closed", Some("closing_date"), u32::try_from(*signatures).map_err(corrupt)?, now).await?;
+        }
+        tx.commit().await?;
+        closed.into_iter().map(|(id, _)| PetitionId::try_from(id).map_err(corrupt)).collect()
+    }
+
+    async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32> {
+        let mut tx = self.write.begin().await?;
+        // A month is 30 days here, as in the setting's description.
+        let due: Vec<(Uuid, i64)> = sqlx::query_as(
+            "SELECT p.id, p.signatures FROM petitions p JOIN comuni c ON c.istat_code = p.comune \
+             WHERE p.anonymised_at IS NULL AND p.ended_at IS NOT NULL \
+               AND p.ended_at + c.petition_anonymise_months * 2592000000000 <= ?",
+        )
+        .bind(micros(now))
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, signatures) in &due {
+            sqlx::query("DELETE FROM petition_signatures WHERE petition_id = ?").bind(id).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE petitions SET anonymised_at = ?, author_citizen = NULL, author_device = NULL, \
+                 author = CASE WHEN author LIKE 'citizen:%' THEN 'citizen' ELSE author END WHERE id = ?",
+            )
+            .bind(micros(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            petition_event(&mut tx, *id, "anonymised", None, u32::try_from(*signatures).map_err(corrupt)?, now).await?;
+        }
+        tx.commit().await?;
+        u32::try_from(due.len()).map_err(corrupt)
+    }
+
+    async fn citizen_petitions(&self, citizen: Uuid, comune: &IstatCode) -> StoreResult<Vec<PetitionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = ?1 AND status IN ('submitted', 'in_moderation', 'rejected') \
+               AND (author_citizen = ?2 OR id IN \
+                 (SELECT petition_id FROM petition_signatures WHERE citizen_id = ?2 AND withdrawn_at IS NULL)) \
+             ORDER BY created_at DESC LIMIT 50"
+        ))
+        .bind(comune.as_str())
+        .bind(citizen)
+        .fetch_all(&self.read)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.petition_from_row(row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions WHERE author_citizen = ? AND created_at >= ?")
+            .bind(citizen)
+            .bind(micros(since))
+            .fetch_one(&self.read)
+            .await?;
+        u32::try_from(n).map_err(corrupt)
+    }
+
+    async fn signature_timeline(&self, id: &PetitionId, bucket_secs: u32) -> StoreResult<Vec<(DateTime<Utc>, u32)>> {
+        let bucket = i64::from(bucket_secs.max(1)) * 1_000_000;
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT (received_at / ?1) * ?1 AS bucket, count(*) FROM petition_signatures \
+             WHERE petition_id = ?2 AND withdrawn_at IS NULL GROUP BY bucket ORDER BY bucket",
+        )
+        .bind(bucket)
+        .bind(id.as_uuid())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(|(b, n)| Ok((from_micros(b)?, u32::try_from(n).map_err(corrupt)?))).collect()
+    }
+
+    async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>> {
+        let rows: Vec<(Uuid, i64, i64, i64)> = sqlx::query_as(
+            "SELECT device_id, count(DISTINCT citizen_id) AS people, min(received_at), max(received_at) FROM petition_signatures \
+             WHERE petition_id = ? AND withdrawn_at IS NULL GROUP BY device_id HAVING count(DISTINCT citizen_id) > 1 \
+             ORDER BY people DESC LIMIT 50",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(device, n, first, last)| {
+                Ok(SharedDevice {
+                    device: DeviceId::try_from(device).map_err(corrupt)?,
+                    signatures: u32::try_from(n).map_err(corrupt)?,
+                    first: from_micros(first)?,
+                    last: from_micros(last)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn invalidate_signatures(
+        &self,
+        id: &PetitionId,
+        selection: &SignatureSelection,
+        apply: bool,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let mut tx = self.write.begin().await?;
+        let mut q: QueryBuilder<Sqlite> = if apply {
+            let mut q = QueryBuilder::new("UPDATE petition_signatures SET withdrawn_at = ");
+            q.push_bind(micros(at)).push(", invalidated_at = ").push_bind(micros(at));
+            q
+        } else {
+            QueryBuilder::new("SELECT count(*) FROM petition_signatures")
+        };
+        q.push(" WHERE petition_id = ").push_bind(id.as_uuid()).push(" AND withdrawn_at IS NULL");
+        if let Some(d) = selection.device {
+            q.push(" AND device_id = ").push_bind(d.as_uuid());
+        }
+        if let Some(f) = selection.from {
+            q.push(" AND received_at >= ").push_bind(micros(f));
+        }
+        if let Some(u) = selection.until {
+            q.push(" AND received_at < ").push_bind(micros(u));
+        }
+        if !apply {
+            let n: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
+            return u32::try_from(n).map_err(corrupt);
+        }
+        let n = u32::try_from(q.build().execute(&mut *tx).await?.rows_affected()).map_err(corrupt)?;
+        if n > 0 {
+            let after: i64 =
+                sqlx::query_scalar("UPDATE petitions SET signatures = signatures - ?, updated_at = ? WHERE id = ? RETURNING signatures")
+                    .bind(i64::from(n))
+                    .bind(micros(at))
+                    .bind(id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let detail = format!("{actor}: {n}");
+            petition_event(&mut tx, id.as_uuid(), "signatures_invalidated", Some(&detail), u32::try_from(after).map_err(corrupt)?, at)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT comune, status, count(*), COALESCE(sum(signatures), 0) FROM petitions \
+             GROUP BY comune, status ORDER BY comune, status",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(comune, status, n, sigs)| {
+                Ok(PetitionCount {
+                    comune: parse_istat(&comune)?,
+                    status,
+                    petitions: u32::try_from(n).map_err(corrupt)?,
+                    signatures: u64::try_from(sigs).map_err(corrupt)?,
                 })
             })
             .collect()

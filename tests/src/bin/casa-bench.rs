@@ -401,11 +401,13 @@ async fn prepare_petition(url: &str, id: PetitionId, n: usize) -> Result<Vec<(De
         title: "Una pista ciclabile sul lungomare".into(),
         body: "Testo della petizione di prova per il benchmark delle firme.".into(),
         residents_only: true,
-        closes_at: now + chrono::Duration::days(30),
+        open_days: 30,
+        closes_at: Some(now + chrono::Duration::days(30)),
+        cosponsors: 0,
         response_threshold: (n as u32 / 2).max(10),
         debate_threshold: (n as u32).max(11),
     };
-    store.insert_petition(&petition, &PetitionStatus::Open, "bench", now).await.map_err(|e| e.to_string())?;
+    store.insert_petition(&petition, &PetitionStatus::Open, "bench", None, now).await.map_err(|e| e.to_string())?;
     let mut phones = Vec::with_capacity(n);
     for i in 0..n {
         let citizen = CitizenRecord {

@@ -129,6 +129,22 @@ enum PetitionsCommand {
     Sign { id: String },
     /// Take your signature back (while the petition is open): sent at the next sync.
     Withdraw { id: String },
+    /// Propose a petition in your Comune: sent at the next sync with your
+    /// signature; it needs the Comune's number of co-sponsors, then moderation.
+    Propose {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        /// Days it stays open once the Comune opens it (7 to 365).
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Only residents of the Comune may sign.
+        #[arg(long)]
+        residents_only: bool,
+    },
+    /// Read a proposal by the code its author shared, to co-sponsor it (needs the network).
+    Fetch { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,7 +293,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reports { json } => reports(&store, json),
         Command::Inspector { command } => inspector(&mut store, &cli.server, command),
         Command::Identity { command } => identity(&mut store, &cli.server, command),
-        Command::Petitions { command } => petitions(&mut store, command),
+        Command::Petitions { command } => petitions(&mut store, &cli.server, command),
     }
 }
 
@@ -312,7 +328,7 @@ fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> a
     }
 }
 
-fn petitions(store: &mut LocalStore, command: PetitionsCommand) -> anyhow::Result<()> {
+fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) -> anyhow::Result<()> {
     use casa_mobile::store::MySignature;
     let parse = |id: &str| casa_shared_model::PetitionId::parse(id).map_err(|e| anyhow::anyhow!("{e}"));
     match command {
@@ -328,11 +344,21 @@ fn petitions(store: &mut LocalStore, command: PetitionsCommand) -> anyhow::Resul
             for p in list {
                 let next = p.petition.thresholds.iter().find(|t| t.reached_at.is_none());
                 println!("{}  {}", p.petition.id, p.petition.title);
-                print!("    {} · {} firme", p.petition.status.label_it(), p.petition.signatures);
-                if let Some(t) = next {
-                    print!(" su {} per la {}", t.signatures, t.kind.label_it());
+                if p.petition.status.takes_cosponsors() {
+                    let have = p.petition.signatures.saturating_sub(1);
+                    println!("    {} · {have} promotori su {}", p.petition.status.label_it(), p.petition.cosponsors_needed);
+                } else if p.petition.status.takes_signatures() || p.petition.status.has_ended() {
+                    print!("    {} · {} firme", p.petition.status.label_it(), p.petition.signatures);
+                    if let (Some(t), true) = (next, p.petition.status.is_signable()) {
+                        print!(" su {} per la {}", t.signatures, t.kind.label_it());
+                    }
+                    println!();
+                } else {
+                    println!("    {}", p.petition.status.label_it());
                 }
-                println!();
+                if let Some(reason) = p.petition.status.detail() {
+                    println!("    Motivo: {reason}");
+                }
                 let mine = match &p.mine {
                     MySignature::NotSigned => String::new(),
                     MySignature::Pending => "    Firmata: sarà inviata alla prossima sincronizzazione / will be sent".into(),
@@ -355,6 +381,23 @@ fn petitions(store: &mut LocalStore, command: PetitionsCommand) -> anyhow::Resul
         PetitionsCommand::Withdraw { id } => {
             store.withdraw_signature(&parse(&id)?)?.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Ritiro registrato: sarà inviato alla prossima sincronizzazione / Withdrawal recorded: sent at the next sync");
+            Ok(())
+        }
+        PetitionsCommand::Propose { title, body, days, residents_only } => {
+            let draft = casa_mobile::store::ProposalDraft { title, body, residents_only, open_days: days };
+            let id = store.propose_petition(&draft)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{id}");
+            println!(
+                "Proposta salvata sul telefono: sarà inviata alla prossima sincronizzazione. Condividi il codice con chi vuole sostenerla / Proposal saved: share its code with co-sponsors"
+            );
+            Ok(())
+        }
+        PetitionsCommand::Fetch { id } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let p = rt.block_on(Client::new(server).petition(&parse(&id)?))?;
+            store.keep_petition(&p)?;
+            println!("{}  {}", p.id, p.title);
+            println!("    {} · {} firme", p.status.label_it(), p.signatures);
             Ok(())
         }
     }

@@ -276,10 +276,12 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     state.set_dashboard_assets(s.dashboard_assets.clone());
     let reloader = casa_sync_server::spawn_reloader(state.clone(), std::time::Duration::from_secs(s.reload_interval_secs.max(1)));
     let deliveries = delivery::spawn_delivery_worker(state.clone(), s.delivery())?;
+    let sweeper = casa_sync_server::spawn_petition_sweeper(state.clone(), std::time::Duration::from_secs(60));
     println!("Casa del Cittadino in ascolto su / listening on {public_url}");
     std::io::stdout().flush().ok();
     casa_sync_server::serve(listener, state, shutdown_signal()).await?;
     reloader.abort();
+    sweeper.abort();
     // Lets the deliveries in flight finish; any cut short go again later.
     deliveries.stop().await;
     tracing::info!("stopped");

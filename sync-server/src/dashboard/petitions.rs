@@ -1,0 +1,485 @@
+//! Petitions for a Comune's moderators: the list by status with the
+//! Comune's rules, and a petition's page where proposals are opened or
+//! rejected, the official answer is published, and signatures are reviewed
+//! (bursts, phones shared by many people) and invalidated after a preview.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use casa_shared_model::petition::{PetitionRules, PetitionStatus};
+use casa_shared_model::{DeviceId, IstatCode, PetitionId};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::pages::{comune_nav, layout, Section};
+use super::{parse_form, DashError, StaffSession};
+use crate::directory::ComuneEntry;
+use crate::service::petitions::{self, Decision, SignatureReview, MODERATION_ORDER};
+use crate::service::Staff;
+use crate::state::AppState;
+use crate::store::{PetitionEvent, PetitionRecord, SignatureSelection};
+
+const LIST_LIMIT: u32 = 200;
+
+fn petition_id(s: &str) -> Result<PetitionId, DashError> {
+    PetitionId::parse(s).map_err(|_| DashError::NotFound)
+}
+
+fn when(t: DateTime<Utc>) -> String {
+    t.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// The time a `datetime-local` field sends (read as UTC, as the pages show).
+fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, DashError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map(|t| Some(t.and_utc()))
+        .map_err(|_| DashError::BadRequest(format!("Data e ora «{s}» non valide (AAAA-MM-GGTHH:MM) / Invalid date and time")))
+}
+
+fn local_value(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}
+
+fn comune_of(state: &AppState, staff: &Staff, code: &str) -> Result<IstatCode, DashError> {
+    let comune = IstatCode::parse(code).map_err(|_| DashError::NotFound)?;
+    if state.directory().comune(&comune).is_none() {
+        return Err(DashError::NotFound);
+    }
+    if !staff.can_moderate(&comune) {
+        return Err(DashError::Forbidden);
+    }
+    Ok(comune)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    fatto: String,
+}
+
+/// `GET /dashboard/comuni/{istat}/petizioni`
+pub async fn list(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, DashError> {
+    let comune = comune_of(&state, &session.staff, &code)?;
+    let petitions = state.store().petitions(&comune, &MODERATION_ORDER, LIST_LIMIT).await?;
+    let directory = state.directory();
+    let entry = directory.comune(&comune).ok_or(DashError::NotFound)?;
+    Ok(list_page(&session.staff, &session.session.csrf, entry, &petitions, &done.fatto).into_response())
+}
+
+fn progress(p: &PetitionRecord) -> Markup {
+    html! {
+        @if p.status.takes_cosponsors() || p.status == PetitionStatus::InModeration {
+            (p.signatures.saturating_sub(1).min(p.cosponsors)) " di " (p.cosponsors) " promotori"
+        } @else {
+            (p.signatures) " firme"
+            @for t in &p.thresholds {
+                br;
+                span class="small text-secondary" {
+                    (t.kind.label_it()) ": " (t.signatures)
+                    @if t.reached_at.is_some() { " · raggiunta" }
+                }
+            }
+        }
+    }
+}
+
+fn list_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, list: &[PetitionRecord], done: &str) -> Markup {
+    let code = comune.istat_code.as_str();
+    let rules = comune.petition_rules;
+    let waiting = list.iter().filter(|p| p.status == PetitionStatus::InModeration).count();
+    layout(
+        &format!("Petizioni · {}", comune.name),
+        Some((staff, csrf)),
+        html! {
+            (comune_nav(staff, code, Section::Petitions))
+            h1 { "Petizioni · " (comune.name) }
+            @if done == "regole" {
+                div class="alert alert-success" role="status" { "Regole salvate: valgono per le proposte da ora in poi." }
+            }
+            @if !comune.services.contains(&casa_shared_model::Service::Petitions) {
+                div class="alert alert-warning" role="status" { "Il servizio Petizioni non è attivo in questo Comune: i cittadini non vedono le petizioni." }
+            }
+            p class="lead" role="status" {
+                @if waiting == 0 { "Nessuna proposta attende la moderazione." }
+                @else if waiting == 1 { "1 proposta attende la moderazione." }
+                @else { (waiting) " proposte attendono la moderazione." }
+            }
+            @if list.is_empty() {
+                p { "Nessuna petizione in questo Comune." }
+            } @else {
+                div class="table-responsive" {
+                    table class="table queue" id="petitions-table" {
+                        caption { "Petizioni, dalle proposte da moderare alle concluse" }
+                        thead { tr { th scope="col" { "Petizione" } th scope="col" { "Stato" } th scope="col" { "Firme" } th scope="col" { "Creata" } } }
+                        tbody {
+                            @for p in list {
+                                tr {
+                                    td { a href={ "/dashboard/petizioni/" (p.id) } { (p.title) } }
+                                    td { (p.status.label_it()) }
+                                    td { (progress(p)) }
+                                    td { (when(p.created_at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="rules-title" class="mt-5" {
+                h2 id="rules-title" class="h4" { "Regole del Comune" }
+                p { "Valgono per le proposte presentate da ora in poi; le petizioni già presentate tengono le loro soglie." }
+                form method="post" action={ "/dashboard/comuni/" (code) "/petizioni/regole" } class="actions row g-3" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    div class="col-md-3" {
+                        label for="r-cosponsors" class="form-label d-block" { "Promotori necessari" }
+                        input type="number" id="r-cosponsors" name="cosponsors" class="form-control" min="1" max="100" value=(rules.cosponsors) required;
+                    }
+                    div class="col-md-3" {
+                        label for="r-response" class="form-label d-block" { "Firme per la risposta" }
+                        input type="number" id="r-response" name="response_threshold" class="form-control" min="10" value=(rules.response_threshold) required;
+                    }
+                    div class="col-md-3" {
+                        label for="r-debate" class="form-label d-block" { "Firme per il dibattito" }
+                        input type="number" id="r-debate" name="debate_threshold" class="form-control" min="11" value=(rules.debate_threshold) required;
+                    }
+                    div class="col-md-3" {
+                        label for="r-months" class="form-label d-block" { "Anonimizzazione (mesi dopo la fine)" }
+                        input type="number" id="r-months" name="anonymise_after_months" class="form-control" min="1" max="60" value=(rules.anonymise_after_months) required;
+                    }
+                    div class="col-12" { button type="submit" class="btn btn-primary" { "Salva le regole" } }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RulesForm {
+    csrf: String,
+    cosponsors: u32,
+    response_threshold: u32,
+    debate_threshold: u32,
+    anonymise_after_months: u32,
+}
+
+/// `POST /dashboard/comuni/{istat}/petizioni/regole`
+pub async fn set_rules(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: RulesForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    let comune = comune_of(&state, &session.staff, &code)?;
+    let rules = PetitionRules::parse(form.cosponsors, form.response_threshold, form.debate_threshold, form.anonymise_after_months)
+        .map_err(|e| DashError::BadRequest(e.to_string()))?;
+    petitions::set_rules(&state, &session.staff, &comune, &rules).await?;
+    Ok(Redirect::to(&format!("/dashboard/comuni/{code}/petizioni?fatto=regole")).into_response())
+}
+
+/// `GET /dashboard/petizioni/{id}`
+pub async fn view(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, DashError> {
+    let id = petition_id(&id)?;
+    let (p, review) = petitions::review(&state, &session.staff, &id).await?;
+    let events = state.store().petition_events(&id).await?;
+    let directory = state.directory();
+    let entry = directory.comune(&p.comune).ok_or(DashError::NotFound)?;
+    Ok(petition_page(&session.staff, &session.session.csrf, entry, &p, &events, &review, &done.fatto).into_response())
+}
+
+fn event_label(e: &PetitionEvent) -> String {
+    match e.event.as_str() {
+        "threshold_reached" => format!(
+            "Soglia raggiunta: {}",
+            e.detail.as_deref().and_then(casa_shared_model::petition::ThresholdKind::parse).map(|k| k.label_it()).unwrap_or("?")
+        ),
+        "signatures_invalidated" => "Firme annullate".to_owned(),
+        "anonymised" => "Dati dei firmatari cancellati".to_owned(),
+        code => PetitionStatus::from_parts(code, Some("")).map(|s| s.label_it().to_owned()).unwrap_or_else(|| code.to_owned()),
+    }
+}
+
+fn petition_page(
+    staff: &Staff,
+    csrf: &str,
+    comune: &ComuneEntry,
+    p: &PetitionRecord,
+    events: &[PetitionEvent],
+    review: &SignatureReview,
+    done: &str,
+) -> Markup {
+    let code = comune.istat_code.as_str();
+    let may_open = p.status == PetitionStatus::InModeration;
+    let may_reject = p.status.takes_cosponsors() || p.status == PetitionStatus::InModeration;
+    let may_answer = p.status.is_signable() || p.status == PetitionStatus::Closed;
+    let bursts = review.buckets.iter().filter(|b| b.2).count();
+    layout(
+        &format!("{} · Petizioni", p.title),
+        Some((staff, csrf)),
+        html! {
+            (comune_nav(staff, code, Section::Petitions))
+            p { a href={ "/dashboard/comuni/" (code) "/petizioni" } { "← Tutte le petizioni di " (comune.name) } }
+            h1 { (p.title) }
+            @match done {
+                "open" => div class="alert alert-success" role="status" { "Petizione aperta alle firme." },
+                "rejected" => div class="alert alert-success" role="status" { "Proposta respinta: l'autore legge il motivo alla prossima sincronizzazione." },
+                "answered" => div class="alert alert-success" role="status" { "Risposta ufficiale pubblicata." },
+                "annullate" => div class="alert alert-success" role="status" { "Firme annullate." },
+                _ => {},
+            }
+            dl class="row" {
+                dt class="col-sm-3" { "Stato" } dd class="col-sm-9" id="petition-status" { (p.status.label_it()) @if let Some(r) = p.status.detail() { " · «" (r) "»" } }
+                dt class="col-sm-3" { "Firme" } dd class="col-sm-9" id="petition-signatures" { (progress(p)) }
+                dt class="col-sm-3" { "Chi può firmare" } dd class="col-sm-9" { @if p.residents_only { "Solo i residenti del Comune" } @else { "Tutti i cittadini verificati" } }
+                dt class="col-sm-3" { "Proposta da" } dd class="col-sm-9" { @if p.author_citizen.is_some() { "un cittadino verificato" } @else { (p.author) } }
+                @if let Some(c) = p.closes_at { dt class="col-sm-3" { "Chiusura" } dd class="col-sm-9" { (when(c)) " (UTC)" } }
+                @if p.closes_at.is_none() { dt class="col-sm-3" { "Durata" } dd class="col-sm-9" { (p.open_days) " giorni dall'apertura" } }
+                @if let Some(a) = p.anonymised_at { dt class="col-sm-3" { "Anonimizzata" } dd class="col-sm-9" { (when(a)) } }
+            }
+            div class="card card-bg p-3 mb-4" { p class="mb-0" style="white-space: pre-wrap" { (p.body) } }
+            @if let Some(r) = &p.response {
+                section aria-labelledby="answer-title" class="mb-4" {
+                    h2 id="answer-title" class="h4" { "Risposta ufficiale del Comune" }
+                    p style="white-space: pre-wrap" { (r) }
+                }
+            }
+            @if may_open || may_reject {
+                section aria-labelledby="moderation-title" class="mb-4" {
+                    h2 id="moderation-title" class="h4" { "Moderazione" }
+                    @if p.status.takes_cosponsors() {
+                        p { "La proposta cerca ancora i suoi promotori: si può respingere subito (testo offensivo, fuori competenza…), si apre quando li ha." }
+                    }
+                    @if may_open {
+                        form method="post" action={ "/dashboard/petizioni/" (p.id) "/decisione" } class="actions d-inline" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" name="action" value="open" class="btn btn-success mb-3" { "Apri alle firme per " (p.open_days) " giorni" }
+                        }
+                    }
+                    form method="post" action={ "/dashboard/petizioni/" (p.id) "/decisione" } class="actions" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for="reject-reason" class="form-label d-block" { "Motivo del rifiuto (l'autore lo legge)" }
+                        textarea id="reject-reason" name="reason" class="form-control mb-2" rows="2" minlength="10" maxlength="500" required {}
+                        button type="submit" name="action" value="reject" class="btn btn-outline-danger" { "Respingi" }
+                    }
+                }
+            }
+            @if may_answer {
+                section aria-labelledby="respond-title" class="mb-4" {
+                    h2 id="respond-title" class="h4" { "Risposta ufficiale" }
+                    p { "Pubblicarla conclude la petizione: non si raccolgono altre firme." }
+                    form method="post" action={ "/dashboard/petizioni/" (p.id) "/decisione" } class="actions" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for="answer-text" class="form-label d-block" { "Testo della risposta" }
+                        textarea id="answer-text" name="response" class="form-control mb-2" rows="5" minlength="20" maxlength="10000" required {}
+                        button type="submit" name="action" value="answer" class="btn btn-primary" { "Pubblica la risposta" }
+                    }
+                }
+            }
+            section aria-labelledby="review-title" class="mb-4" {
+                h2 id="review-title" class="h4" { "Controllo delle firme" }
+                @if p.anonymised_at.is_some() {
+                    p { "Le firme sono state cancellate (anonimizzazione): restano i conteggi." }
+                } @else {
+                    p role="status" id="burst-summary" {
+                        @if bursts == 0 { "Nessun picco sospetto di firme." }
+                        @else { (bursts) " intervalli di 10 minuti con un picco sospetto di firme (evidenziati)." }
+                    }
+                    @if !review.shared_devices.is_empty() {
+                        h3 class="h5" { "Telefoni usati da più persone" }
+                        div class="table-responsive" {
+                            table class="table table-sm" id="shared-devices" {
+                                caption { "Un telefono da cui hanno firmato più persone può essere di una famiglia, o un abuso." }
+                                thead { tr { th scope="col" { "Telefono" } th scope="col" { "Persone" } th scope="col" { "Dal" } th scope="col" { "Al" } th scope="col" { span class="visually-hidden" { "Azione" } } } }
+                                tbody {
+                                    @for d in &review.shared_devices {
+                                        tr {
+                                            td { code { (d.device.to_string().get(..13).unwrap_or_default()) "…" } }
+                                            td { (d.signatures) }
+                                            td { (when(d.first)) }
+                                            td { (when(d.last)) }
+                                            td { a href={ "/dashboard/petizioni/" (p.id) "/annulla?telefono=" (d.device) } { "Anteprima annullamento" } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if !review.buckets.is_empty() {
+                        h3 class="h5" { "Firme ogni 10 minuti (UTC)" }
+                        div class="table-responsive" tabindex="0" role="region" aria-label="Firme nel tempo" style="max-height: 24rem; overflow-y: auto" {
+                            table class="table table-sm" id="signature-timeline" {
+                                thead { tr { th scope="col" { "Dalle" } th scope="col" { "Firme" } th scope="col" { span class="visually-hidden" { "Azione" } } } }
+                                tbody {
+                                    @for (t, n, burst) in &review.buckets {
+                                        tr class=[burst.then_some("table-danger")] {
+                                            td { (when(*t)) @if *burst { " " span class="badge bg-danger" { "picco" } } }
+                                            td { (n) }
+                                            td {
+                                                a href={ "/dashboard/petizioni/" (p.id) "/annulla?dal=" (local_value(Some(*t))) "&al=" (local_value(Some(*t + chrono::Duration::seconds(i64::from(petitions::BURST_BUCKET_SECS))))) } { "Anteprima annullamento" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !events.is_empty() {
+                section aria-labelledby="history-title" class="mt-4" {
+                    h2 id="history-title" class="h4" { "Cronologia" }
+                    ol class="list-unstyled" {
+                        @for e in events {
+                            li class="mb-2" {
+                                strong { (event_label(e)) }
+                                " · " (when(e.at)) " (UTC) · " (e.signatures) " firme"
+                                @if let Some(d) = &e.detail { @if e.event != "threshold_reached" && !e.detail.as_deref().unwrap_or("").starts_with("citizen:") { " · " (d) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    response: String,
+}
+
+/// `POST /dashboard/petizioni/{id}/decisione`
+pub async fn decide(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: DecisionForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    let id = petition_id(&id)?;
+    let decision = match form.action.as_str() {
+        "open" => Decision::Open,
+        "reject" => Decision::Reject { reason: form.reason },
+        "answer" => Decision::Answer { response: form.response },
+        other => return Err(DashError::BadRequest(format!("Azione «{other}» sconosciuta / Unknown action"))),
+    };
+    let after = petitions::decide(&state, &session.staff, &id, decision).await?;
+    Ok(Redirect::to(&format!("/dashboard/petizioni/{id}?fatto={}", after.status.code())).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SelectionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    telefono: String,
+    #[serde(default)]
+    dal: String,
+    #[serde(default)]
+    al: String,
+}
+
+impl SelectionForm {
+    fn selection(&self) -> Result<SignatureSelection, DashError> {
+        let device = match self.telefono.trim() {
+            "" => None,
+            d => Some(DeviceId::parse(d).map_err(|_| DashError::BadRequest("Telefono non valido / Invalid phone id".into()))?),
+        };
+        Ok(SignatureSelection { device, from: parse_local(&self.dal)?, until: parse_local(&self.al)? })
+    }
+}
+
+/// `GET /dashboard/petizioni/{id}/annulla`: the preview, nothing changes.
+pub async fn preview(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(form): Query<SelectionForm>,
+) -> Result<Response, DashError> {
+    let id = petition_id(&id)?;
+    let p = petitions::moderated(&state, &session.staff, &id).await?;
+    let selection = form.selection()?;
+    let n = petitions::invalidate(&state, &session.staff, &id, &selection, false).await?;
+    let directory = state.directory();
+    let entry = directory.comune(&p.comune).ok_or(DashError::NotFound)?;
+    Ok(preview_page(&session.staff, &session.session.csrf, entry, &p, &selection, n).into_response())
+}
+
+fn preview_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, p: &PetitionRecord, s: &SignatureSelection, n: u32) -> Markup {
+    layout(
+        &format!("Annulla firme · {}", p.title),
+        Some((staff, csrf)),
+        html! {
+            (comune_nav(staff, comune.istat_code.as_str(), Section::Petitions))
+            p { a href={ "/dashboard/petizioni/" (p.id) } { "← " (p.title) } }
+            h1 { "Annullare firme" }
+            form method="get" action={ "/dashboard/petizioni/" (p.id) "/annulla" } class="filters row g-3 align-items-end mb-4" aria-label="Firme da annullare" {
+                div class="col-md-4 form-group" {
+                    label for="s-device" { "Telefono (facoltativo)" }
+                    input type="text" id="s-device" name="telefono" class="form-control" value=(s.device.map(|d| d.to_string()).unwrap_or_default());
+                }
+                div class="col-md-3 form-group" {
+                    label for="s-from" { "Ricevute dal (UTC)" }
+                    input type="datetime-local" id="s-from" name="dal" class="form-control" value=(local_value(s.from));
+                }
+                div class="col-md-3 form-group" {
+                    label for="s-until" { "al (UTC, escluso)" }
+                    input type="datetime-local" id="s-until" name="al" class="form-control" value=(local_value(s.until));
+                }
+                div class="col-md-2" { button type="submit" class="btn btn-outline-primary w-100" { "Aggiorna" } }
+            }
+            p class="lead" role="status" id="preview-count" {
+                @if n == 0 { "Nessuna firma valida corrisponde: non c'è niente da annullare." }
+                @else if n == 1 { "1 firma valida corrisponde." }
+                @else { (n) " firme valide corrispondono." }
+            }
+            @if n > 0 {
+                p { "Annullate, non contano più: il conteggio scende di " (n) " (da " (p.signatures) " a " (p.signatures.saturating_sub(n)) "). Le soglie già raggiunte restano raggiunte. Chi ha firmato lo legge alla prossima sincronizzazione, se invia di nuovo la stessa firma." }
+                form method="post" action={ "/dashboard/petizioni/" (p.id) "/annulla" } class="actions" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="telefono" value=(s.device.map(|d| d.to_string()).unwrap_or_default());
+                    input type="hidden" name="dal" value=(local_value(s.from));
+                    input type="hidden" name="al" value=(local_value(s.until));
+                    button type="submit" class="btn btn-danger" { "Annulla " (n) " firme" }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /dashboard/petizioni/{id}/annulla`: applies the selection previewed.
+pub async fn invalidate(
+    session: StaffSession,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, DashError> {
+    let form: SelectionForm = parse_form(&body)?;
+    session.check_csrf(&form.csrf)?;
+    let id = petition_id(&id)?;
+    let selection = form.selection()?;
+    petitions::invalidate(&state, &session.staff, &id, &selection, true).await?;
+    Ok(Redirect::to(&format!("/dashboard/petizioni/{id}?fatto=annullate")).into_response())
+}
