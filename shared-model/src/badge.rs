@@ -1,6 +1,7 @@
-//! Badges: rewards for verified civic results (a report an inspector
-//! confirmed, a report the Comune resolved, a counted petition signature),
-//! never for clicks. A badge names neither a place nor a report, so it never
+//! Badges: rewards for verified civic results (a report a moderator
+//! accepted, one an inspector confirmed or the Comune resolved, a counted
+//! petition signature, a proposal that reached its threshold), never for
+//! clicks: a report filed and then rejected earns nothing. A badge names neither a place nor a report, so it never
 //! reveals where a person reported from.
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BadgeKind {
+    /// Reports a moderator accepted (published or handed to an office).
+    AcceptedReports,
     /// Reports an inspector confirmed on site.
     ConfirmedReports,
     /// Reports the Comune resolved.
@@ -18,18 +21,28 @@ pub enum BadgeKind {
     ActiveComuni,
     /// Petition signatures that counted.
     PetitionSigner,
+    /// The device's own proposals that reached a threshold.
+    PetitionThreshold,
 }
 
 impl BadgeKind {
-    pub const ALL: [BadgeKind; 4] =
-        [BadgeKind::ConfirmedReports, BadgeKind::ResolvedReports, BadgeKind::ActiveComuni, BadgeKind::PetitionSigner];
+    pub const ALL: [BadgeKind; 6] = [
+        BadgeKind::AcceptedReports,
+        BadgeKind::ConfirmedReports,
+        BadgeKind::ResolvedReports,
+        BadgeKind::ActiveComuni,
+        BadgeKind::PetitionSigner,
+        BadgeKind::PetitionThreshold,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
+            BadgeKind::AcceptedReports => "accepted_reports",
             BadgeKind::ConfirmedReports => "confirmed_reports",
             BadgeKind::ResolvedReports => "resolved_reports",
             BadgeKind::ActiveComuni => "active_comuni",
             BadgeKind::PetitionSigner => "petition_signer",
+            BadgeKind::PetitionThreshold => "petition_threshold",
         }
     }
 
@@ -40,10 +53,12 @@ impl BadgeKind {
     /// The counts at which a level is earned.
     pub fn levels(&self) -> &'static [u32] {
         match self {
+            BadgeKind::AcceptedReports => &[1],
             BadgeKind::ConfirmedReports => &[1, 10],
             BadgeKind::ResolvedReports => &[1, 5],
             BadgeKind::ActiveComuni => &[3],
             BadgeKind::PetitionSigner => &[1],
+            BadgeKind::PetitionThreshold => &[1],
         }
     }
 
@@ -54,23 +69,27 @@ impl BadgeKind {
 
     pub fn name_it(&self, level: u32) -> String {
         match (self, level) {
+            (BadgeKind::AcceptedReports, _) => "Prima segnalazione".into(),
             (BadgeKind::ConfirmedReports, 1) => "Prima segnalazione confermata sul posto".into(),
             (BadgeKind::ConfirmedReports, n) => format!("{n} segnalazioni confermate da un ispettore"),
             (BadgeKind::ResolvedReports, 1) => "Prima segnalazione risolta".into(),
             (BadgeKind::ResolvedReports, n) => format!("{n} segnalazioni risolte"),
             (BadgeKind::ActiveComuni, n) => format!("Attivo in {n} Comuni"),
             (BadgeKind::PetitionSigner, _) => "Firmatario di petizioni".into(),
+            (BadgeKind::PetitionThreshold, _) => "La tua petizione ha raggiunto la soglia".into(),
         }
     }
 
     pub fn name_en(&self, level: u32) -> String {
         match (self, level) {
+            (BadgeKind::AcceptedReports, _) => "First report".into(),
             (BadgeKind::ConfirmedReports, 1) => "First report confirmed on site".into(),
             (BadgeKind::ConfirmedReports, n) => format!("{n} reports confirmed by an inspector"),
             (BadgeKind::ResolvedReports, 1) => "First report resolved".into(),
             (BadgeKind::ResolvedReports, n) => format!("{n} reports resolved"),
             (BadgeKind::ActiveComuni, n) => format!("Active in {n} Comuni"),
             (BadgeKind::PetitionSigner, _) => "Petition signer".into(),
+            (BadgeKind::PetitionThreshold, _) => "Your petition reached its threshold".into(),
         }
     }
 }

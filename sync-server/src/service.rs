@@ -785,7 +785,10 @@ pub async fn apply_status(state: &AppState, change: StatusChange) -> Result<(), 
         detail.push_str(&format!(": {note}"));
     }
     crate::staff::audit(state, &change.actor, "status_change", Some(format!("report:{}", change.id)), Some(detail)).await;
-    if matches!(change.to, ReportStatus::ConfirmedByInspector | ReportStatus::Resolved) {
+    if matches!(
+        change.to,
+        ReportStatus::Published | ReportStatus::AssignedToDepartment { .. } | ReportStatus::ConfirmedByInspector | ReportStatus::Resolved
+    ) {
         badges::report_verified(state, &change.id).await;
     }
     Ok(())

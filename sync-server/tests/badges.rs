@@ -123,8 +123,12 @@ async fn a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_sho
 
     let badges = client.sync(&citizen_sync(maria, vec![])).await.expect("sync").badges;
     let got: Vec<(BadgeKind, u32)> = badges.iter().map(|b| (b.badge, b.level)).collect();
-    assert_eq!(got, [(BadgeKind::ConfirmedReports, 1)], "one badge, once, for three syncs of the confirmation");
-    assert_eq!(server.state.store().badges(&maria).await.expect("awards").len(), 1);
+    assert_eq!(
+        got,
+        [(BadgeKind::AcceptedReports, 1), (BadgeKind::ConfirmedReports, 1)],
+        "the first accepted report, and one confirmation badge, once, for three syncs of the confirmation"
+    );
+    assert_eq!(server.state.store().badges(&maria).await.expect("awards").len(), 2);
     assert!(client.sync(&citizen_sync(luca, vec![])).await.expect("sync").badges.is_empty(), "Monopoli runs no badges");
 
     // Bari turns badges off: Maria's phone is shown none either.

@@ -482,3 +482,39 @@ on_both_databases!(
     bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_after_a_preview_and_answer_in_the_dashboard,
     super::bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_after_a_preview_and_answer_in_the_dashboard
 );
+
+async fn a_proposals_author_earns_the_threshold_badge_when_it_reaches_its_threshold(db: &TestDb) {
+    use casa_shared_model::badge::BadgeKind;
+    use casa_shared_model::petition::PetitionRules;
+    use casa_sync_server::service::petitions::{decide, Decision};
+
+    let server = server_with_petitions(db).await;
+    let store = server.state.store();
+    store.set_service(&bari(), Service::Gamification, true).await.expect("badges on");
+    store.set_petition_rules(&bari(), &PetitionRules::parse(1, 10, 20, 6).expect("rules")).await.expect("rules");
+    server.state.reload_if_changed().await.expect("reload");
+    let staff = moderator(&server).await;
+    let client = Client::new(&server.url);
+    let (author_phone, author) = phone(&server, &fiscal_code(40), bari()).await;
+    let mine = proposal(bari(), "Un parco giochi accessibile a Japigia");
+    let sent = client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
+    let kinds = |b: &[casa_shared_model::badge::BadgeAward]| b.iter().map(|a| a.badge).collect::<Vec<_>>();
+    assert_eq!(kinds(&sent.badges), [BadgeKind::PetitionSigner], "the author's own signature counts");
+    let (device, token) = phone(&server, &fiscal_code(41), bari()).await;
+    client.sync_as(&signing(device, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
+    decide(&server.state, &staff, &mine.id, Decision::Open).await.expect("open");
+    for n in 0..8 {
+        let (device, token) = phone(&server, &fiscal_code(42 + n), bari()).await;
+        let r = client.sync_as(&signing(device, vec![sign(mine.id)]), Some(&token)).await.expect("sign");
+        assert_eq!(code_of(&r.results[0].outcome), format!("counted:{}", n + 3));
+    }
+    let after = client.sync_as(&signing(author_phone, vec![]), Some(&author)).await.expect("sync");
+    assert_eq!(kinds(&after.badges), [BadgeKind::PetitionSigner, BadgeKind::PetitionThreshold]);
+    let p = after.petitions.expect("petitions").into_iter().find(|p| p.id == mine.id).expect("listed");
+    assert_eq!((p.status, p.signatures), (PetitionStatus::AwaitingResponse, 10));
+    server.stop().await;
+}
+on_both_databases!(
+    a_proposals_author_earns_the_threshold_badge_when_it_reaches_its_threshold,
+    super::a_proposals_author_earns_the_threshold_badge_when_it_reaches_its_threshold
+);

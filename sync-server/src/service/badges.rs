@@ -1,5 +1,6 @@
 //! Badges for verified results: awarded when a report of the device is
-//! confirmed by an inspector or resolved, or a signature of it counts, and
+//! accepted by a moderator, confirmed by an inspector or resolved, when a
+//! signature of it counts or a proposal of it reaches a threshold, and
 //! only where the Comune of that result runs badges (the `gamification`
 //! service). Levels are recounted from the stored facts each time, so an
 //! award missed once comes with the next result, and a result seen twice
@@ -27,10 +28,12 @@ pub async fn award(state: &AppState, device: &DeviceId, comune: &IstatCode) -> R
     let now = Utc::now();
     let mut new = Vec::new();
     for (kind, count) in [
+        (BadgeKind::AcceptedReports, r.accepted),
         (BadgeKind::ConfirmedReports, r.confirmed),
         (BadgeKind::ResolvedReports, r.resolved),
         (BadgeKind::ActiveComuni, r.comuni),
         (BadgeKind::PetitionSigner, r.signatures),
+        (BadgeKind::PetitionThreshold, r.petitions_reached),
     ] {
         for level in kind.earned(count) {
             if store.award_badge(device, kind, level, comune, now).await? {

@@ -882,11 +882,15 @@ pub trait PetitionStore: Send + Sync {
 /// inspector confirmed or the Comune resolved, a standing signature).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeviceResults {
+    /// Reports a moderator published or handed to an office.
+    pub accepted: u32,
     pub confirmed: u32,
     pub resolved: u32,
     /// Comuni with at least one confirmed or resolved report.
     pub comuni: u32,
     pub signatures: u32,
+    /// Its own proposals that reached a threshold.
+    pub petitions_reached: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1921,13 +1921,24 @@ impl BadgeStore for SqliteStore {
                (SELECT count(DISTINCT report_id) FROM report_events WHERE device_id = ?1 AND status = 'resolved') AS resolved, \
                (SELECT count(DISTINCT r.comune) FROM reports r WHERE r.id IN \
                   (SELECT report_id FROM report_events WHERE device_id = ?1 AND status IN ('confirmed_by_inspector', 'resolved'))) AS comuni, \
-               (SELECT count(*) FROM petition_signatures WHERE device_id = ?1 AND withdrawn_at IS NULL) AS signatures",
+               (SELECT count(*) FROM petition_signatures WHERE device_id = ?1 AND withdrawn_at IS NULL) AS signatures, \
+               (SELECT count(DISTINCT report_id) FROM report_events WHERE device_id = ?1 \
+                  AND status IN ('published', 'assigned_to_department')) AS accepted, \
+               (SELECT count(*) FROM petitions p WHERE p.author_device = ?1 AND EXISTS \
+                  (SELECT 1 FROM petition_thresholds t WHERE t.petition_id = p.id AND t.reached_at IS NOT NULL)) AS petitions_reached",
         )
         .bind(device.as_uuid())
         .fetch_one(&self.read)
         .await?;
         let n = |c: &str| -> StoreResult<u32> { u32::try_from(row.try_get::<i64, _>(c)?).map_err(corrupt) };
-        Ok(DeviceResults { confirmed: n("confirmed")?, resolved: n("resolved")?, comuni: n("comuni")?, signatures: n("signatures")? })
+        Ok(DeviceResults {
+            accepted: n("accepted")?,
+            confirmed: n("confirmed")?,
+            resolved: n("resolved")?,
+            comuni: n("comuni")?,
+            signatures: n("signatures")?,
+            petitions_reached: n("petitions_reached")?,
+        })
     }
 
     async fn award_badge(
