@@ -37,6 +37,29 @@ pub struct Settings {
     pub delivery_timeout_secs: u64,
     /// Attempts before a delivery is marked failed.
     pub delivery_max_attempts: u32,
+    /// The secret that keys citizens' fiscal codes (32 characters at least;
+    /// `CASA_IDENTITY_SECRET`). Without it the server makes one in its data
+    /// directory: enough for one server; several servers on one database
+    /// must share the same, and refuse to start otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<Secret>,
+}
+
+/// A setting never printed, in logs or errors.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// Where `make` installs Bootstrap Italia in a checkout.
@@ -68,6 +91,7 @@ impl Default for Settings {
             delivery_batch_size: 32,
             delivery_timeout_secs: 15,
             delivery_max_attempts: 20,
+            identity_secret: None,
         }
     }
 }

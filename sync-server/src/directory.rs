@@ -21,6 +21,8 @@ pub struct ComuneEntry {
     pub has_boundary: bool,
     /// The boundary simplified for the phone's map, when there is one.
     pub outline: Option<std::sync::Arc<ComuneOutline>>,
+    /// The same simplified boundary as GeoJSON MultiPolygon coordinates (open data).
+    pub polygons: Option<std::sync::Arc<geo::PolygonsCoordinates>>,
     pub petition_rules: casa_shared_model::petition::PetitionRules,
 }
 
@@ -80,6 +82,7 @@ impl Directory {
             let outline = shape.as_ref().map(|shape| {
                 std::sync::Arc::new(ComuneOutline { istat_code: c.istat_code, rings: geo::outline(shape, OUTLINE_TOLERANCE_M) })
             });
+            let polygons = shape.as_ref().map(|shape| std::sync::Arc::new(geo::simplified_polygons(shape, OUTLINE_TOLERANCE_M)));
             if let Some(shape) = shape {
                 boundaries.push(geo::Boundary { istat_code: c.istat_code, name: c.name.clone(), shape });
             }
@@ -97,6 +100,7 @@ impl Directory {
                     categories: c.categories.into_iter().filter(|k| k.enabled).collect(),
                     has_boundary,
                     outline,
+                    polygons,
                     petition_rules: c.petition_rules,
                 },
             );

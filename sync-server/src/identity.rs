@@ -31,11 +31,14 @@ pub struct Citizen {
     pub residence: IstatCode,
     /// Who verified it (`staff:<email>`, later `spid`, `cie`).
     pub provider: String,
+    /// The phone the token was issued to: the only one that may use it, so
+    /// a token copied elsewhere cannot pose as many phones.
+    pub device: Option<DeviceId>,
 }
 
 impl From<CitizenRecord> for Citizen {
     fn from(c: CitizenRecord) -> Self {
-        Citizen { id: c.id, residence: c.residence, provider: c.provider }
+        Citizen { id: c.id, residence: c.residence, provider: c.provider, device: None }
     }
 }
 
@@ -67,7 +70,7 @@ impl std::fmt::Debug for StoredTokens {
 #[async_trait]
 impl IdentityProvider for StoredTokens {
     async fn citizen(&self, bearer: &str) -> Result<Option<Citizen>, StoreError> {
-        Ok(self.store.citizen_by_token(&hash_token(bearer.trim())).await?.map(Citizen::from))
+        Ok(self.store.citizen_by_token(&hash_token(bearer.trim())).await?.map(|(c, device)| Citizen { device: Some(device), ..c.into() }))
     }
 }
 
@@ -114,10 +117,110 @@ impl FiscalCode {
         Ok(FiscalCode(s))
     }
 
-    /// The person's key: the same person gives the same key, and the fiscal
-    /// code itself is not kept.
-    pub fn person_key(&self) -> String {
+    /// The key of the first releases: a plain hash, which anyone with the
+    /// database could match against guessed fiscal codes (they follow from a
+    /// name, birth date and place). Kept only to re-key those rows.
+    fn legacy_person_key(&self) -> String {
         hex::encode(Sha256::digest(format!("casa-del-cittadino/person/{}", self.0).as_bytes()))
+    }
+}
+
+/// Turns a fiscal code into the person's key with the server's secret
+/// (HMAC-SHA256): the same person gives the same key, the fiscal code is not
+/// kept, and without the secret a stolen database says nothing about who
+/// signed what.
+#[derive(Clone)]
+pub struct PersonKeyer(Arc<[u8]>);
+
+impl std::fmt::Debug for PersonKeyer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonKeyer(***)")
+    }
+}
+
+/// Where the identity secret lives when none is configured: in the data
+/// directory, made on first start.
+pub const SECRET_FILE: &str = "identity-secret";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("il segreto delle identità deve avere almeno 32 caratteri / the identity secret needs 32 characters at least")]
+    TooShort,
+    #[error("segreto delle identità illeggibile in {path}: {error} / cannot read or create the identity secret")]
+    File { path: String, error: std::io::Error },
+    #[error(
+        "il segreto delle identità non è quello con cui questo database è stato creato: imposta lo stesso CASA_IDENTITY_SECRET su ogni server / \
+         the identity secret differs from the one this database was keyed with: set the same CASA_IDENTITY_SECRET on every server"
+    )]
+    Mismatch,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl PersonKeyer {
+    pub fn new(secret: &[u8]) -> Result<Self, KeyError> {
+        if secret.len() < 32 {
+            return Err(KeyError::TooShort);
+        }
+        Ok(PersonKeyer(secret.into()))
+    }
+
+    /// The configured secret, or the data directory's (made on first start,
+    /// readable by its owner only); checked against the one the database was
+    /// first keyed with, so two servers with different secrets cannot count
+    /// one person twice.
+    pub async fn resolve(store: &dyn Store, configured: Option<&str>, data_dir: &std::path::Path) -> Result<Self, KeyError> {
+        let keyer = match configured {
+            Some(secret) => Self::new(secret.trim().as_bytes())?,
+            None => Self::from_file(&data_dir.join(SECRET_FILE))?,
+        };
+        let stored = store.identity_fingerprint(&keyer.fingerprint()).await?;
+        if stored != keyer.fingerprint() {
+            return Err(KeyError::Mismatch);
+        }
+        Ok(keyer)
+    }
+
+    fn from_file(path: &std::path::Path) -> Result<Self, KeyError> {
+        let failed = |error| KeyError::File { path: path.display().to_string(), error };
+        match std::fs::read_to_string(path) {
+            Ok(secret) => Self::new(secret.trim().as_bytes()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut bytes = [0u8; 32];
+                rand::rngs::OsRng.fill(&mut bytes);
+                let secret = hex::encode(bytes);
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = match options.open(path) {
+                    Ok(f) => f,
+                    // Another process made it meanwhile: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Self::from_file(path),
+                    Err(e) => return Err(failed(e)),
+                };
+                std::io::Write::write_all(&mut file, secret.as_bytes()).map_err(failed)?;
+                tracing::info!(path = %path.display(), "identity secret created; back it up with the database");
+                Self::new(secret.as_bytes())
+            }
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    fn mac(&self, what: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(what.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    pub fn person_key(&self, code: &FiscalCode) -> String {
+        self.mac(&format!("casa-del-cittadino/person/{}", code.0))
+    }
+
+    /// Tells secrets apart without revealing them.
+    fn fingerprint(&self) -> String {
+        self.mac("casa-del-cittadino/identity-secret-check")
     }
 }
 
@@ -137,18 +240,19 @@ fn normalise_code(code: &str) -> String {
 /// re-verified, with a new residence) and gets a one-time activation code.
 pub async fn issue_activation(
     store: &dyn Store,
+    keyer: &PersonKeyer,
     fiscal_code: &FiscalCode,
     residence: IstatCode,
     verified_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(Citizen, String, DateTime<Utc>), StoreError> {
-    let record = CitizenRecord {
-        id: Uuid::now_v7(),
-        person_key: fiscal_code.person_key(),
-        residence,
-        provider: verified_by.to_owned(),
-        verified_at: now,
-    };
+    let person_key = keyer.person_key(fiscal_code);
+    // A person verified by an earlier release keeps their citizen (and
+    // signatures) under the new key.
+    if store.rekey_citizen(&fiscal_code.legacy_person_key(), &person_key).await? {
+        tracing::info!("citizen re-keyed with the identity secret");
+    }
+    let record = CitizenRecord { id: Uuid::now_v7(), person_key, residence, provider: verified_by.to_owned(), verified_at: now };
     let citizen = store.upsert_citizen(&record).await?;
     let code = activation_code();
     let expires_at = now + Duration::days(ACTIVATION_DAYS);
@@ -188,11 +292,32 @@ mod tests {
     }
 
     #[test]
-    fn the_same_person_has_the_same_key_and_the_key_hides_the_code() {
-        let a = FiscalCode::parse("RSSMRA80A01H501U").expect("valid").person_key();
-        let b = FiscalCode::parse("rssmra80a01h501u").expect("valid").person_key();
+    fn the_same_person_has_the_same_key_the_key_hides_the_code_and_depends_on_the_secret() {
+        let keyer = PersonKeyer::new(&[7u8; 32]).expect("secret");
+        let a = keyer.person_key(&FiscalCode::parse("RSSMRA80A01H501U").expect("valid"));
+        let b = keyer.person_key(&FiscalCode::parse("rssmra80a01h501u").expect("valid"));
         assert_eq!(a, b);
         assert!(!a.contains("RSSMRA"));
+        let other = PersonKeyer::new(&[8u8; 32]).expect("secret");
+        assert_ne!(other.person_key(&FiscalCode::parse("RSSMRA80A01H501U").expect("valid")), a);
+        assert_ne!(FiscalCode::parse("RSSMRA80A01H501U").expect("valid").legacy_person_key(), a);
+        assert!(matches!(PersonKeyer::new(b"short"), Err(KeyError::TooShort)));
+        assert_eq!(format!("{keyer:?}"), "PersonKeyer(***)");
+    }
+
+    #[test]
+    fn a_secret_is_made_once_in_the_data_directory_and_read_back() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(SECRET_FILE);
+        let code = FiscalCode::parse("RSSMRA80A01H501U").expect("valid");
+        let first = PersonKeyer::from_file(&path).expect("made").person_key(&code);
+        let again = PersonKeyer::from_file(&path).expect("read").person_key(&code);
+        assert_eq!(first, again);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -32,13 +32,18 @@ pub use state::AppState;
 
 /// Opens the store, seeds the Comuni on first start and loads the routing
 /// directory.
-pub async fn bootstrap(database_url: &str, public_url: String, data_dir: &std::path::Path) -> Result<AppState, StartError> {
+pub async fn bootstrap(
+    database_url: &str,
+    public_url: String,
+    data_dir: &std::path::Path,
+    identity_secret: Option<&str>,
+) -> Result<AppState, StartError> {
     let store = store::connect(database_url).await?;
     let added = store.seed_comuni(&seed::bari_comuni()).await?;
     if added > 0 {
         tracing::info!(added, "seeded the Comuni of the Città Metropolitana di Bari");
     }
-    AppState::new(store, public_url, data_dir).await
+    AppState::new(store, public_url, data_dir, identity_secret).await
 }
 
 /// Keeps the routing directory in step with the database (boundary imports
@@ -95,6 +100,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Identity(#[from] identity::KeyError),
 }
 
 /// A server running in the background, for tests and benchmarks.
@@ -113,7 +120,7 @@ impl RunningServer {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
-        let state = bootstrap(database_url, url.clone(), data_dir).await?;
+        let state = bootstrap(database_url, url.clone(), data_dir, None).await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, state.clone(), async move {
             let _ = stopped.await;

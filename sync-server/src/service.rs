@@ -215,7 +215,7 @@ pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Sig
         answers[slot] = Some(match item {
             PushItem::Reopen(r) => routed(reopen(state, &req.device_id, &r).await?),
             PushItem::Signature(s) => petitions::sign(state, signer, &req.device_id, &s).await?,
-            PushItem::Withdrawal(w) => petitions::withdraw(state, signer, &w).await?,
+            PushItem::Withdrawal(w) => petitions::withdraw(state, signer, &req.device_id, &w).await?,
             PushItem::Proposal(p) => petitions::propose(state, signer, &req.device_id, &p).await?,
             PushItem::Report(_) => continue,
         });

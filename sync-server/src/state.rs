@@ -17,6 +17,7 @@ pub struct AppState {
 struct Inner {
     store: Arc<dyn Store>,
     identity: Arc<dyn crate::identity::IdentityProvider>,
+    person_keyer: crate::identity::PersonKeyer,
     photos: PhotoStore,
     uploads_dir: std::path::PathBuf,
     directory: RwLock<Arc<Directory>>,
@@ -39,9 +40,15 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Loads the routing directory from the store.
-    /// Loads the routing directory from the store; files live in `data_dir`.
-    pub async fn new(store: Arc<dyn Store>, public_url: String, data_dir: &std::path::Path) -> Result<Self, crate::StartError> {
+    /// Loads the routing directory from the store; files (and, unless one
+    /// is configured, the identity secret) live in `data_dir`.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        public_url: String,
+        data_dir: &std::path::Path,
+        identity_secret: Option<&str>,
+    ) -> Result<Self, crate::StartError> {
+        let person_keyer = crate::identity::PersonKeyer::resolve(store.as_ref(), identity_secret, data_dir).await?;
         let version = store.config_version().await?;
         let directory = Directory::build(version, store.comune_configs().await?);
         let photos = PhotoStore::new(data_dir.join("photos"))?;
@@ -50,6 +57,7 @@ impl AppState {
         Ok(Self {
             inner: Arc::new(Inner {
                 identity: Arc::new(crate::identity::StoredTokens::new(store.clone())),
+                person_keyer,
                 store,
                 photos,
                 uploads_dir,
@@ -99,6 +107,11 @@ impl AppState {
     /// Who the citizen behind a phone's token is.
     pub fn identity(&self) -> &dyn crate::identity::IdentityProvider {
         self.inner.identity.as_ref()
+    }
+
+    /// Keys fiscal codes with the server's secret (see [`crate::identity::PersonKeyer`]).
+    pub fn person_keyer(&self) -> &crate::identity::PersonKeyer {
+        &self.inner.person_keyer
     }
 
     pub fn metrics(&self) -> &Metrics {

@@ -61,9 +61,14 @@ fn draft(residents_only: bool, response: u32) -> PetitionDraft {
 
 /// A phone with a verified identity: the clerk's code activated through the API.
 async fn phone(server: &RunningServer, person: &FiscalCode, residence: IstatCode) -> (DeviceId, String) {
+    phone_on(server, person, residence, DeviceId::new()).await
+}
+
+/// The identity activated on a given phone (one a household shares).
+async fn phone_on(server: &RunningServer, person: &FiscalCode, residence: IstatCode, device: DeviceId) -> (DeviceId, String) {
+    let keyer = server.state.person_keyer();
     let (_, code, _) =
-        issue_activation(server.state.store(), person, residence, "staff:urp@comune.bari.it", Utc::now()).await.expect("issue");
-    let device = DeviceId::new();
+        issue_activation(server.state.store(), keyer, person, residence, "staff:urp@comune.bari.it", Utc::now()).await.expect("issue");
     let session = Client::new(&server.url).activate_identity(&code.to_lowercase(), device).await.expect("activate");
     assert_eq!(session.residence, residence);
     let again = Client::new(&server.url).activate_identity(&code, DeviceId::new()).await;
@@ -120,6 +125,8 @@ async fn one_person_on_two_phones_counts_once_and_residents_only_means_residents
     assert_eq!(code_of(&anonymous.results[0].outcome), "identity_required");
     let forged = client.sync_as(&signing(DeviceId::new(), vec![sign(petition)]), Some("not-a-token")).await.expect("forged");
     assert_eq!(code_of(&forged.results[0].outcome), "identity_invalid");
+    let copied = client.sync_as(&signing(DeviceId::new(), vec![sign(petition)]), Some(&token_a)).await.expect("copied");
+    assert_eq!(code_of(&copied.results[0].outcome), "identity_other_device", "a token works on its own phone only");
 
     // An open-to-all petition takes Monopoli's resident.
     let open_to_all = open_petition(&server.state, &staff, &bari(), &draft(false, 500)).await.expect("open").id;
@@ -373,7 +380,8 @@ async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered
         http.get(format!("{}/api/v1/open-data/petizioni.geojson", server.url)).send().await.expect("geojson").json().await.expect("json");
     let bari_feature = geo["features"].as_array().expect("features").iter().find(|f| f["id"] == "072006").expect("Bari").clone();
     assert_eq!((bari_feature["properties"]["con_risposta"].as_u64(), bari_feature["properties"]["firme"].as_u64()), (Some(1), Some(4)));
-    assert_eq!(bari_feature["geometry"]["type"], "Polygon", "with its official boundary");
+    assert_eq!(bari_feature["geometry"]["type"], "MultiPolygon", "with its official boundary");
+    assert!(bari_feature["geometry"]["coordinates"][0][0].as_array().is_some_and(|ring| ring.len() >= 4));
     server.stop().await;
 }
 on_both_databases!(
@@ -418,7 +426,7 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
     let shared = DeviceId::new();
     for n in 0..2 {
-        let (_, token) = phone(&server, &fiscal_code(31 + n), bari()).await;
+        let (_, token) = phone_on(&server, &fiscal_code(31 + n), bari(), shared).await;
         let r = client.sync_as(&signing(shared, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
         assert_eq!(code_of(&r.results[0].outcome), format!("counted:{}", n + 2));
     }
@@ -451,14 +459,25 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     assert_eq!(server.state.store().petition(&mine.id).await.expect("read").expect("petition").signatures, 3);
     let empty = b.post(format!("{url}/annulla")).form(&[("csrf", csrf_of(&preview).as_str())]).send().await.expect("empty");
     assert_eq!(empty.status(), StatusCode::BAD_REQUEST, "a selection of everything is refused");
-    let res = b
-        .post(format!("{url}/annulla"))
-        .form(&[("csrf", csrf_of(&preview).as_str()), ("telefono", shared.to_string().as_str()), ("dal", ""), ("al", "")])
-        .send()
-        .await
-        .expect("invalidate");
+    // Someone signs from that phone after the preview: applying it leaves them be.
+    let (_, late) = phone_on(&server, &fiscal_code(35), bari(), shared).await;
+    let r = client.sync_as(&signing(shared, vec![sign(mine.id)]), Some(&late)).await.expect("late");
+    assert_eq!(code_of(&r.results[0].outcome), "counted:4");
+    let seen = preview.split(r#"name="visto" value=""#).nth(1).and_then(|v| v.split('"').next()).expect("preview time").to_owned();
+    let form = |visto: &str| {
+        vec![
+            ("csrf", csrf_of(&preview)),
+            ("telefono", shared.to_string()),
+            ("dal", String::new()),
+            ("al", String::new()),
+            ("visto", visto.to_owned()),
+        ]
+    };
+    let unseen = b.post(format!("{url}/annulla")).form(&form("")).send().await.expect("no preview");
+    assert_eq!(unseen.status(), StatusCode::BAD_REQUEST, "applying needs the preview");
+    let res = b.post(format!("{url}/annulla")).form(&form(&seen)).send().await.expect("invalidate");
     assert_eq!(location(&res), format!("/dashboard/petizioni/{}?fatto=annullate", mine.id));
-    assert_eq!(server.state.store().petition(&mine.id).await.expect("read").expect("petition").signatures, 1);
+    assert_eq!(server.state.store().petition(&mine.id).await.expect("read").expect("petition").signatures, 2);
     let (_, view) = page(&b, url.clone()).await;
     assert!(view.contains("Firme annullate") && !view.contains("Telefoni usati da più persone"), "{view}");
 

@@ -206,7 +206,7 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
     assert_eq!(store.activate("code-1", "token-1", &device, Utc::now()).await.expect("activate").map(|c| c.id), Some(maria.id));
     assert!(store.activate("code-1", "token-2", &device, Utc::now()).await.expect("again").is_none());
     assert!(store.activate("code-old", "token-3", &device, Utc::now()).await.expect("expired").is_none());
-    assert_eq!(store.citizen_by_token("token-1").await.expect("lookup").map(|c| c.id), Some(maria.id));
+    assert_eq!(store.citizen_by_token("token-1").await.expect("lookup").map(|(c, d)| (c.id, d)), Some((maria.id, device)));
     assert!(store.citizen_by_token("token-2").await.expect("lookup").is_none());
 
     let p = NewPetition {
@@ -331,15 +331,15 @@ async fn a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_
     };
     let own = SignatureRecord { id: p.id.as_uuid(), ..sig(author, phone) };
     assert_eq!(store.sign(&own).await.expect("author"), SignOutcome::Counted { signatures: 1, crossed: vec![], moved_to: None });
-    assert_eq!(store.citizen_petitions(author, &bari()).await.expect("own").len(), 1, "the author sees their proposal");
-    assert!(store.citizen_petitions(people[1], &bari()).await.expect("other").is_empty());
+    assert_eq!(store.citizen_petitions(author).await.expect("own").len(), 1, "the author sees their proposal");
+    assert!(store.citizen_petitions(people[1]).await.expect("other").is_empty());
     assert!(store.petitions(&bari(), &["open"], 10).await.expect("public").is_empty(), "not public before moderation");
 
     // Co-sponsors sign it; the second one sends it to moderation, once.
     let shared = DeviceId::new();
     let cosponsor = sig(people[1], shared);
     assert_eq!(store.sign(&cosponsor).await.expect("co-sponsor").signatures(), Some(2));
-    assert_eq!(store.citizen_petitions(people[1], &bari()).await.expect("co-sponsored").len(), 1);
+    assert_eq!(store.citizen_petitions(people[1]).await.expect("co-sponsored").len(), 1);
     assert_eq!(
         store.sign(&sig(people[2], shared)).await.expect("second co-sponsor"),
         SignOutcome::Counted { signatures: 3, crossed: vec![], moved_to: Some(PetitionStatus::InModeration) }
@@ -386,13 +386,20 @@ async fn a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_
     assert_eq!(store.invalidate_signatures(&p.id, &window, false, "staff:mod", Utc::now()).await.expect("empty window"), 0);
     let invalidated = store.petition_events(&p.id).await.expect("events");
     assert!(invalidated.iter().any(|e| e.event == "signatures_invalidated" && e.signatures == 2));
-    // An invalidated signature sent again is told so; its person may sign anew.
+    // An invalidated signature sent again is told so, and signing anew does not undo it.
     assert_eq!(store.sign(&cosponsor).await.expect("re-send"), SignOutcome::Invalidated);
-    assert_eq!(store.sign(&sig(people[1], shared)).await.expect("sign anew").signatures(), Some(3));
+    assert_eq!(store.sign(&sig(people[1], DeviceId::new())).await.expect("sign anew"), SignOutcome::Invalidated);
+    // Someone who signed from another phone hears that first, whatever the limits.
+    let tight = RateLimit { since: Utc::now() - Duration::hours(1), per_device: 0, per_citizen: 0 };
     assert_eq!(
-        store.withdraw(uuid::Uuid::now_v7(), &p.id, people[1], Utc::now()).await.expect("withdraw"),
-        WithdrawOutcome::Withdrawn { signatures: 2 }
+        store.sign(&SignatureRecord { rate_limit: Some(tight), ..sig(people[3], DeviceId::new()) }).await.expect("again"),
+        SignOutcome::AlreadySigned
     );
+    assert_eq!(
+        store.withdraw(uuid::Uuid::now_v7(), &p.id, people[3], Utc::now()).await.expect("withdraw"),
+        WithdrawOutcome::Withdrawn { signatures: 1 }
+    );
+    assert_eq!(store.sign(&sig(people[3], DeviceId::new())).await.expect("sign again").signatures(), Some(2));
 
     // Counts per Comune and status, for the open data.
     let counts = store.petition_counts().await.expect("counts");
@@ -428,6 +435,16 @@ async fn a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_
     let answered = store.petition(&p.id).await.expect("read").expect("petition");
     assert_eq!((answered.status, answered.response.as_deref()), (PetitionStatus::Answered, answer.response.as_deref()));
     assert_eq!(answered.ended_at, Some(later), "the first end starts the anonymisation clock");
+    let history = store.petition_events(&p.id).await.expect("events");
+    assert!(history.iter().all(|e| !e.detail.as_deref().unwrap_or("").contains(&author.to_string())), "never names its author");
+
+    // A proposal that never finds its co-sponsors expires, and so ends.
+    let lonely = NewPetition { id: PetitionId::new(), ..p.clone() };
+    store.insert_petition(&lonely, &PetitionStatus::Submitted, &by, Some((author, phone)), Utc::now()).await.expect("proposal");
+    assert!(store.close_due_petitions(Utc::now() + Duration::days(59)).await.expect("not yet").is_empty());
+    assert_eq!(store.close_due_petitions(Utc::now() + Duration::days(61)).await.expect("expire"), [lonely.id]);
+    let expired = store.petition(&lonely.id).await.expect("read").expect("petition");
+    assert!(matches!(expired.status, PetitionStatus::Rejected { .. }) && expired.ended_at.is_some(), "{:?}", expired.status);
 }
 on_both_databases!(
     a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_its_signers,

@@ -77,10 +77,14 @@ async fn one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident
     let store = server.state.store();
     let now = chrono::Utc::now();
     let maria = fiscal_code("BNCMRA85M41A662");
-    let (_, code_a, _) = issue_activation(store, &maria, bari, "staff:urp@comune.bari.it", now).await.expect("issue");
-    let (_, code_b, _) = issue_activation(store, &maria, bari, "staff:urp@comune.bari.it", now).await.expect("issue");
+    let (_, code_a, _) =
+        issue_activation(store, server.state.person_keyer(), &maria, bari, "staff:urp@comune.bari.it", now).await.expect("issue");
+    let (_, code_b, _) =
+        issue_activation(store, server.state.person_keyer(), &maria, bari, "staff:urp@comune.bari.it", now).await.expect("issue");
     let (_, code_c, _) =
-        issue_activation(store, &fiscal_code("VRDLCU90A01F376"), monopoli, "staff:urp@comune.bari.it", now).await.expect("issue");
+        issue_activation(store, server.state.person_keyer(), &fiscal_code("VRDLCU90A01F376"), monopoli, "staff:urp@comune.bari.it", now)
+            .await
+            .expect("issue");
     let (a, b, c) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
     for (dir, code) in [(a.path(), &code_a), (b.path(), &code_b), (c.path(), &code_c)] {
         assert!(ok(dir, &url, &["identity", "activate", code]).contains("Identità attivata"));
@@ -144,7 +148,9 @@ async fn a_proposal_written_offline_reaches_moderation_with_the_co_sponsors_it_s
     let now = chrono::Utc::now();
     let mut phones = Vec::new();
     for stem in ["BNCMRA85M41A662", "VRDLCU90A01F376", "RSSGNN75C12A662"] {
-        let (_, code, _) = issue_activation(store, &fiscal_code(stem), bari, "staff:urp@comune.bari.it", now).await.expect("issue");
+        let (_, code, _) = issue_activation(store, server.state.person_keyer(), &fiscal_code(stem), bari, "staff:urp@comune.bari.it", now)
+            .await
+            .expect("issue");
         let dir = tempfile::tempdir().expect("tmp");
         ok(dir.path(), &url, &["identity", "activate", &code]);
         phones.push(dir);

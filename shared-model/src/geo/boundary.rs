@@ -145,6 +145,23 @@ pub fn shape_from_geojson(geometry_json: &str) -> Result<MultiPolygon<f64>, Boun
 /// `[lon, lat]` (exterior rings and holes alike), simplified so that no
 /// point strays more than about `tolerance_m` from the official line.
 /// Rings that simplification collapses are dropped.
+/// GeoJSON MultiPolygon coordinates: polygons of rings of `[lon, lat]`.
+pub type PolygonsCoordinates = Vec<Vec<Vec<[f64; 2]>>>;
+
+/// The shape simplified to within `tolerance_m`, as GeoJSON MultiPolygon
+/// coordinates: each polygon its exterior ring, then its holes.
+pub fn simplified_polygons(shape: &MultiPolygon<f64>, tolerance_m: f64) -> PolygonsCoordinates {
+    use geo::Simplify;
+    let ring = |r: &geo::LineString<f64>| r.0.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>();
+    shape
+        .simplify(tolerance_m / 111_320.0)
+        .0
+        .iter()
+        .filter(|p| p.exterior().0.len() >= 4)
+        .map(|p| std::iter::once(ring(p.exterior())).chain(p.interiors().iter().filter(|h| h.0.len() >= 4).map(ring)).collect())
+        .collect()
+}
+
 pub fn outline(shape: &MultiPolygon<f64>, tolerance_m: f64) -> Vec<Vec<[f64; 2]>> {
     use geo::Simplify;
     // A degree of latitude is about 111 km; of longitude, less, so this errs fine.

@@ -13,7 +13,10 @@ mod polygon;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
-pub use boundary::{boundary_to_geojson, outline, parse_boundaries_geojson, shape_from_geojson, Boundary, BoundaryError};
+pub use boundary::{
+    boundary_to_geojson, outline, parse_boundaries_geojson, shape_from_geojson, simplified_polygons, Boundary, BoundaryError,
+    PolygonsCoordinates,
+};
 use polygon::SlabPolygon;
 
 use crate::comune::{IstatCode, TownCentre};

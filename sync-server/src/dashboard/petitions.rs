@@ -399,6 +399,9 @@ pub struct SelectionForm {
     dal: String,
     #[serde(default)]
     al: String,
+    /// When the preview was shown (RFC 3339): applying it takes nothing newer.
+    #[serde(default)]
+    visto: String,
 }
 
 impl SelectionForm {
@@ -407,7 +410,15 @@ impl SelectionForm {
             "" => None,
             d => Some(DeviceId::parse(d).map_err(|_| DashError::BadRequest("Telefono non valido / Invalid phone id".into()))?),
         };
-        Ok(SignatureSelection { device, from: parse_local(&self.dal)?, until: parse_local(&self.al)? })
+        let received_before = match self.visto.trim() {
+            "" => None,
+            t => Some(
+                DateTime::parse_from_rfc3339(t)
+                    .map_err(|_| DashError::BadRequest("Anteprima non valida: rifalla / Invalid preview: show it again".into()))?
+                    .with_timezone(&Utc),
+            ),
+        };
+        Ok(SignatureSelection { device, from: parse_local(&self.dal)?, until: parse_local(&self.al)?, received_before })
     }
 }
 
@@ -420,7 +431,7 @@ pub async fn preview(
 ) -> Result<Response, DashError> {
     let id = petition_id(&id)?;
     let p = petitions::moderated(&state, &session.staff, &id).await?;
-    let selection = form.selection()?;
+    let selection = SignatureSelection { received_before: Some(Utc::now()), ..form.selection()? };
     let n = petitions::invalidate(&state, &session.staff, &id, &selection, false).await?;
     let directory = state.directory();
     let entry = directory.comune(&p.comune).ok_or(DashError::NotFound)?;
@@ -462,6 +473,7 @@ fn preview_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, p: &PetitionRec
                     input type="hidden" name="telefono" value=(s.device.map(|d| d.to_string()).unwrap_or_default());
                     input type="hidden" name="dal" value=(local_value(s.from));
                     input type="hidden" name="al" value=(local_value(s.until));
+                    input type="hidden" name="visto" value=(s.received_before.map(|t| t.to_rfc3339()).unwrap_or_default());
                     button type="submit" class="btn btn-danger" { "Annulla " (n) " firme" }
                 }
             }
@@ -480,6 +492,9 @@ pub async fn invalidate(
     session.check_csrf(&form.csrf)?;
     let id = petition_id(&id)?;
     let selection = form.selection()?;
+    if selection.received_before.is_none() {
+        return Err(DashError::BadRequest("Prima guarda l'anteprima delle firme da annullare / Preview the selection first".into()));
+    }
     petitions::invalidate(&state, &session.staff, &id, &selection, true).await?;
     Ok(Redirect::to(&format!("/dashboard/petizioni/{id}?fatto=annullate")).into_response())
 }

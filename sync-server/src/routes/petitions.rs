@@ -206,10 +206,9 @@ pub async fn open_data_geojson(State(state): State<AppState>) -> Result<Response
     let features: Vec<serde_json::Value> = counts
         .iter()
         .map(|c| {
-            let outline = IstatCode::parse(&c.istat_code).ok().and_then(|code| directory.comune(&code)).and_then(|e| e.outline.clone());
-            // Rings as simplified for the phone; a Polygon of all of them is
-            // enough for a choropleth (exact shapes: the ISTAT files).
-            let geometry = outline.map(|o| serde_json::json!({ "type": "Polygon", "coordinates": o.rings }));
+            let polygons = IstatCode::parse(&c.istat_code).ok().and_then(|code| directory.comune(&code)).and_then(|e| e.polygons.clone());
+            // Simplified to 20 m, enough for a map (exact shapes: the ISTAT files).
+            let geometry = polygons.map(|p| serde_json::json!({ "type": "MultiPolygon", "coordinates": p.as_ref() }));
             serde_json::json!({
                 "type": "Feature",
                 "id": c.istat_code,

@@ -26,7 +26,7 @@ pub const PETITIONS_PER_SYNC: u32 = 100;
 const LISTED: [&str; 5] = ["open", "awaiting_response", "awaiting_debate", "closed", "answered"];
 /// What anyone may read by id: also a proposal gathering co-sponsors, whose
 /// author shares its link.
-const READABLE: [&str; 6] = ["submitted", "open", "awaiting_response", "awaiting_debate", "closed", "answered"];
+const READABLE: [&str; 7] = ["submitted", "in_moderation", "open", "awaiting_response", "awaiting_debate", "closed", "answered"];
 /// What the moderators' list shows, in this order.
 pub const MODERATION_ORDER: [&str; 9] =
     ["in_moderation", "submitted", "open", "awaiting_response", "awaiting_debate", "closed", "answered", "rejected", "draft"];
@@ -65,8 +65,12 @@ fn petitions_enabled(state: &AppState, comune: &IstatCode) -> bool {
     state.directory().comune(comune).is_some_and(|c| c.services.contains(&Service::Petitions))
 }
 
-fn citizen_of(signer: &Signer) -> Result<&Citizen, ItemOutcome> {
+fn citizen_of<'a>(signer: &'a Signer, device: &DeviceId) -> Result<&'a Citizen, ItemOutcome> {
     match signer {
+        Signer::Citizen(c) if c.device.is_some_and(|d| d != *device) => Err(refused(
+            "identity_other_device",
+            "Questa identità è stata attivata su un altro telefono: attivala di nuovo qui con un codice dello sportello / This identity was activated on another phone",
+        )),
         Signer::Citizen(c) => Ok(c),
         Signer::InvalidToken => Err(refused(
             "identity_invalid",
@@ -83,7 +87,7 @@ fn citizen_of(signer: &Signer) -> Result<&Citizen, ItemOutcome> {
 /// the first send did; the same person from another phone is told their
 /// signature is already there.
 pub async fn sign(state: &AppState, signer: &Signer, device: &DeviceId, s: &SignaturePayload) -> Result<ItemOutcome, ServiceError> {
-    let citizen = match citizen_of(signer) {
+    let citizen = match citizen_of(signer, device) {
         Ok(c) => c,
         Err(answer) => return Ok(answer),
     };
@@ -173,18 +177,37 @@ pub async fn sign(state: &AppState, signer: &Signer, device: &DeviceId, s: &Sign
 /// stored as gathering co-sponsors, and carries its author's signature (the
 /// petition's id is that signature's). A re-send answers the same.
 pub async fn propose(state: &AppState, signer: &Signer, device: &DeviceId, p: &ProposalPayload) -> Result<ItemOutcome, ServiceError> {
-    let citizen = match citizen_of(signer) {
+    let citizen = match citizen_of(signer, device) {
         Ok(c) => c,
         Err(answer) => return Ok(answer),
     };
     let now = Utc::now();
     let receipt = |signatures| ItemOutcome::Counted(SignatureReceipt { petition_id: p.id, signatures });
+    let conflict =
+        || refused("id_conflict", "Questo identificativo è già usato da un'altra petizione / This id is used by another petition");
+    let own = SignatureRecord {
+        id: p.id.as_uuid(),
+        petition_id: p.id,
+        citizen_id: citizen.id,
+        device_id: *device,
+        signed_at: p.created_at.min(now),
+        received_at: now,
+        rate_limit: None,
+    };
+    let author_signs = |own: SignatureRecord| async move {
+        Ok::<_, ServiceError>(match state.store().sign(&own).await? {
+            SignOutcome::Counted { signatures, .. } | SignOutcome::AlreadyCounted { signatures } => {
+                super::badges::award(state, &own.device_id, &p.comune).await?;
+                receipt(signatures)
+            }
+            // The same id sent at once by someone else won the insert.
+            _ => conflict(),
+        })
+    };
     if let Some(existing) = state.store().petition(&p.id).await? {
-        return Ok(if existing.author_citizen == Some(citizen.id) {
-            receipt(existing.signatures)
-        } else {
-            refused("id_conflict", "Questo identificativo è già usato da un'altra petizione / This id is used by another petition")
-        });
+        // A re-send: the author's signature is made again if a failure lost
+        // it the first time (signing is idempotent).
+        return if existing.author_citizen == Some(citizen.id) { author_signs(own).await } else { Ok(conflict()) };
     }
     if p.created_at > now + Duration::minutes(10) {
         return Ok(refused(
@@ -219,29 +242,20 @@ pub async fn propose(state: &AppState, signer: &Signer, device: &DeviceId, p: &P
         Err(e) => return Ok(refused(e.code(), e.to_string())),
     };
     let author = format!("citizen:{}", citizen.id);
-    state.store().insert_petition(&petition, &PetitionStatus::Submitted, &author, Some((citizen.id, *device)), now).await?;
-    let own = SignatureRecord {
-        id: p.id.as_uuid(),
-        petition_id: p.id,
-        citizen_id: citizen.id,
-        device_id: *device,
-        signed_at: p.created_at.min(now),
-        received_at: now,
-        rate_limit: None,
-    };
-    Ok(match state.store().sign(&own).await? {
-        SignOutcome::Counted { signatures, .. } | SignOutcome::AlreadyCounted { signatures } => {
-            super::badges::award(state, device, &p.comune).await?;
-            receipt(signatures)
+    let inserted = state.store().insert_petition(&petition, &PetitionStatus::Submitted, &author, Some((citizen.id, *device)), now).await?;
+    if !inserted {
+        // Sent at once from elsewhere: only its author may add the signature.
+        let stored = state.store().petition(&p.id).await?;
+        if stored.is_none_or(|s| s.author_citizen != Some(citizen.id)) {
+            return Ok(conflict());
         }
-        // The same id sent at once by someone else won the insert.
-        _ => refused("id_conflict", "Questo identificativo è già usato da un'altra petizione / This id is used by another petition"),
-    })
+    }
+    author_signs(own).await
 }
 
 /// Takes back the sender's signature while the petition is open.
-pub async fn withdraw(state: &AppState, signer: &Signer, w: &WithdrawalPayload) -> Result<ItemOutcome, ServiceError> {
-    let citizen = match citizen_of(signer) {
+pub async fn withdraw(state: &AppState, signer: &Signer, device: &DeviceId, w: &WithdrawalPayload) -> Result<ItemOutcome, ServiceError> {
+    let citizen = match citizen_of(signer, device) {
         Ok(c) => c,
         Err(answer) => return Ok(answer),
     };
@@ -280,14 +294,16 @@ pub fn public_petition(p: PetitionRecord) -> PublicPetition {
 /// the public ones, and for a verified citizen also their own proposals and
 /// those they co-sponsor, before moderation or rejected.
 pub async fn listed(state: &AppState, comune: &IstatCode, signer: &Signer) -> Result<Vec<PublicPetition>, ServiceError> {
-    if !petitions_enabled(state, comune) {
-        return Ok(Vec::new());
-    }
+    // The citizen's own, whatever Comune the phone asked for (a proposal is
+    // made where they live, which need not be the phone's home Comune).
     let mut list = match signer {
-        Signer::Citizen(c) => state.store().citizen_petitions(c.id, comune).await?,
+        Signer::Citizen(c) => state.store().citizen_petitions(c.id).await?,
         _ => Vec::new(),
     };
-    list.extend(state.store().petitions(comune, &LISTED, PETITIONS_PER_SYNC).await?);
+    list.retain(|p| petitions_enabled(state, &p.comune));
+    if petitions_enabled(state, comune) {
+        list.extend(state.store().petitions(comune, &LISTED, PETITIONS_PER_SYNC).await?);
+    }
     Ok(list.into_iter().map(public_petition).collect())
 }
 
@@ -360,6 +376,24 @@ pub async fn moderated(state: &AppState, staff: &Staff, id: &PetitionId) -> Resu
 
 pub async fn decide(state: &AppState, staff: &Staff, id: &PetitionId, decision: Decision) -> Result<PetitionRecord, ServiceError> {
     let p = moderated(state, staff, id).await?;
+    if decision == Decision::Open {
+        if !petitions_enabled(state, &p.comune) {
+            return Err(rejected(
+                "service_disabled",
+                "Il servizio Petizioni non è attivo in questo Comune / Petitions are not enabled here",
+            ));
+        }
+        if p.signatures <= p.cosponsors {
+            return Err(rejected(
+                "missing_cosponsors",
+                format!(
+                    "Mancano promotori: {} su {} (alcune firme sono state annullate) / Not enough co-sponsors",
+                    p.signatures.saturating_sub(1),
+                    p.cosponsors
+                ),
+            ));
+        }
+    }
     let now = Utc::now();
     let (from, to, closes_at, response): (Vec<&'static str>, _, _, _) = match &decision {
         Decision::Open => (vec!["in_moderation"], PetitionStatus::Open, Some(now + Duration::days(i64::from(p.open_days.max(7)))), None),

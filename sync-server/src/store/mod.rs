@@ -668,7 +668,14 @@ pub trait CitizenStore: Send + Sync {
     ) -> StoreResult<Option<CitizenRecord>>;
     /// Stores a token for a citizen directly (a provider that verified them itself).
     async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<CitizenRecord>>;
+    /// The citizen a token stands for, and the phone it was issued to.
+    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<(CitizenRecord, DeviceId)>>;
+    /// Moves a citizen from an old person key to a new one, unless the new
+    /// one is taken; returns whether it moved.
+    async fn rekey_citizen(&self, old: &str, new: &str) -> StoreResult<bool>;
+    /// The fingerprint of the identity secret the database was first keyed
+    /// with; `fingerprint` becomes it if there is none yet.
+    async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String>;
 }
 
 /// A stored petition with its thresholds.
@@ -769,6 +776,9 @@ pub struct SignatureSelection {
     pub device: Option<DeviceId>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Only what had arrived when the moderator saw the preview, so applying
+    /// it never takes more than the preview showed.
+    pub received_before: Option<DateTime<Utc>>,
 }
 
 /// A phone from which more than one person signed the same petition.
@@ -838,7 +848,8 @@ pub trait PetitionStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
     async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>>;
-    /// A Comune's petitions in these statuses, newest first.
+    /// A Comune's petitions in these statuses: those waiting for a moderator
+    /// first, then proposals gathering co-sponsors, then the rest; newest first.
     async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>>;
     /// Counts a signature at most once per person and petition, and records
     /// each threshold it crosses (with the status change) in the same
@@ -850,14 +861,16 @@ pub trait PetitionStore: Send + Sync {
     /// Applies a transition if the petition is still in one of its `from`
     /// statuses (two moderators at once cannot both win); returns whether it did.
     async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool>;
-    /// Closes the petitions whose closing date has passed; returns them.
+    /// Closes the petitions whose closing date has passed, and rejects as
+    /// expired the proposals older than [`PROPOSAL_EXPIRY_DAYS`] still
+    /// without their co-sponsors; returns them.
     async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>>;
     /// Deletes the signatures of petitions ended longer ago than their
     /// Comune's anonymisation delay (counts stay); returns how many petitions.
     async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32>;
-    /// A citizen's own proposals and those they co-sponsor, in a Comune,
-    /// before and after moderation (the public lists show open ones only).
-    async fn citizen_petitions(&self, citizen: Uuid, comune: &IstatCode) -> StoreResult<Vec<PetitionRecord>>;
+    /// A citizen's own proposals and those they co-sponsor, wherever, before
+    /// moderation or rejected (the public lists show moderated ones only).
+    async fn citizen_petitions(&self, citizen: Uuid) -> StoreResult<Vec<PetitionRecord>>;
     /// Proposals this person sent since `since`.
     async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32>;
     /// Standing signatures per time bucket of `bucket_secs`, oldest first.
@@ -1120,6 +1133,21 @@ pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
 pub(crate) fn parse_petition_status(code: &str, detail: Option<&str>) -> StoreResult<PetitionStatus> {
     PetitionStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown petition status {code}")))
 }
+
+/// Who created a petition, as its history keeps it: a citizen is never named.
+pub(crate) fn event_actor(author: &str) -> &str {
+    if author.starts_with("citizen:") {
+        "citizen"
+    } else {
+        author
+    }
+}
+
+/// Days a proposal may look for its co-sponsors; then it is rejected as
+/// expired, so it ends (and its co-sponsors' data go in time).
+pub const PROPOSAL_EXPIRY_DAYS: i64 = 60;
+pub const PROPOSAL_EXPIRED: &str =
+    "Scaduta: non ha raccolto i promotori entro 60 giorni / Expired: it did not find its co-sponsors within 60 days";
 
 /// Where a proposal goes once its author and co-sponsors have signed.
 pub(crate) fn status_after_cosponsors(current: &PetitionStatus, cosponsors: u32, signatures: u32) -> Option<PetitionStatus> {

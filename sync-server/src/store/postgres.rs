@@ -1391,15 +1391,38 @@ impl CitizenStore for PgStore {
         Ok(())
     }
 
-    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<CitizenRecord>> {
+    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<(CitizenRecord, DeviceId)>> {
         let row = sqlx::query(
-            "SELECT c.id, c.person_key, c.residence, c.provider, c.verified_at FROM citizen_tokens t \
+            "SELECT c.id, c.person_key, c.residence, c.provider, c.verified_at, t.device_id FROM citizen_tokens t \
              JOIN citizens c ON c.id = t.citizen_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(citizen_from_row).transpose()
+        row.as_ref()
+            .map(|r| Ok((citizen_from_row(r)?, DeviceId::try_from(r.try_get::<Uuid, _>("device_id")?).map_err(corrupt)?)))
+            .transpose()
+    }
+
+    async fn rekey_citizen(&self, old: &str, new: &str) -> StoreResult<bool> {
+        let moved = sqlx::query(
+            "UPDATE citizens SET person_key = $2 WHERE person_key = $1 AND NOT EXISTS (SELECT 1 FROM citizens WHERE person_key = $2)",
+        )
+        .bind(old)
+        .bind(new)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(moved > 0)
+    }
+
+    async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO identity_secret (id, fingerprint, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
+            .bind(fingerprint)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT fingerprint FROM identity_secret WHERE id = 1").fetch_one(&self.pool).await?)
     }
 }
 
@@ -1514,7 +1537,7 @@ impl PetitionStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        petition_event(&mut tx, p.id.as_uuid(), status.code(), Some(author), 0, at).await?;
+        petition_event(&mut tx, p.id.as_uuid(), status.code(), Some(event_actor(author)), 0, at).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -1532,7 +1555,7 @@ impl PetitionStore for PgStore {
 
     async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = $1 AND status = ANY($2) ORDER BY created_at DESC, id DESC LIMIT $3"
+            "SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = $1 AND status = ANY($2) ORDER BY CASE status WHEN 'in_moderation' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END, created_at DESC, id DESC LIMIT $3"
         ))
         .bind(comune.as_str())
         .bind(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>())
@@ -1574,7 +1597,35 @@ impl PetitionStore for PgStore {
                 (false, _) => SignOutcome::IdConflict,
             });
         }
+        let code: String = petition.try_get("status")?;
+        let detail: Option<String> = petition.try_get("status_detail")?;
+        let status = parse_petition_status(&code, detail.as_deref())?;
+        let closes_at: Option<DateTime<Utc>> = petition.try_get("closes_at")?;
+        if !status.takes_signatures() || closes_at.is_some_and(|c| c <= s.received_at) {
+            return Ok(SignOutcome::NotSignable);
+        }
+        // An invalidated signature is not undone by signing again; a standing
+        // one (another phone's) is answered before any limit.
+        let (invalidated, standing): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL) \
+             FROM petition_signatures WHERE petition_id = $1 AND citizen_id = $2",
+        )
+        .bind(pid)
+        .bind(s.citizen_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if invalidated > 0 {
+            return Ok(SignOutcome::Invalidated);
+        }
+        if standing > 0 {
+            return Ok(SignOutcome::AlreadySigned);
+        }
         if let Some(limit) = s.rate_limit {
+            // Signatures on other petitions hold other petitions' locks: the
+            // person's row and the phone's advisory lock make concurrent
+            // signatures of one person or phone count one after the other.
+            sqlx::query("SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE").bind(s.citizen_id).execute(&mut *tx).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))").bind(s.device_id.to_string()).execute(&mut *tx).await?;
             let (by_device, by_citizen): (i64, i64) = sqlx::query_as(
                 "SELECT (SELECT count(*) FROM petition_signatures WHERE device_id = $1 AND received_at >= $3), \
                         (SELECT count(*) FROM petition_signatures WHERE citizen_id = $2 AND received_at >= $3)",
@@ -1587,13 +1638,6 @@ impl PetitionStore for PgStore {
             if by_device >= i64::from(limit.per_device) || by_citizen >= i64::from(limit.per_citizen) {
                 return Ok(SignOutcome::RateLimited);
             }
-        }
-        let code: String = petition.try_get("status")?;
-        let detail: Option<String> = petition.try_get("status_detail")?;
-        let status = parse_petition_status(&code, detail.as_deref())?;
-        let closes_at: Option<DateTime<Utc>> = petition.try_get("closes_at")?;
-        if !status.takes_signatures() || closes_at.is_some_and(|c| c <= s.received_at) {
-            return Ok(SignOutcome::NotSignable);
         }
         // Signing again after a withdrawal is a new row; the withdrawn one stays.
         let inserted = sqlx::query(
@@ -1756,8 +1800,21 @@ impl PetitionStore for PgStore {
         for (id, signatures) in &closed {
             petition_event(&mut tx, *id, "closed", Some("closing_date"), count(*signatures)?, now).await?;
         }
+        let expired: Vec<(Uuid, i32)> = sqlx::query_as(
+            "UPDATE petitions SET status = 'rejected', status_detail = $1, ended_at = $2, updated_at = $2 \
+             WHERE id IN (SELECT id FROM petitions WHERE status = 'submitted' AND created_at <= $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, signatures",
+        )
+        .bind(PROPOSAL_EXPIRED)
+        .bind(now)
+        .bind(now - chrono::Duration::days(PROPOSAL_EXPIRY_DAYS))
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, signatures) in &expired {
+            petition_event(&mut tx, *id, "rejected", Some("expired"), count(*signatures)?, now).await?;
+        }
         tx.commit().await?;
-        closed.into_iter().map(|(id, _)| PetitionId::try_from(id).map_err(corrupt)).collect()
+        closed.into_iter().chain(expired).map(|(id, _)| PetitionId::try_from(id).map_err(corrupt)).collect()
     }
 
     async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32> {
@@ -1774,6 +1831,10 @@ impl PetitionStore for PgStore {
         .await?;
         for (id, signatures) in &due {
             sqlx::query("DELETE FROM petition_signatures WHERE petition_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE petition_events SET detail = 'citizen' WHERE petition_id = $1 AND detail LIKE 'citizen:%'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "UPDATE petitions SET anonymised_at = $1, author_citizen = NULL, author_device = NULL, \
                  author = CASE WHEN author LIKE 'citizen:%' THEN 'citizen' ELSE author END WHERE id = $2",
@@ -1788,14 +1849,13 @@ impl PetitionStore for PgStore {
         u32::try_from(due.len()).map_err(corrupt)
     }
 
-    async fn citizen_petitions(&self, citizen: Uuid, comune: &IstatCode) -> StoreResult<Vec<PetitionRecord>> {
+    async fn citizen_petitions(&self, citizen: Uuid) -> StoreResult<Vec<PetitionRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = $1 AND status IN ('submitted', 'in_moderation', 'rejected') \
-               AND (author_citizen = $2 OR id IN \
-                 (SELECT petition_id FROM petition_signatures WHERE citizen_id = $2 AND withdrawn_at IS NULL)) \
+            "SELECT {PETITION_COLUMNS} FROM petitions WHERE status IN ('submitted', 'in_moderation', 'rejected') \
+               AND (author_citizen = $1 OR id IN \
+                 (SELECT petition_id FROM petition_signatures WHERE citizen_id = $1 AND withdrawn_at IS NULL)) \
              ORDER BY created_at DESC LIMIT 50"
         ))
-        .bind(comune.as_str())
         .bind(citizen)
         .fetch_all(&self.pool)
         .await?;
@@ -1875,6 +1935,9 @@ impl PetitionStore for PgStore {
         }
         if let Some(u) = selection.until {
             q.push(" AND received_at < ").push_bind(u);
+        }
+        if let Some(b) = selection.received_before {
+            q.push(" AND received_at <= ").push_bind(b);
         }
         if !apply {
             let n: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;

@@ -235,9 +235,11 @@ async fn verify_citizen(s: &Settings, fiscal_code: &str, comune: &str, by: &str)
     let Some(entry) = known.iter().find(|k| k.istat_code == comune) else {
         bail!("Comune {comune} sconosciuto / unknown Comune");
     };
+    let secret = s.identity_secret.as_ref().map(|x| x.expose());
+    let keyer = casa_sync_server::identity::PersonKeyer::resolve(store.as_ref(), secret, &s.data_dir).await?;
+    let by = format!("staff:{by}");
     let (_, code, expires_at) =
-        casa_sync_server::identity::issue_activation(store.as_ref(), &fiscal_code, comune, &format!("staff:{by}"), chrono::Utc::now())
-            .await?;
+        casa_sync_server::identity::issue_activation(store.as_ref(), &keyer, &fiscal_code, comune, &by, chrono::Utc::now()).await?;
     println!(
         "Identità verificata, residente a {}: consegna il codice al cittadino, vale fino al {} / identity verified; give the code to the citizen",
         entry.name,
@@ -266,7 +268,8 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(s.bind).await.with_context(|| format!("cannot listen on {}", s.bind))?;
     let bound = listener.local_addr()?;
     let public_url = s.public_url(bound);
-    let state = casa_sync_server::bootstrap(&url, public_url.clone(), &s.data_dir)
+    let secret = s.identity_secret.as_ref().map(|x| x.expose());
+    let state = casa_sync_server::bootstrap(&url, public_url.clone(), &s.data_dir, secret)
         .await
         .with_context(|| format!("cannot open the database {}", store::redact_url(&url)))?;
     tracing::info!(database = %store::redact_url(&url), backend = state.store().backend(), "database ready");
