@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use casa_shared_model::badge::{Leaderboard, LeaderboardJoin};
 use casa_shared_model::petition::PublicPetition;
 use casa_shared_model::wire::{
     ApiErrorBody, ComuneInfo, ComuneOutline, IdentityActivation, IdentitySession, InspectorLogin, InspectorSession, InspectorSyncRequest,
@@ -156,6 +157,25 @@ impl Client {
             .await
             .map_err(ClientError::Network)?;
         Self::decode(res).await
+    }
+
+    /// A Comune's opt-in leaderboard, marking this phone's row.
+    pub async fn leaderboard(&self, comune: &IstatCode, device: DeviceId) -> Result<Leaderboard, ClientError> {
+        let url = format!("{}/api/v1/comuni/{}/leaderboard?device_id={device}", self.base, comune.as_str());
+        Self::decode(self.http.get(url).send().await.map_err(ClientError::Network)?).await
+    }
+
+    /// Joins a Comune's leaderboard under a nickname (or changes it).
+    pub async fn join_leaderboard(&self, comune: &IstatCode, device: DeviceId, nickname: &str) -> Result<Leaderboard, ClientError> {
+        let url = format!("{}/api/v1/comuni/{}/leaderboard", self.base, comune.as_str());
+        let body = LeaderboardJoin { device_id: device, nickname: nickname.to_owned() };
+        Self::decode(self.http.put(url).json(&body).send().await.map_err(ClientError::Network)?).await
+    }
+
+    /// Leaves a Comune's leaderboard.
+    pub async fn leave_leaderboard(&self, comune: &IstatCode, device: DeviceId) -> Result<Leaderboard, ClientError> {
+        let url = format!("{}/api/v1/comuni/{}/leaderboard?device_id={device}", self.base, comune.as_str());
+        Self::decode(self.http.delete(url).send().await.map_err(ClientError::Network)?).await
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {

@@ -374,3 +374,24 @@ fn badges_show_offline_with_the_next_goals_and_a_new_one_is_announced_once() {
     p.core.store.borrow_mut().replace_badges(&[]).expect("off");
     assert!(p.core.store.borrow().badges().expect("badges").is_empty());
 }
+
+#[test]
+fn the_leaderboard_shows_as_last_fetched_with_the_phones_own_row_and_the_opt_in_form() {
+    use casa_shared_model::badge::{Leaderboard, LeaderboardEntry};
+
+    let p = phone(true);
+    let html = render(&p.core, Screen::Badges);
+    assert!(html.contains("Classifica del Comune") && html.contains("Classifica non ancora scaricata"), "{html}");
+    assert!(html.contains("Compare solo chi sceglie di partecipare") && html.contains(r#"for="nickname""#), "{html}");
+    let entry = |rank, nickname: &str, results, me| LeaderboardEntry { rank, nickname: nickname.into(), results, me };
+    let board = Leaderboard {
+        comune: IstatCode::parse("072006").expect("code"),
+        comune_name: "Bari".into(),
+        entries: vec![entry(1, "Nicola", 7, false), entry(2, "Maria B", 3, true)],
+        joined_as: Some("Maria B".into()),
+    };
+    p.core.store.borrow_mut().keep_leaderboard(&board).expect("keep");
+    let html = render(&p.core, Screen::Badges);
+    assert!(html.contains("Classifica del Comune · Bari") && html.contains("Nicola") && html.contains("(tu)"), "{html}");
+    assert!(html.contains("Partecipi come «Maria B»") && html.contains("Esci dalla classifica"), "{html}");
+}

@@ -125,3 +125,67 @@ mod tests {
         }
     }
 }
+
+/// The opt-in leaderboard of a Comune: only people who joined it, under the
+/// nickname they chose, ranked by their verified results there (reports
+/// confirmed by an inspector or resolved). It shows no place and no report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Leaderboard {
+    pub comune: crate::IstatCode,
+    pub comune_name: String,
+    pub entries: Vec<LeaderboardEntry>,
+    /// The asking phone's nickname, when it joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joined_as: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaderboardEntry {
+    pub rank: u32,
+    pub nickname: String,
+    /// Reports confirmed by an inspector or resolved, in this Comune.
+    pub results: u32,
+    /// The asking phone's own row.
+    #[serde(default)]
+    pub me: bool,
+}
+
+/// A phone joins (or renames itself on) a Comune's leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaderboardJoin {
+    pub device_id: crate::DeviceId,
+    pub nickname: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("soprannome non valido: da 3 a 24 lettere, cifre, spazi, punti, trattini / invalid nickname: 3 to 24 letters, digits, spaces, dots, dashes")]
+pub struct NicknameError;
+
+/// A nickname: 3 to 24 letters (any alphabet), digits, single spaces, `.`,
+/// `-` or `_`; never something that looks like a mail address or a link.
+pub fn parse_nickname(s: &str) -> Result<String, NicknameError> {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = s.chars().count();
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_');
+    if !(3..=24).contains(&n) || !s.chars().all(allowed) || s.contains("..") || s.to_lowercase().contains("www.") {
+        return Err(NicknameError);
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod leaderboard_tests {
+    use super::*;
+
+    #[test]
+    fn nicknames_are_short_plain_names() {
+        assert_eq!(parse_nickname("  Nicola   di Bari "), Ok("Nicola di Bari".into()));
+        assert_eq!(parse_nickname("Lucía_87"), Ok("Lucía_87".into()));
+        for bad in ["ab", "x".repeat(25).as_str(), "mario@example.it", "www.spam.it", "<script>", "a\u{7}bc"] {
+            assert_eq!(parse_nickname(bad), Err(NicknameError), "{bad}");
+        }
+    }
+}

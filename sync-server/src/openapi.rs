@@ -12,7 +12,7 @@ use crate::routes::{api, backoffice, inspector, petitions};
         description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
         version = "1"
     ),
-    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync, petitions::activate, petitions::public_petition, petitions::open_petition, petitions::comune_petitions, petitions::decide, petitions::set_rules, petitions::open_data_csv, petitions::open_data_geojson),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync, petitions::activate, petitions::public_petition, petitions::open_petition, petitions::comune_petitions, petitions::decide, petitions::set_rules, petitions::open_data_csv, petitions::open_data_geojson, petitions::leaderboard, petitions::join_leaderboard, petitions::leave_leaderboard),
     modifiers(&SecuritySchemes),
     tags(
         (name = "sync", description = "Offline-first sync: push a batch, pull changes"),

@@ -141,3 +141,55 @@ on_both_databases!(
     a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_shows_none,
     super::a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_shows_none
 );
+
+async fn only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their_verified_results_there(db: &TestDb) {
+    use casa_mobile::ClientError;
+
+    let server = common::server_with_boundaries(db).await;
+    let bari = IstatCode::parse("072006").expect("code");
+    let monopoli = IstatCode::parse("072030").expect("code");
+    server.state.store().set_service(&bari, Service::Gamification, true).await.expect("badges on in Bari");
+    server.state.reload_if_changed().await.expect("reload");
+    let moderator = staff(&server, "mod@comune.bari.it", "moderator", "072006").await;
+    let inspector = staff(&server, "ispettore@comune.bari.it", "inspector", "072006").await;
+    let client = Client::new(&server.url);
+
+    // Maria has two confirmed reports, Giulia one but never joins, Luca none.
+    let (maria, giulia, luca) = (DeviceId::new(), DeviceId::new(), DeviceId::new());
+    for (device, n) in [(maria, 2), (giulia, 1)] {
+        for i in 0..n {
+            let r = report_at(BASILICA, &format!("Buca numero {i} davanti alla Basilica di San Nicola"));
+            client.sync(&citizen_sync(device, vec![PushItem::Report(r.clone())])).await.expect("file");
+            confirm_on_site(&server, &moderator, &inspector, r.id, BASILICA, 1).await;
+        }
+    }
+    let code = |e: ClientError| match e {
+        ClientError::Api { code, .. } => code,
+        other => panic!("{other}"),
+    };
+    assert_eq!(code(client.join_leaderboard(&bari, maria, "x").await.expect_err("short")), "invalid_nickname");
+    let board = client.join_leaderboard(&bari, maria, "  Maria   B ").await.expect("join");
+    assert_eq!(board.joined_as.as_deref(), Some("Maria B"));
+    assert_eq!(
+        board.entries.iter().map(|e| (e.rank, e.nickname.as_str(), e.results, e.me)).collect::<Vec<_>>(),
+        [(1, "Maria B", 2, true)],
+        "Giulia did not join: she is not there"
+    );
+    assert_eq!(code(client.join_leaderboard(&bari, luca, "maria b").await.expect_err("taken")), "nickname_taken");
+    let board = client.join_leaderboard(&bari, luca, "Luca").await.expect("join");
+    assert_eq!(board.entries.len(), 1, "no verified result yet, no row");
+    let seen_by_luca = client.leaderboard(&bari, luca).await.expect("board");
+    assert_eq!((seen_by_luca.entries[0].me, seen_by_luca.joined_as.as_deref()), (false, Some("Luca")));
+    // Renaming keeps the place; leaving takes it away.
+    assert_eq!(client.join_leaderboard(&bari, maria, "Maria di Bari").await.expect("rename").entries[0].nickname, "Maria di Bari");
+    let left = client.leave_leaderboard(&bari, maria).await.expect("leave");
+    assert!(left.entries.is_empty() && left.joined_as.is_none());
+    // Monopoli runs no badges: no leaderboard.
+    assert_eq!(code(client.leaderboard(&monopoli, luca).await.expect_err("off")), "service_disabled");
+    assert_eq!(code(client.join_leaderboard(&monopoli, luca, "Luca").await.expect_err("off")), "service_disabled");
+    server.stop().await;
+}
+on_both_databases!(
+    only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their_verified_results_there,
+    super::only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their_verified_results_there
+);

@@ -6,6 +6,7 @@ use dioxus::prelude::*;
 
 use super::i18n::Lang;
 use super::state::{Core, Screen, Ui};
+use crate::Client;
 
 fn name(lang: Lang, kind: BadgeKind, level: u32) -> String {
     match lang {
@@ -64,6 +65,102 @@ pub fn BadgesScreen() -> Element {
                         li { key: "{k.as_str()}-{l}", {name(lang, k, l)} }
                     }
                 }
+            }
+            LeaderboardSection {}
+        }
+    }
+}
+
+/// The home Comune's opt-in leaderboard: shown as last fetched (offline
+/// too); joining, leaving and refreshing need the network.
+#[component]
+fn LeaderboardSection() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let _ = (ui.revision)();
+    let lang = (ui.lang)();
+    let board = core.store.borrow().leaderboard().ok().flatten();
+    let mut nickname = use_signal(|| board.as_ref().and_then(|b| b.joined_as.clone()).unwrap_or_default());
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    // 0 refresh, 1 join, 2 leave
+    let act = move |what: u8| {
+        let core = core.clone();
+        let home = core.store.borrow().setting(crate::store::HOME_COMUNE_SETTING).ok().flatten();
+        let Some(comune) = home.and_then(|c| casa_shared_model::IstatCode::parse(&c).ok()) else {
+            error.set(Some(lang.t("Scegli prima il tuo Comune nelle impostazioni", "Choose your Comune in the settings first").to_owned()));
+            return;
+        };
+        busy.set(true);
+        spawn(async move {
+            let client = Client::new(&core.server_url());
+            let device = core.device_id();
+            let result = match what {
+                1 => client.join_leaderboard(&comune, device, nickname.peek().trim()).await,
+                2 => client.leave_leaderboard(&comune, device).await,
+                _ => client.leaderboard(&comune, device).await,
+            };
+            busy.set(false);
+            match result.map_err(|e| e.to_string()).and_then(|b| core.store.borrow_mut().keep_leaderboard(&b).map_err(|e| e.to_string())) {
+                Ok(()) => {
+                    error.set(None);
+                    ui.changed();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let refresh = {
+        let act = act.clone();
+        move |_| act.clone()(0)
+    };
+    let join = {
+        let act = act.clone();
+        move |_| act.clone()(1)
+    };
+    let leave = move |_| act.clone()(2);
+    rsx! {
+        section { class: "leaderboard", "aria-labelledby": "leaderboard-title",
+            h3 { id: "leaderboard-title",
+                {lang.t("Classifica del Comune", "The Comune's leaderboard")}
+                if let Some(b) = &board { " · {b.comune_name}" }
+            }
+            p { class: "hint",
+                {lang.t(
+                    "Compare solo chi sceglie di partecipare, con il soprannome che sceglie; conta le segnalazioni confermate o risolte in questo Comune, senza dire dove.",
+                    "Only those who join appear, under the nickname they choose; it counts reports confirmed or resolved in this Comune, never where.",
+                )}
+            }
+            match &board {
+                None => rsx! { p { {lang.t("Classifica non ancora scaricata.", "Leaderboard not fetched yet.")} } },
+                Some(b) if b.entries.is_empty() => rsx! { p { {lang.t("Nessuno ancora in classifica.", "Nobody on it yet.")} } },
+                Some(b) => rsx! {
+                    ol { class: "ranking",
+                        for e in b.entries.clone() {
+                            li { key: "{e.rank}", class: if e.me { "me" } else { "" },
+                                strong { "{e.nickname}" }
+                                " · {e.results} "
+                                {lang.t("risultati", "results")}
+                                if e.me { " " {lang.t("(tu)", "(you)")} }
+                            }
+                        }
+                    }
+                },
+            }
+            if let Some(n) = board.as_ref().and_then(|b| b.joined_as.clone()) {
+                p { class: "status", {lang.t("Partecipi come", "You take part as")} " «{n}»." }
+            }
+            label { r#for: "nickname", {lang.t("Soprannome (da 3 a 24 caratteri)", "Nickname (3 to 24 characters)")} }
+            input { id: "nickname", value: "{nickname}", maxlength: "24", oninput: move |e| nickname.set(e.value()) }
+            if let Some(e) = error() {
+                p { class: "error", role: "alert", "{e}" }
+            }
+            div { class: "actions",
+                button { class: "primary", disabled: busy(), onclick: join, {lang.t("Partecipa", "Join")} }
+                if board.as_ref().is_some_and(|b| b.joined_as.is_some()) {
+                    button { class: "link", disabled: busy(), onclick: leave, {lang.t("Esci dalla classifica", "Leave")} }
+                }
+                button { class: "link", disabled: busy(), onclick: refresh, {lang.t("Aggiorna (serve la rete)", "Refresh (needs the network)")} }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The citizen's badges as the last sync sent them (the whole list), kept
 //! for offline display; a badge not yet shown is announced once.
 
-use casa_shared_model::badge::{BadgeAward, BadgeKind};
+use casa_shared_model::badge::{BadgeAward, BadgeKind, Leaderboard};
 use rusqlite::params;
 
 use super::{parse_ts, ts, LocalStore, StoreError, StoreResult};
@@ -14,7 +14,21 @@ pub(super) const MIGRATION: &str = "CREATE TABLE badges (
          PRIMARY KEY (badge, level)
      );";
 
+/// The last leaderboard fetched (shown offline until the next).
+const LEADERBOARD_SETTING: &str = "leaderboard";
+
 impl LocalStore {
+    pub fn keep_leaderboard(&mut self, board: &Leaderboard) -> StoreResult<()> {
+        let json = serde_json::to_string(board).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.set_setting(LEADERBOARD_SETTING, &json)
+    }
+
+    pub fn leaderboard(&self) -> StoreResult<Option<Leaderboard>> {
+        self.setting(LEADERBOARD_SETTING)?
+            .map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
     /// Takes the server's list: badges no longer shown (the Comune turned
     /// badges off) go, new ones wait to be announced.
     pub fn replace_badges(&mut self, awards: &[BadgeAward]) -> StoreResult<()> {

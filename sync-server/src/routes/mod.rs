@@ -47,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comuni/{istat_code}/petition-rules", put(petitions::set_rules))
         .route("/admin/petitions/{id}/decision", post(petitions::decide))
         .route("/comuni/{istat_code}/petitions", get(petitions::comune_petitions))
+        .route(
+            "/comuni/{istat_code}/leaderboard",
+            get(petitions::leaderboard).put(petitions::join_leaderboard).delete(petitions::leave_leaderboard),
+        )
         .route("/open-data/petizioni.csv", get(petitions::open_data_csv))
         .route("/open-data/petizioni.geojson", get(petitions::open_data_geojson))
         .route("/photos/{sha256}", get(uploads::photo))

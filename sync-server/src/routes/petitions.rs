@@ -1,12 +1,13 @@
-//! Citizens' identity (activation of a clerk's code) and petitions: public
-//! reading, and opening by a Comune's moderators. Signing goes through the
-//! sync, so it works offline.
+//! Citizens' identity (activation of a clerk's code), petitions (public
+//! reading, moderators' decisions and rules, open data) and the Comune's
+//! opt-in leaderboard. Signing goes through the sync, so it works offline.
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use casa_shared_model::badge::{Leaderboard, LeaderboardJoin};
 use casa_shared_model::petition::{PetitionDraft, PetitionRules, PublicPetition};
 use casa_shared_model::wire::{ApiErrorBody, IdentityActivation, IdentitySession};
 use casa_shared_model::{IstatCode, PetitionId};
@@ -14,6 +15,7 @@ use casa_shared_model::{IstatCode, PetitionId};
 use super::extract::ApiJson;
 use crate::error::ApiError;
 use crate::identity::{self, ActivateError};
+use crate::service::badges;
 use crate::service::petitions::{self, Decision, Signer};
 use crate::service::Staff;
 use crate::state::AppState;
@@ -219,4 +221,66 @@ pub async fn open_data_geojson(State(state): State<AppState>) -> Result<Response
         .collect();
     let body = serde_json::json!({ "type": "FeatureCollection", "features": features });
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response())
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct DeviceQuery {
+    /// The asking phone (its row is marked; required to leave).
+    #[serde(default)]
+    pub device_id: Option<String>,
+}
+
+fn device_of(q: &DeviceQuery) -> Result<Option<casa_shared_model::DeviceId>, ApiError> {
+    q.device_id
+        .as_deref()
+        .map(|d| {
+            casa_shared_model::DeviceId::parse(d).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_device_id", e.to_string()))
+        })
+        .transpose()
+}
+
+/// A Comune's opt-in leaderboard (where it runs badges).
+#[utoipa::path(get, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
+    params(("istat_code" = String, Path), DeviceQuery),
+    responses((status = 200, body = Leaderboard), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DeviceQuery>,
+) -> Result<Json<Leaderboard>, ApiError> {
+    let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    Ok(Json(badges::leaderboard(&state, &comune, device_of(&q)?.as_ref()).await?))
+}
+
+/// Join a Comune's leaderboard with a nickname, or change it.
+#[utoipa::path(put, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
+    params(("istat_code" = String, Path)),
+    request_body = LeaderboardJoin,
+    responses(
+        (status = 200, body = Leaderboard),
+        (status = 404, body = ApiErrorBody),
+        (status = 422, description = "Invalid or taken nickname, or no leaderboard here", body = ApiErrorBody)
+    ))]
+pub async fn join_leaderboard(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiJson(join): ApiJson<LeaderboardJoin>,
+) -> Result<Json<Leaderboard>, ApiError> {
+    let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    Ok(Json(badges::join_leaderboard(&state, &comune, &join).await?))
+}
+
+/// Leave a Comune's leaderboard.
+#[utoipa::path(delete, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
+    params(("istat_code" = String, Path), DeviceQuery),
+    responses((status = 200, body = Leaderboard), (status = 400, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn leave_leaderboard(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DeviceQuery>,
+) -> Result<Json<Leaderboard>, ApiError> {
+    let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    let device = device_of(&q)?
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "missing_device_id", "Manca device_id / device_id is required"))?;
+    Ok(Json(badges::leave_leaderboard(&state, &comune, &device).await?))
 }

@@ -6,7 +6,7 @@
 //! award missed once comes with the next result, and a result seen twice
 //! awards nothing new.
 
-use casa_shared_model::badge::{BadgeAward, BadgeKind};
+use casa_shared_model::badge::{parse_nickname, BadgeAward, BadgeKind, Leaderboard, LeaderboardEntry, LeaderboardJoin};
 use casa_shared_model::{DeviceId, IstatCode, ReportId, Service};
 use chrono::Utc;
 
@@ -73,4 +73,59 @@ pub async fn for_device(state: &AppState, device: &DeviceId) -> Result<Vec<Badge
         .filter(|a| runs_badges(state, &a.comune))
         .map(|a| BadgeAward { badge: a.badge, level: a.level, awarded_at: a.awarded_at })
         .collect())
+}
+
+/// Rows a leaderboard shows.
+pub const LEADERBOARD_SIZE: u32 = 20;
+
+fn leaderboard_comune(state: &AppState, comune: &IstatCode) -> Result<String, ServiceError> {
+    let name = state.directory().comune(comune).map(|c| c.name.clone()).ok_or(ServiceError::NotFound)?;
+    if !runs_badges(state, comune) {
+        return Err(super::rejected(
+            "service_disabled",
+            format!("Il Comune di {name} non ha la classifica: i badge non sono attivi / This Comune runs no leaderboard"),
+        ));
+    }
+    Ok(name)
+}
+
+/// A Comune's leaderboard, marking the asking phone's row.
+pub async fn leaderboard(state: &AppState, comune: &IstatCode, device: Option<&DeviceId>) -> Result<Leaderboard, ServiceError> {
+    let comune_name = leaderboard_comune(state, comune)?;
+    let rows = state.store().leaderboard(comune, LEADERBOARD_SIZE).await?;
+    let joined_as = match device {
+        Some(d) => state.store().leaderboard_nickname(comune, d).await?,
+        None => None,
+    };
+    let entries = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (d, nickname, results))| LeaderboardEntry {
+            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            nickname,
+            results,
+            me: device == Some(&d),
+        })
+        .collect();
+    Ok(Leaderboard { comune: *comune, comune_name, entries, joined_as })
+}
+
+/// The phone joins under a nickname (or takes a new one).
+pub async fn join_leaderboard(state: &AppState, comune: &IstatCode, join: &LeaderboardJoin) -> Result<Leaderboard, ServiceError> {
+    leaderboard_comune(state, comune)?;
+    let nickname = parse_nickname(&join.nickname).map_err(|e| super::rejected("invalid_nickname", e.to_string()))?;
+    if !state.store().join_leaderboard(comune, &join.device_id, &nickname, Utc::now()).await? {
+        return Err(super::rejected(
+            "nickname_taken",
+            format!("Il soprannome «{nickname}» è già usato in questo Comune: scegline un altro / Nickname already taken here"),
+        ));
+    }
+    leaderboard(state, comune, Some(&join.device_id)).await
+}
+
+/// The phone leaves: it no longer appears.
+pub async fn leave_leaderboard(state: &AppState, comune: &IstatCode, device: &DeviceId) -> Result<Leaderboard, ServiceError> {
+    leaderboard_comune(state, comune)?;
+    state.store().leave_leaderboard(comune, device).await?;
+    leaderboard(state, comune, Some(device)).await
 }

@@ -930,6 +930,15 @@ pub trait BadgeStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Oldest first.
     async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>>;
+    /// Joins the Comune's leaderboard or changes the nickname; false when
+    /// another phone there has that nickname (case aside).
+    async fn join_leaderboard(&self, comune: &IstatCode, device: &DeviceId, nickname: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Returns whether the phone was on it.
+    async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool>;
+    /// The joined phones with at least one verified result in the Comune,
+    /// most results first (then earliest joined): device, nickname, results.
+    async fn leaderboard(&self, comune: &IstatCode, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>>;
+    async fn leaderboard_nickname(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<Option<String>>;
 }
 
 /// The whole store, as the application uses it.

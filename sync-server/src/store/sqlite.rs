@@ -2028,4 +2028,56 @@ impl BadgeStore for SqliteStore {
                 .await?;
         rows.iter().map(award_from_row).collect()
     }
+
+    async fn join_leaderboard(&self, comune: &IstatCode, device: &DeviceId, nickname: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO leaderboard_entries (comune, device_id, nickname, nickname_key, joined_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (comune, device_id) DO UPDATE SET nickname = excluded.nickname, nickname_key = excluded.nickname_key",
+        )
+        .bind(comune.as_str())
+        .bind(device.as_uuid())
+        .bind(nickname)
+        .bind(nickname.to_lowercase())
+        .bind(micros(at))
+        .execute(&self.write)
+        .await;
+        match done {
+            Ok(_) => Ok(true),
+            // The nickname's unique index: another phone has it.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool> {
+        let gone = sqlx::query("DELETE FROM leaderboard_entries WHERE comune = ? AND device_id = ?")
+            .bind(comune.as_str())
+            .bind(device.as_uuid())
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        Ok(gone > 0)
+    }
+
+    async fn leaderboard(&self, comune: &IstatCode, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>> {
+        let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
+            "SELECT l.device_id, l.nickname, count(DISTINCT e.report_id) AS results FROM leaderboard_entries l \
+             JOIN report_events e ON e.device_id = l.device_id AND e.status IN ('confirmed_by_inspector', 'resolved') \
+             JOIN reports r ON r.id = e.report_id AND r.comune = l.comune \
+             WHERE l.comune = ?1 GROUP BY l.device_id, l.nickname, l.joined_at ORDER BY results DESC, l.joined_at LIMIT ?2",
+        )
+        .bind(comune.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(|(d, n, c)| Ok((DeviceId::try_from(d).map_err(corrupt)?, n, u32::try_from(c).map_err(corrupt)?))).collect()
+    }
+
+    async fn leaderboard_nickname(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT nickname FROM leaderboard_entries WHERE comune = ? AND device_id = ?")
+            .bind(comune.as_str())
+            .bind(device.as_uuid())
+            .fetch_optional(&self.read)
+            .await?)
+    }
 }

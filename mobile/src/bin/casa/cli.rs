@@ -105,6 +105,24 @@ enum Command {
         #[command(subcommand)]
         command: PetitionsCommand,
     },
+    /// The home Comune's opt-in leaderboard (needs the network; shown offline as last fetched).
+    Leaderboard {
+        #[command(subcommand)]
+        command: LeaderboardCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LeaderboardCommand {
+    /// Fetch and show it.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Appear on it under this nickname (3 to 24 characters).
+    Join { nickname: String },
+    /// No longer appear on it.
+    Leave,
 }
 
 #[derive(Debug, Subcommand)]
@@ -294,6 +312,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspector { command } => inspector(&mut store, &cli.server, command),
         Command::Identity { command } => identity(&mut store, &cli.server, command),
         Command::Petitions { command } => petitions(&mut store, &cli.server, command),
+        Command::Leaderboard { command } => leaderboard(&mut store, &cli.server, command),
     }
 }
 
@@ -401,6 +420,50 @@ fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) ->
             Ok(())
         }
     }
+}
+
+fn leaderboard(store: &mut LocalStore, server: &str, command: LeaderboardCommand) -> anyhow::Result<()> {
+    let home = store.setting(casa_mobile::store::HOME_COMUNE_SETTING)?.and_then(|c| IstatCode::parse(&c).ok());
+    let comune = home
+        .or(store.identity()?.map(|i| i.residence))
+        .ok_or_else(|| anyhow::anyhow!("Scegli prima il tuo Comune (sincronizza, poi casa comuni) / choose your Comune first"))?;
+    let client = Client::new(server);
+    let device = store.device_id();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (board, json) = match command {
+        LeaderboardCommand::Show { json } => (rt.block_on(client.leaderboard(&comune, device)), json),
+        LeaderboardCommand::Join { nickname } => (rt.block_on(client.join_leaderboard(&comune, device, &nickname)), false),
+        LeaderboardCommand::Leave => (rt.block_on(client.leave_leaderboard(&comune, device)), false),
+    };
+    let board = match board {
+        Ok(b) => {
+            store.keep_leaderboard(&b)?;
+            b
+        }
+        // Out of coverage: the last one fetched, said as such.
+        Err(casa_mobile::client::ClientError::Network(e)) => {
+            let kept = store.leaderboard()?.ok_or_else(|| anyhow::anyhow!("rete non raggiungibile / network unreachable: {e}"))?;
+            eprintln!("Senza rete: la classifica com'era all'ultimo aggiornamento / offline: the last one fetched");
+            kept
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&board)?);
+        return Ok(());
+    }
+    println!("Classifica di {} (segnalazioni confermate o risolte)", board.comune_name);
+    match &board.joined_as {
+        Some(n) => println!("Partecipi come «{n}»"),
+        None => println!("Non partecipi: casa leaderboard join SOPRANNOME / you are not on it"),
+    }
+    if board.entries.is_empty() {
+        println!("Nessuno ancora in classifica / nobody on it yet");
+    }
+    for e in &board.entries {
+        println!("{:>3}. {}  {}{}", e.rank, e.nickname, e.results, if e.me { "  ← tu" } else { "" });
+    }
+    Ok(())
 }
 
 fn inspector(store: &mut LocalStore, server: &str, command: InspectorCommand) -> anyhow::Result<()> {
