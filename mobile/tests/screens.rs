@@ -312,6 +312,7 @@ fn the_petitions_screen_asks_for_the_identity_code_then_signs_offline_with_the_p
         closes_at: None,
         response: None,
         updated_at: Utc::now(),
+        my_signature: None,
     };
     p.core.store.borrow_mut().replace_petitions(&bari, std::slice::from_ref(&petition)).expect("petitions");
     p.core

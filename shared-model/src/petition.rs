@@ -244,6 +244,21 @@ pub struct PublicPetition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// Where the verified citizen the sync speaks for stands, whatever phone
+    /// they signed from (absent for anyone else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub my_signature: Option<SignatureStanding>,
+}
+
+/// A citizen's signature of a petition, as the server counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SignatureStanding {
+    NotSigned,
+    Signed,
+    /// Invalidated by the Comune's moderators.
+    Invalidated,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

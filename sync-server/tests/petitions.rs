@@ -425,8 +425,10 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     let mine = proposal(bari(), "Fontanelle d'acqua nei giardini");
     client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
     let shared = DeviceId::new();
+    let mut shared_tokens = Vec::new();
     for n in 0..2 {
         let (_, token) = phone_on(&server, &fiscal_code(31 + n), bari(), shared).await;
+        shared_tokens.push(token.clone());
         let r = client.sync_as(&signing(shared, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
         assert_eq!(code_of(&r.results[0].outcome), format!("counted:{}", n + 2));
     }
@@ -480,6 +482,17 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     assert_eq!(server.state.store().petition(&mine.id).await.expect("read").expect("petition").signatures, 2);
     let (_, view) = page(&b, url.clone()).await;
     assert!(view.contains("Firme annullate") && !view.contains("Telefoni usati da più persone"), "{view}");
+    // Their phone learns it at its next sync; the late signer's still stands.
+    use casa_shared_model::petition::SignatureStanding;
+    let standing = |token: String| {
+        let client = client.clone();
+        async move {
+            let r = client.sync_as(&signing(shared, vec![]), Some(&token)).await.expect("sync");
+            r.petitions.expect("petitions").into_iter().find(|p| p.id == mine.id).and_then(|p| p.my_signature)
+        }
+    };
+    assert_eq!(standing(shared_tokens[0].clone()).await, Some(SignatureStanding::Invalidated));
+    assert_eq!(standing(late.clone()).await, Some(SignatureStanding::Signed));
 
     // The official answer ends it.
     let res = b

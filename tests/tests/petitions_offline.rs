@@ -128,6 +128,12 @@ async fn one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident
     ok(b.path(), &url, &["sync", "--json", "--petitions-of", "072006"]);
     assert_eq!(mine(b.path(), petition)["mine"]["state"], "withdrawn");
     assert_eq!(server.state.store().petition(&petition).await.expect("read").expect("petition").signatures, 0);
+    // Phone A counted her signature; after its next sync it knows she took it back on B.
+    assert_eq!(mine(a.path(), petition)["mine"]["state"], "counted");
+    ok(a.path(), &url, &["sync", "--json", "--petitions-of", "072006"]);
+    assert_eq!(mine(a.path(), petition)["mine"]["state"], "withdrawn", "the server's count says where she stands");
+    // And she may sign again from A.
+    assert!(ok(a.path(), NO_NETWORK, &["petitions", "sign", &petition.to_string()]).contains("sarà inviata"));
     server.stop().await;
 }
 on_both_databases!(

@@ -4,7 +4,7 @@
 //! server answers (so signing works offline).
 
 use casa_shared_model::petition::{
-    NewPetition, PetitionRules, PetitionStatus, ProposalPayload, PublicPetition, SignaturePayload, WithdrawalPayload,
+    NewPetition, PetitionRules, PetitionStatus, ProposalPayload, PublicPetition, SignaturePayload, SignatureStanding, WithdrawalPayload,
 };
 use casa_shared_model::wire::{IdentitySession, ItemOutcome, PushItem};
 use casa_shared_model::{IstatCode, PetitionId};
@@ -186,15 +186,16 @@ impl LocalStore {
                 closes_at: None,
                 response: None,
                 updated_at: p.created_at,
+                my_signature: None,
             };
-            let mine = self.my_signature(&petition.id)?;
+            let mine = self.my_signature(&petition)?;
             out.push(LocalPetition { petition, mine });
         }
         let mut stmt = self.conn.prepare_cached("SELECT petition FROM petitions ORDER BY position")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         for json in rows {
             let petition: PublicPetition = serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let mine = self.my_signature(&petition.id)?;
+            let mine = self.my_signature(&petition)?;
             out.push(LocalPetition { petition, mine });
         }
         Ok(out)
@@ -254,7 +255,26 @@ impl LocalStore {
         Ok(self.petitions()?.into_iter().find(|p| p.petition.id == *id))
     }
 
-    fn my_signature(&self, id: &PetitionId) -> StoreResult<MySignature> {
+    /// What this phone did, until the server has answered it; then where
+    /// the server says the person stands (they may have signed or withdrawn
+    /// on another phone, or the Comune invalidated the signature).
+    fn my_signature(&self, p: &PublicPetition) -> StoreResult<MySignature> {
+        let local = self.my_acts(&p.id)?;
+        Ok(match (local, p.my_signature) {
+            (local @ (MySignature::Pending | MySignature::WithdrawalPending), _) => local,
+            (_, Some(SignatureStanding::Invalidated)) => MySignature::Refused {
+                code: "signature_invalidated".into(),
+                message:
+                    "La tua firma è stata annullata dai moderatori del Comune / Your signature was invalidated by the Comune's moderators"
+                        .into(),
+            },
+            (MySignature::Counted, Some(SignatureStanding::NotSigned)) => MySignature::Withdrawn,
+            (MySignature::NotSigned | MySignature::Withdrawn, Some(SignatureStanding::Signed)) => MySignature::Counted,
+            (local, _) => local,
+        })
+    }
+
+    fn my_acts(&self, id: &PetitionId) -> StoreResult<MySignature> {
         let last = self
             .conn
             .query_row(
@@ -315,7 +335,10 @@ impl LocalStore {
         if !p.petition.status.takes_signatures() {
             return Ok(Err(SignRefused::Closed));
         }
-        let signed = self.signature_stands(id)?;
+        let signed = match (&p.mine, p.petition.my_signature) {
+            (MySignature::Pending | MySignature::WithdrawalPending, _) | (_, None) => self.signature_stands(id)?,
+            (_, Some(standing)) => standing == SignatureStanding::Signed,
+        };
         match (sign, signed) {
             (true, true) => return Ok(Err(SignRefused::AlreadySigned)),
             (false, false) => return Ok(Err(SignRefused::NotSigned)),

@@ -6,7 +6,7 @@
 
 use casa_shared_model::petition::{
     NewPetition, PetitionDraft, PetitionRules, PetitionStatus, ProposalPayload, PublicPetition, SignaturePayload, SignatureReceipt,
-    WithdrawalPayload,
+    SignatureStanding, WithdrawalPayload,
 };
 use casa_shared_model::wire::ItemOutcome;
 use casa_shared_model::{DeviceId, IstatCode, PetitionId, Service};
@@ -287,6 +287,7 @@ pub fn public_petition(p: PetitionRecord) -> PublicPetition {
         closes_at: p.closes_at,
         response: p.response,
         updated_at: p.updated_at,
+        my_signature: None,
     }
 }
 
@@ -304,7 +305,15 @@ pub async fn listed(state: &AppState, comune: &IstatCode, signer: &Signer) -> Re
     if petitions_enabled(state, comune) {
         list.extend(state.store().petitions(comune, &LISTED, PETITIONS_PER_SYNC).await?);
     }
-    Ok(list.into_iter().map(public_petition).collect())
+    let mut out: Vec<PublicPetition> = list.into_iter().map(public_petition).collect();
+    if let Signer::Citizen(c) = signer {
+        let ids: Vec<PetitionId> = out.iter().map(|p| p.id).collect();
+        let standings = state.store().citizen_standings(c.id, &ids).await?;
+        for p in &mut out {
+            p.my_signature = Some(standings.get(&p.id).copied().unwrap_or(SignatureStanding::NotSigned));
+        }
+    }
+    Ok(out)
 }
 
 /// A moderator opens a petition for signatures in their Comune (the

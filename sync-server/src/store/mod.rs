@@ -887,6 +887,12 @@ pub trait PetitionStore: Send + Sync {
         actor: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<u32>;
+    /// Where a citizen stands on these petitions (those not listed: not signed).
+    async fn citizen_standings(
+        &self,
+        citizen: Uuid,
+        petitions: &[PetitionId],
+    ) -> StoreResult<std::collections::HashMap<PetitionId, casa_shared_model::petition::SignatureStanding>>;
     /// Petitions and standing signatures per Comune and status.
     async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>>;
 }
@@ -1141,6 +1147,23 @@ pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
 
 pub(crate) fn parse_petition_status(code: &str, detail: Option<&str>) -> StoreResult<PetitionStatus> {
     PetitionStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown petition status {code}")))
+}
+
+/// Rows of (petition, has a standing signature, has an invalidated one).
+pub(crate) fn standings(
+    rows: Vec<(Uuid, bool, bool)>,
+) -> StoreResult<std::collections::HashMap<PetitionId, casa_shared_model::petition::SignatureStanding>> {
+    use casa_shared_model::petition::SignatureStanding;
+    rows.into_iter()
+        .map(|(id, standing, invalidated)| {
+            let s = match (invalidated, standing) {
+                (true, _) => SignatureStanding::Invalidated,
+                (false, true) => SignatureStanding::Signed,
+                (false, false) => SignatureStanding::NotSigned,
+            };
+            Ok((PetitionId::try_from(id).map_err(corrupt)?, s))
+        })
+        .collect()
 }
 
 /// Who created a petition, as its history keeps it: a citizen is never named.

@@ -1959,6 +1959,25 @@ impl PetitionStore for PgStore {
         Ok(n)
     }
 
+    async fn citizen_standings(
+        &self,
+        citizen: Uuid,
+        petitions: &[PetitionId],
+    ) -> StoreResult<std::collections::HashMap<PetitionId, casa_shared_model::petition::SignatureStanding>> {
+        if petitions.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<(Uuid, bool, bool)> = sqlx::query_as(
+            "SELECT petition_id, bool_or(withdrawn_at IS NULL), bool_or(invalidated_at IS NOT NULL) FROM petition_signatures \
+             WHERE citizen_id = $1 AND petition_id = ANY($2) GROUP BY petition_id",
+        )
+        .bind(citizen)
+        .bind(petitions.iter().map(|p| p.as_uuid()).collect::<Vec<_>>())
+        .fetch_all(&self.pool)
+        .await?;
+        standings(rows)
+    }
+
     async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>> {
         let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
             "SELECT comune, status, count(*), COALESCE(sum(signatures), 0)::int8 FROM petitions \

@@ -1939,6 +1939,27 @@ impl PetitionStore for SqliteStore {
         Ok(n)
     }
 
+    async fn citizen_standings(
+        &self,
+        citizen: Uuid,
+        petitions: &[PetitionId],
+    ) -> StoreResult<std::collections::HashMap<PetitionId, casa_shared_model::petition::SignatureStanding>> {
+        if petitions.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT petition_id, max(withdrawn_at IS NULL), max(invalidated_at IS NOT NULL) FROM petition_signatures WHERE citizen_id = ",
+        );
+        q.push_bind(citizen).push(" AND petition_id IN (");
+        let mut sep = q.separated(", ");
+        for p in petitions {
+            sep.push_bind(p.as_uuid());
+        }
+        sep.push_unseparated(") GROUP BY petition_id");
+        let rows: Vec<(Uuid, bool, bool)> = q.build_query_as().fetch_all(&self.read).await?;
+        standings(rows)
+    }
+
     async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>> {
         let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
             "SELECT comune, status, count(*), COALESCE(sum(signatures), 0) FROM petitions \
