@@ -64,6 +64,14 @@ pub fn casa_bin() -> PathBuf {
     BIN.get_or_init(|| built_bin("CASA_BIN", "casa-mobile", "casa")).clone()
 }
 
+/// `casa` as a phone with its data in `dir`, talking to `server`, unmoved by
+/// the environment of whoever runs the tests.
+pub fn casa_at(dir: &std::path::Path, server: &str) -> Command {
+    let mut cmd = Command::new(casa_bin());
+    cmd.arg("--data-dir").arg(dir).arg("--server").arg(server).env_remove("CASA_DATA_DIR").env_remove("CASA_SERVER");
+    cmd
+}
+
 fn built_bin(env: &str, package: &str, name: &str) -> PathBuf {
     if let Some(bin) = std::env::var_os(env) {
         return PathBuf::from(bin);

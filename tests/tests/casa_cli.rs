@@ -7,16 +7,7 @@ use casa_e2e::casa_bin;
 use serde_json::Value;
 
 fn casa(dir: &Path, server: &str, args: &[&str]) -> Output {
-    Command::new(casa_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--server")
-        .arg(server)
-        .args(args)
-        .env_remove("CASA_DATA_DIR")
-        .env_remove("CASA_SERVER")
-        .output()
-        .expect("run casa")
+    casa_e2e::casa_at(dir, server).args(args).output().expect("run casa")
 }
 
 fn json(out: &Output) -> Value {

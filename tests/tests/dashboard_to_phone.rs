@@ -5,21 +5,11 @@ use casa_e2e::web::csrf_of;
 use std::path::Path;
 
 use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
-use casa_e2e::{casa_bin, on_both_databases};
+use casa_e2e::on_both_databases;
 use serde_json::Value;
 
 async fn casa(dir: &Path, server: &str, args: &[&str]) -> Value {
-    let out = tokio::process::Command::new(casa_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--server")
-        .arg(server)
-        .args(args)
-        .env_remove("CASA_DATA_DIR")
-        .env_remove("CASA_SERVER")
-        .output()
-        .await
-        .expect("run casa");
+    let out = tokio::process::Command::from(casa_e2e::casa_at(dir, server)).args(args).output().await.expect("run casa");
     assert!(out.status.success(), "casa {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }

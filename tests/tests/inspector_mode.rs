@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
-use casa_e2e::{casa_bin, detailed_jpeg, on_both_databases};
+use casa_e2e::{detailed_jpeg, on_both_databases};
 use casa_shared_model::{ReportId, ReportStatus};
 use serde_json::Value;
 
@@ -18,14 +18,8 @@ const BASILICA: (f64, f64) = (41.1306, 16.8697);
 
 async fn run(dir: &Path, server: &str, args: &[&str], stdin: Option<&str>) -> Output {
     use tokio::io::AsyncWriteExt;
-    let mut child = tokio::process::Command::new(casa_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--server")
-        .arg(server)
+    let mut child = tokio::process::Command::from(casa_e2e::casa_at(dir, server))
         .args(args)
-        .env_remove("CASA_DATA_DIR")
-        .env_remove("CASA_SERVER")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
-use casa_e2e::{casa_bin, on_both_databases};
+use casa_e2e::on_both_databases;
 use casa_shared_model::petition::PetitionDraft;
 use casa_shared_model::{IstatCode, PetitionId, Service};
 use casa_sync_server::identity::{issue_activation, FiscalCode};
@@ -18,16 +18,7 @@ use serde_json::Value;
 const NO_NETWORK: &str = "http://127.0.0.1:9";
 
 fn run(dir: &Path, server: &str, args: &[&str]) -> Output {
-    std::process::Command::new(casa_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--server")
-        .arg(server)
-        .args(args)
-        .env_remove("CASA_DATA_DIR")
-        .env_remove("CASA_SERVER")
-        .output()
-        .expect("run casa")
+    casa_e2e::casa_at(dir, server).args(args).output().expect("run casa")
 }
 
 fn ok(dir: &Path, server: &str, args: &[&str]) -> String {
