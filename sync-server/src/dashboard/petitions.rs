@@ -77,12 +77,31 @@ pub async fn list(
     Ok(list_page(&session.staff, &session.session.csrf, entry, &petitions, &done.fatto).into_response())
 }
 
+fn signatures(n: u32) -> String {
+    if n == 1 {
+        "1 firma".to_owned()
+    } else {
+        format!("{n} firme")
+    }
+}
+
+/// What an event's detail says, for people: never a citizen's id.
+fn event_detail(e: &PetitionEvent) -> Option<&str> {
+    match (e.event.as_str(), e.detail.as_deref()?) {
+        ("threshold_reached", _) => None,
+        (_, d) if d.starts_with("citizen") => Some("un cittadino"),
+        (_, "closing_date") => Some("alla data di chiusura"),
+        (_, "expired") => Some("scaduta senza promotori"),
+        (_, d) => Some(d),
+    }
+}
+
 fn progress(p: &PetitionRecord) -> Markup {
     html! {
         @if p.status.takes_cosponsors() || p.status == PetitionStatus::InModeration {
             (p.signatures.saturating_sub(1).min(p.cosponsors)) " di " (p.cosponsors) " promotori"
         } @else {
-            (p.signatures) " firme"
+            (signatures(p.signatures))
             @for t in &p.thresholds {
                 br;
                 span class="small text-secondary" {
@@ -348,8 +367,8 @@ fn petition_page(
                         @for e in events {
                             li class="mb-2" {
                                 strong { (event_label(e)) }
-                                " · " (when(e.at)) " (UTC) · " (e.signatures) " firme"
-                                @if let Some(d) = &e.detail { @if e.event != "threshold_reached" && !e.detail.as_deref().unwrap_or("").starts_with("citizen:") { " · " (d) } }
+                                " · " (when(e.at)) " (UTC) · " (signatures(e.signatures))
+                                @if let Some(d) = event_detail(e) { " · " (d) }
                             }
                         }
                     }
