@@ -161,8 +161,9 @@ impl Client {
 
     /// A Comune's opt-in leaderboard, marking this phone's row.
     pub async fn leaderboard(&self, comune: &IstatCode, device: DeviceId) -> Result<Leaderboard, ClientError> {
-        let url = format!("{}/api/v1/comuni/{}/leaderboard?device_id={device}", self.base, comune.as_str());
-        Self::decode(self.http.get(url).send().await.map_err(ClientError::Network)?).await
+        let url = format!("{}/api/v1/comuni/{}/leaderboard", self.base, comune.as_str());
+        let req = self.http.get(url).header("x-casa-device", device.to_string());
+        Self::decode(req.send().await.map_err(ClientError::Network)?).await
     }
 
     /// Joins a Comune's leaderboard under a nickname (or changes it).
@@ -174,8 +175,9 @@ impl Client {
 
     /// Leaves a Comune's leaderboard.
     pub async fn leave_leaderboard(&self, comune: &IstatCode, device: DeviceId) -> Result<Leaderboard, ClientError> {
-        let url = format!("{}/api/v1/comuni/{}/leaderboard?device_id={device}", self.base, comune.as_str());
-        Self::decode(self.http.delete(url).send().await.map_err(ClientError::Network)?).await
+        let url = format!("{}/api/v1/comuni/{}/leaderboard", self.base, comune.as_str());
+        let req = self.http.delete(url).header("x-casa-device", device.to_string());
+        Self::decode(req.send().await.map_err(ClientError::Network)?).await
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {

@@ -119,7 +119,8 @@ impl FiscalCode {
 
     /// The key of the first releases: a plain hash, which anyone with the
     /// database could match against guessed fiscal codes (they follow from a
-    /// name, birth date and place). Kept only to re-key those rows.
+    /// name, birth date and place). The keyed key is an HMAC of it, so rows
+    /// of those releases are re-keyed at start without their fiscal codes.
     fn legacy_person_key(&self) -> String {
         hex::encode(Sha256::digest(format!("casa-del-cittadino/person/{}", self.0).as_bytes()))
     }
@@ -146,8 +147,16 @@ pub const SECRET_FILE: &str = "identity-secret";
 pub enum KeyError {
     #[error("il segreto delle identità deve avere almeno 32 caratteri / the identity secret needs 32 characters at least")]
     TooShort,
-    #[error("segreto delle identità illeggibile in {path}: {error} / cannot read or create the identity secret")]
+    #[error(
+        "segreto delle identità illeggibile in {path}: {error}; oppure imposta CASA_IDENTITY_SECRET / \
+         cannot read or create the identity secret (or set CASA_IDENTITY_SECRET)"
+    )]
     File { path: String, error: std::io::Error },
+    #[error(
+        "nessun segreto delle identità in {path}: avvia prima il server (casa-server serve) o imposta CASA_IDENTITY_SECRET / \
+         no identity secret yet: start the server first or set CASA_IDENTITY_SECRET"
+    )]
+    Missing { path: String },
     #[error(
         "il segreto delle identità non è quello con cui questo database è stato creato: imposta lo stesso CASA_IDENTITY_SECRET su ogni server / \
          the identity secret differs from the one this database was keyed with: set the same CASA_IDENTITY_SECRET on every server"
@@ -165,42 +174,62 @@ impl PersonKeyer {
         Ok(PersonKeyer(secret.into()))
     }
 
-    /// The configured secret, or the data directory's (made on first start,
-    /// readable by its owner only); checked against the one the database was
-    /// first keyed with, so two servers with different secrets cannot count
-    /// one person twice.
-    pub async fn resolve(store: &dyn Store, configured: Option<&str>, data_dir: &std::path::Path) -> Result<Self, KeyError> {
+    /// The configured secret, or the data directory's (made on first start
+    /// when `create`, readable by its owner only); checked against the one the
+    /// database was first keyed with, so two servers with different secrets
+    /// cannot count one person twice. Citizens keyed by an earlier release
+    /// are re-keyed here.
+    pub async fn resolve(store: &dyn Store, configured: Option<&str>, data_dir: &std::path::Path, create: bool) -> Result<Self, KeyError> {
         let keyer = match configured {
             Some(secret) => Self::new(secret.trim().as_bytes())?,
-            None => Self::from_file(&data_dir.join(SECRET_FILE))?,
+            None => Self::from_file(&data_dir.join(SECRET_FILE), create)?,
         };
         let stored = store.identity_fingerprint(&keyer.fingerprint()).await?;
         if stored != keyer.fingerprint() {
             return Err(KeyError::Mismatch);
         }
+        let rekey = keyer.clone();
+        let moved = store.rekey_legacy_citizens(&move |old: String| rekey.mac(&old)).await?;
+        if moved > 0 {
+            tracing::info!(citizens = moved, "citizens of an earlier release re-keyed with the identity secret");
+        }
         Ok(keyer)
     }
 
-    fn from_file(path: &std::path::Path) -> Result<Self, KeyError> {
+    fn from_file(path: &std::path::Path, create: bool) -> Result<Self, KeyError> {
         let failed = |error| KeyError::File { path: path.display().to_string(), error };
         match std::fs::read_to_string(path) {
             Ok(secret) => Self::new(secret.trim().as_bytes()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Err(KeyError::Missing { path: path.display().to_string() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut bytes = [0u8; 32];
                 rand::rngs::OsRng.fill(&mut bytes);
                 let secret = hex::encode(bytes);
+                let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                std::fs::create_dir_all(dir).map_err(failed)?;
+                // Written whole and synced under another name, then linked in
+                // place: no reader ever sees half a secret, and a second
+                // process starting at once keeps the first one's.
+                let tmp = dir.join(format!(".{SECRET_FILE}.{}", Uuid::now_v7().simple()));
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = match options.open(path) {
-                    Ok(f) => f,
-                    // Another process made it meanwhile: use theirs.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Self::from_file(path),
+                let written = options.open(&tmp).and_then(|mut f| {
+                    std::io::Write::write_all(&mut f, secret.as_bytes())?;
+                    f.sync_all()
+                });
+                let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+                let _ = std::fs::remove_file(&tmp);
+                match linked {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Self::from_file(path, false),
                     Err(e) => return Err(failed(e)),
-                };
-                std::io::Write::write_all(&mut file, secret.as_bytes()).map_err(failed)?;
-                tracing::info!(path = %path.display(), "identity secret created; back it up with the database");
+                }
+                // The new name itself must survive a power cut before the
+                // database records the secret's fingerprint.
+                std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(failed)?;
+                tracing::info!(path = %path.display(), "identity secret created; keep a copy apart from the database backups");
                 Self::new(secret.as_bytes())
             }
             Err(e) => Err(failed(e)),
@@ -215,7 +244,7 @@ impl PersonKeyer {
     }
 
     pub fn person_key(&self, code: &FiscalCode) -> String {
-        self.mac(&format!("casa-del-cittadino/person/{}", code.0))
+        self.mac(&code.legacy_person_key())
     }
 
     /// Tells secrets apart without revealing them.
@@ -247,11 +276,6 @@ pub async fn issue_activation(
     now: DateTime<Utc>,
 ) -> Result<(Citizen, String, DateTime<Utc>), StoreError> {
     let person_key = keyer.person_key(fiscal_code);
-    // A person verified by an earlier release keeps their citizen (and
-    // signatures) under the new key.
-    if store.rekey_citizen(&fiscal_code.legacy_person_key(), &person_key).await? {
-        tracing::info!("citizen re-keyed with the identity secret");
-    }
     let record = CitizenRecord { id: Uuid::now_v7(), person_key, residence, provider: verified_by.to_owned(), verified_at: now };
     let citizen = store.upsert_citizen(&record).await?;
     let code = activation_code();
@@ -310,9 +334,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join(SECRET_FILE);
         let code = FiscalCode::parse("RSSMRA80A01H501U").expect("valid");
-        let first = PersonKeyer::from_file(&path).expect("made").person_key(&code);
-        let again = PersonKeyer::from_file(&path).expect("read").person_key(&code);
+        assert!(matches!(PersonKeyer::from_file(&path, false), Err(KeyError::Missing { .. })), "only the server makes it");
+        let first = PersonKeyer::from_file(&path, true).expect("made").person_key(&code);
+        let again = PersonKeyer::from_file(&path, false).expect("read").person_key(&code);
         assert_eq!(first, again);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temporary file left");
+        // In a data directory not made yet.
+        let deeper = dir.path().join("nuova/cartella").join(SECRET_FILE);
+        assert!(PersonKeyer::from_file(&deeper, true).is_ok());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -241,7 +241,7 @@ pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Sig
         None => None,
     };
     let petitions = match &req.petitions {
-        Some(comune) => Some(petitions::listed(state, comune, signer).await?),
+        Some(comune) => Some(petitions::listed(state, comune, signer, Some(&req.device_id)).await?),
         None => None,
     };
     Ok(SyncResponse {

@@ -48,7 +48,7 @@ impl AppState {
         data_dir: &std::path::Path,
         identity_secret: Option<&str>,
     ) -> Result<Self, crate::StartError> {
-        let person_keyer = crate::identity::PersonKeyer::resolve(store.as_ref(), identity_secret, data_dir).await?;
+        let person_keyer = crate::identity::PersonKeyer::resolve(store.as_ref(), identity_secret, data_dir, true).await?;
         let version = store.config_version().await?;
         let directory = Directory::build(version, store.comune_configs().await?);
         let photos = PhotoStore::new(data_dir.join("photos"))?;

@@ -168,22 +168,29 @@ async fn only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their
         other => panic!("{other}"),
     };
     assert_eq!(code(client.join_leaderboard(&bari, maria, "x").await.expect_err("short")), "invalid_nickname");
+    assert_eq!(code(client.join_leaderboard(&bari, luca, "Luca").await.expect_err("no results")), "no_results_here");
     let board = client.join_leaderboard(&bari, maria, "  Maria   B ").await.expect("join");
     assert_eq!(board.joined_as.as_deref(), Some("Maria B"));
+    assert!(board.entries.is_empty(), "today's results count from tomorrow: the board changes once a day");
+    assert_eq!(code(client.join_leaderboard(&bari, giulia, "maria b").await.expect_err("taken")), "nickname_taken");
+
+    // Tomorrow: Maria, ranked by her results; Giulia, who did not join, is not there.
+    let tomorrow = Utc::now() + Duration::days(1);
+    let board = service::badges::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
     assert_eq!(
         board.entries.iter().map(|e| (e.rank, e.nickname.as_str(), e.results, e.me)).collect::<Vec<_>>(),
         [(1, "Maria B", 2, true)],
         "Giulia did not join: she is not there"
     );
-    assert_eq!(code(client.join_leaderboard(&bari, luca, "maria b").await.expect_err("taken")), "nickname_taken");
-    let board = client.join_leaderboard(&bari, luca, "Luca").await.expect("join");
-    assert_eq!(board.entries.len(), 1, "no verified result yet, no row");
-    let seen_by_luca = client.leaderboard(&bari, luca).await.expect("board");
-    assert_eq!((seen_by_luca.entries[0].me, seen_by_luca.joined_as.as_deref()), (false, Some("Luca")));
+    let seen_by_giulia = service::badges::leaderboard(&server.state, &bari, Some(&giulia), tomorrow).await.expect("board");
+    assert_eq!((seen_by_giulia.entries[0].me, seen_by_giulia.joined_as), (false, None));
     // Renaming keeps the place; leaving takes it away.
-    assert_eq!(client.join_leaderboard(&bari, maria, "Maria di Bari").await.expect("rename").entries[0].nickname, "Maria di Bari");
+    client.join_leaderboard(&bari, maria, "Maria di Bari").await.expect("rename");
+    let renamed = service::badges::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
+    assert_eq!(renamed.entries[0].nickname, "Maria di Bari");
     let left = client.leave_leaderboard(&bari, maria).await.expect("leave");
     assert!(left.entries.is_empty() && left.joined_as.is_none());
+    assert!(service::badges::leaderboard(&server.state, &bari, None, tomorrow).await.expect("board").entries.is_empty());
     // Monopoli runs no badges: no leaderboard.
     assert_eq!(code(client.leaderboard(&monopoli, luca).await.expect_err("off")), "service_disabled");
     assert_eq!(code(client.join_leaderboard(&monopoli, luca, "Luca").await.expect_err("off")), "service_disabled");

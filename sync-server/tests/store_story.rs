@@ -197,6 +197,7 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
     let maria = store.upsert_citizen(&person("maria")).await.expect("citizen");
     let again = store.upsert_citizen(&person("maria")).await.expect("citizen again");
     assert_eq!(again.id, maria.id, "the same person verified twice is one citizen");
+    assert_eq!(store.rekey_legacy_citizens(&|k| format!("x{k}")).await.expect("rekey"), 0, "new citizens are keyed already");
     let luca = store.upsert_citizen(&person("luca")).await.expect("citizen");
 
     // An activation code works once and before it expires.

@@ -95,6 +95,10 @@ pub enum SignRefused {
     NotSigned,
     #[error("per firmare attiva prima la tua identità (casa identity activate CODICE) / activate your identity first")]
     NoIdentity,
+    #[error(
+        "la tua firma di questa petizione è stata annullata dai moderatori del Comune / your signature of this petition was invalidated"
+    )]
+    Invalidated,
 }
 
 /// What the citizen writes to propose a petition in their Comune.
@@ -136,8 +140,12 @@ impl LocalStore {
         if self.identity()?.is_some_and(|old| old.token != s.token) {
             let tx = self.conn.transaction()?;
             tx.execute("DELETE FROM outbox WHERE item_id IN (SELECT id FROM petition_acts WHERE answered = 0)", [])?;
-            tx.execute("DELETE FROM proposals WHERE id IN (SELECT id FROM petition_acts WHERE answered = 0)", [])?;
-            tx.execute("DELETE FROM petition_acts WHERE answered = 0", [])?;
+            // What the phone knew was the previous person's: their proposals
+            // and acts, and where the server said they stood (the next sync
+            // lists anew).
+            tx.execute("DELETE FROM proposals", [])?;
+            tx.execute("DELETE FROM petition_acts", [])?;
+            tx.execute("DELETE FROM petitions", [])?;
             tx.commit()?;
         }
         self.conn.execute(
@@ -164,13 +172,15 @@ impl LocalStore {
         Ok(())
     }
 
-    /// The citizen's proposals the server has not listed yet (unsent, or
-    /// refused) first, as drafts; then the Comune's petitions as last synced.
+    /// The citizen's proposals not sent yet, or refused, first, as drafts
+    /// (one the server took is listed by the server, with its progress);
+    /// then the Comune's petitions as last synced.
     pub fn petitions(&self) -> StoreResult<Vec<LocalPetition>> {
         let mut out = Vec::new();
-        let mut drafts = self
-            .conn
-            .prepare_cached("SELECT payload FROM proposals WHERE id NOT IN (SELECT id FROM petitions) ORDER BY created_at DESC")?;
+        let mut drafts = self.conn.prepare_cached(
+            "SELECT payload FROM proposals WHERE id NOT IN (SELECT id FROM petitions)
+                   AND id IN (SELECT id FROM petition_acts WHERE answered = 0 OR error_code IS NOT NULL) ORDER BY created_at DESC",
+        )?;
         for json in drafts.query_map([], |r| r.get::<_, String>(0))? {
             let p: ProposalPayload = serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let petition = PublicPetition {
@@ -260,6 +270,9 @@ impl LocalStore {
     /// on another phone, or the Comune invalidated the signature).
     fn my_signature(&self, p: &PublicPetition) -> StoreResult<MySignature> {
         let local = self.my_acts(&p.id)?;
+        // Once a petition takes no signatures the server's standing can only
+        // be stale or gone (anonymised): what the phone did says it better.
+        let live = p.status.takes_signatures();
         Ok(match (local, p.my_signature) {
             (local @ (MySignature::Pending | MySignature::WithdrawalPending), _) => local,
             (_, Some(SignatureStanding::Invalidated)) => MySignature::Refused {
@@ -268,8 +281,8 @@ impl LocalStore {
                     "La tua firma è stata annullata dai moderatori del Comune / Your signature was invalidated by the Comune's moderators"
                         .into(),
             },
-            (MySignature::Counted, Some(SignatureStanding::NotSigned)) => MySignature::Withdrawn,
-            (MySignature::NotSigned | MySignature::Withdrawn, Some(SignatureStanding::Signed)) => MySignature::Counted,
+            (MySignature::Counted, Some(SignatureStanding::NotSigned)) if live => MySignature::Withdrawn,
+            (MySignature::NotSigned | MySignature::Withdrawn, Some(SignatureStanding::Signed)) if live => MySignature::Counted,
             (local, _) => local,
         })
     }
@@ -332,6 +345,9 @@ impl LocalStore {
             return Ok(Err(SignRefused::NoIdentity));
         }
         let Some(p) = self.petition(id)? else { return Ok(Err(SignRefused::NotFound)) };
+        if p.petition.my_signature == Some(SignatureStanding::Invalidated) && sign {
+            return Ok(Err(SignRefused::Invalidated));
+        }
         if !p.petition.status.takes_signatures() {
             return Ok(Err(SignRefused::Closed));
         }
@@ -368,23 +384,45 @@ impl LocalStore {
 /// Files the server's answer to a signature or withdrawal (inside the sync's
 /// transaction); a counted act also updates the petition's count on the phone.
 pub(super) fn apply_result(tx: &Transaction<'_>, id: &str, outcome: &ItemOutcome) -> StoreResult<()> {
+    let act: Option<(String, String)> =
+        tx.query_row("SELECT kind, petition_id FROM petition_acts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    // The answer is newer than the standing the last list brought: the
+    // cached petition takes it, with the count.
+    let update = |signatures: Option<u32>, standing: Option<SignatureStanding>| -> StoreResult<()> {
+        let Some((_, petition)) = &act else { return Ok(()) };
+        let json: Option<String> = tx.query_row("SELECT petition FROM petitions WHERE id = ?1", [petition], |r| r.get(0)).optional()?;
+        if let Some(json) = json {
+            let mut p: PublicPetition = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if let Some(n) = signatures {
+                p.signatures = n;
+            }
+            if p.my_signature.is_some() {
+                p.my_signature = standing.or(p.my_signature);
+            }
+            let json = serde_json::to_string(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute("UPDATE petitions SET petition = ?2 WHERE id = ?1", params![p.id.to_string(), json])?;
+        }
+        Ok(())
+    };
+    let kind = act.as_ref().map(|(k, _)| k.as_str());
     match outcome {
         ItemOutcome::Counted(receipt) => {
             tx.execute("UPDATE petition_acts SET answered = 1, error_code = NULL, error_message = NULL WHERE id = ?1", [id])?;
-            let json: Option<String> =
-                tx.query_row("SELECT petition FROM petitions WHERE id = ?1", [receipt.petition_id.to_string()], |r| r.get(0)).optional()?;
-            if let Some(json) = json {
-                let mut p: PublicPetition = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                p.signatures = receipt.signatures;
-                let json = serde_json::to_string(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                tx.execute("UPDATE petitions SET petition = ?2 WHERE id = ?1", params![p.id.to_string(), json])?;
-            }
+            let standing = if kind == Some("withdrawal") { SignatureStanding::NotSigned } else { SignatureStanding::Signed };
+            update(Some(receipt.signatures), Some(standing))?;
         }
         ItemOutcome::Rejected { code, message } => {
             tx.execute(
                 "UPDATE petition_acts SET answered = 1, error_code = ?2, error_message = ?3 WHERE id = ?1",
                 params![id, code, message],
             )?;
+            let standing = match code.as_str() {
+                "already_signed" => Some(SignatureStanding::Signed),
+                "signature_invalidated" => Some(SignatureStanding::Invalidated),
+                "not_signed" => Some(SignatureStanding::NotSigned),
+                _ => None,
+            };
+            update(None, standing)?;
         }
         ItemOutcome::Accepted(_) => {
             return Err(StoreError::Corrupt(format!("a petition act answered as a report: {id}")));

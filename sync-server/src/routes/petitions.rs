@@ -99,7 +99,7 @@ pub async fn comune_petitions(State(state): State<AppState>, Path(code): Path<St
     if state.directory().comune(&comune).is_none() {
         return Err(ApiError::not_found());
     }
-    Ok(Json(petitions::listed(&state, &comune, &Signer::Anonymous).await?))
+    Ok(Json(petitions::listed(&state, &comune, &Signer::Anonymous, None).await?))
 }
 
 /// A moderator's decision on a petition.
@@ -223,33 +223,32 @@ pub async fn open_data_geojson(State(state): State<AppState>) -> Result<Response
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response())
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-pub struct DeviceQuery {
-    /// The asking phone (its row is marked; required to leave).
-    #[serde(default)]
-    pub device_id: Option<String>,
-}
+/// The asking phone, in a header (kept out of URLs and their access logs).
+pub const DEVICE_HEADER: &str = "x-casa-device";
 
-fn device_of(q: &DeviceQuery) -> Result<Option<casa_shared_model::DeviceId>, ApiError> {
-    q.device_id
-        .as_deref()
-        .map(|d| {
-            casa_shared_model::DeviceId::parse(d).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_device_id", e.to_string()))
+fn device_of(parts: &axum::http::HeaderMap) -> Result<Option<casa_shared_model::DeviceId>, ApiError> {
+    parts
+        .get(DEVICE_HEADER)
+        .map(|v| {
+            let v = v
+                .to_str()
+                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_device_id", "X-Casa-Device non valido / invalid"))?;
+            casa_shared_model::DeviceId::parse(v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_device_id", e.to_string()))
         })
         .transpose()
 }
 
 /// A Comune's opt-in leaderboard (where it runs badges).
 #[utoipa::path(get, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
-    params(("istat_code" = String, Path), DeviceQuery),
+    params(("istat_code" = String, Path), ("x-casa-device" = Option<String>, Header, description = "The asking phone's id")),
     responses((status = 200, body = Leaderboard), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn leaderboard(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<DeviceQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<Leaderboard>, ApiError> {
     let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
-    Ok(Json(badges::leaderboard(&state, &comune, device_of(&q)?.as_ref()).await?))
+    Ok(Json(badges::leaderboard(&state, &comune, device_of(&headers)?.as_ref(), chrono::Utc::now()).await?))
 }
 
 /// Join a Comune's leaderboard with a nickname, or change it.
@@ -272,15 +271,20 @@ pub async fn join_leaderboard(
 
 /// Leave a Comune's leaderboard.
 #[utoipa::path(delete, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
-    params(("istat_code" = String, Path), DeviceQuery),
+    params(("istat_code" = String, Path), ("x-casa-device" = String, Header, description = "The phone leaving")),
     responses((status = 200, body = Leaderboard), (status = 400, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn leave_leaderboard(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<DeviceQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<Leaderboard>, ApiError> {
     let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
-    let device = device_of(&q)?
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "missing_device_id", "Manca device_id / device_id is required"))?;
+    let device = device_of(&headers)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_device_id",
+            "Manca l'intestazione X-Casa-Device / the X-Casa-Device header is required",
+        )
+    })?;
     Ok(Json(badges::leave_leaderboard(&state, &comune, &device).await?))
 }

@@ -89,10 +89,18 @@ fn leaderboard_comune(state: &AppState, comune: &IstatCode) -> Result<String, Se
     Ok(name)
 }
 
-/// A Comune's leaderboard, marking the asking phone's row.
-pub async fn leaderboard(state: &AppState, comune: &IstatCode, device: Option<&DeviceId>) -> Result<Leaderboard, ServiceError> {
+/// A Comune's leaderboard as of `now`, marking the asking phone's row.
+pub async fn leaderboard(
+    state: &AppState,
+    comune: &IstatCode,
+    device: Option<&DeviceId>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Leaderboard, ServiceError> {
     let comune_name = leaderboard_comune(state, comune)?;
-    let rows = state.store().leaderboard(comune, LEADERBOARD_SIZE).await?;
+    // Results verified before today (UTC): the board changes once a day, so
+    // a change cannot be matched to one public report turning resolved.
+    let today = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let rows = state.store().leaderboard(comune, today, LEADERBOARD_SIZE).await?;
     let joined_as = match device {
         Some(d) => state.store().leaderboard_nickname(comune, d).await?,
         None => None,
@@ -114,18 +122,26 @@ pub async fn leaderboard(state: &AppState, comune: &IstatCode, device: Option<&D
 pub async fn join_leaderboard(state: &AppState, comune: &IstatCode, join: &LeaderboardJoin) -> Result<Leaderboard, ServiceError> {
     leaderboard_comune(state, comune)?;
     let nickname = parse_nickname(&join.nickname).map_err(|e| super::rejected("invalid_nickname", e.to_string()))?;
+    // Only a phone with a verified result here: nicknames cannot be
+    // hoarded with made-up phones.
+    if state.store().verified_results_in(comune, &join.device_id).await? == 0 {
+        return Err(super::rejected(
+            "no_results_here",
+            "Si entra in classifica con una prima segnalazione confermata o risolta in questo Comune / Join once a report of yours here is confirmed or resolved",
+        ));
+    }
     if !state.store().join_leaderboard(comune, &join.device_id, &nickname, Utc::now()).await? {
         return Err(super::rejected(
             "nickname_taken",
             format!("Il soprannome «{nickname}» è già usato in questo Comune: scegline un altro / Nickname already taken here"),
         ));
     }
-    leaderboard(state, comune, Some(&join.device_id)).await
+    leaderboard(state, comune, Some(&join.device_id), Utc::now()).await
 }
 
 /// The phone leaves: it no longer appears.
 pub async fn leave_leaderboard(state: &AppState, comune: &IstatCode, device: &DeviceId) -> Result<Leaderboard, ServiceError> {
     leaderboard_comune(state, comune)?;
     state.store().leave_leaderboard(comune, device).await?;
-    leaderboard(state, comune, Some(device)).await
+    leaderboard(state, comune, Some(device), Utc::now()).await
 }

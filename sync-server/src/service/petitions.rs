@@ -294,22 +294,34 @@ pub fn public_petition(p: PetitionRecord) -> PublicPetition {
 /// The petitions a phone shows for a Comune (none where the service is off):
 /// the public ones, and for a verified citizen also their own proposals and
 /// those they co-sponsor, before moderation or rejected.
-pub async fn listed(state: &AppState, comune: &IstatCode, signer: &Signer) -> Result<Vec<PublicPetition>, ServiceError> {
+pub async fn listed(
+    state: &AppState,
+    comune: &IstatCode,
+    signer: &Signer,
+    device: Option<&DeviceId>,
+) -> Result<Vec<PublicPetition>, ServiceError> {
+    // A token from another phone reads what anyone reads.
+    let citizen = match signer {
+        Signer::Citizen(c) if c.device.is_none() || c.device.as_ref() == device => Some(c),
+        _ => None,
+    };
     // The citizen's own, whatever Comune the phone asked for (a proposal is
     // made where they live, which need not be the phone's home Comune).
-    let mut list = match signer {
-        Signer::Citizen(c) => state.store().citizen_petitions(c.id).await?,
-        _ => Vec::new(),
+    let mut list = match citizen {
+        Some(c) => state.store().citizen_petitions(c.id).await?,
+        None => Vec::new(),
     };
     list.retain(|p| petitions_enabled(state, &p.comune));
     if petitions_enabled(state, comune) {
         list.extend(state.store().petitions(comune, &LISTED, PETITIONS_PER_SYNC).await?);
     }
+    // Signatures of an anonymised petition are gone: nobody's standing is known.
+    let anonymised: std::collections::HashSet<PetitionId> = list.iter().filter(|p| p.anonymised_at.is_some()).map(|p| p.id).collect();
     let mut out: Vec<PublicPetition> = list.into_iter().map(public_petition).collect();
-    if let Signer::Citizen(c) = signer {
-        let ids: Vec<PetitionId> = out.iter().map(|p| p.id).collect();
+    if let Some(c) = citizen {
+        let ids: Vec<PetitionId> = out.iter().filter(|p| !anonymised.contains(&p.id)).map(|p| p.id).collect();
         let standings = state.store().citizen_standings(c.id, &ids).await?;
-        for p in &mut out {
+        for p in out.iter_mut().filter(|p| !anonymised.contains(&p.id)) {
             p.my_signature = Some(standings.get(&p.id).copied().unwrap_or(SignatureStanding::NotSigned));
         }
     }

@@ -670,9 +670,9 @@ pub trait CitizenStore: Send + Sync {
     async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()>;
     /// The citizen a token stands for, and the phone it was issued to.
     async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<(CitizenRecord, DeviceId)>>;
-    /// Moves a citizen from an old person key to a new one, unless the new
-    /// one is taken; returns whether it moved.
-    async fn rekey_citizen(&self, old: &str, new: &str) -> StoreResult<bool>;
+    /// Re-keys the citizens keyed by an earlier release (version 0) with
+    /// `rekey` of their key; returns how many.
+    async fn rekey_legacy_citizens(&self, rekey: &(dyn Fn(String) -> String + Send + Sync)) -> StoreResult<u32>;
     /// The fingerprint of the identity secret the database was first keyed
     /// with; `fingerprint` becomes it if there is none yet.
     async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String>;
@@ -878,7 +878,8 @@ pub trait PetitionStore: Send + Sync {
     /// Phones that signed this petition for more than one person, most first.
     async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>>;
     /// Counts (`apply` false) or invalidates the standing signatures selected,
-    /// lowering the count; thresholds already reached stay reached.
+    /// lowering the count; thresholds already reached stay reached, and a
+    /// proposal in moderation left without its co-sponsors looks for them again.
     async fn invalidate_signatures(
         &self,
         id: &PetitionId,
@@ -943,8 +944,12 @@ pub trait BadgeStore: Send + Sync {
     async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool>;
     /// The joined phones with at least one verified result in the Comune,
     /// most results first (then earliest joined): device, nickname, results.
-    async fn leaderboard(&self, comune: &IstatCode, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>>;
+    /// Results count when verified before `before` (the board changes once a
+    /// day, so its changes cannot be matched to a public report's).
+    async fn leaderboard(&self, comune: &IstatCode, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>>;
     async fn leaderboard_nickname(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<Option<String>>;
+    /// The device's reports confirmed or resolved in the Comune.
+    async fn verified_results_in(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<u32>;
 }
 
 /// The whole store, as the application uses it.

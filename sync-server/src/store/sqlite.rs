@@ -1317,7 +1317,7 @@ fn citizen_from_row(row: &SqliteRow) -> StoreResult<CitizenRecord> {
 impl CitizenStore for SqliteStore {
     async fn upsert_citizen(&self, c: &CitizenRecord) -> StoreResult<CitizenRecord> {
         let row = sqlx::query(&format!(
-            "INSERT INTO citizens ({CITIZEN_COLUMNS}) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO citizens ({CITIZEN_COLUMNS}, key_version) VALUES (?, ?, ?, ?, ?, 1) \
              ON CONFLICT (person_key) DO UPDATE SET residence = excluded.residence, provider = excluded.provider, \
              verified_at = excluded.verified_at RETURNING {CITIZEN_COLUMNS}"
         ))
@@ -1396,16 +1396,19 @@ impl CitizenStore for SqliteStore {
             .transpose()
     }
 
-    async fn rekey_citizen(&self, old: &str, new: &str) -> StoreResult<bool> {
-        let moved = sqlx::query(
-            "UPDATE citizens SET person_key = ?2 WHERE person_key = ?1 AND NOT EXISTS (SELECT 1 FROM citizens WHERE person_key = ?2)",
-        )
-        .bind(old)
-        .bind(new)
-        .execute(&self.write)
-        .await?
-        .rows_affected();
-        Ok(moved > 0)
+    async fn rekey_legacy_citizens(&self, rekey: &(dyn Fn(String) -> String + Send + Sync)) -> StoreResult<u32> {
+        let mut tx = self.write.begin().await?;
+        let old: Vec<(Uuid, String)> =
+            sqlx::query_as("SELECT id, person_key FROM citizens WHERE key_version = 0").fetch_all(&mut *tx).await?;
+        for (id, key) in &old {
+            sqlx::query("UPDATE citizens SET person_key = ?, key_version = 1 WHERE id = ? AND key_version = 0")
+                .bind(rekey(key.clone()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        u32::try_from(old.len()).map_err(corrupt)
     }
 
     async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String> {
@@ -1931,6 +1934,24 @@ impl PetitionStore for SqliteStore {
                     .bind(id.as_uuid())
                     .fetch_one(&mut *tx)
                     .await?;
+            let back: Option<i64> = sqlx::query_scalar(
+                "UPDATE petitions SET status = 'submitted' WHERE id = ? AND status = 'in_moderation' AND signatures <= cosponsors \
+                 RETURNING signatures",
+            )
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(back) = back {
+                petition_event(
+                    &mut tx,
+                    id.as_uuid(),
+                    "submitted",
+                    Some("cosponsors_invalidated"),
+                    u32::try_from(back).map_err(corrupt)?,
+                    at,
+                )
+                .await?;
+            }
             let detail = format!("{actor}: {n}");
             petition_event(&mut tx, id.as_uuid(), "signatures_invalidated", Some(&detail), u32::try_from(after).map_err(corrupt)?, at)
                 .await?;
@@ -2080,15 +2101,16 @@ impl BadgeStore for SqliteStore {
         Ok(gone > 0)
     }
 
-    async fn leaderboard(&self, comune: &IstatCode, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>> {
+    async fn leaderboard(&self, comune: &IstatCode, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>> {
         let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
             "SELECT l.device_id, l.nickname, count(DISTINCT e.report_id) AS results FROM leaderboard_entries l \
-             JOIN report_events e ON e.device_id = l.device_id AND e.status IN ('confirmed_by_inspector', 'resolved') \
+             JOIN report_events e ON e.device_id = l.device_id AND e.status IN ('confirmed_by_inspector', 'resolved') AND e.at < ?3 \
              JOIN reports r ON r.id = e.report_id AND r.comune = l.comune \
              WHERE l.comune = ?1 GROUP BY l.device_id, l.nickname, l.joined_at ORDER BY results DESC, l.joined_at LIMIT ?2",
         )
         .bind(comune.as_str())
         .bind(i64::from(limit))
+        .bind(micros(before))
         .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(|(d, n, c)| Ok((DeviceId::try_from(d).map_err(corrupt)?, n, u32::try_from(c).map_err(corrupt)?))).collect()
@@ -2100,5 +2122,17 @@ impl BadgeStore for SqliteStore {
             .bind(device.as_uuid())
             .fetch_optional(&self.read)
             .await?)
+    }
+
+    async fn verified_results_in(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT e.report_id) FROM report_events e JOIN reports r ON r.id = e.report_id \
+             WHERE e.device_id = ? AND r.comune = ? AND e.status IN ('confirmed_by_inspector', 'resolved')",
+        )
+        .bind(device.as_uuid())
+        .bind(comune.as_str())
+        .fetch_one(&self.read)
+        .await?;
+        u32::try_from(n).map_err(corrupt)
     }
 }

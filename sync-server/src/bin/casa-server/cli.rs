@@ -236,7 +236,9 @@ async fn verify_citizen(s: &Settings, fiscal_code: &str, comune: &str, by: &str)
         bail!("Comune {comune} sconosciuto / unknown Comune");
     };
     let secret = s.identity_secret.as_ref().map(|x| x.expose());
-    let keyer = casa_sync_server::identity::PersonKeyer::resolve(store.as_ref(), secret, &s.data_dir).await?;
+    // Only the server makes the secret: a clerk's command run elsewhere
+    // must not fix one of its own for the database.
+    let keyer = casa_sync_server::identity::PersonKeyer::resolve(store.as_ref(), secret, &s.data_dir, false).await?;
     let by = format!("staff:{by}");
     let (_, code, expires_at) =
         casa_sync_server::identity::issue_activation(store.as_ref(), &keyer, &fiscal_code, comune, &by, chrono::Utc::now()).await?;
@@ -269,6 +271,9 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
     let public_url = s.public_url(bound);
     let secret = s.identity_secret.as_ref().map(|x| x.expose());
+    if secret.is_none() && !url.starts_with("sqlite:") {
+        tracing::warn!("no CASA_IDENTITY_SECRET: this server keeps its own in the data directory; servers sharing the database must all be given the same one");
+    }
     let state = casa_sync_server::bootstrap(&url, public_url.clone(), &s.data_dir, secret)
         .await
         .with_context(|| format!("cannot open the database {}", store::redact_url(&url)))?;
