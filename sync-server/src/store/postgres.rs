@@ -1576,6 +1576,14 @@ impl PetitionStore for PgStore {
     async fn sign(&self, s: &SignatureRecord) -> StoreResult<SignOutcome> {
         let mut tx = self.pool.begin().await?;
         let pid = s.petition_id.as_uuid();
+        if s.rate_limit.is_some() {
+            // Signatures on other petitions hold other petitions' locks: the
+            // person's row and the phone's advisory lock, taken first (always
+            // in this order, before the petition's), make concurrent
+            // signatures of one person or phone count one after the other.
+            sqlx::query("SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE").bind(s.citizen_id).execute(&mut *tx).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))").bind(s.device_id.to_string()).execute(&mut *tx).await?;
+        }
         // The petition's row lock serialises its signers (across servers):
         // the count and the thresholds below are read and written by one
         // transaction at a time, so each threshold is crossed exactly once.
@@ -1609,13 +1617,19 @@ impl PetitionStore for PgStore {
             return Ok(SignOutcome::NotSignable);
         }
         // An invalidated signature is not undone by signing again; a standing
-        // one (another phone's) is answered before any limit.
-        let (invalidated, standing): (i64, i64) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL) \
+        // one (another phone's) is answered before any limit. One round trip
+        // while the petition's lock is held.
+        let since = s.rate_limit.map(|l| l.since).unwrap_or(s.received_at);
+        let (invalidated, standing, by_device, by_citizen): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL), \
+                    (SELECT count(*) FROM petition_signatures WHERE device_id = $3 AND received_at >= $4), \
+                    (SELECT count(*) FROM petition_signatures WHERE citizen_id = $2 AND received_at >= $4) \
              FROM petition_signatures WHERE petition_id = $1 AND citizen_id = $2",
         )
         .bind(pid)
         .bind(s.citizen_id)
+        .bind(s.device_id.as_uuid())
+        .bind(since)
         .fetch_one(&mut *tx)
         .await?;
         if invalidated > 0 {
@@ -1625,20 +1639,6 @@ impl PetitionStore for PgStore {
             return Ok(SignOutcome::AlreadySigned);
         }
         if let Some(limit) = s.rate_limit {
-            // Signatures on other petitions hold other petitions' locks: the
-            // person's row and the phone's advisory lock make concurrent
-            // signatures of one person or phone count one after the other.
-            sqlx::query("SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE").bind(s.citizen_id).execute(&mut *tx).await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))").bind(s.device_id.to_string()).execute(&mut *tx).await?;
-            let (by_device, by_citizen): (i64, i64) = sqlx::query_as(
-                "SELECT (SELECT count(*) FROM petition_signatures WHERE device_id = $1 AND received_at >= $3), \
-                        (SELECT count(*) FROM petition_signatures WHERE citizen_id = $2 AND received_at >= $3)",
-            )
-            .bind(s.device_id.as_uuid())
-            .bind(s.citizen_id)
-            .bind(limit.since)
-            .fetch_one(&mut *tx)
-            .await?;
             if by_device >= i64::from(limit.per_device) || by_citizen >= i64::from(limit.per_citizen) {
                 return Ok(SignOutcome::RateLimited);
             }
