@@ -260,6 +260,7 @@ async fn sync_round(
         store.replace_petitions(comune, list)?;
     }
     store.replace_badges(&res.badges)?;
+    store.set_points(res.points)?;
     for r in &res.results {
         match r.outcome {
             ItemOutcome::Accepted(_) | ItemOutcome::Counted(_) => summary.accepted += 1,

@@ -362,7 +362,9 @@ fn badges_show_offline_with_the_next_goals_and_a_new_one_is_announced_once() {
 
     let award = BadgeAward { badge: BadgeKind::ConfirmedReports, level: 1, awarded_at: Utc::now() };
     p.core.store.borrow_mut().replace_badges(std::slice::from_ref(&award)).expect("badges");
+    p.core.store.borrow_mut().set_points(15).expect("points");
     let html = render(&p.core, Screen::Badges);
+    assert!(html.contains("<strong>15 </strong>punti"), "{html}");
     assert!(html.contains("badge earned") && html.contains("Prima segnalazione confermata sul posto"), "{html}");
     assert!(html.contains("10 segnalazioni confermate da un ispettore"), "the next level is a goal: {html}");
 

@@ -94,6 +94,39 @@ impl BadgeKind {
     }
 }
 
+/// Points for verified results only, by what each took from the citizen
+/// and the Comune: a report accepted by a moderator, confirmed by an
+/// inspector, resolved; a counted signature; a proposal of theirs that
+/// reached its threshold.
+pub const POINTS_ACCEPTED: u32 = 5;
+pub const POINTS_CONFIRMED: u32 = 10;
+pub const POINTS_RESOLVED: u32 = 20;
+pub const POINTS_SIGNATURE: u32 = 1;
+pub const POINTS_THRESHOLD: u32 = 50;
+
+/// Verified results of a phone in one Comune.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Results {
+    pub accepted: u32,
+    pub confirmed: u32,
+    pub resolved: u32,
+    pub signatures: u32,
+    pub petitions_reached: u32,
+}
+
+impl Results {
+    pub fn points(&self) -> u32 {
+        let weighted = [
+            (self.accepted, POINTS_ACCEPTED),
+            (self.confirmed, POINTS_CONFIRMED),
+            (self.resolved, POINTS_RESOLVED),
+            (self.signatures, POINTS_SIGNATURE),
+            (self.petitions_reached, POINTS_THRESHOLD),
+        ];
+        weighted.iter().fold(0u32, |sum, (n, w)| sum.saturating_add(n.saturating_mul(*w)))
+    }
+}
+
 /// A badge a phone earned, as the sync carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -113,6 +146,14 @@ mod tests {
         assert_eq!(BadgeKind::ConfirmedReports.earned(9).collect::<Vec<_>>(), [1]);
         assert_eq!(BadgeKind::ConfirmedReports.earned(12).collect::<Vec<_>>(), [1, 10]);
         assert_eq!(BadgeKind::ActiveComuni.earned(2).count(), 0);
+    }
+
+    #[test]
+    fn points_weigh_each_verified_result_and_never_overflow() {
+        let r = Results { accepted: 2, confirmed: 1, resolved: 1, signatures: 3, petitions_reached: 1 };
+        assert_eq!(r.points(), 2 * 5 + 10 + 20 + 3 + 50);
+        assert_eq!(Results::default().points(), 0);
+        assert_eq!(Results { signatures: u32::MAX, resolved: u32::MAX, ..Default::default() }.points(), u32::MAX);
     }
 
     #[test]

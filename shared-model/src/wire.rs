@@ -143,6 +143,10 @@ pub struct SyncResponse {
     /// whole list, small: the phone replaces what it holds).
     #[serde(default)]
     pub badges: Vec<crate::badge::BadgeAward>,
+    /// Points for the device's verified results where the Comune of each
+    /// runs badges (see `badge::Results::points`).
+    #[serde(default)]
+    pub points: u32,
     /// Send this back next time.
     pub cursor: Cursor,
     /// More changes are waiting: sync again at once.

@@ -251,6 +251,7 @@ pub async fn sync_as(state: &AppState, req: SyncRequest, signer: &petitions::Sig
         nearby,
         petitions,
         badges: badges::for_device(state, &req.device_id).await?,
+        points: badges::points(state, &req.device_id).await?,
         cursor,
         has_more,
         directory_version: state.directory().version,

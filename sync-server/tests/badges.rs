@@ -129,12 +129,16 @@ async fn a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_sho
         "the first accepted report, and one confirmation badge, once, for three syncs of the confirmation"
     );
     assert_eq!(server.state.store().badges(&maria).await.expect("awards").len(), 2);
+    let synced = client.sync(&citizen_sync(maria, vec![])).await.expect("sync");
+    assert_eq!(synced.points, 5 + 10, "accepted, then confirmed; the rejected report earns nothing");
+    assert_eq!(client.sync(&citizen_sync(luca, vec![])).await.expect("sync").points, 0, "Monopoli runs no badges");
     assert!(client.sync(&citizen_sync(luca, vec![])).await.expect("sync").badges.is_empty(), "Monopoli runs no badges");
 
     // Bari turns badges off: Maria's phone is shown none either.
     server.state.store().set_service(&bari, Service::Gamification, false).await.expect("badges off");
     server.state.reload_if_changed().await.expect("reload");
-    assert!(client.sync(&citizen_sync(maria, vec![])).await.expect("sync").badges.is_empty());
+    let off = client.sync(&citizen_sync(maria, vec![])).await.expect("sync");
+    assert!(off.badges.is_empty() && off.points == 0);
     server.stop().await;
 }
 on_both_databases!(

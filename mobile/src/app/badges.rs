@@ -32,6 +32,7 @@ pub fn BadgesScreen() -> Element {
     let _ = (ui.revision)();
     let lang = (ui.lang)();
     let badges = core.store.borrow().badges().unwrap_or_default();
+    let points = core.store.borrow().points().unwrap_or(0);
     let next: Vec<(BadgeKind, u32)> = BadgeKind::ALL
         .into_iter()
         .filter_map(|k| k.levels().iter().find(|l| !badges.iter().any(|b| b.badge == k && b.level == **l)).map(|l| (k, *l)))
@@ -40,6 +41,15 @@ pub fn BadgesScreen() -> Element {
         section { class: "badges",
             button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.t("← Impostazioni", "← Settings")} }
             h2 { {lang.t("I miei badge", "My badges")} }
+            p { class: "points", id: "points",
+                strong { "{points} " } {lang.t("punti", "points")}
+            }
+            p { class: "hint",
+                {lang.t(
+                    "Punti per risultati verificati: 5 per una segnalazione accettata, 10 se confermata sul posto, 20 se risolta, 1 per una firma contata, 50 se una tua petizione raggiunge la soglia.",
+                    "Points for verified results: 5 for an accepted report, 10 if confirmed on site, 20 if resolved, 1 for a counted signature, 50 when a petition of yours reaches its threshold.",
+                )}
+            }
             p { class: "hint",
                 {lang.t(
                     "Si guadagnano con risultati verificati: una segnalazione confermata da un ispettore o risolta dal Comune, una firma contata. Non dicono dove hai segnalato.",

@@ -16,8 +16,18 @@ pub(super) const MIGRATION: &str = "CREATE TABLE badges (
 
 /// The last leaderboard fetched (shown offline until the next).
 const LEADERBOARD_SETTING: &str = "leaderboard";
+const POINTS_SETTING: &str = "points";
 
 impl LocalStore {
+    /// The points the last sync reported.
+    pub fn points(&self) -> StoreResult<u32> {
+        Ok(self.setting(POINTS_SETTING)?.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    pub fn set_points(&mut self, points: u32) -> StoreResult<()> {
+        self.set_setting(POINTS_SETTING, &points.to_string())
+    }
+
     pub fn keep_leaderboard(&mut self, board: &Leaderboard) -> StoreResult<()> {
         let json = serde_json::to_string(board).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.set_setting(LEADERBOARD_SETTING, &json)

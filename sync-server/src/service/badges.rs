@@ -75,6 +75,12 @@ pub async fn for_device(state: &AppState, device: &DeviceId) -> Result<Vec<Badge
         .collect())
 }
 
+/// The device's points: its verified results where the Comune of each runs badges.
+pub async fn points(state: &AppState, device: &DeviceId) -> Result<u32, ServiceError> {
+    let rows = state.store().results_by_comune(device).await?;
+    Ok(rows.iter().filter(|(c, _)| runs_badges(state, c)).fold(0u32, |sum, (_, r)| sum.saturating_add(r.points())))
+}
+
 /// Rows a leaderboard shows.
 pub const LEADERBOARD_SIZE: u32 = 20;
 

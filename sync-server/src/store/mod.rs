@@ -926,6 +926,8 @@ pub struct AwardRecord {
 #[async_trait]
 pub trait BadgeStore: Send + Sync {
     async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults>;
+    /// The device's verified results, per Comune.
+    async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>>;
     /// Records an award unless the device has it; returns whether it is new.
     async fn award_badge(
         &self,
@@ -1152,6 +1154,46 @@ pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
 
 pub(crate) fn parse_petition_status(code: &str, detail: Option<&str>) -> StoreResult<PetitionStatus> {
     PetitionStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown petition status {code}")))
+}
+
+/// The query behind [`BadgeStore::results_by_comune`]; `{d}` is the
+/// device's placeholder. Sums are cast: PostgreSQL sums bigints as numeric.
+pub(crate) fn results_by_comune_sql(d: &str) -> String {
+    format!(
+        "SELECT comune, CAST(sum(accepted) AS BIGINT), CAST(sum(confirmed) AS BIGINT), CAST(sum(resolved) AS BIGINT), \
+                CAST(sum(signatures) AS BIGINT), CAST(sum(reached) AS BIGINT) FROM ( \
+           SELECT r.comune AS comune, \
+             count(DISTINCT CASE WHEN e.status IN ('published', 'assigned_to_department') THEN e.report_id END) AS accepted, \
+             count(DISTINCT CASE WHEN e.status = 'confirmed_by_inspector' THEN e.report_id END) AS confirmed, \
+             count(DISTINCT CASE WHEN e.status = 'resolved' THEN e.report_id END) AS resolved, \
+             0 AS signatures, 0 AS reached \
+           FROM report_events e JOIN reports r ON r.id = e.report_id WHERE e.device_id = {d} GROUP BY r.comune \
+           UNION ALL \
+           SELECT p.comune, 0, 0, 0, count(*), 0 FROM petition_signatures s JOIN petitions p ON p.id = s.petition_id \
+             WHERE s.device_id = {d} AND s.withdrawn_at IS NULL GROUP BY p.comune \
+           UNION ALL \
+           SELECT p.comune, 0, 0, 0, 0, count(*) FROM petitions p WHERE p.author_device = {d} AND EXISTS \
+             (SELECT 1 FROM petition_thresholds t WHERE t.petition_id = p.id AND t.reached_at IS NOT NULL) GROUP BY p.comune \
+         ) AS x GROUP BY comune"
+    )
+}
+
+pub(crate) fn results_rows(
+    rows: Vec<(String, i64, i64, i64, i64, i64)>,
+) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>> {
+    let n = |v: i64| u32::try_from(v).map_err(corrupt);
+    rows.into_iter()
+        .map(|(c, a, k, r, s, t)| {
+            let results = casa_shared_model::badge::Results {
+                accepted: n(a)?,
+                confirmed: n(k)?,
+                resolved: n(r)?,
+                signatures: n(s)?,
+                petitions_reached: n(t)?,
+            };
+            Ok((parse_istat(&c)?, results))
+        })
+        .collect()
 }
 
 /// Rows of (petition, has a standing signature, has an invalidated one).

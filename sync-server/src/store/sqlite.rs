@@ -2041,6 +2041,12 @@ impl BadgeStore for SqliteStore {
         })
     }
 
+    async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>> {
+        let rows: Vec<(String, i64, i64, i64, i64, i64)> =
+            sqlx::query_as(&results_by_comune_sql("?1")).bind(device.as_uuid()).fetch_all(&self.read).await?;
+        results_rows(rows)
+    }
+
     async fn award_badge(
         &self,
         device: &DeviceId,
