@@ -108,6 +108,12 @@ impl PetitionStatus {
         matches!(self, PetitionStatus::Submitted)
     }
 
+    /// A citizen's proposal not yet opened: gathering co-sponsors or in
+    /// moderation (its progress is counted in co-sponsors).
+    pub fn before_opening(&self) -> bool {
+        matches!(self, PetitionStatus::Submitted | PetitionStatus::InModeration)
+    }
+
     /// Signatures or co-sponsors: anything a citizen may sign now.
     pub fn takes_signatures(&self) -> bool {
         self.is_signable() || self.takes_cosponsors()
@@ -214,6 +220,12 @@ pub struct Threshold {
     pub reached_at: Option<DateTime<Utc>>,
 }
 
+/// Co-sponsors a proposal has found: its signatures but its author's, up to
+/// the number it needs.
+pub fn cosponsors_found(signatures: u32, needed: u32) -> u32 {
+    signatures.saturating_sub(1).min(needed)
+}
+
 /// The thresholds a Comune uses unless it sets its own.
 pub const DEFAULT_RESPONSE_THRESHOLD: u32 = 500;
 pub const DEFAULT_DEBATE_THRESHOLD: u32 = 2000;
@@ -311,15 +323,31 @@ pub struct NewPetition {
     pub debate_threshold: u32,
 }
 
-fn clean_text(s: &str, chars: std::ops::RangeInclusive<usize>, err: PetitionError) -> Result<String, PetitionError> {
-    let s = s.trim();
+/// What is wrong with a text a person wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    ControlChars,
+    Length,
+}
+
+/// A person's text, trimmed, with line breaks as `\n` (a browser's form
+/// sends `\r\n`), no other control characters, and `chars` characters long.
+pub fn plain_text(s: &str, chars: std::ops::RangeInclusive<usize>) -> Result<String, TextProblem> {
+    let s = s.trim().replace("\r\n", "\n");
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(PetitionError::ControlChars);
+        return Err(TextProblem::ControlChars);
     }
     if !chars.contains(&s.chars().count()) {
-        return Err(err);
+        return Err(TextProblem::Length);
     }
-    Ok(s.to_owned())
+    Ok(s)
+}
+
+fn clean_text(s: &str, chars: std::ops::RangeInclusive<usize>, err: PetitionError) -> Result<String, PetitionError> {
+    plain_text(s, chars).map_err(|p| match p {
+        TextProblem::ControlChars => PetitionError::ControlChars,
+        TextProblem::Length => err,
+    })
 }
 
 /// What a petition's author or a clerk sends to open one.

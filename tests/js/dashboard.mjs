@@ -10,45 +10,11 @@
 // CASA_MONOPOLI_EMAIL, CASA_OPERATOR_EMAIL, CASA_PASSWORD, CASA_SCREENSHOTS,
 // CASA_CHROMIUM, CASA_LIVE_SYNC (a sync request filing one more Bari
 // report), CASA_WORK_PHOTO (a JPEG file).
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { axe, env, out, run, shot, step } from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const base = env("CASA_URL");
 const reportId = env("CASA_REPORT_ID");
 const password = env("CASA_PASSWORD");
-const shots = env("CASA_SCREENSHOTS");
-mkdirSync(shots, { recursive: true });
-
-const out = { axe: {}, steps: [] };
-const step = (s) => out.steps.push(s);
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, name), fullPage: true });
-}
-
-// The violations axe finds, reduced to what the test reads.
-async function axe(page, name) {
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { resultTypes: ["violations"] })
-  );
-  out.axe[name] = result.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-  }));
-}
 
 async function logIn(page, email) {
   await page.goto(`${base}/dashboard/login`);
@@ -57,12 +23,7 @@ async function logIn(page, email) {
   await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/(queue|ufficio)/), page.click("button[type=submit]")]);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CASA_CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
-try {
+await run(async (browser) => {
   // --- A moderator of Bari -------------------------------------------------
   const bari = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
   const page = await bari.newPage();
@@ -179,9 +140,4 @@ try {
   await shot(op, "dashboard-12-statistiche.png");
   await axe(op, "stats");
   step("operator");
-} catch (e) {
-  out.error = String(e && e.stack ? e.stack : e);
-} finally {
-  await browser.close();
-}
-process.stdout.write(JSON.stringify(out));
+});

@@ -7,47 +7,12 @@
 //
 // Input (environment): CASA_URL, CASA_PETITION_ID, CASA_EMAIL, CASA_PASSWORD,
 // CASA_SCREENSHOTS, CASA_CHROMIUM.
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { axe, env, out, run, shot, step } from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const base = env("CASA_URL");
 const petition = env("CASA_PETITION_ID");
-const shots = env("CASA_SCREENSHOTS");
-mkdirSync(shots, { recursive: true });
 
-const out = { axe: {}, steps: [] };
-const step = (s) => out.steps.push(s);
-const shot = (page, name) => page.screenshot({ path: join(shots, name), fullPage: true });
-
-async function axe(page, name) {
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { resultTypes: ["violations"] })
-  );
-  out.axe[name] = result.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-  }));
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CASA_CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
-try {
+await run(async (browser) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
   const page = await context.newPage();
   await page.goto(`${base}/dashboard/login`);
@@ -85,9 +50,4 @@ try {
   await shot(page, "petizioni-05-firme-annullate.png");
   await axe(page, "invalidated");
   step("invalidated");
-} catch (e) {
-  out.error = String(e && e.stack ? e.stack : e);
-} finally {
-  await browser.close();
-}
-process.stdout.write(JSON.stringify(out));
+});

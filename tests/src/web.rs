@@ -36,3 +36,21 @@ pub async fn log_in(b: &reqwest::Client, base: &str, email: &str, password: &str
         .await
         .expect("login")
 }
+
+/// What the browser scripts in `tests/js` print: no serious or critical
+/// axe-core violation on any of `pages`.
+pub fn assert_axe_clean(run: &serde_json::Value, pages: &[&str]) {
+    for page in pages {
+        let violations = run["axe"][page].as_array().unwrap_or_else(|| panic!("axe ran on the {page} page: {run}"));
+        let grave: Vec<&serde_json::Value> =
+            violations.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+        assert!(grave.is_empty(), "axe-core on the {page} page: {}", serde_json::to_string_pretty(&grave).unwrap_or_default());
+    }
+}
+
+/// Each screenshot was written and is not empty.
+pub fn assert_screenshots(dir: &std::path::Path, names: &[&str]) {
+    for name in names {
+        assert!(std::fs::metadata(dir.join(name)).map(|m| m.len() > 1000).unwrap_or(false), "screenshot {name}");
+    }
+}

@@ -3,6 +3,7 @@
 //! pages. Screenshots go to `target/screenshots/dashboard-<database>/`.
 
 use casa_e2e::db::{add_operator, add_staff, server_with_boundaries, TestDb};
+use casa_e2e::web::{assert_axe_clean, assert_screenshots};
 use casa_e2e::{detailed_jpeg, on_both_databases, workspace_root};
 use casa_mobile::Client;
 use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
@@ -135,23 +136,20 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
     assert!(resolved.photo.is_some());
 
     // axe-core: no serious or critical violation on any page.
-    for page in ["login", "queue", "report", "photo", "queue_live", "office", "report_resolved", "stats"] {
-        let violations = run["axe"][page].as_array().unwrap_or_else(|| panic!("axe ran on the {page} page: {run}"));
-        let grave: Vec<&Value> = violations.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
-        assert!(grave.is_empty(), "axe-core on the {page} page: {}", serde_json::to_string_pretty(&grave).unwrap_or_default());
-    }
-    for name in [
-        "dashboard-01-accesso.png",
-        "dashboard-03-segnalazione.png",
-        "dashboard-05-foto-sfocata.png",
-        "dashboard-07-monopoli-403.png",
-        "dashboard-09-coda-dal-vivo.png",
-        "dashboard-10-ufficio.png",
-        "dashboard-11-risolta.png",
-        "dashboard-12-statistiche.png",
-    ] {
-        assert!(std::fs::metadata(shots.join(name)).map(|m| m.len() > 1000).unwrap_or(false), "screenshot {name}");
-    }
+    assert_axe_clean(&run, &["login", "queue", "report", "photo", "queue_live", "office", "report_resolved", "stats"]);
+    assert_screenshots(
+        &shots,
+        &[
+            "dashboard-01-accesso.png",
+            "dashboard-03-segnalazione.png",
+            "dashboard-05-foto-sfocata.png",
+            "dashboard-07-monopoli-403.png",
+            "dashboard-09-coda-dal-vivo.png",
+            "dashboard-10-ufficio.png",
+            "dashboard-11-risolta.png",
+            "dashboard-12-statistiche.png",
+        ],
+    );
     server.stop().await;
 }
 

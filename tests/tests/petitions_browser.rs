@@ -4,6 +4,7 @@
 //! `target/screenshots/petizioni-<database>/`.
 
 use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
+use casa_e2e::web::{assert_axe_clean, assert_screenshots};
 use casa_e2e::{on_both_databases, workspace_root};
 use casa_mobile::Client;
 use casa_shared_model::petition::{PetitionRules, PetitionStatus, ProposalPayload, SignaturePayload};
@@ -98,20 +99,17 @@ async fn a_bari_moderator_opens_a_proposal_and_invalidates_a_shared_phones_signa
     let stored = store.petition(&proposal.id).await.expect("read").expect("petition");
     assert_eq!((stored.status, stored.signatures), (PetitionStatus::Open, 1));
 
-    for page in ["list", "proposal", "open", "preview", "invalidated"] {
-        let violations = run["axe"][page].as_array().unwrap_or_else(|| panic!("axe ran on the {page} page: {run}"));
-        let grave: Vec<&Value> = violations.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
-        assert!(grave.is_empty(), "axe-core on the {page} page: {}", serde_json::to_string_pretty(&grave).unwrap_or_default());
-    }
-    for name in [
-        "petizioni-01-elenco.png",
-        "petizioni-02-proposta.png",
-        "petizioni-03-aperta.png",
-        "petizioni-04-anteprima-annullamento.png",
-        "petizioni-05-firme-annullate.png",
-    ] {
-        assert!(std::fs::metadata(shots.join(name)).map(|m| m.len() > 1000).unwrap_or(false), "screenshot {name}");
-    }
+    assert_axe_clean(&run, &["list", "proposal", "open", "preview", "invalidated"]);
+    assert_screenshots(
+        &shots,
+        &[
+            "petizioni-01-elenco.png",
+            "petizioni-02-proposta.png",
+            "petizioni-03-aperta.png",
+            "petizioni-04-anteprima-annullamento.png",
+            "petizioni-05-firme-annullate.png",
+        ],
+    );
     server.stop().await;
 }
 

@@ -213,8 +213,8 @@ fn Activate() -> Element {
 /// "123 firme su 500 per la risposta del Comune", or where it stands after
 /// the last threshold; for a proposal, its co-sponsors.
 fn progress_text(lang: Lang, p: &PublicPetition) -> String {
-    if p.status.takes_cosponsors() || p.status == casa_shared_model::petition::PetitionStatus::InModeration {
-        let have = p.signatures.saturating_sub(1).min(p.cosponsors_needed);
+    if p.status.before_opening() {
+        let have = casa_shared_model::petition::cosponsors_found(p.signatures, p.cosponsors_needed);
         return match lang {
             Lang::It => format!("{have} promotori su {}", p.cosponsors_needed),
             Lang::En => format!("{have} of {} co-sponsors", p.cosponsors_needed),
@@ -240,9 +240,8 @@ fn PetitionCard(petition: LocalPetition) -> Element {
     let mut refusal = use_signal(|| None::<String>);
     let p = &petition.petition;
     let id: PetitionId = p.id;
-    let gathering = p.status.takes_cosponsors() || p.status == casa_shared_model::petition::PetitionStatus::InModeration;
-    let (value, next) = if gathering {
-        (p.signatures.saturating_sub(1), p.cosponsors_needed.max(1))
+    let (value, next) = if p.status.before_opening() {
+        (casa_shared_model::petition::cosponsors_found(p.signatures, p.cosponsors_needed), p.cosponsors_needed.max(1))
     } else {
         (p.signatures, p.thresholds.iter().find(|t| t.reached_at.is_none()).map(|t| t.signatures).unwrap_or(p.signatures.max(1)))
     };

@@ -6,7 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use casa_shared_model::petition::{PetitionRules, PetitionStatus};
+use casa_shared_model::petition::{cosponsors_found, PetitionRules, PetitionStatus};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use maud::{html, Markup};
@@ -98,8 +98,8 @@ fn event_detail(e: &PetitionEvent) -> Option<&str> {
 
 fn progress(p: &PetitionRecord) -> Markup {
     html! {
-        @if p.status.takes_cosponsors() || p.status == PetitionStatus::InModeration {
-            (p.signatures.saturating_sub(1).min(p.cosponsors)) " di " (p.cosponsors) " promotori"
+        @if p.status.before_opening() {
+            (cosponsors_found(p.signatures, p.cosponsors)) " di " (p.cosponsors) " promotori"
         } @else {
             (signatures(p.signatures))
             @for t in &p.thresholds {
@@ -245,7 +245,7 @@ fn petition_page(
 ) -> Markup {
     let code = comune.istat_code.as_str();
     let may_open = p.status == PetitionStatus::InModeration;
-    let may_reject = p.status.takes_cosponsors() || p.status == PetitionStatus::InModeration;
+    let may_reject = p.status.before_opening();
     let may_answer = p.status.is_signable() || p.status == PetitionStatus::Closed;
     let bursts = review.buckets.iter().filter(|b| b.2).count();
     layout(
@@ -398,11 +398,8 @@ pub async fn decide(
     let form: DecisionForm = parse_form(&body)?;
     session.check_csrf(&form.csrf)?;
     let id = petition_id(&id)?;
-    let decision = match form.action.as_str() {
-        "open" => Decision::Open,
-        "reject" => Decision::Reject { reason: form.reason },
-        "answer" => Decision::Answer { response: form.response },
-        other => return Err(DashError::BadRequest(format!("Azione «{other}» sconosciuta / Unknown action"))),
+    let Some(decision) = Decision::parse(&form.action, Some(form.reason), Some(form.response)) else {
+        return Err(DashError::BadRequest(format!("Azione «{}» sconosciuta / Unknown action", form.action)));
     };
     let after = petitions::decide(&state, &session.staff, &id, decision).await?;
     Ok(Redirect::to(&format!("/dashboard/petizioni/{id}?fatto={}", after.status.code())).into_response())

@@ -114,19 +114,6 @@ pub struct DecisionRequest {
     pub response: Option<String>,
 }
 
-pub fn decision_of(action: &str, reason: Option<String>, response: Option<String>) -> Result<Decision, ApiError> {
-    match action {
-        "open" => Ok(Decision::Open),
-        "reject" => Ok(Decision::Reject { reason: reason.unwrap_or_default() }),
-        "answer" => Ok(Decision::Answer { response: response.unwrap_or_default() }),
-        other => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_action",
-            format!("Azione «{other}» sconosciuta: open, reject o answer / Unknown action"),
-        )),
-    }
-}
-
 /// Open, reject or answer a petition (moderators of its Comune and admins).
 #[utoipa::path(post, path = "/api/v1/admin/petitions/{id}/decision", tag = "admin", security(("basic" = [])),
     params(("id" = String, Path)),
@@ -145,7 +132,14 @@ pub async fn decide(
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<Json<PublicPetition>, ApiError> {
     let id = PetitionId::parse(&id).map_err(|_| ApiError::not_found())?;
-    let decision = decision_of(&req.action, req.reason, req.response)?;
+    let action = req.action;
+    let decision = Decision::parse(&action, req.reason, req.response).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_action",
+            format!("Azione «{action}» sconosciuta: open, reject o answer / Unknown action"),
+        )
+    })?;
     Ok(Json(petitions::public_petition(petitions::decide(&state, &staff, &id, decision).await?)))
 }
 

@@ -77,6 +77,10 @@ pub async fn for_device(state: &AppState, device: &DeviceId) -> Result<Vec<Badge
 
 /// The device's points: its verified results where the Comune of each runs badges.
 pub async fn points(state: &AppState, device: &DeviceId) -> Result<u32, ServiceError> {
+    // Asked on every sync: where no Comune runs badges, there is nothing to count.
+    if !state.directory().comuni.values().any(|c| c.services.contains(&Service::Gamification)) {
+        return Ok(0);
+    }
     let rows = state.store().results_by_comune(device).await?;
     Ok(rows.iter().filter(|(c, _)| runs_badges(state, c)).fold(0u32, |sum, (_, r)| sum.saturating_add(r.points())))
 }

@@ -5,8 +5,8 @@
 //! Comune, their signers' data deleted some months after they end.
 
 use casa_shared_model::petition::{
-    NewPetition, PetitionDraft, PetitionRules, PetitionStatus, ProposalPayload, PublicPetition, SignaturePayload, SignatureReceipt,
-    SignatureStanding, WithdrawalPayload,
+    cosponsors_found, plain_text, NewPetition, PetitionDraft, PetitionRules, PetitionStatus, ProposalPayload, PublicPetition,
+    SignaturePayload, SignatureReceipt, SignatureStanding, WithdrawalPayload,
 };
 use casa_shared_model::wire::ItemOutcome;
 use casa_shared_model::{DeviceId, IstatCode, PetitionId, Service};
@@ -53,6 +53,16 @@ pub enum Signer {
     Anonymous,
 }
 
+impl Signer {
+    /// The citizen, if the token is used from the phone it was issued to.
+    fn citizen_on(&self, device: &DeviceId) -> Option<&Citizen> {
+        match self {
+            Signer::Citizen(c) if c.device.is_none_or(|d| d == *device) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 fn refused(code: &str, message: impl Into<String>) -> ItemOutcome {
     ItemOutcome::Rejected { code: code.to_owned(), message: message.into() }
 }
@@ -66,12 +76,14 @@ fn petitions_enabled(state: &AppState, comune: &IstatCode) -> bool {
 }
 
 fn citizen_of<'a>(signer: &'a Signer, device: &DeviceId) -> Result<&'a Citizen, ItemOutcome> {
+    if let Some(c) = signer.citizen_on(device) {
+        return Ok(c);
+    }
     match signer {
-        Signer::Citizen(c) if c.device.is_some_and(|d| d != *device) => Err(refused(
+        Signer::Citizen(_) => Err(refused(
             "identity_other_device",
             "Questa identità è stata attivata su un altro telefono: attivala di nuovo qui con un codice dello sportello / This identity was activated on another phone",
         )),
-        Signer::Citizen(c) => Ok(c),
         Signer::InvalidToken => Err(refused(
             "identity_invalid",
             "L'identità su questo telefono non è più valida: attivala di nuovo con un codice dello sportello / The identity on this phone is no longer valid: activate it again",
@@ -273,7 +285,7 @@ pub async fn withdraw(state: &AppState, signer: &Signer, device: &DeviceId, w: &
 }
 
 pub fn public_petition(p: PetitionRecord) -> PublicPetition {
-    let before_opening = p.status.takes_cosponsors() || p.status == PetitionStatus::InModeration;
+    let before_opening = p.status.before_opening();
     PublicPetition {
         id: p.id,
         comune: p.comune,
@@ -301,10 +313,7 @@ pub async fn listed(
     device: Option<&DeviceId>,
 ) -> Result<Vec<PublicPetition>, ServiceError> {
     // A token from another phone reads what anyone reads.
-    let citizen = match signer {
-        Signer::Citizen(c) if c.device.is_none() || c.device.as_ref() == device => Some(c),
-        _ => None,
-    };
+    let citizen = device.and_then(|d| signer.citizen_on(d));
     // The citizen's own, whatever Comune the phone asked for (a proposal is
     // made where they live, which need not be the phone's home Comune).
     let mut list = match citizen {
@@ -380,10 +389,16 @@ pub enum Decision {
     Answer { response: String },
 }
 
-fn text_between(s: &str, chars: std::ops::RangeInclusive<usize>) -> Option<String> {
-    let s = s.trim();
-    (chars.contains(&s.chars().count()) && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t'))
-        .then(|| s.replace("\r\n", "\n"))
+impl Decision {
+    /// A decision as a form or the API names it (`open`, `reject`, `answer`).
+    pub fn parse(action: &str, reason: Option<String>, response: Option<String>) -> Option<Self> {
+        match action {
+            "open" => Some(Decision::Open),
+            "reject" => Some(Decision::Reject { reason: reason.unwrap_or_default() }),
+            "answer" => Some(Decision::Answer { response: response.unwrap_or_default() }),
+            _ => None,
+        }
+    }
 }
 
 /// The petition a moderator of its Comune may act on.
@@ -409,7 +424,7 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &PetitionId, decision: 
                 "missing_cosponsors",
                 format!(
                     "Mancano promotori: {} su {} (alcune firme sono state annullate) / Not enough co-sponsors",
-                    p.signatures.saturating_sub(1),
+                    cosponsors_found(p.signatures, p.cosponsors),
                     p.cosponsors
                 ),
             ));
@@ -419,13 +434,13 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &PetitionId, decision: 
     let (from, to, closes_at, response): (Vec<&'static str>, _, _, _) = match &decision {
         Decision::Open => (vec!["in_moderation"], PetitionStatus::Open, Some(now + Duration::days(i64::from(p.open_days.max(7)))), None),
         Decision::Reject { reason } => {
-            let reason = text_between(reason, 10..=500).ok_or_else(|| {
+            let reason = plain_text(reason, 10..=500).map_err(|_| {
                 rejected("invalid_reason", "Il motivo deve avere da 10 a 500 caratteri / The reason needs 10 to 500 characters")
             })?;
             (vec!["submitted", "in_moderation"], PetitionStatus::Rejected { reason }, None, None)
         }
         Decision::Answer { response } => {
-            let response = text_between(response, 20..=10_000).ok_or_else(|| {
+            let response = plain_text(response, 20..=10_000).map_err(|_| {
                 rejected("invalid_response", "La risposta deve avere da 20 a 10.000 caratteri / The response needs 20 to 10,000 characters")
             })?;
             (vec!["open", "awaiting_response", "awaiting_debate", "closed"], PetitionStatus::Answered, None, Some(response))

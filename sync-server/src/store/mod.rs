@@ -1228,6 +1228,25 @@ pub const PROPOSAL_EXPIRY_DAYS: i64 = 60;
 pub const PROPOSAL_EXPIRED: &str =
     "Scaduta: non ha raccolto i promotori entro 60 giorni / Expired: it did not find its co-sponsors within 60 days";
 
+/// A new signature's refusal, from the person's rows of the petition and
+/// their recent signatures: an invalidated one is not undone by signing
+/// again, a standing one (another phone's) is answered before any limit.
+pub(crate) fn sign_refusal(
+    invalidated: i64,
+    standing: i64,
+    by_device: i64,
+    by_citizen: i64,
+    limit: Option<RateLimit>,
+) -> Option<SignOutcome> {
+    if invalidated > 0 {
+        return Some(SignOutcome::Invalidated);
+    }
+    if standing > 0 {
+        return Some(SignOutcome::AlreadySigned);
+    }
+    limit.filter(|l| by_device >= i64::from(l.per_device) || by_citizen >= i64::from(l.per_citizen)).map(|_| SignOutcome::RateLimited)
+}
+
 /// Where a proposal goes once its author and co-sponsors have signed.
 pub(crate) fn status_after_cosponsors(current: &PetitionStatus, cosponsors: u32, signatures: u32) -> Option<PetitionStatus> {
     (current.takes_cosponsors() && signatures > cosponsors).then_some(PetitionStatus::InModeration)

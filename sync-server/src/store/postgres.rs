@@ -1616,9 +1616,7 @@ impl PetitionStore for PgStore {
         if !status.takes_signatures() || closes_at.is_some_and(|c| c <= s.received_at) {
             return Ok(SignOutcome::NotSignable);
         }
-        // An invalidated signature is not undone by signing again; a standing
-        // one (another phone's) is answered before any limit. One round trip
-        // while the petition's lock is held.
+        // What `sign_refusal` needs, in one round trip (under the petition's lock).
         let since = s.rate_limit.map(|l| l.since).unwrap_or(s.received_at);
         let (invalidated, standing, by_device, by_citizen): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL), \
@@ -1632,16 +1630,8 @@ impl PetitionStore for PgStore {
         .bind(since)
         .fetch_one(&mut *tx)
         .await?;
-        if invalidated > 0 {
-            return Ok(SignOutcome::Invalidated);
-        }
-        if standing > 0 {
-            return Ok(SignOutcome::AlreadySigned);
-        }
-        if let Some(limit) = s.rate_limit {
-            if by_device >= i64::from(limit.per_device) || by_citizen >= i64::from(limit.per_citizen) {
-                return Ok(SignOutcome::RateLimited);
-            }
+        if let Some(refused) = sign_refusal(invalidated, standing, by_device, by_citizen, s.rate_limit) {
+            return Ok(refused);
         }
         // Signing again after a withdrawal is a new row; the withdrawn one stays.
         let inserted = sqlx::query(

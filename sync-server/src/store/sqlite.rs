@@ -1599,35 +1599,22 @@ impl PetitionStore for SqliteStore {
         if !status.takes_signatures() || closes_at.is_some_and(|c| c <= s.received_at) {
             return Ok(SignOutcome::NotSignable);
         }
-        // An invalidated signature is not undone by signing again; a standing
-        // one (another phone's) is answered before any limit.
-        let (invalidated, standing): (i64, i64) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL) \
-             FROM petition_signatures WHERE petition_id = ? AND citizen_id = ?",
+        // What `sign_refusal` needs, in one round trip (under the petition's lock).
+        let since = s.rate_limit.map(|l| l.since).unwrap_or(s.received_at);
+        let (invalidated, standing, by_device, by_citizen): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL), \
+                    (SELECT count(*) FROM petition_signatures WHERE device_id = ?3 AND received_at >= ?4), \
+                    (SELECT count(*) FROM petition_signatures WHERE citizen_id = ?2 AND received_at >= ?4) \
+             FROM petition_signatures WHERE petition_id = ?1 AND citizen_id = ?2",
         )
         .bind(pid)
         .bind(s.citizen_id)
+        .bind(s.device_id.as_uuid())
+        .bind(micros(since))
         .fetch_one(&mut *tx)
         .await?;
-        if invalidated > 0 {
-            return Ok(SignOutcome::Invalidated);
-        }
-        if standing > 0 {
-            return Ok(SignOutcome::AlreadySigned);
-        }
-        if let Some(limit) = s.rate_limit {
-            let (by_device, by_citizen): (i64, i64) = sqlx::query_as(
-                "SELECT (SELECT count(*) FROM petition_signatures WHERE device_id = ?1 AND received_at >= ?3), \
-                        (SELECT count(*) FROM petition_signatures WHERE citizen_id = ?2 AND received_at >= ?3)",
-            )
-            .bind(s.device_id.as_uuid())
-            .bind(s.citizen_id)
-            .bind(micros(limit.since))
-            .fetch_one(&mut *tx)
-            .await?;
-            if by_device >= i64::from(limit.per_device) || by_citizen >= i64::from(limit.per_citizen) {
-                return Ok(SignOutcome::RateLimited);
-            }
+        if let Some(refused) = sign_refusal(invalidated, standing, by_device, by_citizen, s.rate_limit) {
+            return Ok(refused);
         }
         // Signing again after a withdrawal is a new row; the withdrawn one stays.
         let counted = sqlx::query(

@@ -364,7 +364,7 @@ fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) ->
                 let next = p.petition.thresholds.iter().find(|t| t.reached_at.is_none());
                 println!("{}  {}", p.petition.id, p.petition.title);
                 if p.petition.status.takes_cosponsors() {
-                    let have = p.petition.signatures.saturating_sub(1);
+                    let have = casa_shared_model::petition::cosponsors_found(p.petition.signatures, p.petition.cosponsors_needed);
                     println!("    {} · {have} promotori su {}", p.petition.status.label_it(), p.petition.cosponsors_needed);
                 } else if p.petition.status.takes_signatures() || p.petition.status.has_ended() {
                     print!("    {} · {} firme", p.petition.status.label_it(), p.petition.signatures);
