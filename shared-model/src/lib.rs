@@ -14,6 +14,7 @@ pub mod inspection;
 pub mod petition;
 pub mod report;
 pub mod status;
+pub mod text;
 pub mod wire;
 
 pub use category::{CategoryCode, Service};

@@ -323,25 +323,7 @@ pub struct NewPetition {
     pub debate_threshold: u32,
 }
 
-/// What is wrong with a text a person wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextProblem {
-    ControlChars,
-    Length,
-}
-
-/// A person's text, trimmed, with line breaks as `\n` (a browser's form
-/// sends `\r\n`), no other control characters, and `chars` characters long.
-pub fn plain_text(s: &str, chars: std::ops::RangeInclusive<usize>) -> Result<String, TextProblem> {
-    let s = s.trim().replace("\r\n", "\n");
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(TextProblem::ControlChars);
-    }
-    if !chars.contains(&s.chars().count()) {
-        return Err(TextProblem::Length);
-    }
-    Ok(s)
-}
+pub use crate::text::{plain_text, TextProblem};
 
 fn clean_text(s: &str, chars: std::ops::RangeInclusive<usize>, err: PetitionError) -> Result<String, PetitionError> {
     plain_text(s, chars).map_err(|p| match p {

@@ -43,6 +43,8 @@ pub enum ReportError {
     InvalidPhotoRef,
     #[error("la data di acquisizione è nel futuro / the capture time is in the future")]
     CapturedInFuture,
+    #[error("la data di acquisizione è precedente al 2020: controlla data e ora del telefono / the capture time is before 2020: check the phone's date and time")]
+    CapturedTooEarly,
 }
 
 impl ReportError {
@@ -57,6 +59,7 @@ impl ReportError {
             ReportError::TooManyPhotos(_) => "too_many_photos",
             ReportError::InvalidPhotoRef => "invalid_photo_ref",
             ReportError::CapturedInFuture => "captured_in_future",
+            ReportError::CapturedTooEarly => "captured_too_early",
         }
     }
 }
@@ -117,7 +120,7 @@ impl Description {
         if chars > DESCRIPTION_MAX_CHARS {
             return Err(ReportError::DescriptionTooLong(s.chars().count()));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if !s.chars().all(|c| crate::text::allowed_char(c) || c == '\r') {
             return Err(ReportError::DescriptionControlChars);
         }
         Ok(Self(s.to_owned()))
@@ -204,6 +207,9 @@ impl NewReport {
         if p.captured_at > now + CLOCK_SKEW_ALLOWANCE {
             return Err(ReportError::CapturedInFuture);
         }
+        if p.captured_at < crate::text::earliest_plausible() {
+            return Err(ReportError::CapturedTooEarly);
+        }
         Ok(Self { id: p.id, category, description, location, captured_at: p.captured_at, photos })
     }
 
@@ -281,6 +287,8 @@ mod tests {
             (|p| p.photos = vec!["ab".into()], "invalid_photo_ref"),
             (|p| p.photos = vec![PhotoRef::of_bytes(b"x").as_str().to_owned(); 6], "too_many_photos"),
             (|p| p.captured_at = Utc::now() + Duration::hours(1), "captured_in_future"),
+            (|p| p.captured_at = DateTime::<Utc>::MIN_UTC, "captured_too_early"),
+            (|p| p.captured_at = "0001-01-01T00:00:00Z".parse().expect("year 1"), "captured_too_early"),
         ];
         for (break_it, code) in cases {
             let mut p = payload();
@@ -337,6 +345,8 @@ pub enum ReopenError {
     ReasonControlChars,
     #[error("la data della richiesta è nel futuro / the request time is in the future")]
     InFuture,
+    #[error("la data della richiesta è precedente al 2020: controlla data e ora del telefono / the request time is before 2020: check the phone's date and time")]
+    TooEarly,
     #[error("identificativo della richiesta non valido: serve un UUIDv7 / invalid request id: a UUIDv7 is expected")]
     InvalidId,
 }
@@ -348,6 +358,7 @@ impl ReopenError {
             ReopenError::ReasonTooLong => "reason_too_long",
             ReopenError::ReasonControlChars => "reason_invalid",
             ReopenError::InFuture => "requested_in_future",
+            ReopenError::TooEarly => "requested_too_early",
             ReopenError::InvalidId => "invalid_id",
         }
     }
@@ -376,11 +387,14 @@ impl Reopen {
         if chars > REOPEN_REASON_MAX_CHARS {
             return Err(ReopenError::ReasonTooLong);
         }
-        if reason.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if !reason.chars().all(|c| crate::text::allowed_char(c) || c == '\r') {
             return Err(ReopenError::ReasonControlChars);
         }
         if p.at > now + CLOCK_SKEW_ALLOWANCE {
             return Err(ReopenError::InFuture);
+        }
+        if p.at < crate::text::earliest_plausible() {
+            return Err(ReopenError::TooEarly);
         }
         Ok(Self { id: p.id, report_id: p.report_id, reason: reason.to_owned(), at: p.at })
     }

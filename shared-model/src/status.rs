@@ -4,6 +4,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::ReportId;
 
+/// Reasons a moderator may give for rejecting a report: a fixed list, so
+/// citizens read clear, polite and consistent answers (the dashboard offers
+/// these; the admin API refuses any other text).
+pub const REJECTION_REASONS: [&str; 6] = [
+    "Contenuto offensivo o inappropriato",
+    "Non è di competenza del Comune",
+    "Segnalazione non chiara o incompleta",
+    "Problema già risolto",
+    "Contiene dati personali di altri",
+    "Segnalazione di prova o scherzo",
+];
+
 /// Where a report stands. Each variant carries what the citizen needs to
 /// understand it (a rejection's reason, the department in charge...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,6 +43,14 @@ pub struct Settings {
     /// must share the same, and refuse to start otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_secret: Option<Secret>,
+    /// Seconds a client has to send a request's headers (also the idle
+    /// time after which a kept-alive connection is closed).
+    pub http_header_timeout_secs: u64,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<Secret>,
 }
 
 /// A setting never printed, in logs or errors.
@@ -92,6 +100,9 @@ impl Default for Settings {
             delivery_timeout_secs: 15,
             delivery_max_attempts: 20,
             identity_secret: None,
+            http_header_timeout_secs: 15,
+            max_connections: 1024,
+            metrics_token: None,
         }
     }
 }
@@ -130,6 +141,14 @@ impl Settings {
             batch_size: self.delivery_batch_size,
             request_timeout: Duration::from_secs(self.delivery_timeout_secs),
             max_attempts: self.delivery_max_attempts,
+        }
+    }
+
+    pub fn connection_limits(&self) -> crate::server::ConnectionLimits {
+        crate::server::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(self.http_header_timeout_secs.max(1)),
+            max_connections: self.max_connections.max(1),
+            ..crate::server::ConnectionLimits::default()
         }
     }
 

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod photos;
 pub mod routes;
 pub mod seed;
+pub mod server;
 pub mod service;
 pub mod staff;
 pub mod state;
@@ -76,22 +77,10 @@ pub fn spawn_petition_sweeper(state: AppState, every: Duration) -> tokio::task::
     })
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Serves until `shutdown` completes, then finishes the requests in flight,
+/// with the default connection limits (see [`server::serve_with`]).
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let app = routes::router(state.clone());
-    let shutdown = async move {
-        shutdown.await;
-        state.begin_shutdown();
-    };
-    // Without TCP_NODELAY a small answer written in two parts waits for the
-    // client's delayed ACK (40 ms on Linux) on every request of a sync.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::trace!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    server::serve_with(listener, state, server::ConnectionLimits::default(), shutdown).await
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -433,6 +433,17 @@ pub async fn change_status(state: &AppState, staff: &Staff, id: &ReportId, to: R
             "Solo un ispettore sul posto può confermare: assegna un sopralluogo / Only an inspector on site can confirm: request an inspection",
         ));
     }
+    if let ReportStatus::Rejected { reason } = &to {
+        if !casa_shared_model::status::REJECTION_REASONS.contains(&reason.as_str()) {
+            return Err(rejected(
+                "unknown_rejection_reason",
+                format!(
+                    "Motivo di rifiuto non previsto: usa uno di questi / Rejection reason not in the list, use one of: {}",
+                    casa_shared_model::status::REJECTION_REASONS.join(" | ")
+                ),
+            ));
+        }
+    }
     if let ReportStatus::AssignedToDepartment { department } = &to {
         let known = state.directory().comune(&report.comune).is_some_and(|c| c.departments.contains_key(department));
         if !known {
@@ -656,15 +667,19 @@ pub fn parse_note(note: Option<&str>) -> Result<Option<String>, ServiceError> {
     let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(ServiceError::Rejected {
+    match casa_shared_model::text::plain_text(note, 1..=MAX_NOTE_CHARS) {
+        Ok(note) => Ok(Some(note)),
+        Err(casa_shared_model::text::TextProblem::ControlChars) => Err(rejected(
+            "control_characters",
+            "La nota contiene caratteri di controllo non ammessi / The note contains control characters that are not allowed",
+        )),
+        Err(casa_shared_model::text::TextProblem::Length) => Err(ServiceError::Rejected {
             code: "note_too_long",
             message: format!(
                 "Nota troppo lunga: al massimo {MAX_NOTE_CHARS} caratteri / Note too long: at most {MAX_NOTE_CHARS} characters"
             ),
-        });
+        }),
     }
-    Ok(Some(note.to_owned()))
 }
 
 /// A back-office moves a report along: the change reaches the citizen's app
@@ -752,17 +767,21 @@ async fn advance(
 ) -> Result<ReportRecord, ServiceError> {
     let id = &report.id;
     let steps = department_steps(&report.status, &report.department, to)?;
-    let last = steps.len() - 1;
+    let last = steps.len().saturating_sub(1);
     let mut current = report.status.clone();
+    let mut changes = Vec::with_capacity(steps.len());
     for (i, next) in steps.into_iter().enumerate() {
         let mut change = StatusChange::new(id, &current, next.clone(), actor.clone());
         if i == last {
             change.note = note.clone();
             change.photo = photo.clone();
         }
-        apply_status(state, change).await?;
+        changes.push(change);
         current = next;
     }
+    // All steps or none: a failure after "assigned" must not leave the
+    // report half moved.
+    apply_statuses(state, changes).await?;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
 }
 
@@ -777,20 +796,31 @@ impl StatusChange {
 /// back-office, inspector): recorded only if the report is still in `from`,
 /// then audited with its note.
 pub async fn apply_status(state: &AppState, change: StatusChange) -> Result<(), ServiceError> {
-    if !state.store().record_status(&change).await? {
+    apply_statuses(state, vec![change]).await
+}
+
+/// Several changes of one report, recorded in one transaction, then each
+/// audited (see [`apply_status`]).
+pub async fn apply_statuses(state: &AppState, changes: Vec<StatusChange>) -> Result<(), ServiceError> {
+    if !state.store().record_statuses(&changes).await? {
         return Err(ServiceError::StaleStatus);
     }
-    let (from, to) = (&change.from, &change.to);
-    let mut detail = format!("{} -> {}{}", from.code(), to.code(), to.detail().map(|d| format!(" ({d})")).unwrap_or_default());
-    if let Some(note) = &change.note {
-        detail.push_str(&format!(": {note}"));
-    }
-    crate::staff::audit(state, &change.actor, "status_change", Some(format!("report:{}", change.id)), Some(detail)).await;
-    if matches!(
-        change.to,
-        ReportStatus::Published | ReportStatus::AssignedToDepartment { .. } | ReportStatus::ConfirmedByInspector | ReportStatus::Resolved
-    ) {
-        badges::report_verified(state, &change.id).await;
+    for change in changes {
+        let (from, to) = (&change.from, &change.to);
+        let mut detail = format!("{} -> {}{}", from.code(), to.code(), to.detail().map(|d| format!(" ({d})")).unwrap_or_default());
+        if let Some(note) = &change.note {
+            detail.push_str(&format!(": {note}"));
+        }
+        crate::staff::audit(state, &change.actor, "status_change", Some(format!("report:{}", change.id)), Some(detail)).await;
+        if matches!(
+            change.to,
+            ReportStatus::Published
+                | ReportStatus::AssignedToDepartment { .. }
+                | ReportStatus::ConfirmedByInspector
+                | ReportStatus::Resolved
+        ) {
+            badges::report_verified(state, &change.id).await;
+        }
     }
     Ok(())
 }

@@ -24,6 +24,8 @@ struct Inner {
     metrics: Metrics,
     public_url: String,
     dashboard_assets: RwLock<std::path::PathBuf>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    metrics_token: RwLock<Option<crate::config::Secret>>,
     /// The Comune of each report that reached a moderation queue through this
     /// process (the dashboard's live updates; other processes' are found by
     /// polling).
@@ -65,6 +67,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 public_url,
                 dashboard_assets: RwLock::new(crate::config::default_dashboard_assets()),
+                metrics_token: RwLock::new(None),
                 queue_news: tokio::sync::broadcast::channel(256).0,
                 closing: tokio::sync::watch::channel(false).0,
             }),
@@ -127,6 +130,17 @@ impl AppState {
         match self.inner.dashboard_assets.write() {
             Ok(mut p) => *p = dir,
             Err(e) => *e.into_inner() = dir,
+        }
+    }
+
+    pub fn metrics_token(&self) -> Option<crate::config::Secret> {
+        self.inner.metrics_token.read().map(|t| t.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub fn set_metrics_token(&self, token: Option<crate::config::Secret>) {
+        match self.inner.metrics_token.write() {
+            Ok(mut t) => *t = token,
+            Err(e) => *e.into_inner() = token,
         }
     }
 

@@ -31,16 +31,7 @@ pub const SESSION_COOKIE: &str = "casa_session";
 pub const LOGIN_COOKIE: &str = "casa_login";
 const PATH: &str = "/dashboard";
 
-/// Reasons a moderator may give for rejecting a report: a fixed list, so
-/// citizens read clear, polite and consistent answers.
-pub const REJECTION_REASONS: [&str; 6] = [
-    "Contenuto offensivo o inappropriato",
-    "Non è di competenza del Comune",
-    "Segnalazione non chiara o incompleta",
-    "Problema già risolto",
-    "Contiene dati personali di altri",
-    "Segnalazione di prova o scherzo",
-];
+pub use casa_shared_model::status::REJECTION_REASONS;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let assets = tower_http::services::ServeDir::new(state.dashboard_assets());
@@ -176,6 +167,11 @@ fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static
 }
 
 fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
+    if crate::routes::extract::carries_nul(body) {
+        return Err(DashError::BadRequest(
+            "Il testo contiene caratteri di controllo non ammessi / The text contains control characters".into(),
+        ));
+    }
     serde_urlencoded::from_bytes(body).map_err(|_| DashError::BadRequest("Modulo non valido / Invalid form".into()))
 }
 

@@ -83,7 +83,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+        let query = parts.uri.query().unwrap_or_default();
+        if carries_nul(query.as_bytes()) {
+            return Err(nul_refused());
+        }
+        serde_urlencoded::from_str(query)
             .map(ApiQuery)
             .map_err(|e| ApiError::bad_request("invalid_query", format!("Parametri non validi / Invalid query parameters: {e}")))
     }
@@ -97,9 +101,37 @@ pub fn payload_too_large() -> ApiError {
     )
 }
 
+/// Whether a request body or query carries a NUL character, raw or escaped
+/// (`\u0000` in JSON, `%00` in a form or query). No field of ours may hold
+/// one (PostgreSQL refuses NUL in text), so such a request is refused whole
+/// before anything is read from it, rather than failing halfway through.
+pub fn carries_nul(bytes: &[u8]) -> bool {
+    bytes.contains(&0)
+        || bytes.windows(3).any(|w| w == b"%00")
+        || bytes.windows(6).any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|&b| b == b'0'))
+}
+
+pub fn nul_refused() -> ApiError {
+    ApiError::bad_request(
+        "control_characters",
+        "Il testo contiene caratteri di controllo non ammessi / The text contains control characters that are not allowed",
+    )
+}
+
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if carries_nul(bytes) {
+        return Err(nul_refused());
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(json_error)?;
+    // One JSON value and nothing after it but white space: `{...}garbage`
+    // is a client's bug, not a request.
+    de.end().map_err(|e| ApiError::bad_request("invalid_json", format!("JSON non valido / Invalid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
@@ -111,7 +143,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 ApiError::bad_request("invalid_request", format!("Richiesta non valida / Invalid request: {at}{inner}"))
             }
         }
-    })
+    }
 }
 
 /// A staff member authenticated with HTTP Basic (email and password).

@@ -21,6 +21,7 @@ pub mod home;
 pub mod inspector;
 pub mod open311;
 pub mod petitions;
+pub mod security;
 pub mod uploads;
 
 /// A sync batch of 500 reports is well under 2 MB; anything larger is a
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -118,6 +118,9 @@ fn respond<T: Serialize>(format: Format, json: &T, xml: impl FnOnce(&mut XmlWrit
 }
 
 fn params(query: &Option<String>) -> Result<Vec<(String, String)>, Open311Error> {
+    if query.as_deref().is_some_and(|q| super::extract::carries_nul(q.as_bytes())) {
+        return Err(Open311Error::bad_request("Caratteri di controllo non ammessi / Control characters are not allowed"));
+    }
     serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
         .map_err(|_| Open311Error::bad_request("Parametri illeggibili / Unreadable parameters"))
 }
@@ -254,6 +257,9 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
         }
         super::extract::BodyError::Unreadable => Open311Error::bad_request("Richiesta illeggibile / Unreadable request"),
     })?;
+    if super::extract::carries_nul(&bytes) {
+        return Err(Open311Error::bad_request("Caratteri di controllo non ammessi / Control characters are not allowed"));
+    }
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
         .map_err(|_| Open311Error::bad_request("Modulo illeggibile: serve application/x-www-form-urlencoded / Unreadable form"))?;
     let key = param(&form, "api_key").ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key mancante / api_key missing"))?;

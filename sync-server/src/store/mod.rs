@@ -311,7 +311,13 @@ pub trait ReportStore: Send + Sync {
     /// moderators acting at once cannot both win). Returns whether it changed.
     /// A report put in its department's hands (published or assigned) enters
     /// the outbox of that department's back-office in the same transaction.
-    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool>;
+    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
+        self.record_statuses(std::slice::from_ref(change)).await
+    }
+    /// Records several changes of one report in order, in one transaction:
+    /// all of them, or none when the report is no longer in the `from` of
+    /// one (answers false) or a step fails.
+    async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool>;
     /// [`ReportStore::record_status`] without a note or photo.
     async fn change_status(
         &self,

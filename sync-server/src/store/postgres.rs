@@ -25,7 +25,7 @@ const EVENTS_LOCK: i64 = 0x0007_2006_ca5a;
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PgStore {
@@ -362,60 +362,62 @@ impl ReportStore for PgStore {
         rows.iter().map(report_from_row).collect()
     }
 
-    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
-        let StatusChange { id, from, to, actor, note, photo, at } = change;
-        let at = *at;
+    async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         Self::lock_events(&mut tx).await?;
-        let department = match to {
-            ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
-            _ => None,
-        };
-        let changed = sqlx::query(
-            "UPDATE reports SET status = $1, status_detail = $2, updated_at = $3, department = coalesce($4, department) \
-             WHERE id = $5 AND status = $6 AND status_detail IS NOT DISTINCT FROM $7",
-        )
-        .bind(to.code())
-        .bind(to.detail())
-        .bind(at)
-        .bind(department)
-        .bind(id.as_uuid())
-        .bind(from.code())
-        .bind(from.detail())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
-             SELECT id, device_id, $1, $2, $3, $4, $6, $7 FROM reports WHERE id = $5",
-        )
-        .bind(to.code())
-        .bind(to.detail())
-        .bind(actor)
-        .bind(at)
-        .bind(id.as_uuid())
-        .bind(note)
-        .bind(photo)
-        .execute(&mut *tx)
-        .await?;
-        if hands_to_department(to) {
-            // At most one target per Comune and department. A report handed
-            // to the same department again (assigned after publication) is
-            // not sent twice: the (report, target) pair is unique.
-            sqlx::query(
-                "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
-                 SELECT $1, r.id, t.id, 0, $2, $2 FROM reports r \
-                 JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
-                 WHERE r.id = $3 ON CONFLICT DO NOTHING",
+        for change in changes {
+            let StatusChange { id, from, to, actor, note, photo, at } = change;
+            let at = *at;
+            let department = match to {
+                ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
+                _ => None,
+            };
+            let changed = sqlx::query(
+                "UPDATE reports SET status = $1, status_detail = $2, updated_at = $3, department = coalesce($4, department) \
+                 WHERE id = $5 AND status = $6 AND status_detail IS NOT DISTINCT FROM $7",
             )
-            .bind(Uuid::now_v7())
+            .bind(to.code())
+            .bind(to.detail())
+            .bind(at)
+            .bind(department)
+            .bind(id.as_uuid())
+            .bind(from.code())
+            .bind(from.detail())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
+                 SELECT id, device_id, $1, $2, $3, $4, $6, $7 FROM reports WHERE id = $5",
+            )
+            .bind(to.code())
+            .bind(to.detail())
+            .bind(actor)
             .bind(at)
             .bind(id.as_uuid())
+            .bind(note)
+            .bind(photo)
             .execute(&mut *tx)
             .await?;
+            if hands_to_department(to) {
+                // At most one target per Comune and department. A report handed
+                // to the same department again (assigned after publication) is
+                // not sent twice: the (report, target) pair is unique.
+                sqlx::query(
+                    "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
+                     SELECT $1, r.id, t.id, 0, $2, $2 FROM reports r \
+                     JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
+                     WHERE r.id = $3 ON CONFLICT DO NOTHING",
+                )
+                .bind(Uuid::now_v7())
+                .bind(at)
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(true)

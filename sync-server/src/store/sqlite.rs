@@ -25,15 +25,15 @@ const INSERT_CHUNK: usize = 500;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    write: SqlitePool,
-    read: SqlitePool,
+    pub(super) write: SqlitePool,
+    pub(super) read: SqlitePool,
 }
 
-fn micros(t: DateTime<Utc>) -> i64 {
+pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn from_micros(us: i64) -> StoreResult<DateTime<Utc>> {
+pub(super) fn from_micros(us: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt(format!("timestamp {us}")))
 }
 
@@ -400,60 +400,62 @@ impl ReportStore for SqliteStore {
         rows.iter().map(report_from_row).collect()
     }
 
-    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
-        let StatusChange { id, from, to, actor, note, photo, at } = change;
-        let at = *at;
+    async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
-        let department = match to {
-            ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
-            _ => None,
-        };
-        let changed = sqlx::query(
-            "UPDATE reports SET status = ?, status_detail = ?, updated_at = ?, department = coalesce(?, department) \
-             WHERE id = ? AND status = ? AND status_detail IS ?",
-        )
-        .bind(to.code())
-        .bind(to.detail())
-        .bind(micros(at))
-        .bind(department)
-        .bind(id.as_uuid())
-        .bind(from.code())
-        .bind(from.detail())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
-             SELECT id, device_id, ?, ?, ?, ?, ?, ? FROM reports WHERE id = ?",
-        )
-        .bind(to.code())
-        .bind(to.detail())
-        .bind(actor)
-        .bind(micros(at))
-        .bind(note)
-        .bind(photo)
-        .bind(id.as_uuid())
-        .execute(&mut *tx)
-        .await?;
-        if hands_to_department(to) {
-            // At most one target per Comune and department. A report handed
-            // to the same department again (assigned after publication) is
-            // not sent twice: the (report, target) pair is unique.
-            sqlx::query(
-                "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
-                 SELECT ?, r.id, t.id, 0, ?, ? FROM reports r \
-                 JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
-                 WHERE r.id = ? ON CONFLICT DO NOTHING",
+        for change in changes {
+            let StatusChange { id, from, to, actor, note, photo, at } = change;
+            let at = *at;
+            let department = match to {
+                ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
+                _ => None,
+            };
+            let changed = sqlx::query(
+                "UPDATE reports SET status = ?, status_detail = ?, updated_at = ?, department = coalesce(?, department) \
+                 WHERE id = ? AND status = ? AND status_detail IS ?",
             )
-            .bind(Uuid::now_v7())
+            .bind(to.code())
+            .bind(to.detail())
             .bind(micros(at))
+            .bind(department)
+            .bind(id.as_uuid())
+            .bind(from.code())
+            .bind(from.detail())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
+                 SELECT id, device_id, ?, ?, ?, ?, ?, ? FROM reports WHERE id = ?",
+            )
+            .bind(to.code())
+            .bind(to.detail())
+            .bind(actor)
             .bind(micros(at))
+            .bind(note)
+            .bind(photo)
             .bind(id.as_uuid())
             .execute(&mut *tx)
             .await?;
+            if hands_to_department(to) {
+                // At most one target per Comune and department. A report handed
+                // to the same department again (assigned after publication) is
+                // not sent twice: the (report, target) pair is unique.
+                sqlx::query(
+                    "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
+                     SELECT ?, r.id, t.id, 0, ?, ? FROM reports r \
+                     JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
+                     WHERE r.id = ? ON CONFLICT DO NOTHING",
+                )
+                .bind(Uuid::now_v7())
+                .bind(micros(at))
+                .bind(micros(at))
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(true)

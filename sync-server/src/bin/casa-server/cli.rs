@@ -282,12 +282,13 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
         tracing::warn!(dir = %s.dashboard_assets.display(), "Bootstrap Italia not found: the dashboard works unstyled (run `make` or set CASA_DASHBOARD_ASSETS)");
     }
     state.set_dashboard_assets(s.dashboard_assets.clone());
+    state.set_metrics_token(s.metrics_token.clone());
     let reloader = casa_sync_server::spawn_reloader(state.clone(), std::time::Duration::from_secs(s.reload_interval_secs.max(1)));
     let deliveries = delivery::spawn_delivery_worker(state.clone(), s.delivery())?;
     let sweeper = casa_sync_server::spawn_petition_sweeper(state.clone(), std::time::Duration::from_secs(60));
     println!("Casa del Cittadino in ascolto su / listening on {public_url}");
     std::io::stdout().flush().ok();
-    casa_sync_server::serve(listener, state, shutdown_signal()).await?;
+    casa_sync_server::server::serve_with(listener, state, s.connection_limits(), shutdown_signal()).await?;
     reloader.abort();
     sweeper.abort();
     // Lets the deliveries in flight finish; any cut short go again later.
