@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 export CASA_SHARED_DIR ?= $(SHARED)
 export CASA_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: all setup pg js assets build run app test bench fmt lint clean help
+.PHONY: all setup pg js assets build run app test bench api-fuzz fmt lint clean help
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make app    the citizen app (desktop) against a local server on http://127.0.0.1:8080"
 	@echo "make test   every test, storage tests on SQLite and PostgreSQL"
 	@echo "make bench  benchmarks (routing, ingest, device sync, app start); figures go in BENCHMARKS.md"
+	@echo "make api-fuzz  schemathesis against /api/v1/openapi.json on both databases"
 	@echo "make fmt lint"
 
 setup:
@@ -79,6 +80,11 @@ bench: pg
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- signatures --backend sqlite
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-bench -- signatures --backend postgres
 	$(CARGO) run --locked --release -q -p casa-e2e --bin casa-app-bench
+
+# schemathesis against the OpenAPI document, on SQLite and PostgreSQL:
+# no 5xx, no answer outside its schema. MAX_TIME=seconds per backend.
+api-fuzz: pg
+	@scripts/api-fuzz.sh
 
 fmt:
 	$(CARGO) fmt --all

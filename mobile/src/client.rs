@@ -61,10 +61,41 @@ impl ClientError {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// The phone this client speaks for, and its secret (sent as
+    /// `X-Casa-Device` and `X-Casa-Device-Key` on every request).
+    device: Option<(DeviceId, String)>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("Client").field("base", &self.base).field("device", &self.device.as_ref().map(|(id, _)| id)).finish()
+    }
+}
+
+/// The headers that prove which phone is asking; a key that cannot be a
+/// header value is left out (the server then answers `device_key_required`).
+pub fn device_headers(id: DeviceId, key: &str) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let (Ok(id), Ok(mut key)) = (reqwest::header::HeaderValue::from_str(&id.to_string()), reqwest::header::HeaderValue::from_str(key)) {
+        key.set_sensitive(true);
+        headers.insert("x-casa-device", id);
+        headers.insert("x-casa-device-key", key);
+    }
+    headers
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("casa-mobile/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
 }
 
 #[derive(Serialize)]
@@ -77,13 +108,42 @@ struct SingleReport<'a> {
 impl Client {
     /// `base` is the server's root URL, e.g. `http://127.0.0.1:8080`.
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("casa-mobile/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        Self { http, base: base.trim_end_matches('/').to_owned() }
+        Self { http: http_client(), base: base.trim_end_matches('/').to_owned(), device: None }
+    }
+
+    /// The same client speaking for the phone `id` with its secret `key`
+    /// (cheap: the connection pool is shared with the original).
+    pub fn with_device(mut self, id: DeviceId, key: &str) -> Self {
+        self.device = Some((id, key.to_owned()));
+        self
+    }
+
+    /// A request, with the phone's headers when the client has a phone.
+    fn call(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, url);
+        match &self.device {
+            Some((id, key)) => req.headers(device_headers(*id, key)),
+            None => req,
+        }
+    }
+
+    /// A client for the phone whose store this is.
+    pub fn for_store(base: &str, store: &crate::store::LocalStore) -> Self {
+        Self::new(base).with_device(store.device_id(), store.device_key())
+    }
+
+    /// The phone this client speaks for, if any.
+    pub fn device(&self) -> Option<DeviceId> {
+        self.device.as_ref().map(|(id, _)| *id)
+    }
+
+    /// A photo uploader to the same server, for the same phone.
+    pub fn uploader(&self) -> crate::upload::Uploader {
+        let uploader = crate::upload::Uploader::new(&self.base);
+        match &self.device {
+            Some((id, key)) => uploader.with_device(*id, key),
+            None => uploader,
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -101,8 +161,13 @@ impl Client {
         let Some(token) = identity else {
             return self.sync(req).await;
         };
-        let res =
-            self.http.post(format!("{}/api/v1/sync", self.base)).bearer_auth(token).json(req).send().await.map_err(ClientError::Network)?;
+        let res = self
+            .call(reqwest::Method::POST, format!("{}/api/v1/sync", self.base))
+            .bearer_auth(token)
+            .json(req)
+            .send()
+            .await
+            .map_err(ClientError::Network)?;
         Self::decode(res).await
     }
 
@@ -119,21 +184,25 @@ impl Client {
     /// A petition by id: a public one, or a proposal gathering co-sponsors
     /// whose link its author shared.
     pub async fn petition(&self, id: &PetitionId) -> Result<PublicPetition, ClientError> {
-        let res = self.http.get(format!("{}/api/v1/petitions/{id}", self.base)).send().await.map_err(ClientError::Network)?;
+        let res =
+            self.call(reqwest::Method::GET, format!("{}/api/v1/petitions/{id}", self.base)).send().await.map_err(ClientError::Network)?;
         Self::decode(res).await
     }
 
     /// The Comuni with their services and categories.
     pub async fn comuni(&self) -> Result<Vec<ComuneInfo>, ClientError> {
-        let res = self.http.get(format!("{}/api/v1/comuni", self.base)).send().await.map_err(ClientError::Network)?;
+        let res = self.call(reqwest::Method::GET, format!("{}/api/v1/comuni", self.base)).send().await.map_err(ClientError::Network)?;
         Self::decode(res).await
     }
 
     /// A Comune's simplified boundary; `None` when the server has no
     /// official boundary for it yet.
     pub async fn comune_outline(&self, code: &IstatCode) -> Result<Option<ComuneOutline>, ClientError> {
-        let res =
-            self.http.get(format!("{}/api/v1/comuni/{}/outline", self.base, code.as_str())).send().await.map_err(ClientError::Network)?;
+        let res = self
+            .call(reqwest::Method::GET, format!("{}/api/v1/comuni/{}/outline", self.base, code.as_str()))
+            .send()
+            .await
+            .map_err(ClientError::Network)?;
         match Self::decode(res).await {
             Ok(outline) => Ok(Some(outline)),
             Err(ClientError::Api { status: 404, .. }) => Ok(None),
@@ -149,8 +218,7 @@ impl Client {
     /// The inspector's visits in, their assignments out.
     pub async fn inspector_sync(&self, token: &str, req: &InspectorSyncRequest) -> Result<InspectorSyncResponse, ClientError> {
         let res = self
-            .http
-            .post(format!("{}/api/v1/inspector/sync", self.base))
+            .call(reqwest::Method::POST, format!("{}/api/v1/inspector/sync", self.base))
             .bearer_auth(token)
             .json(req)
             .send()
@@ -159,29 +227,28 @@ impl Client {
         Self::decode(res).await
     }
 
-    /// A Comune's opt-in leaderboard, marking this phone's row.
-    pub async fn leaderboard(&self, comune: &IstatCode, device: DeviceId) -> Result<Leaderboard, ClientError> {
+    /// A Comune's opt-in leaderboard, marking this phone's row (the
+    /// client's own phone: see [`Client::with_device`]).
+    pub async fn leaderboard(&self, comune: &IstatCode, _device: DeviceId) -> Result<Leaderboard, ClientError> {
         let url = format!("{}/api/v1/comuni/{}/leaderboard", self.base, comune.as_str());
-        let req = self.http.get(url).header("x-casa-device", device.to_string());
-        Self::decode(req.send().await.map_err(ClientError::Network)?).await
+        Self::decode(self.call(reqwest::Method::GET, url).send().await.map_err(ClientError::Network)?).await
     }
 
     /// Joins a Comune's leaderboard under a nickname (or changes it).
     pub async fn join_leaderboard(&self, comune: &IstatCode, device: DeviceId, nickname: &str) -> Result<Leaderboard, ClientError> {
         let url = format!("{}/api/v1/comuni/{}/leaderboard", self.base, comune.as_str());
         let body = LeaderboardJoin { device_id: device, nickname: nickname.to_owned() };
-        Self::decode(self.http.put(url).json(&body).send().await.map_err(ClientError::Network)?).await
+        Self::decode(self.call(reqwest::Method::PUT, url).json(&body).send().await.map_err(ClientError::Network)?).await
     }
 
-    /// Leaves a Comune's leaderboard.
-    pub async fn leave_leaderboard(&self, comune: &IstatCode, device: DeviceId) -> Result<Leaderboard, ClientError> {
+    /// Leaves a Comune's leaderboard (the client's own phone leaves).
+    pub async fn leave_leaderboard(&self, comune: &IstatCode, _device: DeviceId) -> Result<Leaderboard, ClientError> {
         let url = format!("{}/api/v1/comuni/{}/leaderboard", self.base, comune.as_str());
-        let req = self.http.delete(url).header("x-casa-device", device.to_string());
-        Self::decode(req.send().await.map_err(ClientError::Network)?).await
+        Self::decode(self.call(reqwest::Method::DELETE, url).send().await.map_err(ClientError::Network)?).await
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
-        let res = self.http.post(format!("{}{path}", self.base)).json(body).send().await.map_err(ClientError::Network)?;
+        let res = self.call(reqwest::Method::POST, format!("{}{path}", self.base)).json(body).send().await.map_err(ClientError::Network)?;
         Self::decode(res).await
     }
 

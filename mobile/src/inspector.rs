@@ -11,7 +11,6 @@ use crate::client::{Client, ClientError};
 use crate::photo::ProcessedPhoto;
 use crate::store::{LocalStore, StoreError};
 use crate::sync::{upload_photos, SyncFailure, SyncProgress, SyncSummary};
-use crate::upload::Uploader;
 
 /// Visits sent per request (the server takes up to 100).
 const BATCH: usize = 50;
@@ -62,7 +61,7 @@ pub async fn sync(store: &mut LocalStore, client: &Client) -> Result<InspectorSu
     let mut summary = InspectorSummary::default();
     let photos = store.inspection_photos_to_upload()?;
     if !photos.is_empty() {
-        let uploader = Uploader::new(client.base_url());
+        let uploader = client.clone().with_device(store.device_id(), store.device_key()).uploader();
         let mut uploaded = SyncSummary::default();
         upload_photos(store, &uploader, photos, &mut SyncProgress::default(), &mut uploaded, &mut |_| {}).await?;
         summary.photos_uploaded = uploaded.photos_uploaded;

@@ -37,6 +37,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 mod inspector;
 pub use inspector::{LocalAssignment, LocalInspection};
 mod badges;
+mod device_key;
+pub use device_key::new_device_key;
 mod petitions;
 pub use petitions::{LocalIdentity, LocalPetition, MySignature, ProposalDraft, ProposeRefused, SignRefused};
 
@@ -178,6 +180,8 @@ fn migrations() -> Migrations<'static> {
         // Badges (`store::badges`).
         M::up(badges::MIGRATION),
         M::up(petitions::PROPOSALS_MIGRATION),
+        // The phone's secret (`store::device_key`).
+        M::up(device_key::MIGRATION),
     ])
 }
 
@@ -265,6 +269,7 @@ pub struct SyncState {
 pub struct LocalStore {
     conn: Connection,
     device: DeviceId,
+    device_key: String,
     photo_dir: std::path::PathBuf,
 }
 
@@ -302,7 +307,8 @@ impl LocalStore {
                 id
             }
         };
-        Ok(Self { conn, device, photo_dir })
+        let device_key = device_key::ensure(&conn)?;
+        Ok(Self { conn, device, device_key, photo_dir })
     }
 
     pub fn device_id(&self) -> DeviceId {
@@ -448,6 +454,11 @@ impl LocalStore {
             let mut reopen_refused = tx.prepare_cached("UPDATE reopens SET error_code = ?2, error_message = ?3 WHERE id = ?1")?;
             let mut done = tx.prepare_cached("DELETE FROM outbox WHERE item_id = ?1 RETURNING kind")?;
             for r in results {
+                // Deferred by the server (rate limit): it stays queued, as it
+                // is, for a later sync.
+                if matches!(r.outcome, ItemOutcome::Deferred { .. }) {
+                    continue;
+                }
                 let id = r.id.to_string();
                 // The outbox says what the item was; an answer for an item no
                 // longer queued (answered twice) can only be a report's.
@@ -469,6 +480,7 @@ impl LocalStore {
                         routing.approximate
                     ])?,
                     (_, ItemOutcome::Rejected { code, message }) => refused.execute(params![id, code, message])?,
+                    (_, ItemOutcome::Deferred { .. }) => 0,
                 };
             }
             let mut status = tx.prepare_cached("UPDATE reports SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1")?;

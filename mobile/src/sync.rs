@@ -66,6 +66,11 @@ pub struct SyncSummary {
     pub changes: usize,
     pub requests: usize,
     pub photos_uploaded: usize,
+    /// Items the server put off (too many new reports at once): still in the
+    /// outbox, for a sync after `retry_after`.
+    pub deferred: usize,
+    /// When the server said to send the deferred items again.
+    pub retry_after: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +108,9 @@ pub async fn sync(
     let mut state = SyncProgress { items_total: store.outbox_len()? as usize, ..SyncProgress::default() };
     let mut summary = SyncSummary::default();
     let mut attempt = 0u32;
-    let uploader = Uploader::new(client.base_url());
+    // Always as the store's own phone, with its key, whatever client was given.
+    let client = &client.clone().with_device(store.device_id(), store.device_key());
+    let uploader = client.uploader();
     loop {
         let before = (state.items_done, state.bytes_done, summary.photos_uploaded);
         let step = match sync_round(store, client, &uploader, opts, &mut state, &mut summary, &mut progress).await {
@@ -156,7 +163,18 @@ pub(crate) async fn upload_photos(
         }
         let bytes = store.read_photo(&photo)?;
         let resumed = match &url {
-            Some(url) => uploader.offset(url).await?.map(|offset| (url.clone(), offset)),
+            Some(url) => match uploader.offset(url).await {
+                Ok(found) => found.map(|offset| (url.clone(), offset)),
+                // The server answered `has` just now, so an upload address it
+                // cannot even connect to is stale (the server moved, or gave
+                // its own port before a restart): kept, it would hold this
+                // photo back for ever; the next round starts a new upload.
+                Err(ClientError::Network(e)) if e.is_connect() => {
+                    store.set_upload_url(&photo, None)?;
+                    return Err(ClientError::Network(e).into());
+                }
+                Err(e) => return Err(e.into()),
+            },
             None => None,
         };
         let (url, offset) = match resumed {
@@ -261,17 +279,28 @@ async fn sync_round(
     }
     store.replace_badges(&res.badges)?;
     store.set_points(res.points)?;
+    let mut deferred = 0;
     for r in &res.results {
         match r.outcome {
             ItemOutcome::Accepted(_) | ItemOutcome::Counted(_) => summary.accepted += 1,
             ItemOutcome::Rejected { .. } => summary.rejected += 1,
+            ItemOutcome::Deferred { retry_after_secs, .. } => {
+                deferred += 1;
+                let wait = Duration::from_secs(retry_after_secs);
+                summary.retry_after = Some(summary.retry_after.map_or(wait, |w| w.max(wait)));
+            }
         }
     }
+    summary.deferred += deferred;
     summary.changes += res.changes.len();
     state.items_done += res.results.len();
     state.changes_applied += res.changes.len();
     progress(*state);
-    Ok(if full_batch || res.has_more { Round::Again } else { Round::Done { directory_version: res.directory_version } })
+    // Deferred items stay first in the outbox: sending the next batch now
+    // would only send them again. Changes still waiting are pulled all the
+    // same; the deferred items go with a later sync.
+    let again = if deferred > 0 { res.has_more } else { full_batch || res.has_more };
+    Ok(if again { Round::Again } else { Round::Done { directory_version: res.directory_version } })
 }
 
 #[cfg(test)]

@@ -28,14 +28,25 @@ fn refused(res: &reqwest::Response, what: &str) -> ClientError {
     ClientError::Api { status: res.status().as_u16(), code: "upload_refused".into(), message: format!("{what}: HTTP {}", res.status()) }
 }
 
+fn http_client(headers: reqwest::header::HeaderMap) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default()
+}
+
 impl Uploader {
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap_or_default();
-        Self { http, base: base.trim_end_matches('/').to_owned() }
+        Self { http: http_client(reqwest::header::HeaderMap::new()), base: base.trim_end_matches('/').to_owned() }
+    }
+
+    /// The same uploader for the phone `id` with its secret `key` (uploads
+    /// belong to a phone; see [`crate::client::device_headers`]).
+    pub fn with_device(mut self, id: casa_shared_model::DeviceId, key: &str) -> Self {
+        self.http = http_client(crate::client::device_headers(id, key));
+        self
     }
 
     /// Whether the server already holds this photo.

@@ -180,6 +180,14 @@ pub enum ItemOutcome {
         code: String,
         message: String,
     },
+    /// Not taken now, but not refused either (too many new reports from this
+    /// phone or network: `code` is `rate_limited`): the phone keeps the item
+    /// queued and sends it again after `retry_after_secs`.
+    Deferred {
+        code: String,
+        message: String,
+        retry_after_secs: u64,
+    },
 }
 
 /// Where a report was routed.

@@ -5,6 +5,8 @@
 use image::imageops::{self, FilterType};
 use image::ImageEncoder;
 
+use crate::images::{ImageGate, ImageLimits};
+
 /// JPEG quality of the blurred copy: the phone sends 85 too.
 const JPEG_QUALITY: u8 = 85;
 /// Cells across the longer side of the region: few enough that no face or
@@ -67,9 +69,9 @@ impl BlurRegion {
 }
 
 /// The photo with the region blurred, as a new JPEG (without the original's
-/// metadata).
-pub fn blur_region(bytes: &[u8], region: &BlurRegion) -> Result<Vec<u8>, BlurError> {
-    let mut img = image::load_from_memory(bytes).map_err(|_| BlurError::Unreadable)?.to_rgb8();
+/// metadata). The photo is decoded within `limits`, like every image.
+pub fn blur_region(bytes: &[u8], region: &BlurRegion, limits: &ImageLimits) -> Result<Vec<u8>, BlurError> {
+    let mut img = crate::images::decode(bytes, limits).map_err(|_| BlurError::Unreadable)?.image.into_rgb8();
     let (x, y, w, h) = region.pixels(img.width(), img.height());
     let part = imageops::crop_imm(&img, x, y, w, h).to_image();
     let cell = (w.max(h) / GRID_CELLS).max(1);
@@ -83,50 +85,19 @@ pub fn blur_region(bytes: &[u8], region: &BlurRegion) -> Result<Vec<u8>, BlurErr
     Ok(out)
 }
 
-/// The longer side of a photo an office attaches, like the phone's.
-pub const MAX_PHOTO_SIDE: u32 = 2048;
-
-/// A photo an office attaches to a status change (the repaired road), as the
-/// citizen may see it: turned upright, at most [`MAX_PHOTO_SIDE`] pixels, and
-/// re-encoded from the pixels alone, so no EXIF (the clerk's GPS, the
-/// camera's serial) survives.
-pub fn clean_photo(bytes: &[u8]) -> Result<Vec<u8>, BlurError> {
-    use image::ImageDecoder;
-    let mut decoder = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| BlurError::Unreadable)?
-        .into_decoder()
-        .map_err(|_| BlurError::Unreadable)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|_| BlurError::Unreadable)?;
-    img.apply_orientation(orientation);
-    if img.width().max(img.height()) > MAX_PHOTO_SIDE {
-        img = img.resize(MAX_PHOTO_SIDE, MAX_PHOTO_SIDE, FilterType::Lanczos3);
-    }
-    let rgb = img.to_rgb8();
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .write_image(rgb.as_raw(), rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
-        .map_err(|_| BlurError::Encode)?;
-    Ok(out)
+/// [`blur_region`] on the image gate's blocking pool, within its limits.
+pub async fn blur_with(gate: &ImageGate, bytes: Vec<u8>, region: BlurRegion) -> Result<Vec<u8>, BlurError> {
+    gate.run(move |limits| blur_region(&bytes, &region, limits)).await.map_err(|_| BlurError::Encode)?
 }
+
+/// The longer side of a photo an office attaches (see
+/// [`crate::images::clean`]), like the phone's.
+pub const MAX_PHOTO_SIDE: u32 = 2048;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::{Rgb, RgbImage};
-
-    #[test]
-    fn an_office_photo_becomes_a_bounded_jpeg_and_garbage_is_refused() {
-        let img = RgbImage::from_fn(3000, 1500, |x, _| Rgb([(x % 256) as u8, 90, 160]));
-        let mut png = Vec::new();
-        image::codecs::png::PngEncoder::new(&mut png).write_image(img.as_raw(), 3000, 1500, image::ExtendedColorType::Rgb8).expect("png");
-        let jpeg = clean_photo(&png).expect("clean");
-        assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "a JPEG");
-        let back = image::load_from_memory(&jpeg).expect("decode");
-        assert_eq!((back.width(), back.height()), (2048, 1024));
-        assert_eq!(clean_photo(b"not a photo"), Err(BlurError::Unreadable));
-    }
 
     /// A black-and-white checkerboard of 4-pixel squares: all detail.
     fn checkerboard(w: u32, h: u32) -> Vec<u8> {
@@ -155,7 +126,8 @@ mod tests {
     #[test]
     fn the_region_loses_its_detail_and_the_rest_of_the_photo_keeps_it() {
         let original = checkerboard(400, 300);
-        let blurred = blur_region(&original, &BlurRegion::from_percent(25.0, 20.0, 50.0, 40.0).expect("region")).expect("blur");
+        let blurred = blur_region(&original, &BlurRegion::from_percent(25.0, 20.0, 50.0, 40.0).expect("region"), &ImageLimits::default())
+            .expect("blur");
         let img = image::load_from_memory(&blurred).expect("decode").to_rgb8();
         assert_eq!((img.width(), img.height()), (400, 300));
         // The region is (100, 60) to (300, 180); look well inside and well outside.
@@ -184,6 +156,6 @@ mod tests {
     #[test]
     fn bytes_that_are_not_an_image_are_refused_not_panicked_on() {
         let r = BlurRegion::from_percent(0.0, 0.0, 10.0, 10.0).expect("region");
-        assert_eq!(blur_region(b"not a jpeg", &r), Err(BlurError::Unreadable));
+        assert_eq!(blur_region(b"not a jpeg", &r, &ImageLimits::default()), Err(BlurError::Unreadable));
     }
 }

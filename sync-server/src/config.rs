@@ -51,6 +51,21 @@ pub struct Settings {
     /// When set, `/metrics` needs `Authorization: Bearer <token>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<Secret>,
+    /// Photo uploads and image limits (`CASA_UPLOAD_MAX_BYTES`, ...).
+    #[serde(flatten)]
+    pub uploads: crate::uploads::UploadSettings,
+    /// Staff login throttling (`CASA_LOGIN_FREE_FAILURES`, ...; see [`crate::login_throttle`]).
+    #[serde(flatten)]
+    pub login: crate::login_throttle::LoginSettings,
+    /// Limits on new reports per phone, API key and address
+    /// (`CASA_REPORTS_PER_HOUR_PER_IP`, ...; see [`crate::ratelimit`]).
+    #[serde(flatten)]
+    pub rate_limits: crate::ratelimit::RateLimitSettings,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or
+    /// CIDR ranges separated by commas (`CASA_TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8`).
+    /// Empty (the default): the TCP peer is the client and the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: String,
 }
 
 /// A setting never printed, in logs or errors.
@@ -103,6 +118,10 @@ impl Default for Settings {
             http_header_timeout_secs: 15,
             max_connections: 1024,
             metrics_token: None,
+            uploads: crate::uploads::UploadSettings::default(),
+            login: crate::login_throttle::LoginSettings::default(),
+            rate_limits: crate::ratelimit::RateLimitSettings::default(),
+            trusted_proxies: String::new(),
         }
     }
 }

@@ -13,11 +13,19 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds to wait before trying again, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None }
+    }
+
+    /// The same error, telling the client to wait `seconds` (at least 1).
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -88,10 +96,16 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             let challenge = if self.code == "invalid_api_key" || self.code == "invalid_token" {
                 "Bearer realm=\"Casa del Cittadino\""
+            } else if self.code.starts_with("device_key") {
+                // A phone's headers (see crate::device), not a password: no browser login box.
+                "CasaDevice realm=\"Casa del Cittadino\""
             } else {
                 "Basic realm=\"Casa del Cittadino\", charset=\"UTF-8\""
             };
             res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static(challenge));
+        }
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
         res
     }

@@ -8,17 +8,23 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+pub mod api_keys;
 pub mod auth;
 pub mod blur;
+pub mod client_ip;
 pub mod config;
 pub mod dashboard;
 pub mod delivery;
+pub mod device;
 pub mod directory;
 pub mod error;
 pub mod identity;
+pub mod images;
+pub mod login_throttle;
 pub mod metrics;
 pub mod openapi;
 pub mod photos;
+pub mod ratelimit;
 pub mod routes;
 pub mod seed;
 pub mod server;
@@ -27,6 +33,9 @@ pub mod staff;
 pub mod state;
 pub mod stats;
 pub mod store;
+pub mod tus_store;
+pub mod uploads;
+pub mod visibility;
 pub mod xml;
 
 pub use state::AppState;

@@ -3,7 +3,8 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{api, backoffice, inspector, petitions};
+use crate::routes::extract::BasicMayWait;
+use crate::routes::{api, backoffice, inspector, petitions, uploads, uploads_doc};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,8 +13,8 @@ use crate::routes::{api, backoffice, inspector, petitions};
         description = "Native API of the Casa del Cittadino app. Open311 GeoReport v2 is served under /open311/v2.",
         version = "1"
     ),
-    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync, petitions::activate, petitions::public_petition, petitions::open_petition, petitions::comune_petitions, petitions::decide, petitions::set_rules, petitions::open_data_csv, petitions::open_data_geojson, petitions::leaderboard, petitions::join_leaderboard, petitions::leave_leaderboard),
-    modifiers(&SecuritySchemes),
+    paths(api::sync, api::submit_report, api::public_report, api::comuni, api::comune_outline, api::moderation_queue, api::staff_report, api::change_status, backoffice::change_status, inspector::assign, inspector::login, inspector::sync, petitions::activate, petitions::public_petition, petitions::open_petition, petitions::comune_petitions, petitions::decide, petitions::set_rules, petitions::open_data_csv, petitions::open_data_geojson, petitions::leaderboard, petitions::join_leaderboard, petitions::leave_leaderboard, uploads_doc::create_upload, uploads_doc::upload_offset, uploads_doc::upload_chunk, uploads_doc::delete_upload, uploads_doc::upload_options, uploads::photo, uploads_doc::photo_head),
+    modifiers(&SecuritySchemes, &BasicMayWait),
     tags(
         (name = "sync", description = "Offline-first sync: push a batch, pull changes"),
         (name = "reports", description = "Reports (segnalazioni)"),
@@ -22,7 +23,9 @@ use crate::routes::{api, backoffice, inspector, petitions};
         (name = "backoffice", description = "Back-office systems of the departments (API key: Authorization: Bearer)"),
         (name = "inspector", description = "The field inspectors' app: log in for a token (Authorization: Bearer), then sync visits and assignments"),
         (name = "identity", description = "A citizen's verified identity on the phone: a clerk's one-time code traded for a token, sent as Authorization: Bearer on syncs that carry petition signatures"),
-        (name = "petitions", description = "E-petitions: read them here; sign and withdraw through the sync (offline-first)")
+        (name = "petitions", description = "E-petitions: read them here; sign and withdraw through the sync (offline-first)"),
+        (name = "uploads", description = "Photo uploads with tus 1.0 (creation, expiration, checksum with sha256, termination), from a device (X-Casa-Device, X-Casa-Device-Key)"),
+        (name = "photos", description = "Photos by sha256: public while a public report shows them, otherwise only to the device that filed or uploaded them and to staff")
     )
 )]
 struct ApiDoc;
@@ -36,6 +39,10 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
         components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
         components.add_security_scheme("inspector_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        // A phone: its id and its secret, both required together (see crate::device).
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue};
+        components.add_security_scheme("device_id", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Casa-Device"))));
+        components.add_security_scheme("device_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Casa-Device-Key"))));
     }
 }
 

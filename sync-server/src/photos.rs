@@ -1,17 +1,23 @@
-//! Photos on the server: content-addressed files under `<data_dir>/photos`,
-//! named by the sha256 of their bytes. They arrive through the tus endpoint
-//! (`/api/v1/uploads`); an upload completes only if its bytes hash to the
-//! sha256 it declared, so a name always matches its content.
+//! Photos on the server: files under `<data_dir>/photos`, each named by a
+//! sha256.
+//!
+//! A citizen's photo is named by the sha256 of the bytes the phone sent: the
+//! report refers to it by that name, before or after the photo arrives, and
+//! the phone asks for it by that name (`HEAD /api/v1/photos/{sha256}`) to
+//! skip sending it twice. Its tus upload completes only if the bytes hash to
+//! that name. What is stored under the name, though, is the server's cleaned
+//! copy ([`crate::images::clean`]): metadata gone, upright, JPEG. For the
+//! app's photos (upright JPEGs with no metadata) the two are the same bytes;
+//! for any other client's they may differ, and the name stays the
+//! reference of the upload, not a hash of the file. Photos the server makes
+//! itself (a blurred copy, an office's photo of the work) are named by the
+//! sha256 of their own bytes ([`PhotoStore::save`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use casa_shared_model::report::PhotoRef;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
-
-/// Larger than any processed photo (2048 px JPEGs are well under 2 MB), with
-/// room for the original-size uploads some back-offices send.
-pub const MAX_UPLOAD_BYTES: u64 = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct PhotoStore {
@@ -20,8 +26,6 @@ pub struct PhotoStore {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PhotoStoreError {
-    #[error("il contenuto non corrisponde allo sha256 dichiarato / the content does not match the declared sha256")]
-    HashMismatch,
     #[error("photo storage: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -40,20 +44,17 @@ impl PhotoStore {
         tokio::fs::try_exists(self.path(photo)).await.unwrap_or(false)
     }
 
-    /// Files a finished upload under its sha256 after checking its content.
-    /// A hard link when possible (same disk, no copy), a copy otherwise.
-    pub async fn adopt(&self, upload: &Path, photo: &PhotoRef) -> Result<(), PhotoStoreError> {
-        if sha256_of_file(upload).await? != photo.as_str() {
-            return Err(PhotoStoreError::HashMismatch);
-        }
+    /// Files the cleaned copy of an upload under the sha256 the upload
+    /// declared (and matched). A photo already there stays: the same upload
+    /// bytes always clean to the same copy.
+    pub async fn file_cleaned(&self, photo: &PhotoRef, cleaned: &[u8]) -> Result<(), PhotoStoreError> {
         let target = self.path(photo);
         if tokio::fs::try_exists(&target).await? {
             return Ok(());
         }
-        let partial = target.with_extension("part");
-        if tokio::fs::hard_link(upload, &partial).await.is_err() {
-            tokio::fs::copy(upload, &partial).await?;
-        }
+        // A name of its own: two uploads of the same photo may finish at once.
+        let partial = target.with_extension(format!("{}.part", uuid::Uuid::now_v7().simple()));
+        tokio::fs::write(&partial, cleaned).await?;
         tokio::fs::rename(&partial, &target).await?;
         Ok(())
     }
@@ -82,7 +83,7 @@ impl PhotoStore {
     }
 }
 
-pub async fn sha256_of_file(path: &Path) -> std::io::Result<String> {
+pub async fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];

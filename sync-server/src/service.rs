@@ -16,8 +16,14 @@ use uuid::Uuid;
 use casa_shared_model::wire::Routing;
 
 pub mod badges;
+mod department;
 pub mod inspection;
 pub mod petitions;
+
+pub use department::{
+    apply_status, apply_statuses, backoffice_status, department_status, department_steps, parse_note, BackOffice, BackofficeStatus,
+    MAX_NOTE_CHARS,
+};
 
 use crate::auth::Role;
 use crate::blur::BlurRegion;
@@ -372,17 +378,6 @@ impl Staff {
         }
     }
 
-    /// What the dashboard shows: moderators and inspectors see their Comuni's
-    /// reports; an operator only those of their department once moderated
-    /// (what waits for moderation may hold what the citizen did not mean to
-    /// make public).
-    pub fn can_view(&self, report: &ReportRecord) -> bool {
-        match self.role {
-            Role::Operator => self.works_on(&report.comune, &report.department) && report.status.is_public(),
-            _ => self.covers(&report.comune),
-        }
-    }
-
     /// Who the audit log and the status history name.
     pub fn actor(&self) -> String {
         format!("staff:{}", self.email)
@@ -399,27 +394,29 @@ pub async fn moderation_queue(
     if state.directory().comune(comune).is_none() {
         return Err(ServiceError::NotFound);
     }
-    if !staff.can_moderate(comune) {
+    if !staff.may_see_queue(comune) {
         return Err(ServiceError::Forbidden);
     }
     Ok(state.store().moderation_queue(comune, limit.clamp(1, 500), offset).await?)
 }
 
-/// A report a staff member may see; others' reports look absent (404), so
-/// that ids cannot be probed across Comuni.
-/// A report for the dashboard. Unlike the API (where another Comune's report
-/// looks absent), a clerk who followed a link is told it is not theirs.
+/// A report for the dashboard, by [`Staff::may_read`]. Unlike the API
+/// (where such a report looks absent), a clerk who followed a link is told
+/// it is not theirs.
 pub async fn dashboard_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
     match state.store().report(id).await? {
-        Some(r) if staff.can_view(&r) => Ok(r),
+        Some(r) if staff.may_read(&r) => Ok(r),
         Some(_) => Err(ServiceError::Forbidden),
         None => Err(ServiceError::NotFound),
     }
 }
 
+/// A report for the API, by the dashboard's rule ([`Staff::may_read`]); the
+/// reports a staff member may not read look absent (404), so that ids
+/// cannot be probed.
 pub async fn staff_report(state: &AppState, staff: &Staff, id: &ReportId) -> Result<ReportRecord, ServiceError> {
     match state.store().report(id).await? {
-        Some(r) if staff.covers(&r.comune) => Ok(r),
+        Some(r) if staff.may_read(&r) => Ok(r),
         _ => Err(ServiceError::NotFound),
     }
 }
@@ -502,10 +499,7 @@ pub async fn blur_photo(
             "La foto non è ancora arrivata dal telefono: riprova più tardi / The photo has not arrived yet: try later",
         )
     })?;
-    let blurred = tokio::task::spawn_blocking(move || crate::blur::blur_region(&bytes, &region))
-        .await
-        .map_err(|_| rejected("photo_encode_failed", "Sfocatura non riuscita / Blurring failed"))?
-        .map_err(|e| rejected(e.code(), e.to_string()))?;
+    let blurred = crate::blur::blur_with(&state.uploads().images, bytes, region).await.map_err(|e| rejected(e.code(), e.to_string()))?;
     let photos = state.photos();
     let copy = photos.save(&blurred).await.map_err(|e| {
         tracing::error!(error = %e, "cannot save a blurred photo");
@@ -616,211 +610,4 @@ pub async fn transfer(state: &AppState, staff: &Staff, id: &ReportId, to: &Istat
     let detail = format!("{} -> {}: {reason}", report.comune.as_str(), to.as_str());
     crate::staff::audit(state, &actor, "transfer", Some(format!("report:{id}")), Some(detail)).await;
     state.store().report(id).await?.ok_or(ServiceError::NotFound)
-}
-
-/// A back-office system, authenticated by its API key.
-#[derive(Debug, Clone)]
-pub struct BackOffice {
-    pub key_id: Uuid,
-    pub name: String,
-}
-
-impl BackOffice {
-    /// Who the audit log and the status history name.
-    pub fn actor(&self) -> String {
-        format!("backoffice:{}", self.name)
-    }
-}
-
-/// What a department's back-office may say about a report it received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackofficeStatus {
-    InProgress,
-    Resolved,
-    Closed,
-}
-
-impl BackofficeStatus {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "in_progress" => Some(BackofficeStatus::InProgress),
-            "resolved" => Some(BackofficeStatus::Resolved),
-            "closed" => Some(BackofficeStatus::Closed),
-            _ => None,
-        }
-    }
-
-    pub fn status(self) -> ReportStatus {
-        match self {
-            BackofficeStatus::InProgress => ReportStatus::InProgress,
-            BackofficeStatus::Resolved => ReportStatus::Resolved,
-            BackofficeStatus::Closed => ReportStatus::Closed,
-        }
-    }
-}
-
-pub const MAX_NOTE_CHARS: usize = 1000;
-
-/// A back-office's note on a status change, for the audit log: trimmed, at
-/// most [`MAX_NOTE_CHARS`]; blank is none.
-pub fn parse_note(note: Option<&str>) -> Result<Option<String>, ServiceError> {
-    let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Ok(None);
-    };
-    match casa_shared_model::text::plain_text(note, 1..=MAX_NOTE_CHARS) {
-        Ok(note) => Ok(Some(note)),
-        Err(casa_shared_model::text::TextProblem::ControlChars) => Err(rejected(
-            "control_characters",
-            "La nota contiene caratteri di controllo non ammessi / The note contains control characters that are not allowed",
-        )),
-        Err(casa_shared_model::text::TextProblem::Length) => Err(ServiceError::Rejected {
-            code: "note_too_long",
-            message: format!(
-                "Nota troppo lunga: al massimo {MAX_NOTE_CHARS} caratteri / Note too long: at most {MAX_NOTE_CHARS} characters"
-            ),
-        }),
-    }
-}
-
-/// A back-office moves a report along: the change reaches the citizen's app
-/// on its next sync, like a moderator's. Asking for the status the report is
-/// already in changes nothing and answers the same (a retried request).
-pub async fn backoffice_status(
-    state: &AppState,
-    office: &BackOffice,
-    id: &ReportId,
-    to: BackofficeStatus,
-    note: Option<&str>,
-) -> Result<ReportRecord, ServiceError> {
-    let report = state.store().report(id).await?.ok_or(ServiceError::NotFound)?;
-    if report.status == to.status() {
-        return Ok(report);
-    }
-    advance(state, &report, to, office.actor(), note.map(str::to_owned), None).await
-}
-
-/// A department's operator moves a report along from the dashboard, with a
-/// note for the citizen and, optionally, a photo of the work (any image; it is
-/// cleaned by [`crate::blur::clean_photo`] before anyone sees it).
-pub async fn department_status(
-    state: &AppState,
-    staff: &Staff,
-    id: &ReportId,
-    to: BackofficeStatus,
-    note: Option<&str>,
-    photo: Option<Vec<u8>>,
-) -> Result<ReportRecord, ServiceError> {
-    let report = staff_report(state, staff, id).await?;
-    if !staff.works_on(&report.comune, &report.department) {
-        return Err(ServiceError::Forbidden);
-    }
-    let note = parse_note(note)?;
-    if to == BackofficeStatus::Resolved && note.is_none() {
-        return Err(rejected(
-            "note_required",
-            "Scrivi cosa è stato fatto: il cittadino lo leggerà con l'esito / Say what was done: the citizen reads it",
-        ));
-    }
-    // Checked before the photo is processed and kept, so a refused change leaves no file behind.
-    department_steps(&report.status, &report.department, to)?;
-    let photo = match photo.filter(|p| !p.is_empty()) {
-        None => None,
-        Some(bytes) => {
-            let clean = tokio::task::spawn_blocking(move || crate::blur::clean_photo(&bytes))
-                .await
-                .map_err(|_| rejected("photo_encode_failed", "Foto non elaborata / The photo could not be processed"))?
-                .map_err(|e| rejected(e.code(), e.to_string()))?;
-            let saved = state.photos().save(&clean).await.map_err(|e| {
-                tracing::error!(error = %e, "cannot save an office's photo");
-                rejected("photo_storage", "Impossibile salvare la foto / Cannot save the photo")
-            })?;
-            Some(saved.as_str().to_owned())
-        }
-    };
-    advance(state, &report, to, staff.actor(), note, photo).await
-}
-
-/// The statuses a department's change takes a report through, in order. A
-/// published report went to its department; the department working on it
-/// means it took it on, which the citizen sees as the assignment first.
-pub fn department_steps(current: &ReportStatus, department: &str, to: BackofficeStatus) -> Result<Vec<ReportStatus>, InvalidTransition> {
-    let wanted = to.status();
-    let mut steps = Vec::with_capacity(2);
-    let mut from = current.clone();
-    if from == ReportStatus::Published && wanted != ReportStatus::Closed {
-        from = from.transition(ReportStatus::AssignedToDepartment { department: department.to_owned() })?;
-        steps.push(from.clone());
-    }
-    steps.push(from.transition(wanted)?);
-    Ok(steps)
-}
-
-/// The department's side of a report's life, whoever speaks for it: each of
-/// [`department_steps`] recorded; the note and photo go with the last.
-async fn advance(
-    state: &AppState,
-    report: &ReportRecord,
-    to: BackofficeStatus,
-    actor: String,
-    note: Option<String>,
-    photo: Option<String>,
-) -> Result<ReportRecord, ServiceError> {
-    let id = &report.id;
-    let steps = department_steps(&report.status, &report.department, to)?;
-    let last = steps.len().saturating_sub(1);
-    let mut current = report.status.clone();
-    let mut changes = Vec::with_capacity(steps.len());
-    for (i, next) in steps.into_iter().enumerate() {
-        let mut change = StatusChange::new(id, &current, next.clone(), actor.clone());
-        if i == last {
-            change.note = note.clone();
-            change.photo = photo.clone();
-        }
-        changes.push(change);
-        current = next;
-    }
-    // All steps or none: a failure after "assigned" must not leave the
-    // report half moved.
-    apply_statuses(state, changes).await?;
-    state.store().report(id).await?.ok_or(ServiceError::NotFound)
-}
-
-impl StatusChange {
-    /// A change made now, without a note or photo.
-    pub fn new(id: &ReportId, from: &ReportStatus, to: ReportStatus, actor: String) -> Self {
-        StatusChange { id: *id, from: from.clone(), to, actor, note: None, photo: None, at: Utc::now() }
-    }
-}
-
-/// The one way a status changes, whoever changes it (moderator, department,
-/// back-office, inspector): recorded only if the report is still in `from`,
-/// then audited with its note.
-pub async fn apply_status(state: &AppState, change: StatusChange) -> Result<(), ServiceError> {
-    apply_statuses(state, vec![change]).await
-}
-
-/// Several changes of one report, recorded in one transaction, then each
-/// audited (see [`apply_status`]).
-pub async fn apply_statuses(state: &AppState, changes: Vec<StatusChange>) -> Result<(), ServiceError> {
-    if !state.store().record_statuses(&changes).await? {
-        return Err(ServiceError::StaleStatus);
-    }
-    for change in changes {
-        let (from, to) = (&change.from, &change.to);
-        let mut detail = format!("{} -> {}{}", from.code(), to.code(), to.detail().map(|d| format!(" ({d})")).unwrap_or_default());
-        if let Some(note) = &change.note {
-            detail.push_str(&format!(": {note}"));
-        }
-        crate::staff::audit(state, &change.actor, "status_change", Some(format!("report:{}", change.id)), Some(detail)).await;
-        if matches!(
-            change.to,
-            ReportStatus::Published
-                | ReportStatus::AssignedToDepartment { .. }
-                | ReportStatus::ConfirmedByInspector
-                | ReportStatus::Resolved
-        ) {
-            badges::report_verified(state, &change.id).await;
-        }
-    }
-    Ok(())
 }

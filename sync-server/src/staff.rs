@@ -5,19 +5,21 @@
 //! the verified identity to an account and calls [`open_session`], so nothing
 //! downstream (cookies, CSRF, roles, audit) changes.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{parse_email, verify_password, Role};
+use crate::client_ip::describe;
+use crate::login_throttle::Admission;
 use crate::service::Staff;
 use crate::state::AppState;
 use crate::store::{AuditEntry, SessionRecord, StaffUserRecord, StoreError};
 
-/// Failed logins in a row that lock an account, and for how long.
-pub const MAX_LOGIN_FAILURES: u32 = 5;
-pub const LOCK_DURATION: Duration = Duration::minutes(15);
 /// A working day; staff log in again the next morning.
 pub const SESSION_DURATION: Duration = Duration::hours(10);
 
@@ -25,10 +27,53 @@ pub const SESSION_DURATION: Duration = Duration::hours(10);
 pub enum LoginError {
     #[error("email o password non corretti / wrong email or password")]
     InvalidCredentials,
-    #[error("account bloccato dopo troppi tentativi falliti fino alle {until} (UTC) / account locked after too many failed attempts")]
-    Locked { until: DateTime<Utc> },
+    /// Too many failures for this account or from this address; the same
+    /// answer whether the account exists or not.
+    #[error("troppi tentativi di accesso: riprova più tardi / too many login attempts: try again later")]
+    Throttled { retry_after: std::time::Duration },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl LoginError {
+    /// Seconds for `Retry-After`, when the client must wait.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            LoginError::Throttled { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        }
+    }
+}
+
+/// How a password came in. It changes only what a success writes to the
+/// audit log: the dashboard and the inspector app audit each login (each
+/// opens a session), HTTP Basic (sent with every request) audits its first
+/// success from an address in an hour, so the log is not one line per API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Dashboard,
+    InspectorApp,
+    HttpBasic,
+}
+
+impl Channel {
+    fn describe(self) -> &'static str {
+        match self {
+            Channel::Dashboard => "dashboard",
+            Channel::InspectorApp => "inspector app",
+            Channel::HttpBasic => "http basic",
+        }
+    }
+}
+
+/// One password attempt (no `Debug`: it holds the password).
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's address (see [`crate::client_ip`]); `None` when unknown.
+    pub client: Option<IpAddr>,
+    pub channel: Channel,
 }
 
 /// A random token, URL-safe, 256 bits.
@@ -60,50 +105,92 @@ pub async fn audit(state: &AppState, actor: &str, action: &str, target: Option<S
     }
 }
 
-/// Checks an email and password and opens a session. Returns the new
-/// session's token, for the cookie (it is stored only hashed).
-pub async fn password_login(state: &AppState, email: &str, password: &str) -> Result<String, LoginError> {
-    let staff = check_password(state, email, password).await?;
+/// Checks an email and password and opens a dashboard session. Returns the
+/// new session's token, for the cookie (it is stored only hashed).
+pub async fn password_login(state: &AppState, email: &str, password: &str, client: Option<IpAddr>) -> Result<String, LoginError> {
+    let staff = authenticate(state, Credentials { email, password, client, channel: Channel::Dashboard }).await?;
     let token = open_session(state, &staff).await?;
-    audit(state, &staff.actor(), "login", None, Some("password".into())).await;
+    audit(state, &staff.actor(), "login", None, Some(format!("password, dashboard from {}", describe(client)))).await;
     Ok(token)
 }
 
-/// Checks an email and password, with the lock-out after repeated failures
-/// and every failure audited. Unknown accounts cost the same hashing time as
-/// known ones, so the answer does not tell them apart.
-pub async fn check_password(state: &AppState, email: &str, password: &str) -> Result<Staff, LoginError> {
-    // A valid argon2 hash of a random string: verified against when the
-    // account does not exist.
-    const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$wN3pPAbL8fZ8Qm3rJp8pP0r0pV2o2m2Zy7iD0N6r1Pc";
-    let now = Utc::now();
-    let email = parse_email(email).unwrap_or_default();
-    let user = if email.is_empty() { None } else { state.store().staff_user_by_email(&email).await? };
-    let Some(user) = user else {
-        let _ = verify_password(password, DECOY);
-        audit(state, "anonymous", "login_failed", Some(email), Some("unknown account".into())).await;
-        return Err(LoginError::InvalidCredentials);
+/// Checks the email and password of an `Authorization: Basic` header.
+pub async fn basic_login(state: &AppState, email: &str, password: &str, client: Option<IpAddr>) -> Result<Staff, LoginError> {
+    authenticate(state, Credentials { email, password, client, channel: Channel::HttpBasic }).await
+}
+
+/// Checks an email and password: the one way in for every password (the
+/// dashboard, the inspector app, HTTP Basic), with the same throttling
+/// (see [`crate::login_throttle`]) and the same audit: each failure
+/// (`login_failed`), each count that starts holding attempts back
+/// (`login_throttled`), the first attempt refused for waiting after each
+/// failure (`login_refused_throttled`; not every one, or a script would
+/// fill the log at request speed).
+///
+/// Known and unknown accounts get the same answers at the same cost: an
+/// attempt that must wait is refused before anything is looked up, and an
+/// unknown account's password is checked against a decoy hash.
+pub async fn authenticate(state: &AppState, c: Credentials<'_>) -> Result<Staff, LoginError> {
+    let email = parse_email(c.email).ok();
+    // What was typed, known account or not: the throttle's key and the audit's target.
+    let typed: String =
+        email.clone().unwrap_or_else(|| c.email.trim().to_lowercase()).chars().filter(|ch| !ch.is_control()).take(254).collect();
+    let how = format!("{} from {}", c.channel.describe(), describe(c.client));
+    let ticket = match state.login_throttle().admit(&typed, c.client, Instant::now()) {
+        Admission::Go(ticket) => ticket,
+        Admission::Wait(refusal) => {
+            if refusal.first {
+                let detail = format!("{how}: too many failures for {}", refusal.scope.describe());
+                audit(state, "anonymous", "login_refused_throttled", Some(typed), Some(detail)).await;
+            }
+            return Err(LoginError::Throttled { retry_after: refusal.retry_after });
+        }
     };
-    let actor = format!("staff:{}", user.email);
-    if let Some(until) = state.store().login_locked_until(user.id, now).await? {
-        audit(state, &actor, "login_refused_locked", None, None).await;
-        return Err(LoginError::Locked { until });
-    }
-    if !verify_password(password, &user.password_hash) {
-        let locked = state.store().record_login_failure(user.id, MAX_LOGIN_FAILURES, now + LOCK_DURATION).await?;
-        return match locked {
-            Some(until) => {
-                audit(state, &actor, "login_locked", None, Some(format!("{MAX_LOGIN_FAILURES} failures"))).await;
-                Err(LoginError::Locked { until })
+    let user = match email {
+        Some(email) => match state.store().staff_user_by_email(&email).await {
+            Ok(user) => user,
+            Err(e) => {
+                ticket.abandon();
+                return Err(e.into());
             }
-            None => {
-                audit(state, &actor, "login_failed", None, None).await;
-                Err(LoginError::InvalidCredentials)
+        },
+        None => None,
+    };
+    let password = c.password.to_owned();
+    let stored = user.as_ref().map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    // argon2 is CPU work: off the async workers.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
+    let now = Instant::now();
+    match user {
+        Some(user) if ok => {
+            let first_from_here = ticket.succeeded(now);
+            let staff = staff_of(user).ok_or(LoginError::InvalidCredentials)?;
+            if c.channel == Channel::HttpBasic && first_from_here {
+                audit(state, &staff.actor(), "login", None, Some(how)).await;
             }
-        };
+            Ok(staff)
+        }
+        user => {
+            let reached = ticket.failed(now);
+            let (actor, target, detail) = match &user {
+                Some(u) => (format!("staff:{}", u.email), None, how.clone()),
+                None => ("anonymous".to_owned(), Some(typed), format!("unknown account; {how}")),
+            };
+            audit(state, &actor, "login_failed", target.clone(), Some(detail)).await;
+            for scope in reached {
+                let detail = format!("{how}: further attempts wait, too many failures for {}", scope.describe());
+                audit(state, &actor, "login_throttled", target.clone(), Some(detail)).await;
+            }
+            Err(LoginError::InvalidCredentials)
+        }
     }
-    state.store().clear_login_failures(user.id).await?;
-    staff_of(user).ok_or(LoginError::InvalidCredentials)
+}
+
+/// The argon2id hash (same parameters as real ones) of a random password
+/// nobody knows: what an unknown account's password is checked against.
+fn decoy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::auth::hash_password(&crate::auth::generate_api_key().0).unwrap_or_default())
 }
 
 /// Opens a session for an account whose identity was already proved, and
@@ -131,6 +218,8 @@ pub async fn session_staff(state: &AppState, token: &str) -> Result<Option<(Staf
 
 pub async fn close_session(state: &AppState, staff: &Staff, session: &SessionRecord) -> Result<(), StoreError> {
     state.store().delete_session(&session.token_hash).await?;
+    // Its live streams end now, not at their next poll.
+    state.live_streams().end_session(&session.token_hash);
     audit(state, &staff.actor(), "logout", None, None).await;
     Ok(())
 }
@@ -151,10 +240,8 @@ mod tests {
     }
 
     #[test]
-    fn the_decoy_hash_is_a_real_argon2_hash() {
-        assert!(argon2::password_hash::PasswordHash::new(
-            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$wN3pPAbL8fZ8Qm3rJp8pP0r0pV2o2m2Zy7iD0N6r1Pc"
-        )
-        .is_ok());
+    fn the_decoy_hash_is_a_real_argon2_hash_that_nothing_matches() {
+        assert!(argon2::password_hash::PasswordHash::new(decoy_hash()).is_ok());
+        assert!(!verify_password("", decoy_hash()) && !verify_password("una password lunga e sicura", decoy_hash()));
     }
 }

@@ -23,9 +23,22 @@ struct Inner {
     directory: RwLock<Arc<Directory>>,
     metrics: Metrics,
     public_url: String,
+    /// Whether `public_url` was configured, rather than made from the bound
+    /// address (which a client behind a proxy or NAT may not reach).
+    public_url_configured: std::sync::atomic::AtomicBool,
     dashboard_assets: RwLock<std::path::PathBuf>,
+    /// Upload quotas and image limits (see [`crate::uploads`]).
+    uploads: RwLock<Arc<crate::uploads::UploadPolicy>>,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     metrics_token: RwLock<Option<crate::config::Secret>>,
+    /// Password attempts admitted, failed and held back (see [`crate::login_throttle`]).
+    login_throttle: RwLock<Arc<crate::login_throttle::LoginThrottle>>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see [`crate::client_ip`]).
+    trusted_proxies: RwLock<Arc<crate::client_ip::TrustedProxies>>,
+    /// Limits on new reports per phone, API key and address (see [`crate::ratelimit`]).
+    report_limiter: RwLock<Arc<crate::ratelimit::ReportLimiter>>,
+    /// The dashboard's open live streams, per session.
+    live_streams: Arc<crate::dashboard::live::LiveStreams>,
     /// The Comune of each report that reached a moderation queue through this
     /// process (the dashboard's live updates; other processes' are found by
     /// polling).
@@ -66,8 +79,14 @@ impl AppState {
                 directory: RwLock::new(Arc::new(directory)),
                 metrics: Metrics::default(),
                 public_url,
+                public_url_configured: std::sync::atomic::AtomicBool::new(true),
                 dashboard_assets: RwLock::new(crate::config::default_dashboard_assets()),
+                uploads: RwLock::new(Arc::new(crate::uploads::UploadPolicy::default())),
                 metrics_token: RwLock::new(None),
+                login_throttle: RwLock::new(Arc::new(crate::login_throttle::LoginThrottle::default())),
+                trusted_proxies: RwLock::new(Arc::new(crate::client_ip::TrustedProxies::default())),
+                report_limiter: RwLock::new(Arc::new(crate::ratelimit::ReportLimiter::default())),
+                live_streams: Arc::new(crate::dashboard::live::LiveStreams::default()),
                 queue_news: tokio::sync::broadcast::channel(256).0,
                 closing: tokio::sync::watch::channel(false).0,
             }),
@@ -137,6 +156,48 @@ impl AppState {
         self.inner.metrics_token.read().map(|t| t.clone()).unwrap_or_else(|e| e.into_inner().clone())
     }
 
+    pub fn login_throttle(&self) -> Arc<crate::login_throttle::LoginThrottle> {
+        self.inner.login_throttle.read().map(|t| t.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// New settings start from empty counts.
+    pub fn set_login_settings(&self, settings: &crate::login_throttle::LoginSettings) {
+        let throttle = Arc::new(crate::login_throttle::LoginThrottle::new(settings));
+        match self.inner.login_throttle.write() {
+            Ok(mut t) => *t = throttle,
+            Err(e) => *e.into_inner() = throttle,
+        }
+    }
+
+    pub fn report_limiter(&self) -> Arc<crate::ratelimit::ReportLimiter> {
+        self.inner.report_limiter.read().map(|l| l.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// New limits start from full buckets.
+    pub fn set_rate_limits(&self, settings: &crate::ratelimit::RateLimitSettings) {
+        let limiter = Arc::new(crate::ratelimit::ReportLimiter::new(settings));
+        match self.inner.report_limiter.write() {
+            Ok(mut l) => *l = limiter,
+            Err(e) => *e.into_inner() = limiter,
+        }
+    }
+
+    pub fn trusted_proxies(&self) -> Arc<crate::client_ip::TrustedProxies> {
+        self.inner.trusted_proxies.read().map(|t| t.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub fn set_trusted_proxies(&self, proxies: crate::client_ip::TrustedProxies) {
+        let proxies = Arc::new(proxies);
+        match self.inner.trusted_proxies.write() {
+            Ok(mut t) => *t = proxies,
+            Err(e) => *e.into_inner() = proxies,
+        }
+    }
+
+    pub fn live_streams(&self) -> &Arc<crate::dashboard::live::LiveStreams> {
+        &self.inner.live_streams
+    }
+
     pub fn set_metrics_token(&self, token: Option<crate::config::Secret>) {
         match self.inner.metrics_token.write() {
             Ok(mut t) => *t = token,
@@ -144,8 +205,43 @@ impl AppState {
         }
     }
 
+    /// Upload quotas, image limits and the slots they use.
+    pub fn uploads(&self) -> Arc<crate::uploads::UploadPolicy> {
+        self.inner.uploads.read().map(|p| p.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Quotas and limits take effect at once; the largest upload and the
+    /// expiry of unfinished ones, in routers built afterwards (set it before
+    /// serving).
+    pub fn set_upload_settings(&self, settings: crate::uploads::UploadSettings) {
+        let policy = Arc::new(crate::uploads::UploadPolicy::new(settings));
+        match self.inner.uploads.write() {
+            Ok(mut p) => *p = policy,
+            Err(e) => *e.into_inner() = policy,
+        }
+    }
+
     pub fn public_url(&self) -> &str {
         &self.inner.public_url
+    }
+
+    /// Says that the public URL was only guessed from the bound address
+    /// (no `CASA_PUBLIC_URL`): links that clients follow are then relative.
+    pub fn set_public_url_guessed(&self) {
+        self.inner.public_url_configured.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What a `Location` a client follows starts with: the configured public
+    /// URL, or nothing (a relative URL, resolved by the client against the
+    /// address it used; tus 1.0 allows it) when none was configured, since
+    /// `http://0.0.0.0:8080` or a port that changes on restart would strand
+    /// the client's upload.
+    pub fn location_base(&self) -> &str {
+        if self.inner.public_url_configured.load(std::sync::atomic::Ordering::Relaxed) {
+            &self.inner.public_url
+        } else {
+            ""
+        }
     }
 
     pub fn directory(&self) -> Arc<Directory> {

@@ -100,12 +100,12 @@ async fn a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_sho
     let pothole = report_at(BASILICA, "Buca profonda davanti alla Basilica di San Nicola");
     let rejected = report_at(BASILICA, "Segnalazione di prova da respingere");
     let sagrato = report_at(MONOPOLI_CATHEDRAL, "Buca sul sagrato della Cattedrale");
-    let first = client
+    let first = casa_e2e::as_phone(&client, maria)
         .sync(&citizen_sync(maria, vec![PushItem::Report(pothole.clone()), PushItem::Report(rejected.clone())]))
         .await
         .expect("maria");
     assert!(first.badges.is_empty(), "filing earns nothing");
-    client.sync(&citizen_sync(luca, vec![PushItem::Report(sagrato.clone())])).await.expect("luca");
+    casa_e2e::as_phone(&client, luca).sync(&citizen_sync(luca, vec![PushItem::Report(sagrato.clone())])).await.expect("luca");
 
     // A rejected report earns nothing.
     service::change_status(
@@ -116,12 +116,12 @@ async fn a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_sho
     )
     .await
     .expect("reject");
-    assert!(client.sync(&citizen_sync(maria, vec![])).await.expect("sync").badges.is_empty());
+    assert!(casa_e2e::as_phone(&client, maria).sync(&citizen_sync(maria, vec![])).await.expect("sync").badges.is_empty());
 
     confirm_on_site(&server, &bari_mod, &bari_insp, pothole.id, BASILICA, 3).await;
     confirm_on_site(&server, &mono_mod, &mono_insp, sagrato.id, MONOPOLI_CATHEDRAL, 1).await;
 
-    let badges = client.sync(&citizen_sync(maria, vec![])).await.expect("sync").badges;
+    let badges = casa_e2e::as_phone(&client, maria).sync(&citizen_sync(maria, vec![])).await.expect("sync").badges;
     let got: Vec<(BadgeKind, u32)> = badges.iter().map(|b| (b.badge, b.level)).collect();
     assert_eq!(
         got,
@@ -129,15 +129,22 @@ async fn a_confirmed_report_earns_its_badge_once_and_a_comune_without_badges_sho
         "the first accepted report, and one confirmation badge, once, for three syncs of the confirmation"
     );
     assert_eq!(server.state.store().badges(&maria).await.expect("awards").len(), 2);
-    let synced = client.sync(&citizen_sync(maria, vec![])).await.expect("sync");
+    let synced = casa_e2e::as_phone(&client, maria).sync(&citizen_sync(maria, vec![])).await.expect("sync");
     assert_eq!(synced.points, 5 + 10, "accepted, then confirmed; the rejected report earns nothing");
-    assert_eq!(client.sync(&citizen_sync(luca, vec![])).await.expect("sync").points, 0, "Monopoli runs no badges");
-    assert!(client.sync(&citizen_sync(luca, vec![])).await.expect("sync").badges.is_empty(), "Monopoli runs no badges");
+    assert_eq!(
+        casa_e2e::as_phone(&client, luca).sync(&citizen_sync(luca, vec![])).await.expect("sync").points,
+        0,
+        "Monopoli runs no badges"
+    );
+    assert!(
+        casa_e2e::as_phone(&client, luca).sync(&citizen_sync(luca, vec![])).await.expect("sync").badges.is_empty(),
+        "Monopoli runs no badges"
+    );
 
     // Bari turns badges off: Maria's phone is shown none either.
     server.state.store().set_service(&bari, Service::Gamification, false).await.expect("badges off");
     server.state.reload_if_changed().await.expect("reload");
-    let off = client.sync(&citizen_sync(maria, vec![])).await.expect("sync");
+    let off = casa_e2e::as_phone(&client, maria).sync(&citizen_sync(maria, vec![])).await.expect("sync");
     assert!(off.badges.is_empty() && off.points == 0);
     server.stop().await;
 }
@@ -163,7 +170,7 @@ async fn only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their
     for (device, n) in [(maria, 2), (giulia, 1)] {
         for i in 0..n {
             let r = report_at(BASILICA, &format!("Buca numero {i} davanti alla Basilica di San Nicola"));
-            client.sync(&citizen_sync(device, vec![PushItem::Report(r.clone())])).await.expect("file");
+            casa_e2e::as_phone(&client, device).sync(&citizen_sync(device, vec![PushItem::Report(r.clone())])).await.expect("file");
             confirm_on_site(&server, &moderator, &inspector, r.id, BASILICA, 1).await;
         }
     }
@@ -171,12 +178,18 @@ async fn only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their
         ClientError::Api { code, .. } => code,
         other => panic!("{other}"),
     };
-    assert_eq!(code(client.join_leaderboard(&bari, maria, "x").await.expect_err("short")), "invalid_nickname");
-    assert_eq!(code(client.join_leaderboard(&bari, luca, "Luca").await.expect_err("no results")), "no_results_here");
-    let board = client.join_leaderboard(&bari, maria, "  Maria   B ").await.expect("join");
+    assert_eq!(code(casa_e2e::as_phone(&client, maria).join_leaderboard(&bari, maria, "x").await.expect_err("short")), "invalid_nickname");
+    assert_eq!(
+        code(casa_e2e::as_phone(&client, luca).join_leaderboard(&bari, luca, "Luca").await.expect_err("no results")),
+        "no_results_here"
+    );
+    let board = casa_e2e::as_phone(&client, maria).join_leaderboard(&bari, maria, "  Maria   B ").await.expect("join");
     assert_eq!(board.joined_as.as_deref(), Some("Maria B"));
     assert!(board.entries.is_empty(), "today's results count from tomorrow: the board changes once a day");
-    assert_eq!(code(client.join_leaderboard(&bari, giulia, "maria b").await.expect_err("taken")), "nickname_taken");
+    assert_eq!(
+        code(casa_e2e::as_phone(&client, giulia).join_leaderboard(&bari, giulia, "maria b").await.expect_err("taken")),
+        "nickname_taken"
+    );
 
     // Tomorrow: Maria, ranked by her results; Giulia, who did not join, is not there.
     let tomorrow = Utc::now() + Duration::days(1);
@@ -189,15 +202,18 @@ async fn only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their
     let seen_by_giulia = service::badges::leaderboard(&server.state, &bari, Some(&giulia), tomorrow).await.expect("board");
     assert_eq!((seen_by_giulia.entries[0].me, seen_by_giulia.joined_as), (false, None));
     // Renaming keeps the place; leaving takes it away.
-    client.join_leaderboard(&bari, maria, "Maria di Bari").await.expect("rename");
+    casa_e2e::as_phone(&client, maria).join_leaderboard(&bari, maria, "Maria di Bari").await.expect("rename");
     let renamed = service::badges::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
     assert_eq!(renamed.entries[0].nickname, "Maria di Bari");
-    let left = client.leave_leaderboard(&bari, maria).await.expect("leave");
+    let left = casa_e2e::as_phone(&client, maria).leave_leaderboard(&bari, maria).await.expect("leave");
     assert!(left.entries.is_empty() && left.joined_as.is_none());
     assert!(service::badges::leaderboard(&server.state, &bari, None, tomorrow).await.expect("board").entries.is_empty());
     // Monopoli runs no badges: no leaderboard.
-    assert_eq!(code(client.leaderboard(&monopoli, luca).await.expect_err("off")), "service_disabled");
-    assert_eq!(code(client.join_leaderboard(&monopoli, luca, "Luca").await.expect_err("off")), "service_disabled");
+    assert_eq!(code(casa_e2e::as_phone(&client, luca).leaderboard(&monopoli, luca).await.expect_err("off")), "service_disabled");
+    assert_eq!(
+        code(casa_e2e::as_phone(&client, luca).join_leaderboard(&monopoli, luca, "Luca").await.expect_err("off")),
+        "service_disabled"
+    );
     server.stop().await;
 }
 on_both_databases!(

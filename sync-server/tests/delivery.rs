@@ -17,6 +17,7 @@ use casa_mobile::Client;
 use casa_shared_model::report::PhotoRef;
 use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
 use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus};
+use casa_sync_server::api_keys::{KeyScope, Permission, Permissions};
 use casa_sync_server::auth::Role;
 use casa_sync_server::delivery::{self, DeliveryConfig, WebhookReport};
 use casa_sync_server::service::{self, Staff};
@@ -156,6 +157,12 @@ async fn set_target(server: &RunningServer, department: &str, kind: DeliveryKind
     server.state.store().upsert_delivery_target(&target).await.expect("target");
 }
 
+/// A key for Bari (all its departments, or one), allowed `what`.
+async fn scoped_key(server: &RunningServer, name: &str, department: Option<&str>, what: &[Permission]) -> String {
+    let scope = KeyScope::new(IstatCode::parse("072006").expect("code"), department, Permissions::of(what));
+    casa_sync_server::api_keys::issue(server.state.store(), name, scope, Utc::now()).await.expect("key").0
+}
+
 async fn publish(server: &RunningServer, id: &ReportId) {
     service::change_status(&server.state, &admin(), id, ReportStatus::Published).await.expect("publish");
 }
@@ -190,7 +197,7 @@ async fn a_webhook_that_fails_three_times_still_gets_each_published_report_once_
     let unmoderated = report_at(41.1195, 16.8721, "road_damage");
     let mut items = roads.clone();
     items.extend([waste.clone(), unmoderated.clone()]);
-    client.sync(&push(device, None, items)).await.expect("sync");
+    casa_e2e::as_phone(&client, device).sync(&push(device, None, items)).await.expect("sync");
     for r in roads.iter().chain([&waste]) {
         publish(&server, &r.id).await;
     }
@@ -273,7 +280,7 @@ async fn a_delivery_out_of_attempts_is_kept_as_failed_and_can_be_queued_again(db
     set_target(&server, "lavori_pubblici", DeliveryKind::Webhook, format!("{}/hook", hook.url), SECRET, None).await;
     let worker = delivery::spawn_delivery_worker(server.state.clone(), DeliveryConfig { max_attempts: 3, ..fast() }).expect("worker");
     let report = report_at(41.1177, 16.8719, "road_damage");
-    Client::new(&server.url).sync(&push(DeviceId::new(), None, vec![report.clone()])).await.expect("sync");
+    casa_e2e::sync_as_phone(&Client::new(&server.url), &push(DeviceId::new(), None, vec![report.clone()]), None).await.expect("sync");
     publish(&server, &report.id).await;
     until_settled(&server, Duration::from_secs(20)).await;
 
@@ -311,7 +318,7 @@ async fn a_paused_target_keeps_its_reports_until_it_is_enabled_again(db: &TestDb
     assert!(server.state.store().set_delivery_target_enabled(&bari, "lavori_pubblici", false).await.expect("disable"));
     let worker = delivery::spawn_delivery_worker(server.state.clone(), fast()).expect("worker");
     let report = report_at(41.1177, 16.8719, "road_damage");
-    Client::new(&server.url).sync(&push(DeviceId::new(), None, vec![report.clone()])).await.expect("sync");
+    casa_e2e::sync_as_phone(&Client::new(&server.url), &push(DeviceId::new(), None, vec![report.clone()]), None).await.expect("sync");
     publish(&server, &report.id).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(hook.hits().is_empty(), "a paused target received a report");
@@ -342,8 +349,7 @@ async fn an_open311_back_office_receives_the_form_post_with_the_reports_fields(d
     let worker = delivery::spawn_delivery_worker(server.state.clone(), fast()).expect("worker");
 
     // A report filed through our own Open311 endpoint, with a photo URL and an address.
-    let (key, hash) = casa_sync_server::auth::generate_api_key();
-    server.state.store().insert_api_key(uuid::Uuid::now_v7(), "app di terze parti", &hash, Utc::now()).await.expect("key");
+    let key = scoped_key(&server, "app di terze parti", None, &[Permission::FileReports]).await;
     let created: Value = reqwest::Client::new()
         .post(format!("{}/open311/v2/requests.json", server.url))
         .form(&[
@@ -395,10 +401,9 @@ async fn back_office_status_updates_reach_the_citizens_app_on_its_next_sync(db: 
     let device = DeviceId::new();
     let report = report_at(41.1306, 16.8697, "road_damage");
     let waiting = report_at(41.1300, 16.8690, "road_damage");
-    let first = client.sync(&push(device, None, vec![report.clone(), waiting.clone()])).await.expect("push");
+    let first = casa_e2e::as_phone(&client, device).sync(&push(device, None, vec![report.clone(), waiting.clone()])).await.expect("push");
     publish(&server, &report.id).await;
-    let (key, hash) = casa_sync_server::auth::generate_api_key();
-    server.state.store().insert_api_key(uuid::Uuid::now_v7(), "Gestionale lavori pubblici", &hash, Utc::now()).await.expect("key");
+    let key = scoped_key(&server, "Gestionale lavori pubblici", Some("lavori_pubblici"), &[Permission::UpdateStatus]).await;
 
     let http = reqwest::Client::new();
     let post = |id: ReportId, key: &str, body: Value| {
@@ -413,7 +418,7 @@ async fn back_office_status_updates_reach_the_citizens_app_on_its_next_sync(db: 
         answer(post(report.id, &key, json!({"status": "in_progress", "note": "Squadra in arrivo"})).await.expect("post")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "in_progress");
-    let next = client.sync(&push(device, Some(first.cursor), vec![])).await.expect("pull");
+    let next = casa_e2e::as_phone(&client, device).sync(&push(device, Some(first.cursor), vec![])).await.expect("pull");
     let seen: Vec<(ReportId, String)> = next.changes.iter().map(|c| (c.report_id, c.status.code().to_owned())).collect();
     assert_eq!(
         seen,
@@ -425,7 +430,7 @@ async fn back_office_status_updates_reach_the_citizens_app_on_its_next_sync(db: 
     // Sent again (the answer was lost): the same answer, no second event.
     let (status, body) = answer(post(report.id, &key, json!({"status": "resolved"})).await.expect("post")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("resolved")));
-    let last = client.sync(&push(device, Some(next.cursor), vec![])).await.expect("pull");
+    let last = casa_e2e::as_phone(&client, device).sync(&push(device, Some(next.cursor), vec![])).await.expect("pull");
     assert_eq!(last.changes.iter().map(|c| c.status.clone()).collect::<Vec<_>>(), vec![ReportStatus::Resolved]);
 
     // Mistakes get a 4xx with a stable code, never a 500.
@@ -487,7 +492,7 @@ async fn two_servers_on_one_postgresql_deliver_a_thousand_reports_exactly_once_b
     let reports: Vec<ReportPayload> =
         (0..1000).map(|i| report_at(41.1160 + f64::from(i % 40) * 1e-4, 16.8700 + f64::from(i / 40) * 1e-4, "road_damage")).collect();
     for chunk in reports.chunks(500) {
-        let res = client.sync(&push(DeviceId::new(), None, chunk.to_vec())).await.expect("sync");
+        let res = casa_e2e::sync_as_phone(&client, &push(DeviceId::new(), None, chunk.to_vec()), None).await.expect("sync");
         assert!(res.results.iter().all(|r| matches!(r.outcome, casa_shared_model::wire::ItemOutcome::Accepted(_))));
     }
     // Published through both servers, sixteen at a time.

@@ -7,7 +7,6 @@ mod common;
 use std::time::Duration;
 
 use casa_e2e::web::{self, browser, csrf_of, location, page};
-use casa_mobile::Client;
 use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
@@ -75,7 +74,7 @@ async fn an_operator_works_a_report_to_resolved_with_a_note_and_photo_the_citize
 
     let device = DeviceId::new();
     let report = report_at(BASILICA.0, BASILICA.1, "road_damage", "Buca profonda davanti alla Basilica di San Nicola");
-    let client = Client::new(&base);
+    let client = casa_e2e::phone_client(&base, device);
     let sync = |cursor| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items: vec![], nearby: None, petitions: None };
     client.sync(&SyncRequest { items: vec![PushItem::Report(report.clone())], ..sync(None) }).await.expect("citizen sync");
 
@@ -227,10 +226,11 @@ async fn the_queue_hears_of_each_new_report_of_its_comune_as_it_arrives_and_no_o
     let mut buf = String::new();
     assert_eq!(next_arrivals(&mut res, &mut buf).await, "0", "nothing new at first");
 
-    let client = Client::new(&base);
+    let phone = DeviceId::new();
+    let client = casa_e2e::phone_client(&base, phone);
     let push = |r: ReportPayload| SyncRequest {
         protocol: PROTOCOL_VERSION,
-        device_id: DeviceId::new(),
+        device_id: phone,
         cursor: None,
         items: vec![PushItem::Report(r)],
         nearby: None,

@@ -5,7 +5,6 @@
 mod common;
 
 use casa_e2e::web::{browser, csrf_of};
-use casa_mobile::Client;
 use casa_shared_model::inspection::InspectionOutcome;
 use casa_shared_model::wire::{
     InspectionPayload, InspectionVerdict, InspectorSession, InspectorSyncRequest, InspectorSyncResponse, PushItem, ReportPayload,
@@ -91,7 +90,7 @@ async fn a_confirmation_30_m_away_with_a_fresh_photo_is_accepted_and_one_400_m_a
 
     // A citizen files two reports near the Basilica; the moderator publishes them.
     let device = DeviceId::new();
-    let citizen = Client::new(&base);
+    let citizen = casa_e2e::phone_client(&base, device);
     let pothole = report_at(BASILICA.0, BASILICA.1, "Buca profonda davanti alla Basilica di San Nicola");
     let lamp = report_at(41.1290, 16.8700, "Lampione spento in largo Abate Elia");
     let sync = |cursor, items| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor, items, nearby: None, petitions: None };

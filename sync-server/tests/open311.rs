@@ -8,10 +8,15 @@ use common::TestDb;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+/// An Open311 client's key for Bari (`file_reports`).
 async fn api_key(server: &casa_sync_server::RunningServer) -> String {
-    let (key, hash) = casa_sync_server::auth::generate_api_key();
-    server.state.store().insert_api_key(uuid::Uuid::now_v7(), "test client", &hash, chrono::Utc::now()).await.expect("key");
-    key
+    api_key_for(server, "test client", "072006").await
+}
+
+async fn api_key_for(server: &casa_sync_server::RunningServer, name: &str, comune: &str) -> String {
+    use casa_sync_server::api_keys::{issue, KeyScope, DEFAULT_PERMISSIONS};
+    let scope = KeyScope::new(casa_shared_model::IstatCode::parse(comune).expect("code"), None, DEFAULT_PERMISSIONS);
+    issue(server.state.store(), name, scope, chrono::Utc::now()).await.expect("key").0
 }
 
 /// The text of the first `<name>` element.
@@ -72,9 +77,10 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     let id = created[0]["service_request_id"].as_str().expect("id").to_owned();
     assert!(created[0]["service_notice"].as_str().is_some_and(|n| n.contains("Bari")));
 
-    // POST requests.xml, routed by location to Monopoli.
+    // POST requests.xml, routed by location to Monopoli, by Monopoli's client.
+    let key_monopoli = api_key_for(&server, "client di Monopoli", "072030").await;
     let form_xml = [
-        ("api_key", key.as_str()),
+        ("api_key", key_monopoli.as_str()),
         ("service_code", "waste"),
         ("lat", "40.9516"),
         ("long", "17.2987"),
@@ -95,17 +101,6 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
         (vec![("api_key", &key), ("service_code", "waste"), ("description", "x")], "no location"),
         (vec![("api_key", &key), ("service_code", "waste"), ("lat", "north"), ("long", "16.87"), ("description", "x")], "bad lat"),
         (vec![("api_key", &key), ("service_code", "waste"), ("lat", "41.6"), ("long", "17.4"), ("description", "x")], "at sea"),
-        (
-            vec![
-                ("api_key", &key),
-                ("service_code", "waste"),
-                ("lat", "41.1306"),
-                ("long", "16.8697"),
-                ("description", "x"),
-                ("jurisdiction_id", "072030"),
-            ],
-            "wrong jurisdiction",
-        ),
     ];
     for (form, what) in cases {
         let res = http.post(format!("{base}/requests.xml")).form(&form).send().await.expect(what);
@@ -115,12 +110,16 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
         assert!(xml_text(&xml, "description").is_some_and(|d| !d.is_empty()), "{what}");
     }
 
-    // requests/{id}: an unmoderated report shows its status, not its text.
-    let one: Value = http.get(format!("{base}/requests/{id}.json")).send().await.expect("get").json().await.expect("json");
-    assert_eq!(one[0]["service_request_id"], id.as_str());
-    assert_eq!(one[0]["status"], "open");
-    assert!(one[0]["description"].is_null());
-    assert!(one[0]["agency_responsible"].as_str().is_some_and(|a| a.contains("Comune di Bari") && a.contains("Lavori pubblici")));
+    // A jurisdiction other than the key's Comune is refused (403), like a location there.
+    let mut elsewhere = form.to_vec();
+    elsewhere.push(("jurisdiction_id", "072030"));
+    let res = http.post(format!("{base}/requests.xml")).form(&elsewhere).send().await.expect("wrong jurisdiction");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(xml_text(&res.text().await.expect("xml"), "code"), Some("403"));
+
+    // requests/{id}: an unmoderated report is not public: 404, as the native API answers.
+    let res = http.get(format!("{base}/requests/{id}.json")).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // Published, it is listed with its text, photo and department.
     let (email, password) = common::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
@@ -136,6 +135,10 @@ async fn every_open311_endpoint_answers_per_georeport_v2_in_json_and_xml(db: &Te
     let list = list.as_array().expect("array");
     assert_eq!(list.len(), 1, "only public reports are listed");
     let r = &list[0];
+    assert!(r["agency_responsible"].as_str().is_some_and(|a| a.contains("Comune di Bari") && a.contains("Lavori pubblici")));
+    let one: Value = http.get(format!("{base}/requests/{id}.json")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(one[0]["service_request_id"], id.as_str());
+    assert_eq!(one[0]["status"], "open");
     for field in [
         "service_request_id",
         "status",

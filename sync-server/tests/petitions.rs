@@ -69,9 +69,10 @@ async fn phone_on(server: &RunningServer, person: &FiscalCode, residence: IstatC
     let keyer = server.state.person_keyer();
     let (_, code, _) =
         issue_activation(server.state.store(), keyer, person, residence, "staff:urp@comune.bari.it", Utc::now()).await.expect("issue");
-    let session = Client::new(&server.url).activate_identity(&code.to_lowercase(), device).await.expect("activate");
+    let session = casa_e2e::phone_client(&server.url, device).activate_identity(&code.to_lowercase(), device).await.expect("activate");
     assert_eq!(session.residence, residence);
-    let again = Client::new(&server.url).activate_identity(&code, DeviceId::new()).await;
+    let other = DeviceId::new();
+    let again = casa_e2e::phone_client(&server.url, other).activate_identity(&code, other).await;
     assert!(again.is_err(), "a code works once");
     (device, session.token)
 }
@@ -89,6 +90,7 @@ fn code_of(o: &ItemOutcome) -> String {
         ItemOutcome::Counted(r) => format!("counted:{}", r.signatures),
         ItemOutcome::Rejected { code, .. } => code.clone(),
         ItemOutcome::Accepted(_) => "accepted".into(),
+        ItemOutcome::Deferred { code, .. } => format!("deferred:{code}"),
     }
 }
 
@@ -103,41 +105,43 @@ async fn one_person_on_two_phones_counts_once_and_residents_only_means_residents
 
     // Both phones signed offline; A syncs first, then B.
     let a_sig = sign(petition);
-    let a = client.sync_as(&signing(phone_a, vec![a_sig.clone()]), Some(&token_a)).await.expect("sync a");
+    let a = casa_e2e::sync_as_phone(&client, &signing(phone_a, vec![a_sig.clone()]), Some(&token_a)).await.expect("sync a");
     assert_eq!(code_of(&a.results[0].outcome), "counted:1");
     let listed = a.petitions.expect("petitions asked for");
     assert_eq!((listed.len(), listed[0].signatures), (1, 1));
-    let b = client.sync_as(&signing(phone_b, vec![sign(petition)]), Some(&token_b)).await.expect("sync b");
+    let b = casa_e2e::sync_as_phone(&client, &signing(phone_b, vec![sign(petition)]), Some(&token_b)).await.expect("sync b");
     let ItemOutcome::Rejected { code, message } = &b.results[0].outcome else { panic!("{:?}", b.results) };
     assert_eq!(code, "already_signed");
     assert!(message.contains("Hai già firmato") && message.contains("conta una volta sola"), "{message}");
     // A re-send of A's signature answers the same and adds nothing.
-    let again = client.sync_as(&signing(phone_a, vec![a_sig]), Some(&token_a)).await.expect("resend");
+    let again = casa_e2e::sync_as_phone(&client, &signing(phone_a, vec![a_sig]), Some(&token_a)).await.expect("resend");
     assert_eq!(code_of(&again.results[0].outcome), "counted:1");
 
     // A resident of Monopoli, and a phone without identity, are refused with a reason.
     let (phone_c, token_c) = phone(&server, &fiscal_code(2), monopoli()).await;
-    let c = client.sync_as(&signing(phone_c, vec![sign(petition)]), Some(&token_c)).await.expect("sync c");
+    let c = casa_e2e::sync_as_phone(&client, &signing(phone_c, vec![sign(petition)]), Some(&token_c)).await.expect("sync c");
     let ItemOutcome::Rejected { code, message } = &c.results[0].outcome else { panic!("{:?}", c.results) };
     assert_eq!(code, "not_resident");
     assert!(message.contains("riservata ai residenti del Comune di Bari") && message.contains("Monopoli"), "{message}");
-    let anonymous = client.sync(&signing(DeviceId::new(), vec![sign(petition)])).await.expect("anonymous");
+    let anonymous = casa_e2e::sync_as_phone(&client, &signing(DeviceId::new(), vec![sign(petition)]), None).await.expect("anonymous");
     assert_eq!(code_of(&anonymous.results[0].outcome), "identity_required");
-    let forged = client.sync_as(&signing(DeviceId::new(), vec![sign(petition)]), Some("not-a-token")).await.expect("forged");
+    let forged =
+        casa_e2e::sync_as_phone(&client, &signing(DeviceId::new(), vec![sign(petition)]), Some("not-a-token")).await.expect("forged");
     assert_eq!(code_of(&forged.results[0].outcome), "identity_invalid");
-    let copied = client.sync_as(&signing(DeviceId::new(), vec![sign(petition)]), Some(&token_a)).await.expect("copied");
+    let copied = casa_e2e::sync_as_phone(&client, &signing(DeviceId::new(), vec![sign(petition)]), Some(&token_a)).await.expect("copied");
     assert_eq!(code_of(&copied.results[0].outcome), "identity_other_device", "a token works on its own phone only");
 
     // An open-to-all petition takes Monopoli's resident.
     let open_to_all = open_petition(&server.state, &staff, &bari(), &draft(false, 500)).await.expect("open").id;
-    let c = client.sync_as(&signing(phone_c, vec![sign(open_to_all)]), Some(&token_c)).await.expect("sync c");
+    let c = casa_e2e::sync_as_phone(&client, &signing(phone_c, vec![sign(open_to_all)]), Some(&token_c)).await.expect("sync c");
     assert_eq!(code_of(&c.results[0].outcome), "counted:1");
 
     // Withdrawn from phone B (the same person), then signed again from it.
     let withdrawal = PushItem::Withdrawal(WithdrawalPayload { id: uuid::Uuid::now_v7(), petition_id: petition, at: Utc::now() });
-    let w = client.sync_as(&signing(phone_b, vec![withdrawal.clone(), withdrawal]), Some(&token_b)).await.expect("withdraw");
+    let w =
+        casa_e2e::sync_as_phone(&client, &signing(phone_b, vec![withdrawal.clone(), withdrawal]), Some(&token_b)).await.expect("withdraw");
     assert_eq!(w.results.iter().map(|r| code_of(&r.outcome)).collect::<Vec<_>>(), ["counted:0", "counted:0"]);
-    let back = client.sync_as(&signing(phone_b, vec![sign(petition)]), Some(&token_b)).await.expect("sign again");
+    let back = casa_e2e::sync_as_phone(&client, &signing(phone_b, vec![sign(petition)]), Some(&token_b)).await.expect("sign again");
     assert_eq!(code_of(&back.results[0].outcome), "counted:1");
     let stored = server.state.store().petition(&petition).await.expect("read").expect("petition");
     assert_eq!((stored.signatures, stored.status), (1, PetitionStatus::Open));
@@ -145,7 +149,7 @@ async fn one_person_on_two_phones_counts_once_and_residents_only_means_residents
     // Where petitions are off, a phone lists none and a signature is refused.
     server.state.store().set_service(&bari(), Service::Petitions, false).await.expect("disable");
     server.state.reload_if_changed().await.expect("reload");
-    let off = client.sync_as(&signing(phone_a, vec![sign(open_to_all)]), Some(&token_a)).await.expect("off");
+    let off = casa_e2e::sync_as_phone(&client, &signing(phone_a, vec![sign(open_to_all)]), Some(&token_a)).await.expect("off");
     assert_eq!(code_of(&off.results[0].outcome), "service_disabled");
     assert_eq!(off.petitions, Some(vec![]));
     server.stop().await;
@@ -188,7 +192,7 @@ async fn a_thousand_signatures_from_fifty_concurrent_clients_cross_the_response_
             let mut counted = Vec::new();
             for (device, token) in phones.iter().skip(worker).step_by(50) {
                 let req = SyncRequest { petitions: None, ..signing(*device, vec![sign(petition)]) };
-                let res = client.sync_as(&req, Some(token)).await.expect("sync");
+                let res = casa_e2e::sync_as_phone(&client, &req, Some(token)).await.expect("sync");
                 counted.push(code_of(&res.results[0].outcome));
             }
             counted
@@ -265,7 +269,9 @@ async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered
     let client = Client::new(&server.url);
     let (author_phone, author) = phone(&server, &fiscal_code(10), bari()).await;
     let mine = proposal(bari(), "La biblioteca aperta la sera");
-    let sent = client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
+    let sent = casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author))
+        .await
+        .expect("propose");
     assert_eq!(code_of(&sent.results[0].outcome), "counted:1", "the author's signature counts");
     let listed = sent.petitions.expect("petitions");
     let own = listed.iter().find(|p| p.id == mine.id).expect("the author sees their proposal");
@@ -278,13 +284,18 @@ async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered
     let by_link = client.petition(&mine.id).await.expect("by link");
     assert_eq!(by_link.status, PetitionStatus::Submitted);
     // A re-send answers the same; another Comune's resident may not propose here.
-    let again = client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("resend");
+    let again = casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author))
+        .await
+        .expect("resend");
     assert_eq!(code_of(&again.results[0].outcome), "counted:1");
     let (stranger_phone, stranger) = phone(&server, &fiscal_code(11), monopoli()).await;
-    let refused = client
-        .sync_as(&signing(stranger_phone, vec![PushItem::Proposal(proposal(bari(), "Una proposta da fuori Comune"))]), Some(&stranger))
-        .await
-        .expect("stranger");
+    let refused = casa_e2e::sync_as_phone(
+        &client,
+        &signing(stranger_phone, vec![PushItem::Proposal(proposal(bari(), "Una proposta da fuori Comune"))]),
+        Some(&stranger),
+    )
+    .await
+    .expect("stranger");
     let ItemOutcome::Rejected { code, message } = &refused.results[0].outcome else { panic!("{:?}", refused.results) };
     assert_eq!(code, "not_resident");
     assert!(message.contains("Solo i residenti del Comune di Bari"), "{message}");
@@ -297,7 +308,7 @@ async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered
     let answers: Vec<String> = {
         let mut out = Vec::new();
         for (device, token) in &cosponsors {
-            let r = client.sync_as(&signing(*device, vec![sign(mine.id)]), Some(token)).await.expect("co-sponsor");
+            let r = casa_e2e::sync_as_phone(&client, &signing(*device, vec![sign(mine.id)]), Some(token)).await.expect("co-sponsor");
             out.push(code_of(&r.results[0].outcome));
         }
         out
@@ -321,12 +332,14 @@ async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered
     assert_eq!(twice.status(), 422);
     assert_eq!(twice.json::<serde_json::Value>().await.expect("json")["code"], "invalid_transition");
     let (device, token) = &cosponsors[2];
-    let signed = client.sync_as(&signing(*device, vec![sign(mine.id)]), Some(token)).await.expect("sign");
+    let signed = casa_e2e::sync_as_phone(&client, &signing(*device, vec![sign(mine.id)]), Some(token)).await.expect("sign");
     assert_eq!(code_of(&signed.results[0].outcome), "counted:4");
 
     // A proposal rejected before it has its co-sponsors: its author reads why.
     let second = proposal(bari(), "Una seconda proposta di prova");
-    client.sync_as(&signing(author_phone, vec![PushItem::Proposal(second.clone())]), Some(&author)).await.expect("second");
+    casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![PushItem::Proposal(second.clone())]), Some(&author))
+        .await
+        .expect("second");
     let short = http
         .post(format!("{}/api/v1/admin/petitions/{}/decision", server.url, second.id))
         .basic_auth(&moderator, Some(&password))
@@ -343,27 +356,33 @@ async fn a_residents_proposal_gathers_co_sponsors_is_moderated_opens_is_answered
         .await
         .expect("post");
     assert_eq!(rejected.status(), 200);
-    let seen = client.sync_as(&signing(author_phone, vec![]), Some(&author)).await.expect("sync");
+    let seen = casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![]), Some(&author)).await.expect("sync");
     let listed = seen.petitions.expect("petitions");
     let second_seen = listed.iter().find(|p| p.id == second.id).expect("listed for its author");
     assert_eq!(second_seen.status, PetitionStatus::Rejected { reason: "Argomento di competenza della Regione Puglia".into() });
     // A third proposal today is fine, a fourth is too many.
-    let third = client
-        .sync_as(&signing(author_phone, vec![PushItem::Proposal(proposal(bari(), "Una terza proposta di prova"))]), Some(&author))
-        .await
-        .expect("third");
+    let third = casa_e2e::sync_as_phone(
+        &client,
+        &signing(author_phone, vec![PushItem::Proposal(proposal(bari(), "Una terza proposta di prova"))]),
+        Some(&author),
+    )
+    .await
+    .expect("third");
     assert_eq!(code_of(&third.results[0].outcome), "counted:1");
-    let fourth = client
-        .sync_as(&signing(author_phone, vec![PushItem::Proposal(proposal(bari(), "Una quarta proposta di prova"))]), Some(&author))
-        .await
-        .expect("fourth");
+    let fourth = casa_e2e::sync_as_phone(
+        &client,
+        &signing(author_phone, vec![PushItem::Proposal(proposal(bari(), "Una quarta proposta di prova"))]),
+        Some(&author),
+    )
+    .await
+    .expect("fourth");
     assert_eq!(code_of(&fourth.results[0].outcome), "rate_limited");
 
     // The Comune answers: the petition ends and the phones read the answer.
     let answer = "La biblioteca resterà aperta fino alle 22 dal lunedì al giovedì, da gennaio.";
     let answered = decide(&moderator, &password, serde_json::json!({ "action": "answer", "response": answer })).await.expect("post");
     assert_eq!(answered.status(), 200);
-    let seen = client.sync_as(&signing(*device, vec![]), Some(token)).await.expect("sync");
+    let seen = casa_e2e::sync_as_phone(&client, &signing(*device, vec![]), Some(token)).await.expect("sync");
     let p = seen.petitions.expect("petitions").into_iter().find(|p| p.id == mine.id).expect("listed");
     assert_eq!((p.status, p.response.as_deref(), p.signatures), (PetitionStatus::Answered, Some(answer), 4));
 
@@ -423,13 +442,13 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     let client = Client::new(&base);
     let (author_phone, author) = phone(&server, &fiscal_code(30), bari()).await;
     let mine = proposal(bari(), "Fontanelle d'acqua nei giardini");
-    client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
+    casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
     let shared = DeviceId::new();
     let mut shared_tokens = Vec::new();
     for n in 0..2 {
         let (_, token) = phone_on(&server, &fiscal_code(31 + n), bari(), shared).await;
         shared_tokens.push(token.clone());
-        let r = client.sync_as(&signing(shared, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
+        let r = casa_e2e::sync_as_phone(&client, &signing(shared, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
         assert_eq!(code_of(&r.results[0].outcome), format!("counted:{}", n + 2));
     }
     let (_, list) = page(&b, format!("{base}/dashboard/comuni/072006/petizioni")).await;
@@ -463,7 +482,7 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     assert_eq!(empty.status(), StatusCode::BAD_REQUEST, "a selection of everything is refused");
     // Someone signs from that phone after the preview: applying it leaves them be.
     let (_, late) = phone_on(&server, &fiscal_code(35), bari(), shared).await;
-    let r = client.sync_as(&signing(shared, vec![sign(mine.id)]), Some(&late)).await.expect("late");
+    let r = casa_e2e::sync_as_phone(&client, &signing(shared, vec![sign(mine.id)]), Some(&late)).await.expect("late");
     assert_eq!(code_of(&r.results[0].outcome), "counted:4");
     let seen = preview.split(r#"name="visto" value=""#).nth(1).and_then(|v| v.split('"').next()).expect("preview time").to_owned();
     let form = |visto: &str| {
@@ -487,7 +506,7 @@ async fn bari_moderators_open_a_proposal_invalidate_a_shared_phones_signatures_a
     let standing = |token: String| {
         let client = client.clone();
         async move {
-            let r = client.sync_as(&signing(shared, vec![]), Some(&token)).await.expect("sync");
+            let r = casa_e2e::sync_as_phone(&client, &signing(shared, vec![]), Some(&token)).await.expect("sync");
             r.petitions.expect("petitions").into_iter().find(|p| p.id == mine.id).and_then(|p| p.my_signature)
         }
     };
@@ -529,18 +548,20 @@ async fn a_proposals_author_earns_the_threshold_badge_when_it_reaches_its_thresh
     let client = Client::new(&server.url);
     let (author_phone, author) = phone(&server, &fiscal_code(40), bari()).await;
     let mine = proposal(bari(), "Un parco giochi accessibile a Japigia");
-    let sent = client.sync_as(&signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author)).await.expect("propose");
+    let sent = casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![PushItem::Proposal(mine.clone())]), Some(&author))
+        .await
+        .expect("propose");
     let kinds = |b: &[casa_shared_model::badge::BadgeAward]| b.iter().map(|a| a.badge).collect::<Vec<_>>();
     assert_eq!(kinds(&sent.badges), [BadgeKind::PetitionSigner], "the author's own signature counts");
     let (device, token) = phone(&server, &fiscal_code(41), bari()).await;
-    client.sync_as(&signing(device, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
+    casa_e2e::sync_as_phone(&client, &signing(device, vec![sign(mine.id)]), Some(&token)).await.expect("co-sponsor");
     decide(&server.state, &staff, &mine.id, Decision::Open).await.expect("open");
     for n in 0..8 {
         let (device, token) = phone(&server, &fiscal_code(42 + n), bari()).await;
-        let r = client.sync_as(&signing(device, vec![sign(mine.id)]), Some(&token)).await.expect("sign");
+        let r = casa_e2e::sync_as_phone(&client, &signing(device, vec![sign(mine.id)]), Some(&token)).await.expect("sign");
         assert_eq!(code_of(&r.results[0].outcome), format!("counted:{}", n + 3));
     }
-    let after = client.sync_as(&signing(author_phone, vec![]), Some(&author)).await.expect("sync");
+    let after = casa_e2e::sync_as_phone(&client, &signing(author_phone, vec![]), Some(&author)).await.expect("sync");
     assert_eq!(kinds(&after.badges), [BadgeKind::PetitionSigner, BadgeKind::PetitionThreshold]);
     let p = after.petitions.expect("petitions").into_iter().find(|p| p.id == mine.id).expect("listed");
     assert_eq!((p.status, p.signatures), (PetitionStatus::AwaitingResponse, 10));

@@ -146,11 +146,24 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
     assert_eq!(store.search_reports(&cats).await.expect("search").len(), 1);
 
     // Credentials.
-    let key_id = uuid::Uuid::now_v7();
-    store.insert_api_key(key_id, "Open311 test", "hash-1", Utc::now()).await.expect("key");
+    use casa_sync_server::api_keys::{KeyScope, Permission, Permissions};
+    let scope = KeyScope::new(bari(), Some("lavori_pubblici"), Permissions::of(&[Permission::UpdateStatus]));
+    let record = casa_sync_server::store::ApiKeyRecord {
+        id: uuid::Uuid::now_v7(),
+        name: "Open311 test".into(),
+        scope: scope.clone(),
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
+    store.insert_api_key(&record, "hash-1").await.expect("key");
     let key = store.api_key_by_hash("hash-1").await.expect("lookup").expect("found");
-    assert_eq!((key.id, key.revoked), (key_id, false));
+    assert_eq!((key.id, &key.name, &key.scope, key.revoked_at), (record.id, &record.name, &scope, None));
     assert!(store.api_key_by_hash("nope").await.expect("lookup").is_none());
+    assert!(store.revoke_api_key(record.id, Utc::now()).await.expect("revoke"));
+    assert!(!store.revoke_api_key(record.id, Utc::now()).await.expect("revoke"), "revoked once");
+    let listed = store.api_keys().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].revoked_at.is_some());
 
     let user = StaffUserRecord {
         id: uuid::Uuid::now_v7(),

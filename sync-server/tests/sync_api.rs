@@ -39,12 +39,13 @@ fn batch(device: DeviceId, items: Vec<ReportPayload>) -> SyncRequest {
 
 async fn reports_filed_at_well_known_places_land_in_the_right_comune(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
-    let client = Client::new(&server.url);
+    let device = DeviceId::new();
+    let client = casa_e2e::phone_client(&server.url, device);
     let places = common::well_known_places();
     let expected_comuni: BTreeSet<&str> = places.iter().filter_map(|p| p.expected.as_deref()).collect();
     assert!(places.iter().filter(|p| p.expected.is_some()).count() >= 15 && expected_comuni.len() >= 12, "test data too thin");
     let items: Vec<ReportPayload> = places.iter().map(|p| report_at(p.lat, p.lon, "road_damage")).collect();
-    let res = client.sync(&batch(DeviceId::new(), items)).await.expect("sync");
+    let res = client.sync(&batch(device, items)).await.expect("sync");
     for (place, result) in places.iter().zip(&res.results) {
         match (&place.expected, &result.outcome) {
             (Some(code), ItemOutcome::Accepted(routing)) => {
@@ -83,8 +84,8 @@ on_both_databases!(
 
 async fn re_sending_a_batch_creates_no_duplicates_and_answers_the_same(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
-    let client = Client::new(&server.url);
     let device = DeviceId::new();
+    let client = casa_e2e::phone_client(&server.url, device);
     let items: Vec<ReportPayload> = (0..100).map(|i| report_at(41.1177 + f64::from(i) * 1e-4, 16.8719, "waste")).collect();
     let req = batch(device, items);
     let first = client.sync(&req).await.expect("first");
@@ -126,7 +127,8 @@ on_both_databases!(
 async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
     let http = reqwest::Client::new();
-    let device = DeviceId::new().to_string();
+    let phone = DeviceId::new();
+    let device = phone.to_string();
     let good = json!({"device_id": device, "id": ReportId::new(), "category": "road_damage", "description": "Buca",
                       "lat": 41.1177, "lon": 16.8719, "accuracy_m": 5.0, "captured_at": Utc::now()});
     let with = |patch: Value| {
@@ -138,7 +140,11 @@ async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) 
         v
     };
     let post = |path: &'static str, body: String, content_type: &'static str| {
-        http.post(format!("{}{path}", server.url)).header("content-type", content_type).body(body).send()
+        http.post(format!("{}{path}", server.url))
+            .headers(casa_e2e::device_headers(phone))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
     };
     let cases: Vec<(&str, &str, String, &str, u16, &str)> = vec![
         ("bad JSON", "/api/v1/reports", "{\"lat\": ".into(), "application/json", 400, "invalid_json"),
@@ -243,14 +249,16 @@ async fn bad_requests_get_a_4xx_with_a_stable_code_and_never_a_500(db: &TestDb) 
     }
     // Too many items in one batch.
     let many: Vec<ReportPayload> = (0..501).map(|_| report_at(41.1177, 16.8719, "waste")).collect();
-    let err = Client::new(&server.url).sync(&batch(DeviceId::new(), many)).await.expect_err("too many");
+    let err = casa_e2e::phone_client(&server.url, phone).sync(&batch(phone, many)).await.expect_err("too many");
     assert!(matches!(err.code(), Some("batch_too_large") | Some("payload_too_large")), "{err}");
 
     // In a batch, a bad item is refused on its own; the others go through.
     let mut bad = report_at(41.1177, 16.8719, "road_damage");
     bad.lat = 95.0;
-    let res =
-        Client::new(&server.url).sync(&batch(DeviceId::new(), vec![bad, report_at(41.1177, 16.8719, "road_damage")])).await.expect("sync");
+    let res = casa_e2e::phone_client(&server.url, phone)
+        .sync(&batch(phone, vec![bad, report_at(41.1177, 16.8719, "road_damage")]))
+        .await
+        .expect("sync");
     assert!(matches!(&res.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "invalid_coordinates"));
     assert!(matches!(res.results[1].outcome, ItemOutcome::Accepted(_)));
 
@@ -265,8 +273,8 @@ on_both_databases!(
 
 async fn status_changes_made_by_a_moderator_reach_the_device_on_its_next_sync(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
-    let client = Client::new(&server.url);
     let device = DeviceId::new();
+    let client = casa_e2e::phone_client(&server.url, device);
     let report = report_at(41.1306, 16.8697, "road_damage");
     let first = client.sync(&batch(device, vec![report.clone()])).await.expect("push");
     assert_eq!(first.changes.len(), 1);
@@ -323,10 +331,11 @@ on_both_databases!(
 
 async fn a_moderator_sees_only_the_queue_and_reports_of_their_own_comune(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
-    let client = Client::new(&server.url);
+    let device = DeviceId::new();
+    let client = casa_e2e::phone_client(&server.url, device);
     // At the Basilica di San Nicola, Bari.
     let report = report_at(41.1306, 16.8697, "graffiti_vandalism");
-    client.sync(&batch(DeviceId::new(), vec![report.clone()])).await.expect("push");
+    client.sync(&batch(device, vec![report.clone()])).await.expect("push");
     let (monopoli, pw) = common::add_staff(&server, "mod@comune.monopoli.ba.it", "moderator", &["072030"]).await;
     let http = reqwest::Client::new();
     let get = |path: String, user: &str, pass: &str| http.get(format!("{}{path}", server.url)).basic_auth(user, Some(pass)).send();
@@ -352,12 +361,10 @@ on_both_databases!(
 
 async fn before_boundaries_are_imported_reports_route_to_the_nearest_town_centre_flagged_approximate(db: &TestDb) {
     let server = casa_sync_server::RunningServer::start(db.url(), db.data_dir()).await.expect("start");
-    let client = Client::new(&server.url);
+    let device = DeviceId::new();
+    let client = casa_e2e::phone_client(&server.url, device);
     // Piazza Vittorio Emanuele II, Monopoli; and the open Adriatic.
-    let res = client
-        .sync(&batch(DeviceId::new(), vec![report_at(40.9516, 17.2987, "waste"), report_at(41.6, 17.4, "waste")]))
-        .await
-        .expect("sync");
+    let res = client.sync(&batch(device, vec![report_at(40.9516, 17.2987, "waste"), report_at(41.6, 17.4, "waste")])).await.expect("sync");
     match &res.results[0].outcome {
         ItemOutcome::Accepted(r) => {
             assert_eq!(r.comune.as_str(), "072030");
@@ -391,7 +398,8 @@ async fn health_readiness_metrics_and_the_openapi_document_are_served(db: &TestD
     for path in ["/api/v1/sync", "/api/v1/reports", "/api/v1/comuni", "/api/v1/admin/comuni/{istat_code}/queue"] {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
-    Client::new(&server.url).sync(&batch(DeviceId::new(), vec![report_at(40.9516, 17.2987, "waste")])).await.expect("sync");
+    let device = DeviceId::new();
+    casa_e2e::phone_client(&server.url, device).sync(&batch(device, vec![report_at(40.9516, 17.2987, "waste")])).await.expect("sync");
     let metrics = get("/metrics").await.expect("metrics").text().await.expect("text");
     for name in ["casa_http_requests_total", "casa_reports_ingested_total", "casa_routing_seconds_bucket"] {
         assert!(metrics.contains(name), "{name} missing:\n{metrics}");
@@ -406,8 +414,8 @@ on_both_databases!(
 
 async fn a_citizen_reopens_their_resolved_report_and_it_goes_back_to_its_department(db: &TestDb) {
     let server = common::server_with_boundaries(db).await;
-    let client = Client::new(&server.url);
     let device = DeviceId::new();
+    let client = casa_e2e::phone_client(&server.url, device);
     let report = report_at(41.1306, 16.8697, "road_damage");
     client.sync(&batch(device, vec![report.clone()])).await.expect("push");
     let (email, password) = common::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
@@ -444,7 +452,9 @@ async fn a_citizen_reopens_their_resolved_report_and_it_goes_back_to_its_departm
     }
 
     // Another device cannot reopen it; a reason too short is refused on its own.
-    let stranger = client.sync(&push(vec![reopen_item("ancora rotta")], DeviceId::new())).await.expect("stranger");
+    let other = DeviceId::new();
+    let stranger =
+        casa_e2e::phone_client(&server.url, other).sync(&push(vec![reopen_item("ancora rotta")], other)).await.expect("stranger");
     assert!(matches!(&stranger.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "not_your_report"));
     let short = client.sync(&push(vec![reopen_item("no")], device)).await.expect("short");
     assert!(matches!(&short.results[0].outcome, ItemOutcome::Rejected { code, .. } if code == "reason_too_short"));

@@ -11,8 +11,18 @@ fn b64(bytes: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// The phone sending the photos (every tus request names its device).
+static DEVICE: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
+    (casa_shared_model::DeviceId::new().to_string(), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([42u8; 32]))
+});
+
+fn device(req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    req.header("X-Casa-Device", &DEVICE.0).header("X-Casa-Device-Key", &DEVICE.1)
+}
+
 async fn create(http: &reqwest::Client, base: &str, len: usize, sha: Option<&str>) -> reqwest::Response {
-    let mut req = http.post(format!("{base}/api/v1/uploads/")).header("Tus-Resumable", "1.0.0").header("Upload-Length", len.to_string());
+    let mut req =
+        device(http.post(format!("{base}/api/v1/uploads/"))).header("Tus-Resumable", "1.0.0").header("Upload-Length", len.to_string());
     if let Some(sha) = sha {
         req = req.header("Upload-Metadata", format!("sha256 {}", b64(sha)));
     }
@@ -20,8 +30,7 @@ async fn create(http: &reqwest::Client, base: &str, len: usize, sha: Option<&str
 }
 
 async fn patch(http: &reqwest::Client, url: &str, offset: usize, chunk: &[u8], checksum: Option<String>) -> reqwest::Response {
-    let mut req = http
-        .patch(url)
+    let mut req = device(http.patch(url))
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Offset", offset.to_string())
         .header("Content-Type", "application/offset+octet-stream")
@@ -53,7 +62,7 @@ async fn the_tus_endpoint_takes_only_photos_whose_bytes_match_their_declared_sha
     }
     assert!(options.headers()["tus-checksum-algorithm"].to_str().expect("alg").contains("sha256"));
 
-    let photo: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let photo = casa_e2e::detailed_jpeg(800, 600);
     let sha = hex::encode(Sha256::digest(&photo));
     assert_eq!(create(&http, &base, photo.len(), None).await.status(), StatusCode::FORBIDDEN, "no sha256, no upload");
 
@@ -61,20 +70,22 @@ async fn the_tus_endpoint_takes_only_photos_whose_bytes_match_their_declared_sha
     let res = create(&http, &base, photo.len(), Some(&sha)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let url = absolute(&base, &res);
-    let (a, b) = photo.split_at(100_000);
+    let split = photo.len() / 3;
+    let (a, b) = photo.split_at(split);
     let res = patch(&http, &url, 0, a, Some(format!("sha256 {}", b64(Sha256::digest(a))))).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(res.headers()["upload-offset"], "100000");
-    let res = patch(&http, &url, 100_000, b, Some(format!("sha256 {}", b64(Sha256::digest(a))))).await;
+    assert_eq!(res.headers()["upload-offset"], split.to_string().as_str());
+    let res = patch(&http, &url, split, b, Some(format!("sha256 {}", b64(Sha256::digest(a))))).await;
     assert_eq!(res.status().as_u16(), 460, "checksum mismatch");
-    let head = http.head(&url).header("Tus-Resumable", "1.0.0").send().await.expect("head");
-    assert_eq!(head.headers()["upload-offset"], "100000", "the bad chunk was not kept");
-    let res = patch(&http, &url, 100_000, b, Some(format!("sha256 {}", b64(Sha256::digest(b))))).await;
+    let head = device(http.head(&url)).header("Tus-Resumable", "1.0.0").send().await.expect("head");
+    assert_eq!(head.headers()["upload-offset"], split.to_string().as_str(), "the bad chunk was not kept");
+    let res = patch(&http, &url, split, b, Some(format!("sha256 {}", b64(Sha256::digest(b))))).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let stored = http.get(format!("{base}/api/v1/photos/{sha}")).send().await.expect("photo");
+    // The phone that sent it sees it (no report shows it yet).
+    let stored = device(http.get(format!("{base}/api/v1/photos/{sha}"))).send().await.expect("photo");
     assert_eq!(stored.status(), StatusCode::OK);
     assert_eq!(stored.bytes().await.expect("bytes").as_ref(), photo.as_slice());
-    assert_eq!(http.head(format!("{base}/api/v1/photos/{sha}")).send().await.expect("head").status(), StatusCode::OK);
+    assert_eq!(device(http.head(format!("{base}/api/v1/photos/{sha}"))).send().await.expect("head").status(), StatusCode::OK);
 
     // Content that does not hash to its declared name is refused.
     let liar = "0".repeat(64);
@@ -87,11 +98,12 @@ async fn the_tus_endpoint_takes_only_photos_whose_bytes_match_their_declared_sha
     // Termination.
     let res = create(&http, &base, 10, Some(&sha)).await;
     let url = absolute(&base, &res);
-    let res = http.delete(&url).header("Tus-Resumable", "1.0.0").send().await.expect("delete");
+    let res = device(http.delete(&url)).header("Tus-Resumable", "1.0.0").send().await.expect("delete");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let gone = http.head(&url).header("Tus-Resumable", "1.0.0").send().await.expect("head");
+    let gone = device(http.head(&url)).header("Tus-Resumable", "1.0.0").send().await.expect("head");
     assert!(gone.status() == StatusCode::NOT_FOUND || gone.status() == StatusCode::GONE, "{}", gone.status());
     assert_eq!(http.get(format!("{base}/api/v1/photos/not-a-sha")).send().await.expect("bad").status(), StatusCode::NOT_FOUND);
+    drop(http);
     server.stop().await;
 }
 on_both_databases!(

@@ -3,11 +3,14 @@
 // reduced to what the Rust tests read.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
+// Evaluated through the DevTools protocol rather than added as a <script>:
+// the pages forbid inline scripts (CSP `script-src 'self'`), and the tests
+// should see them under that policy, not with it switched off.
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 export const env = (name) => {
   const v = process.env[name];
@@ -16,7 +19,8 @@ export const env = (name) => {
 };
 
 // The JSON object a script prints: axe results by page, the steps reached.
-export const out = { axe: {}, steps: [] };
+// `csp`: what Chromium refused under the pages' Content-Security-Policy.
+export const out = { axe: {}, steps: [], csp: [] };
 export const step = (s) => out.steps.push(s);
 
 const shots = env("CASA_SCREENSHOTS");
@@ -27,7 +31,7 @@ export async function shot(page, name) {
 }
 
 export async function axe(page, name) {
-  await page.addScriptTag({ path: axePath });
+  await page.evaluate(axeSource);
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     await axe.run(document, { resultTypes: ["violations"] })
@@ -51,6 +55,16 @@ export function launch() {
 // Runs the script's body, then prints `out` (with the error, if any).
 export async function run(body) {
   const browser = await launch();
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on("page", (page) =>
+      page.on("console", (m) => {
+        if (m.type() === "error" && m.text().includes("Content Security Policy")) out.csp.push(m.text());
+      })
+    );
+    return context;
+  };
   try {
     await body(browser);
   } catch (e) {

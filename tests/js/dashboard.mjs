@@ -9,7 +9,7 @@
 // Input (environment): CASA_URL, CASA_REPORT_ID, CASA_BARI_EMAIL,
 // CASA_MONOPOLI_EMAIL, CASA_OPERATOR_EMAIL, CASA_PASSWORD, CASA_SCREENSHOTS,
 // CASA_CHROMIUM, CASA_LIVE_SYNC (a sync request filing one more Bari
-// report), CASA_WORK_PHOTO (a JPEG file).
+// report), CASA_LIVE_SYNC_KEY (its phone's key), CASA_WORK_PHOTO (a JPEG file).
 import { axe, env, out, run, shot, step } from "./browser.mjs";
 
 const base = env("CASA_URL");
@@ -41,7 +41,11 @@ await run(async (browser) => {
   step("queue");
 
   // A citizen files another report while the queue is open: the live banner says so.
-  const sent = await page.request.post(`${base}/api/v1/sync`, { data: JSON.parse(env("CASA_LIVE_SYNC")) });
+  const liveSync = JSON.parse(env("CASA_LIVE_SYNC"));
+  const sent = await page.request.post(`${base}/api/v1/sync`, {
+    data: liveSync,
+    headers: { "X-Casa-Device": liveSync.device_id, "X-Casa-Device-Key": env("CASA_LIVE_SYNC_KEY") },
+  });
   out.live_sync_status = sent.status();
   await page.waitForSelector("#live .alert", { timeout: 20000 });
   out.live_text = (await page.locator("#live").textContent()).trim();

@@ -101,6 +101,9 @@ pub fn bari_boundaries() -> Vec<BoundaryImport> {
 /// of the 41 Comuni imported.
 pub async fn server_with_boundaries(db: &TestDb) -> RunningServer {
     let server = RunningServer::start(db.url(), db.data_dir()).await.expect("start server");
+    // Tests file in bulk from one phone, key and address; the limits have
+    // their own tests (sync-server/tests/rate_limits.rs), which set them.
+    server.state.set_rate_limits(&casa_sync_server::ratelimit::RateLimitSettings::unlimited());
     let summary = server.state.store().import_boundaries(&bari_boundaries(), false).await.expect("import boundaries");
     assert_eq!(summary.updated, 41);
     assert!(server.state.reload_if_changed().await.expect("reload"));

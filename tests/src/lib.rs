@@ -5,8 +5,11 @@
 
 pub mod db;
 pub mod desktop;
+pub mod device;
 pub mod proxy;
 pub mod web;
+
+pub use device::{as_phone, device_headers, device_key, phone_client, sync_as_phone};
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -128,9 +131,17 @@ impl ServerProcess {
     /// Starts `casa-server serve` on `bind` (an address a client was given
     /// before the server existed).
     pub fn start_on(data_dir: &Path, database_url: Option<&str>, bind: &str) -> Self {
+        Self::start_with(data_dir, database_url, bind, &[])
+    }
+
+    /// [`ServerProcess::start_on`] with settings in its environment (`CASA_*`).
+    pub fn start_with(data_dir: &Path, database_url: Option<&str>, bind: &str, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(server_bin());
         cmd.arg("--data-dir").arg(data_dir).args(["serve", "--bind", bind]);
-        cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
+        // CASA_TEST_SERVER_LOG (e.g. `info,tower_http=debug`) shows what the server did when a test fails.
+        let log = std::env::var("CASA_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned());
+        cmd.env_remove("DATABASE_URL").env("RUST_LOG", log).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.envs(env.iter().copied());
         if let Some(url) = database_url {
             cmd.arg("--database-url").arg(url);
         }
@@ -143,7 +154,7 @@ impl ServerProcess {
             match lines.next() {
                 Some(Ok(line)) => {
                     if let Some(pos) = line.find("http://") {
-                        break line[pos..].trim().to_owned();
+                        break line[pos..].split_whitespace().next().unwrap_or_default().to_owned();
                     }
                 }
                 _ => panic!("casa-server exited before printing its URL: {:?}", child.try_wait()),

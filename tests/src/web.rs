@@ -48,6 +48,13 @@ pub fn assert_axe_clean(run: &serde_json::Value, pages: &[&str]) {
     }
 }
 
+/// Chromium refused nothing under the pages' Content-Security-Policy: every
+/// script, style and image the dashboard uses is allowed by it.
+pub fn assert_no_csp_violations(run: &serde_json::Value) {
+    let refused = run["csp"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(refused, 0, "the Content-Security-Policy blocked something: {}", run["csp"]);
+}
+
 /// Each screenshot was written and is not empty.
 pub fn assert_screenshots(dir: &std::path::Path, names: &[&str]) {
     for name in names {

@@ -3,9 +3,8 @@
 //! pages. Screenshots go to `target/screenshots/dashboard-<database>/`.
 
 use casa_e2e::db::{add_operator, add_staff, server_with_boundaries, TestDb};
-use casa_e2e::web::{assert_axe_clean, assert_screenshots};
+use casa_e2e::web::{assert_axe_clean, assert_no_csp_violations, assert_screenshots};
 use casa_e2e::{detailed_jpeg, on_both_databases, workspace_root};
-use casa_mobile::Client;
 use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
@@ -46,7 +45,7 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
         nearby: None,
         petitions: None,
     };
-    Client::new(&server.url).sync(&request).await.expect("citizen sync");
+    casa_e2e::phone_client(&server.url, device).sync(&request).await.expect("citizen sync");
 
     let backend = match db {
         TestDb::Sqlite { .. } => "sqlite",
@@ -74,6 +73,7 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
         .env("CASA_MONOPOLI_EMAIL", &monopoli)
         .env("CASA_OPERATOR_EMAIL", &operator)
         .env("CASA_LIVE_SYNC", serde_json::to_string(&live_sync).expect("json"))
+        .env("CASA_LIVE_SYNC_KEY", casa_e2e::device_key(live_sync.device_id))
         .env("CASA_WORK_PHOTO", &work_photo)
         .env("CASA_PASSWORD", &password)
         .env("CASA_SCREENSHOTS", &shots)
@@ -96,12 +96,12 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
     }
     let before = run["photo_before"].as_str().unwrap_or_default().to_owned();
     let after = run["photo_after"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(before, format!("/api/v1/photos/{}", photo.as_str()));
-    assert!(after.starts_with("/api/v1/photos/") && after != before, "a new, blurred copy is shown: {after}");
+    assert_eq!(before, format!("/dashboard/photos/{}", photo.as_str()));
+    assert!(after.starts_with("/dashboard/photos/") && after != before, "a new, blurred copy is shown: {after}");
     assert_eq!(run["original_after_blur"], 404, "the unblurred original is no longer served");
     assert!(run["published_notice"].as_str().unwrap_or_default().contains("Pubblicata"), "{run}");
     let stored = server.state.store().report(&report.id).await.expect("store").expect("report");
-    assert_eq!(stored.photos, vec![after.trim_start_matches("/api/v1/photos/").to_owned()]);
+    assert_eq!(stored.photos, vec![after.trim_start_matches("/dashboard/photos/").to_owned()]);
     let blurred = std::fs::read(server.state.photos().path(&casa_shared_model::report::PhotoRef::parse(&stored.photos[0]).expect("sha")))
         .expect("the blurred copy is stored");
     assert_ne!(blurred, detailed_jpeg(800, 600));
@@ -136,6 +136,7 @@ async fn a_bari_moderator_blurs_and_publishes_the_basilica_report_in_chromium_an
     assert!(resolved.photo.is_some());
 
     // axe-core: no serious or critical violation on any page.
+    assert_no_csp_violations(&run);
     assert_axe_clean(&run, &["login", "queue", "report", "photo", "queue_live", "office", "report_resolved", "stats"]);
     assert_screenshots(
         &shots,

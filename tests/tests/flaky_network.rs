@@ -39,7 +39,14 @@ async fn nothing_is_lost_or_duplicated_through_a_faulty_network_and_a_server_cra
     let url = db.url().to_owned();
     let out = casa_server(&data, Some(&url), &["boundaries", "import", bari_boundaries_path().to_str().expect("path")], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut server = ServerProcess::start(&data, Some(&url));
+    // One phone sends 500 photos at once: past the default hourly cap of a device.
+    let settings = [
+        ("CASA_UPLOADS_PER_DEVICE_PER_HOUR", "1000"),
+        // ...and its 500 reports: past the default limits on new reports.
+        ("CASA_REPORTS_PER_HOUR_PER_DEVICE", "0"),
+        ("CASA_REPORTS_PER_HOUR_PER_IP", "0"),
+    ];
+    let mut server = ServerProcess::start_with(&data, Some(&url), "127.0.0.1:0", &settings);
     let rates = FaultRates { cut_request: 8, drop_response: 8, cut_response: 5, stall: 5 };
     let proxy = FaultProxy::start(server.addr(), rates, 0x5EED_CA5A).await.expect("proxy");
 
@@ -96,19 +103,23 @@ async fn nothing_is_lost_or_duplicated_through_a_faulty_network_and_a_server_cra
     let syncing = tokio::spawn(async move {
         let deadline = Instant::now() + Duration::from_secs(240);
         let mut rounds = 0;
+        let mut last_error = None;
         while Instant::now() < deadline {
             rounds += 1;
-            let ok = casa_mobile::sync(&mut store, &client, &opts, |p| {
+            let result = casa_mobile::sync(&mut store, &client, &opts, |p| {
                 d.fetch_max(p.items_done, Ordering::Relaxed);
             })
-            .await
-            .is_ok();
+            .await;
+            let ok = result.is_ok();
+            if let Err(e) = result {
+                last_error = Some(e.to_string());
+            }
             if ok && store.outbox_len().expect("outbox") == 0 && store.photos_to_upload().expect("photos").is_empty() {
                 break;
             }
         }
         f.store(true, Ordering::Relaxed);
-        (store, rounds)
+        (store, rounds, last_error)
     });
 
     // Mid-sync, the server dies without warning and comes back.
@@ -118,11 +129,11 @@ async fn nothing_is_lost_or_duplicated_through_a_faulty_network_and_a_server_cra
     assert!(!finished.load(Ordering::Relaxed), "the sync finished before the crash could happen");
     server.kill();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    server = ServerProcess::start(&data, Some(&url));
+    server = ServerProcess::start_with(&data, Some(&url), "127.0.0.1:0", &settings);
     proxy.retarget(server.addr());
 
-    let (store, rounds) = syncing.await.expect("sync task");
-    assert_eq!(store.outbox_len().expect("outbox"), 0, "the outbox is empty");
+    let (store, rounds, last_error) = syncing.await.expect("sync task");
+    assert_eq!(store.outbox_len().expect("outbox"), 0, "the outbox is empty (after {rounds} rounds; the last error: {last_error:?})");
     assert!(store.photos_to_upload().expect("photos").is_empty());
     eprintln!("synced in {:?}, {rounds} rounds, {} connections", started.elapsed(), proxy.counts.connections.load(Ordering::Relaxed));
     let counts = &proxy.counts;

@@ -86,7 +86,7 @@ async fn an_answer_lost_after_the_server_committed_is_recovered_without_duplicat
         nearby: None,
         petitions: None,
     };
-    client.sync(&lost).await.expect("committed, answer dropped");
+    Client::for_store(&server.url, &store).sync(&lost).await.expect("committed, answer dropped");
     assert_eq!(queue_total(&server, "072030").await, 100);
 
     let mut seen = Vec::new();
@@ -298,10 +298,10 @@ fn capture_with(store: &mut LocalStore, photos: &[&casa_mobile::photo::Processed
     report.id
 }
 
+/// The photo as the server keeps it (not public: its report waits for moderation).
 async fn server_photo(server: &casa_sync_server::RunningServer, sha: &str) -> Vec<u8> {
-    let res = reqwest::get(format!("{}/api/v1/photos/{sha}", server.url)).await.expect("get photo");
-    assert_eq!(res.status(), 200, "photo {sha} on the server");
-    res.bytes().await.expect("bytes").to_vec()
+    let photo = casa_shared_model::report::PhotoRef::parse(sha).expect("sha256");
+    tokio::fs::read(server.state.photos().path(&photo)).await.unwrap_or_else(|e| panic!("photo {sha} on the server: {e}"))
 }
 
 async fn photos_reach_the_server_byte_identical_resume_after_a_cut_and_are_never_sent_twice(db: &TestDb) {
@@ -311,10 +311,10 @@ async fn photos_reach_the_server_byte_identical_resume_after_a_cut_and_are_never
     let mut store = LocalStore::open(dir.path()).expect("open");
     let a = photo(&mut store, 1, 1600, 1200);
     let b = photo(&mut store, 2, 1200, 1600);
-    capture_with(&mut store, &[&a, &b]);
+    let first = capture_with(&mut store, &[&a, &b]);
 
     // An upload of `a` was cut after its first chunk, before the app restarted.
-    let uploader = casa_mobile::upload::Uploader::new(&server.url);
+    let uploader = Client::for_store(&server.url, &store).uploader();
     let url = uploader.create(&a.sha256, a.jpeg.len() as u64).await.expect("create");
     let first_chunk = &a.jpeg[..casa_mobile::upload::CHUNK_BYTES.min(a.jpeg.len() / 2)];
     uploader.send_from(&url, first_chunk, 0, |_| {}).await.expect("first chunk acknowledged");
@@ -329,7 +329,18 @@ async fn photos_reach_the_server_byte_identical_resume_after_a_cut_and_are_never
     assert_eq!(server_photo(&server, a.sha256.as_str()).await, a.jpeg);
     assert_eq!(server_photo(&server, b.sha256.as_str()).await, b.jpeg);
 
-    // Another phone with the same photo: the server has it, nothing is sent.
+    // Another phone with the same photo, once the first report is public: the
+    // server has it and shows it to all, so nothing is sent. (Before that it
+    // does not confirm a photo to a phone that neither sent nor reported it.)
+    let (email, password) = db::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
+    let published = reqwest::Client::new()
+        .post(format!("{}/api/v1/admin/reports/{first}/status", server.url))
+        .basic_auth(&email, Some(&password))
+        .json(&serde_json::json!({"status": "published"}))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(published.status(), 200);
     let other = tempfile::tempdir().expect("tempdir");
     let mut store2 = LocalStore::open(other.path()).expect("open");
     store2.save_photo(&a).expect("save");

@@ -15,7 +15,12 @@ fn an_operator_imports_boundaries_creates_credentials_serves_and_stops_cleanly()
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("41 Comuni"), "{stdout}");
 
-    let out = casa_server(dir.path(), None, &["api-keys", "create", "--name", "Segnalazioni AQP"], None);
+    let out = casa_server(
+        dir.path(),
+        None,
+        &["api-keys", "create", "--name", "Segnalazioni AQP", "--comune", "072004", "--scope", "file_reports"],
+        None,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let key = stdout.lines().last().expect("key line").trim().to_owned();

@@ -4,7 +4,7 @@
 //! `target/screenshots/petizioni-<database>/`.
 
 use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
-use casa_e2e::web::{assert_axe_clean, assert_screenshots};
+use casa_e2e::web::{assert_axe_clean, assert_no_csp_violations, assert_screenshots};
 use casa_e2e::{on_both_databases, workspace_root};
 use casa_mobile::Client;
 use casa_shared_model::petition::{PetitionRules, PetitionStatus, ProposalPayload, SignaturePayload};
@@ -45,7 +45,7 @@ async fn a_bari_moderator_opens_a_proposal_and_invalidates_a_shared_phones_signa
             issue_activation(store, server.state.person_keyer(), &fiscal_code(n), bari, "staff:urp@comune.bari.it", Utc::now())
                 .await
                 .expect("issue");
-        let session = client.activate_identity(&code, device).await.expect("activate");
+        let session = casa_e2e::as_phone(&client, device).activate_identity(&code, device).await.expect("activate");
         tokens.push((device, session.token));
     }
     let proposal = ProposalPayload {
@@ -60,10 +60,12 @@ async fn a_bari_moderator_opens_a_proposal_and_invalidates_a_shared_phones_signa
     let sync =
         |device, items| SyncRequest { protocol: PROTOCOL_VERSION, device_id: device, cursor: None, items, nearby: None, petitions: None };
     let (author_phone, author) = &tokens[0];
-    client.sync_as(&sync(*author_phone, vec![PushItem::Proposal(proposal.clone())]), Some(author)).await.expect("propose");
+    casa_e2e::sync_as_phone(&client, &sync(*author_phone, vec![PushItem::Proposal(proposal.clone())]), Some(author))
+        .await
+        .expect("propose");
     for (device, token) in &tokens[1..] {
         let sign = PushItem::Signature(SignaturePayload { id: uuid::Uuid::now_v7(), petition_id: proposal.id, signed_at: Utc::now() });
-        let r = client.sync_as(&sync(*device, vec![sign]), Some(token)).await.expect("co-sponsor");
+        let r = casa_e2e::sync_as_phone(&client, &sync(*device, vec![sign]), Some(token)).await.expect("co-sponsor");
         assert!(matches!(r.results[0].outcome, ItemOutcome::Counted(_)), "{:?}", r.results);
     }
 
@@ -99,6 +101,7 @@ async fn a_bari_moderator_opens_a_proposal_and_invalidates_a_shared_phones_signa
     let stored = store.petition(&proposal.id).await.expect("read").expect("petition");
     assert_eq!((stored.status, stored.signatures), (PetitionStatus::Open, 1));
 
+    assert_no_csp_violations(&run);
     assert_axe_clean(&run, &["list", "proposal", "open", "preview", "invalidated"]);
     assert_screenshots(
         &shots,

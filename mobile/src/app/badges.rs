@@ -103,7 +103,7 @@ fn LeaderboardSection() -> Element {
         };
         busy.set(true);
         spawn(async move {
-            let client = Client::new(&core.server_url());
+            let client = Client::for_store(&core.server_url(), &core.store.borrow());
             let device = core.device_id();
             let result = match what {
                 1 => client.join_leaderboard(&comune, device, nickname.peek().trim()).await,

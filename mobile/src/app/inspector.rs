@@ -23,7 +23,7 @@ async fn with_own_store<T>(
     work: impl AsyncFnOnce(&mut LocalStore, &Client) -> Result<T, inspector::InspectorError>,
 ) -> Result<T, String> {
     let mut store = LocalStore::open(&core.opts.data_dir).map_err(|e| e.to_string())?;
-    let client = Client::new(&core.server_url());
+    let client = Client::for_store(&core.server_url(), &store);
     work(&mut store, &client).await.map_err(|e| e.to_string())
 }
 

@@ -176,7 +176,7 @@ fn Activate() -> Element {
         let core = core.clone();
         busy.set(true);
         spawn(async move {
-            let client = Client::new(&core.server_url());
+            let client = Client::for_store(&core.server_url(), &core.store.borrow());
             let device = core.device_id();
             let result = client.activate_identity(code.peek().trim(), device).await;
             busy.set(false);

@@ -277,7 +277,7 @@ pub fn start_background_sync(core: &Core) -> watch::Receiver<SyncView> {
                 continue;
             }
             tx.send_modify(|v| v.waiting_for_wifi = false);
-            let client = Client::new(&server);
+            let client = Client::for_store(&server, &store);
             let nearby = wanted.lock().map(|w| *w).unwrap_or(None);
             // A few quick retries here; longer pauses are this loop's own, so
             // a "sync now" always cuts them short.
@@ -289,9 +289,12 @@ pub fn start_background_sync(core: &Core) -> watch::Receiver<SyncView> {
             });
             let result = crate::sync(&mut store, &client, &opts, |p| tx.send_modify(|v| v.progress = p)).await;
             let pause = match &result {
-                Ok(_) => {
+                Ok(summary) => {
                     failures = 0;
-                    Duration::from_secs(30)
+                    // Reports the server put off wait as long as it asked
+                    // (up to 5 minutes, so status changes still come in).
+                    let asked = summary.retry_after.filter(|_| summary.deferred > 0).unwrap_or_default();
+                    Duration::from_secs(30).max(asked.min(Duration::from_secs(300)))
                 }
                 Err(_) => {
                     failures += 1;

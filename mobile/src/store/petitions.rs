@@ -427,6 +427,8 @@ pub(super) fn apply_result(tx: &Transaction<'_>, id: &str, outcome: &ItemOutcome
         ItemOutcome::Accepted(_) => {
             return Err(StoreError::Corrupt(format!("a petition act answered as a report: {id}")));
         }
+        // Never reaches here (kept queued by `apply_response`); nothing to record.
+        ItemOutcome::Deferred { .. } => {}
     }
     Ok(())
 }

@@ -52,8 +52,8 @@ pub async fn section(state: &AppState, staff: &Staff, csrf: &str, r: &ReportReco
                             @if let Some(n) = &v.note { br; "«" (n) "»" }
                             @if let Some(sha) = &v.photo {
                                 br;
-                                a href={ "/api/v1/photos/" (sha) } {
-                                    img src={ "/api/v1/photos/" (sha) } alt="Foto del sopralluogo" loading="lazy" style="max-width: 240px";
+                                a href={ "/dashboard/photos/" (sha) } {
+                                    img src={ "/dashboard/photos/" (sha) } alt="Foto del sopralluogo" loading="lazy" style="max-width: 240px";
                                 }
                             }
                         }

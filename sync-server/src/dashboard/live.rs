@@ -4,10 +4,13 @@
 //! once; those of other processes sharing the database (PostgreSQL) are
 //! found by a poll every few seconds, so no report is missed either way.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use casa_shared_model::IstatCode;
@@ -27,6 +30,86 @@ pub const POLL: Duration = Duration::from_secs(5);
 pub const MAX_STREAM: Duration = Duration::from_secs(15 * 60);
 /// The event's name; its data is the number of new reports.
 pub const EVENT: &str = "arrivals";
+/// Streams one session may have open at once (a few tabs); more get 429.
+/// Each holds a connection and wakes for every report, so a stolen or
+/// scripted session must not open thousands.
+pub const MAX_STREAMS_PER_SESSION: usize = 4;
+
+/// The open live streams of each session (by its token's hash): at most a
+/// few per session, and logging out ends them at once. In memory: streams
+/// of a session closed through another process end at their next poll,
+/// when the session is found gone.
+#[derive(Debug)]
+pub struct LiveStreams {
+    max_per_session: usize,
+    sessions: Mutex<HashMap<String, SessionStreams>>,
+}
+
+#[derive(Debug)]
+struct SessionStreams {
+    open: usize,
+    ended: watch::Sender<bool>,
+}
+
+impl Default for LiveStreams {
+    fn default() -> Self {
+        Self::with_limit(MAX_STREAMS_PER_SESSION)
+    }
+}
+
+impl LiveStreams {
+    pub fn with_limit(max_per_session: usize) -> Self {
+        Self { max_per_session, sessions: Mutex::new(HashMap::new()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SessionStreams>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A place for one more stream of the session, unless it has its fill.
+    pub fn open(self: &Arc<Self>, token_hash: &str) -> Option<StreamSlot> {
+        let mut sessions = self.lock();
+        let entry = sessions.entry(token_hash.to_owned()).or_insert_with(|| SessionStreams { open: 0, ended: watch::channel(false).0 });
+        if entry.open >= self.max_per_session {
+            return None;
+        }
+        entry.open += 1;
+        Some(StreamSlot { streams: Arc::clone(self), token_hash: token_hash.to_owned(), ended: entry.ended.subscribe() })
+    }
+
+    /// Ends the session's streams: it was closed.
+    pub fn end_session(&self, token_hash: &str) {
+        if let Some(entry) = self.lock().remove(token_hash) {
+            entry.ended.send_replace(true);
+        }
+    }
+
+    /// How many streams the session has open.
+    pub fn open_streams(&self, token_hash: &str) -> usize {
+        self.lock().get(token_hash).map_or(0, |e| e.open)
+    }
+}
+
+/// One open stream; dropping it (the stream ended or the client left) frees
+/// its place.
+#[derive(Debug)]
+pub struct StreamSlot {
+    streams: Arc<LiveStreams>,
+    token_hash: String,
+    ended: watch::Receiver<bool>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut sessions = self.streams.lock();
+        if let Some(entry) = sessions.get_mut(&self.token_hash) {
+            entry.open = entry.open.saturating_sub(1);
+            if entry.open == 0 {
+                sessions.remove(&self.token_hash);
+            }
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
@@ -51,6 +134,7 @@ struct Watch {
     news: broadcast::Receiver<IstatCode>,
     closing: watch::Receiver<bool>,
     ends_at: Instant,
+    slot: StreamSlot,
 }
 
 impl Watch {
@@ -58,7 +142,7 @@ impl Watch {
     /// when the stream should end.
     async fn next_count(&mut self) -> Option<u64> {
         loop {
-            if *self.closing.borrow() {
+            if *self.closing.borrow() || *self.slot.ended.borrow() {
                 return None;
             }
             if self.sent.is_some() {
@@ -71,7 +155,16 @@ impl Watch {
                     },
                     _ = tokio::time::sleep(POLL) => {}
                     _ = self.closing.changed() => return None,
+                    // Logged out through this process.
+                    _ = self.slot.ended.changed() => return None,
                     _ = tokio::time::sleep_until(self.ends_at) => return None,
+                }
+                // Logged out through another process sharing the database,
+                // or expired: found here, one poll later at most.
+                match self.state.store().session(&self.slot.token_hash, Utc::now()).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return None,
+                    Err(e) => tracing::warn!(error = %e, "live queue session check failed; will retry"),
                 }
             }
             match self.state.store().queue_arrivals(&self.comune, self.since).await {
@@ -101,11 +194,22 @@ pub async fn events(
     if state.directory().comune(&comune).is_none() {
         return Err(DashError::NotFound);
     }
-    if !session.staff.can_moderate(&comune) {
+    if !session.staff.may_see_queue(&comune) {
         return Err(DashError::Forbidden);
     }
     let since =
         DateTime::from_timestamp_micros(q.since).ok_or_else(|| DashError::BadRequest("Istante non valido / Invalid time".into()))?;
+    let Some(slot) = state.live_streams().open(&session.session.token_hash) else {
+        let page = super::pages::error_page(
+            429,
+            "Troppe finestre aperte",
+            "Gli aggiornamenti in tempo reale sono già aperti in altre finestre: chiudine una e ricarica. \
+             / Live updates are open in too many windows: close one and reload.",
+        );
+        return Ok((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "60")], page).into_response());
+    };
+    // The stream ends with the session, whichever comes first.
+    let session_left = (session.session.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
     let watch = Watch {
         news: state.queue_news(),
         closing: state.closing(),
@@ -113,11 +217,36 @@ pub async fn events(
         comune,
         since,
         sent: None,
-        ends_at: Instant::now() + MAX_STREAM,
+        ends_at: Instant::now() + MAX_STREAM.min(session_left),
+        slot,
     };
     let stream = futures::stream::unfold(watch, |mut w| async move {
         let n = w.next_count().await?;
         Some((Ok::<_, Infallible>(Event::default().event(EVENT).data(n.to_string())), w))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_gets_four_streams_a_closed_one_frees_its_place_and_logging_out_ends_them_all() {
+        let streams = Arc::new(LiveStreams::default());
+        let mut open: Vec<StreamSlot> = (0..4).map(|_| streams.open("session-a").expect("a place")).collect();
+        assert!(streams.open("session-a").is_none(), "a fifth is refused");
+        let other = streams.open("session-b").expect("another session has its own places");
+        drop(open.pop());
+        open.push(streams.open("session-a").expect("a freed place is taken again"));
+        assert_eq!(streams.open_streams("session-a"), 4);
+
+        streams.end_session("session-a");
+        assert!(open.iter().all(|s| *s.ended.borrow()), "every stream of the session hears it ended");
+        assert!(!*other.ended.borrow());
+        drop(open);
+        assert_eq!((streams.open_streams("session-a"), streams.open_streams("session-b")), (0, 1));
+        drop(other);
+        assert!(streams.lock().is_empty(), "nothing kept once every stream is gone");
+    }
 }

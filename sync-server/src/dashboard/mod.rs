@@ -54,6 +54,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reports/{id}/transfer", post(transfer))
         .route("/reports/{id}/inspector", post(inspection::assign))
         .route("/reports/{id}/work", post(office::work).layer(axum::extract::DefaultBodyLimit::max(office::MAX_PHOTO_BYTES + 64 * 1024)))
+        // Photos under the dashboard's path, where its session cookie goes.
+        .route("/photos/{sha256}", get(crate::routes::uploads::photo))
         .route("/reports/{id}/photos/{n}", get(photo_viewer))
         .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
         .route("/app.js", get(script))
@@ -206,24 +208,29 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login(State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Result<Response, DashError> {
+async fn login(
+    State(state): State<AppState>,
+    crate::client_ip::ClientIp(client): crate::client_ip::ClientIp,
+    jar: CookieJar,
+    body: Bytes,
+) -> Result<Response, DashError> {
     let form: LoginForm = parse_form(&body)?;
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if expected.is_empty() || !staff::same_token(&form.csrf, &expected) {
         return Err(DashError::Csrf);
     }
-    match staff::password_login(&state, &form.email, &form.password).await {
+    match staff::password_login(&state, &form.email, &form.password, client).await {
         Ok(token) => {
             let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path(PATH)).add(cookie(&state, SESSION_COOKIE, token));
             Ok((jar, Redirect::to("/dashboard")).into_response())
         }
         Err(LoginError::Store(e)) => Err(e.into()),
         Err(e) => {
-            let status = match e {
-                LoginError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            Ok((status, pages::login(&expected, Some(&e.to_string()), &form.email)).into_response())
+            let page = pages::login(&expected, Some(&e.to_string()), &form.email);
+            Ok(match e.retry_after_secs() {
+                Some(wait) => (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, wait.to_string())], page).into_response(),
+                None => (StatusCode::UNAUTHORIZED, page).into_response(),
+            })
         }
     }
 }
@@ -270,7 +277,7 @@ async fn queue(
     let comune = IstatCode::parse(&code).map_err(|_| DashError::NotFound)?;
     let directory = state.directory();
     let entry = directory.comune(&comune).ok_or(DashError::NotFound)?;
-    if !session.staff.can_moderate(&comune) {
+    if !session.staff.may_see_queue(&comune) {
         return Err(DashError::Forbidden);
     }
     let status = if q.status.is_empty() { "in_moderation" } else { q.status.as_str() };

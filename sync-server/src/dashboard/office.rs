@@ -71,6 +71,8 @@ pub async fn view(
         ..ReportFilter::default()
     };
     let mut reports = state.store().search_reports(&filter).await?;
+    // The same rule as each report's page and the API (the filter above already narrows to it).
+    reports.retain(|r| staff.may_read(r));
     if status != "resolved" {
         // Work from the longest wait; what was resolved, newest first.
         reports.reverse();
@@ -185,8 +187,8 @@ pub fn section(staff: &Staff, csrf: &str, r: &ReportRecord, history: &[StatusEve
                             @if let Some(n) = &e.note { br; "«" (n) "»" }
                             @if let Some(sha) = &e.photo {
                                 br;
-                                a href={ "/api/v1/photos/" (sha) } {
-                                    img src={ "/api/v1/photos/" (sha) } alt=(format!("Foto allegata allo stato «{}»", e.status.label_it())) loading="lazy" style="max-width: 240px";
+                                a href={ "/dashboard/photos/" (sha) } {
+                                    img src={ "/dashboard/photos/" (sha) } alt=(format!("Foto allegata allo stato «{}»", e.status.label_it())) loading="lazy" style="max-width: 240px";
                                 }
                             }
                         }

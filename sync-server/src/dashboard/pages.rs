@@ -172,7 +172,7 @@ pub fn login(csrf: &str, error: Option<&str>, email: &str) -> Markup {
                     button type="submit" class="btn btn-primary" { "Accedi" }
                 }
                 p class="mt-4 text-secondary small" {
-                    "Dopo 5 tentativi falliti l'account resta bloccato per 15 minuti. L'accesso con SPID o CIE arriverà qui."
+                    "Dopo alcuni tentativi falliti bisogna attendere qualche istante prima di riprovare. L'accesso con SPID o CIE arriverà qui."
                 }
             }
         },
@@ -374,7 +374,7 @@ pub fn report(v: &ReportView) -> Markup {
                     @for (i, sha) in r.photos.iter().enumerate() {
                         figure class="col-md-6" {
                             a href={ "/dashboard/reports/" (r.id) "/photos/" (i + 1) } {
-                                img src={ "/api/v1/photos/" (sha) } alt=(format!("Foto {} della segnalazione: apri il visore", i + 1)) loading="lazy";
+                                img src={ "/dashboard/photos/" (sha) } alt=(format!("Foto {} della segnalazione: apri il visore", i + 1)) loading="lazy";
                             }
                         }
                     }
@@ -493,7 +493,7 @@ pub fn photo_viewer(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportR
                 @if n < count { a href={ (base) "/" (n + 1) } { "Foto successiva →" } }
             }
             div class="blur-frame mb-3" {
-                img id="blur-target" src={ "/api/v1/photos/" (sha) } alt=(format!("Foto {n} della segnalazione «{category}»")) draggable="false";
+                img id="blur-target" src={ "/dashboard/photos/" (sha) } alt=(format!("Foto {n} della segnalazione «{category}»")) draggable="false";
             }
             @if staff.can_moderate(&r.comune) {
                 h2 class="h4" { "Sfoca una zona" }

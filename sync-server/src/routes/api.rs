@@ -13,24 +13,35 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, ApiQuery};
+use crate::client_ip::ClientIp;
+use crate::device::AuthenticatedDevice;
 use crate::error::ApiError;
+use crate::ratelimit;
 use crate::service::{self, Candidate, Origin, Staff};
 use crate::state::AppState;
 use crate::store::{ReportRecord, ReportSource};
 
 /// Push the device's pending items and pull the changes since its cursor.
 #[utoipa::path(post, path = "/api/v1/sync", tag = "sync", request_body = SyncRequest,
+    security(("device_id" = [], "device_key" = [])),
     responses(
         (status = 200, description = "A result per item, the changes since the cursor", body = SyncResponse),
         (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 401, description = "Device key missing (device_key_required) or not the registered one (device_key_mismatch)", body = ApiErrorBody),
+        (status = 403, description = "The body's device_id is not the X-Casa-Device one (device_mismatch)", body = ApiErrorBody),
         (status = 413, description = "Too many items or too large", body = ApiErrorBody),
         (status = 415, description = "Not JSON", body = ApiErrorBody),
     ))]
 pub async fn sync(
     State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    ClientIp(ip): ClientIp,
     signer: service::petitions::Signer,
-    ApiJson(req): ApiJson<SyncRequest>,
+    ApiJson(mut req): ApiJson<SyncRequest>,
 ) -> Result<Json<SyncResponse>, ApiError> {
+    if req.device_id != device {
+        return Err(crate::device::device_mismatch());
+    }
     if req.items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -38,7 +49,16 @@ pub async fn sync(
             format!("Troppi elementi ({}, massimo {MAX_BATCH_ITEMS}) / Too many items (at most {MAX_BATCH_ITEMS})", req.items.len()),
         ));
     }
-    Ok(Json(service::sync_as(&state, req, &signer).await.map_err(bad_request_if_rejected)?))
+    // New reports over the phone's or the address's budget are answered
+    // `deferred` (kept by the phone for later), never refused or lost.
+    let held = if req.protocol == casa_shared_model::wire::PROTOCOL_VERSION {
+        ratelimit::hold_back(&state, &ratelimit::subjects(Some(device), None, ip), &mut req).await?
+    } else {
+        ratelimit::HeldBack::default()
+    };
+    let mut res = service::sync_as(&state, req, &signer).await.map_err(bad_request_if_rejected)?;
+    held.answer(&mut res);
+    Ok(Json(res))
 }
 
 /// Rejections of a whole sync request are the client's mistake (400), not an
@@ -61,14 +81,27 @@ pub struct SingleReport {
 /// Submit one report. The same checks as a sync item, but a refusal is an
 /// HTTP error (422) with the item's code. Re-sending answers the same.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = SingleReport,
+    security(("device_id" = [], "device_key" = [])),
     responses(
         (status = 200, description = "Accepted, with its routing", body = ItemResult),
         (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 401, description = "Device key missing (device_key_required) or not the registered one (device_key_mismatch)", body = ApiErrorBody),
+        (status = 403, description = "The body's device_id is not the X-Casa-Device one (device_mismatch)", body = ApiErrorBody),
         (status = 413, description = "Too large", body = ApiErrorBody),
         (status = 415, description = "Not JSON", body = ApiErrorBody),
         (status = 422, description = "Refused: outside the area, unknown category, invalid coordinates...", body = ApiErrorBody),
+        (status = 429, description = "Too many new reports from this phone or address (rate_limited), with Retry-After", body = ApiErrorBody),
     ))]
-pub async fn submit_report(State(state): State<AppState>, ApiJson(req): ApiJson<SingleReport>) -> Result<Json<ItemResult>, ApiError> {
+pub async fn submit_report(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<SingleReport>,
+) -> Result<Json<ItemResult>, ApiError> {
+    if req.device_id != device {
+        return Err(crate::device::device_mismatch());
+    }
+    ratelimit::admit_one(&state, ReportSource::App, &ratelimit::subjects(Some(device), None, ip), &req.report.id).await?;
     let origin = Origin { source: ReportSource::App, device_id: Some(req.device_id), api_key_id: None };
     let id = req.report.id.as_uuid();
     let answer = service::submit_reports(&state, origin, vec![Candidate::from(req.report)]).await?.pop().ok_or_else(ApiError::internal)?;
@@ -84,9 +117,9 @@ pub async fn submit_report(State(state): State<AppState>, ApiJson(req): ApiJson<
     responses((status = 200, body = PublicReport), (status = 404, body = ApiErrorBody)))]
 pub async fn public_report(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PublicReport>, ApiError> {
     let id = ReportId::parse(&id).map_err(|_| ApiError::not_found())?;
-    match state.store().report(&id).await.map_err(service::ServiceError::from)? {
-        Some(r) if r.status.is_public() => Ok(Json(service::public_report(r))),
-        _ => Err(ApiError::not_found()),
+    match crate::visibility::public_report(&state, &id).await.map_err(service::ServiceError::from)? {
+        Some(r) => Ok(Json(service::public_report(r))),
+        None => Err(ApiError::not_found()),
     }
 }
 
@@ -204,7 +237,7 @@ pub struct PageParams {
     pub offset: Option<u32>,
 }
 
-/// The moderation queue of a Comune, oldest first (moderators of that Comune and admins).
+/// The moderation queue of a Comune, oldest first (moderators of that Comune and admins; operators and inspectors get 403).
 #[utoipa::path(get, path = "/api/v1/admin/comuni/{istat_code}/queue", tag = "admin",
     params(("istat_code" = String, Path, description = "ISTAT code, e.g. 072006"), PageParams),
     security(("basic" = [])),
@@ -226,7 +259,9 @@ pub async fn moderation_queue(
     Ok(Json(QueuePage { comune, total, items: items.into_iter().map(StaffReport::from).collect() }))
 }
 
-/// One report, for staff of its Comune.
+/// One report, for staff who may read it: the dashboard's rule
+/// (`Staff::may_read`): an operator reads only the public reports handed to
+/// their own department. Any other answers 404, as an unknown id does.
 #[utoipa::path(get, path = "/api/v1/admin/reports/{id}", tag = "admin", security(("basic" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = StaffReport), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]

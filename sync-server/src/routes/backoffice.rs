@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::api::StaffReport;
 use super::extract::ApiJson;
+use crate::api_keys::{KeyRefusal, Permission};
 use crate::error::ApiError;
 use crate::service::{self, BackOffice, BackofficeStatus};
 use crate::state::AppState;
@@ -28,13 +29,16 @@ pub struct StatusUpdate {
 /// A department's back-office reports progress on a report delivered to it;
 /// the citizen's app learns it on its next sync. A published report is first
 /// recorded as assigned to its department. The status it already has answers 200, unchanged.
+/// The key needs the `update_status` permission, and reports outside its
+/// Comune (and department, if it has one) answer 404 as if absent.
 #[utoipa::path(post, path = "/api/v1/backoffice/reports/{id}/status", tag = "backoffice", security(("api_key" = [])),
     params(("id" = String, Path, description = "Report id (UUIDv7), as delivered")), request_body = StatusUpdate,
     responses(
         (status = 200, body = StaffReport),
         (status = 400, description = "Malformed request, unknown status (`unknown_status`), note too long", body = ApiErrorBody),
         (status = 401, description = "Missing, unknown or revoked API key", body = ApiErrorBody),
-        (status = 404, body = ApiErrorBody),
+        (status = 403, description = "A key made before scopes (`key_not_scoped`) or without `update_status` (`scope_missing`)", body = ApiErrorBody),
+        (status = 404, description = "No such report within the key's Comune and department", body = ApiErrorBody),
         (status = 409, description = "Not allowed from the current status", body = ApiErrorBody),
         (status = 415, description = "Not JSON", body = ApiErrorBody)
     ))]
@@ -44,6 +48,9 @@ pub async fn change_status(
     Path(id): Path<String>,
     ApiJson(update): ApiJson<StatusUpdate>,
 ) -> Result<Json<StaffReport>, ApiError> {
+    if !office.scope.allows(Permission::UpdateStatus) {
+        return Err(KeyRefusal::ScopeMissing(Permission::UpdateStatus).to_api_error());
+    }
     let id = ReportId::parse(&id).map_err(|_| ApiError::not_found())?;
     let to = BackofficeStatus::parse(&update.status).ok_or_else(|| {
         ApiError::bad_request(

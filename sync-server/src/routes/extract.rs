@@ -7,7 +7,6 @@ use axum::http::{header, StatusCode};
 use base64::Engine;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{verify_password, Role};
 use crate::error::ApiError;
 use crate::service::{BackOffice, Staff};
 use crate::state::AppState;
@@ -146,37 +145,80 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     }
 }
 
-/// A staff member authenticated with HTTP Basic (email and password).
+/// A staff member authenticated with HTTP Basic (email and password),
+/// through the same throttled, audited check as the dashboard's login
+/// ([`crate::staff::authenticate`]).
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(ApiError::unauthorized)?;
-        let encoded = header.strip_prefix("Basic ").ok_or_else(ApiError::unauthorized)?;
-        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| ApiError::unauthorized())?;
-        let decoded = String::from_utf8(decoded).map_err(|_| ApiError::unauthorized())?;
-        let (email, password) = decoded.split_once(':').ok_or_else(ApiError::unauthorized)?;
-        let email = crate::auth::parse_email(email).map_err(|_| ApiError::unauthorized())?;
-        let user = state.store().staff_user_by_email(&email).await.map_err(|e| {
-            tracing::error!(error = %e, "staff lookup failed");
-            ApiError::internal()
-        })?;
-        let password = password.to_owned();
-        // A missing user still costs one verification, so response times do
-        // not reveal which emails exist.
-        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
-        match user {
-            Some(u) if ok => Ok(Staff {
-                id: u.id,
-                email: u.email,
-                role: Role::parse(&u.role).map_err(|_| ApiError::forbidden())?,
-                comuni: u.comuni,
-                department: u.department,
-            }),
-            _ => Err(ApiError::unauthorized()),
+        // A missing or malformed header carries no password to check: 401
+        // at once, nothing counted.
+        let (email, password) = basic_credentials(parts).ok_or_else(ApiError::unauthorized)?;
+        let client = crate::client_ip::of_request(&parts.extensions, &parts.headers, state);
+        crate::staff::basic_login(state, &email, &password, client).await.map_err(login_refused)
+    }
+}
+
+/// OpenAPI: every operation that takes HTTP Basic may also answer 429
+/// `too_many_attempts` with `Retry-After` (see [`crate::login_throttle`]).
+pub struct BasicMayWait;
+
+impl utoipa::Modify for BasicMayWait {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{content::ContentBuilder, header::HeaderBuilder, schema, Ref, ResponseBuilder};
+        let seconds = schema::ObjectBuilder::new().schema_type(schema::Type::Integer).minimum(Some(1));
+        let response = ResponseBuilder::new()
+            .description(
+                "Too many failed logins for this account or from this address: wait `Retry-After` seconds \
+                 (`too_many_attempts`; the same answer whether the account exists or not)",
+            )
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiErrorBody"))).build())
+            .header("Retry-After", HeaderBuilder::new().schema(seconds).description(Some("Seconds")).build())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                // A requirement's schemes are private in utoipa: read them as JSON.
+                let basic = op.security.iter().flatten().any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("basic").is_some()));
+                if basic {
+                    op.responses.responses.entry("429".to_owned()).or_insert_with(|| response.clone().into());
+                }
+            }
         }
     }
+}
+
+/// The email and password of `Authorization: Basic`.
+fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
+    let header = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = header.strip_prefix("Basic ")?;
+    let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (email, password) = decoded.split_once(':')?;
+    Some((email.to_owned(), password.to_owned()))
+}
+
+/// A refused password, as the API answers it: the same for known and
+/// unknown accounts.
+pub fn login_refused(e: crate::staff::LoginError) -> ApiError {
+    use crate::staff::LoginError;
+    match e {
+        LoginError::InvalidCredentials => ApiError::unauthorized(),
+        LoginError::Throttled { .. } => too_many_attempts(e.retry_after_secs().unwrap_or(1)),
+        LoginError::Store(e) => {
+            tracing::error!(error = %e, "staff login check failed");
+            ApiError::internal()
+        }
+    }
+}
+
+/// 429 `too_many_attempts`, with `Retry-After`.
+pub fn too_many_attempts(retry_after_secs: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        crate::staff::LoginError::Throttled { retry_after: Default::default() }.to_string(),
+    )
+    .with_retry_after(retry_after_secs)
 }
 
 /// The token of `Authorization: Bearer <token>`, if one is there.
@@ -190,25 +232,15 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// A back-office system authenticated with an API key (`Authorization: Bearer <key>`).
+/// A back-office system authenticated with an API key (`Authorization: Bearer <key>`):
+/// known, not revoked and scoped ([`crate::api_keys::authenticate`]); what it
+/// may do is checked by each route.
 impl FromRequestParts<AppState> for BackOffice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let key = bearer_token(parts).ok_or_else(ApiError::invalid_api_key)?;
-        let record = state.store().api_key_by_hash(&crate::auth::hash_api_key(key)).await.map_err(|e| {
-            tracing::error!(error = %e, "API key lookup failed");
-            ApiError::internal()
-        })?;
-        match record {
-            Some(k) if !k.revoked => Ok(BackOffice { key_id: k.id, name: k.name }),
-            _ => Err(ApiError::invalid_api_key()),
-        }
+        let k = crate::api_keys::authenticate(state.store(), key).await.map_err(|r| r.to_api_error())?;
+        Ok(BackOffice { key_id: k.id, name: k.name, scope: k.scope })
     }
-}
-
-/// The argon2id hash of a random password nobody knows.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| crate::auth::hash_password(&crate::auth::generate_api_key().0).unwrap_or_default())
 }

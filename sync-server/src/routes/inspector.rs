@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::service::inspection::{self, InspectorLoginError};
 use crate::service::Staff;
@@ -47,8 +48,8 @@ impl From<InspectorLoginError> for ApiError {
             InspectorLoginError::Login(LoginError::InvalidCredentials) => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", LoginError::InvalidCredentials.to_string())
             }
-            InspectorLoginError::Login(e @ LoginError::Locked { .. }) => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "account_locked", e.to_string())
+            InspectorLoginError::Login(e @ LoginError::Throttled { .. }) => {
+                super::extract::too_many_attempts(e.retry_after_secs().unwrap_or(1))
             }
             InspectorLoginError::Login(LoginError::Store(e)) => {
                 tracing::error!(error = %e, "inspector login failed");
@@ -64,13 +65,15 @@ impl From<InspectorLoginError> for ApiError {
         (status = 201, body = InspectorSession),
         (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ApiErrorBody),
         (status = 403, description = "Not an inspector's account (`not_an_inspector`)", body = ApiErrorBody),
-        (status = 429, description = "Locked after repeated failures (`account_locked`)", body = ApiErrorBody)
+        (status = 429, description = "Too many failed attempts for this account or from this address: wait (`too_many_attempts`, \
+            the same for accounts that do not exist)", body = ApiErrorBody, headers(("Retry-After" = u64, description = "Seconds")))
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<InspectorLogin>,
 ) -> Result<(StatusCode, Json<InspectorSession>), ApiError> {
-    Ok((StatusCode::CREATED, Json(inspection::inspector_login(&state, &body.email, &body.password).await?)))
+    Ok((StatusCode::CREATED, Json(inspection::inspector_login(&state, &body.email, &body.password, client).await?)))
 }
 
 /// Send the visits made since the last sync (each answered, re-sends as the

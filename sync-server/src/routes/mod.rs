@@ -23,6 +23,7 @@ pub mod open311;
 pub mod petitions;
 pub mod security;
 pub mod uploads;
+pub(crate) mod uploads_doc;
 
 /// A sync batch of 500 reports is well under 2 MB; anything larger is a
 /// mistake or an attack, refused before it is read whole.
@@ -65,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
         .nest("/dashboard", crate::dashboard::router(&state))
-        .nest_service(uploads::UPLOADS_PATH, uploads::tus_router(state.uploads_dir().to_owned(), state.photos().clone()))
+        .nest_service(uploads::UPLOADS_PATH, uploads::tus_router(&state))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))

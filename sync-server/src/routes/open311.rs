@@ -17,7 +17,8 @@ use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::auth::hash_api_key;
+use crate::api_keys::{KeyRefusal, Permission};
+use crate::client_ip::ClientIp;
 use crate::directory::ComuneEntry;
 use crate::service::{self, Candidate, Origin, ServiceError, PUBLIC_STATUSES};
 use crate::state::AppState;
@@ -39,12 +40,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/requests.json",
             get(|s: State<AppState>, q: RawQuery| list_requests(s, q, Format::Json))
-                .post(|s: State<AppState>, b: Body| create_request(s, b, Format::Json)),
+                .post(|s: State<AppState>, ip: ClientIp, b: Body| create_request(s, ip, b, Format::Json)),
         )
         .route(
             "/requests.xml",
             get(|s: State<AppState>, q: RawQuery| list_requests(s, q, Format::Xml))
-                .post(|s: State<AppState>, b: Body| create_request(s, b, Format::Xml)),
+                .post(|s: State<AppState>, ip: ClientIp, b: Body| create_request(s, ip, b, Format::Xml)),
         )
         .route("/requests/{file}", get(get_request))
         .fallback(|| async { Open311Error::new(StatusCode::NOT_FOUND, "Risorsa non trovata / Not found").into_format(Format::Json) })
@@ -70,11 +71,18 @@ fn split_format(file: &str) -> Option<(&str, Format)> {
 struct Open311Error {
     status: StatusCode,
     description: String,
+    /// Seconds to wait, sent as `Retry-After` (429).
+    retry_after: Option<u64>,
 }
 
 impl Open311Error {
     fn new(status: StatusCode, description: impl Into<String>) -> Self {
-        Self { status, description: description.into() }
+        Self { status, description: description.into(), retry_after: None }
+    }
+
+    /// An API error (e.g. 429 `rate_limited`) in Open311's format.
+    fn from_api(e: crate::error::ApiError) -> Self {
+        Self { status: e.status, description: e.message, retry_after: e.retry_after }
     }
 
     fn bad_request(description: impl Into<String>) -> Self {
@@ -82,6 +90,15 @@ impl Open311Error {
     }
 
     fn into_format(self, format: Format) -> Response {
+        let retry_after = self.retry_after;
+        let mut res = self.into_body(format);
+        if let Some(seconds) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        res
+    }
+
+    fn into_body(self, format: Format) -> Response {
         let code = self.status.as_u16();
         match format {
             Format::Json => {
@@ -232,8 +249,8 @@ struct CreatedJson {
     account_id: Option<String>,
 }
 
-async fn create_request(State(state): State<AppState>, body: Body, format: Format) -> Response {
-    match create(&state, body).await {
+async fn create_request(State(state): State<AppState>, ClientIp(ip): ClientIp, body: Body, format: Format) -> Response {
+    match create(&state, ip, body).await {
         Ok(created) => {
             let list = [created];
             respond(format, &list, |w| {
@@ -250,7 +267,7 @@ async fn create_request(State(state): State<AppState>, body: Body, format: Forma
     }
 }
 
-async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Error> {
+async fn create(state: &AppState, ip: Option<std::net::IpAddr>, body: Body) -> Result<CreatedJson, Open311Error> {
     let bytes = super::extract::read_body(body, super::MAX_BODY_BYTES).await.map_err(|e| match e {
         super::extract::BodyError::TooLarge => {
             Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande / Request too large")
@@ -263,13 +280,7 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
         .map_err(|_| Open311Error::bad_request("Modulo illeggibile: serve application/x-www-form-urlencoded / Unreadable form"))?;
     let key = param(&form, "api_key").ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key mancante / api_key missing"))?;
-    let api_key = state
-        .store()
-        .api_key_by_hash(&hash_api_key(key))
-        .await
-        .map_err(|e| Open311Error::from(ServiceError::from(e)))?
-        .filter(|k| !k.revoked)
-        .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key non valida / invalid api_key"))?;
+    let api_key = crate::api_keys::authorize(state.store(), key, Permission::FileReports).await.map_err(key_refused)?;
     let service_code =
         param(&form, "service_code").ok_or_else(|| Open311Error::bad_request("service_code mancante / service_code missing"))?;
     let lat = number(&form, "lat")?;
@@ -312,9 +323,19 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
         captured_at: Utc::now(),
         photos: Vec::new(),
     };
+    // A key files only for its own Comune (and department): a jurisdiction or
+    // location elsewhere is refused, and its Comune is stated so that routing
+    // re-checks it.
+    if stated.is_some_and(|c| api_key.scope.comune != Some(c.istat_code)) {
+        return Err(key_refused(KeyRefusal::OutsideScope));
+    }
+    crate::api_keys::may_file(&directory, &api_key.scope, &payload, Utc::now()).map_err(key_refused)?;
     let origin = Origin { source: ReportSource::Open311, device_id: None, api_key_id: Some(api_key.id) };
     let id = payload.id;
-    let candidate = Candidate { payload, address, media_url, stated_comune: stated.map(|c| c.istat_code) };
+    let candidate = Candidate { payload, address, media_url, stated_comune: api_key.scope.comune };
+    // Per key and per address: a flood must not bury a Comune's queue.
+    let subjects = crate::ratelimit::subjects(None, Some(api_key.id), ip);
+    crate::ratelimit::admit_one(state, ReportSource::Open311, &subjects, &candidate.payload.id).await.map_err(Open311Error::from_api)?;
     let answer = service::submit_reports(state, origin, vec![candidate])
         .await?
         .pop()
@@ -329,6 +350,15 @@ async fn create(state: &AppState, body: Body) -> Result<CreatedJson, Open311Erro
             account_id: None,
         }),
         Err(rejection) => Err(Open311Error::bad_request(rejection.message)),
+    }
+}
+
+/// A refused key, as Open311 answers it: 403 with the reason (an unknown or
+/// revoked key is 403 here, Open311's convention, not the native API's 401).
+fn key_refused(r: KeyRefusal) -> Open311Error {
+    match r {
+        KeyRefusal::Invalid => Open311Error::new(StatusCode::FORBIDDEN, "api_key non valida / invalid api_key"),
+        other => Open311Error::from_api(other.to_api_error()),
     }
 }
 
@@ -363,8 +393,8 @@ fn w3c(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A report in Open311 terms. Reports not yet public keep their text and
-/// media to themselves: only their existence and status are told.
+/// A public report in Open311 terms (only those reach here: see
+/// [`crate::visibility`]).
 fn request_json(directory: &crate::directory::Directory, r: ReportRecord) -> RequestJson {
     let comune = directory.comune(&r.comune);
     let public = r.status.is_public();
@@ -494,7 +524,9 @@ async fn search(state: &AppState, query: &Option<String>) -> Result<Vec<RequestJ
         filter.received_to = end;
     }
     let found = state.store().search_reports(&filter).await.map_err(|e| Open311Error::from(ServiceError::from(e)))?;
-    Ok(found.into_iter().map(|r| request_json(&directory, r)).collect())
+    // The statuses asked for are public ones already; the rule is applied
+    // again so that a list can never show what a single request hides.
+    Ok(found.into_iter().filter(crate::visibility::is_public).map(|r| request_json(&directory, r)).collect())
 }
 
 async fn get_request(State(state): State<AppState>, Path(file): Path<String>) -> Response {
@@ -506,7 +538,8 @@ async fn get_request(State(state): State<AppState>, Path(file): Path<String>) ->
     let Ok(id) = ReportId::parse(id) else {
         return not_found().into_format(format);
     };
-    match state.store().report(&id).await {
+    // The public rule of the native API: a report not public answers 404, as an unknown id.
+    match crate::visibility::public_report(&state, &id).await {
         Ok(Some(r)) => {
             let list = [request_json(&state.directory(), r)];
             respond(format, &list, |w| requests_xml(w, &list))

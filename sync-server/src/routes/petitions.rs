@@ -13,6 +13,7 @@ use casa_shared_model::wire::{ApiErrorBody, IdentityActivation, IdentitySession}
 use casa_shared_model::{IstatCode, PetitionId};
 
 use super::extract::ApiJson;
+use crate::device::AuthenticatedDevice;
 use crate::error::ApiError;
 use crate::identity::{self, ActivateError};
 use crate::service::badges;
@@ -42,12 +43,24 @@ impl FromRequestParts<AppState> for Signer {
 
 /// Trade a clerk's one-time activation code for the phone's identity token.
 #[utoipa::path(post, path = "/api/v1/identity/activate", tag = "identity", request_body = IdentityActivation,
+    security(("device_id" = [], "device_key" = [])),
     responses(
         (status = 200, body = IdentitySession),
         (status = 400, description = "Malformed request", body = ApiErrorBody),
+        (status = 401, description = "Device key missing or not the registered one", body = ApiErrorBody),
+        (status = 403, description = "The body's device_id is not the X-Casa-Device one", body = ApiErrorBody),
         (status = 404, description = "Unknown, used or expired code", body = ApiErrorBody)
     ))]
-pub async fn activate(State(state): State<AppState>, ApiJson(req): ApiJson<IdentityActivation>) -> Result<Json<IdentitySession>, ApiError> {
+pub async fn activate(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    ApiJson(req): ApiJson<IdentityActivation>,
+) -> Result<Json<IdentitySession>, ApiError> {
+    // The token is bound to the phone that trades the code: only that phone,
+    // proven by its key, may do so.
+    if req.device_id != device {
+        return Err(crate::device::device_mismatch());
+    }
     match identity::activate(state.store(), &req.code, &req.device_id).await {
         Ok((citizen, token)) => {
             let residence_name = state.directory().comune(&citizen.residence).map(|c| c.name.clone()).unwrap_or_default();
@@ -218,67 +231,68 @@ pub async fn open_data_geojson(State(state): State<AppState>) -> Result<Response
 }
 
 /// The asking phone, in a header (kept out of URLs and their access logs).
-pub const DEVICE_HEADER: &str = "x-casa-device";
+pub const DEVICE_HEADER: &str = crate::device::DEVICE_HEADER;
 
-fn device_of(parts: &axum::http::HeaderMap) -> Result<Option<casa_shared_model::DeviceId>, ApiError> {
-    parts
-        .get(DEVICE_HEADER)
-        .map(|v| {
-            let v = v
-                .to_str()
-                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_device_id", "X-Casa-Device non valido / invalid"))?;
-            casa_shared_model::DeviceId::parse(v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_device_id", e.to_string()))
-        })
-        .transpose()
-}
-
-/// A Comune's opt-in leaderboard (where it runs badges).
+/// A Comune's opt-in leaderboard (where it runs badges). With the phone's
+/// headers (optional), the answer says where that phone stands.
 #[utoipa::path(get, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
-    params(("istat_code" = String, Path), ("x-casa-device" = Option<String>, Header, description = "The asking phone's id")),
-    responses((status = 200, body = Leaderboard), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    params(("istat_code" = String, Path)),
+    security((), ("device_id" = [], "device_key" = [])),
+    responses(
+        (status = 200, body = Leaderboard),
+        (status = 401, description = "Device key malformed or not the registered one", body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)
+    ))]
 pub async fn leaderboard(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Json<Leaderboard>, ApiError> {
     let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
-    Ok(Json(badges::leaderboard(&state, &comune, device_of(&headers)?.as_ref(), chrono::Utc::now()).await?))
+    let device = crate::device::authenticate_optional(&state, &headers).await?;
+    Ok(Json(badges::leaderboard(&state, &comune, device.as_ref(), chrono::Utc::now()).await?))
 }
 
 /// Join a Comune's leaderboard with a nickname, or change it.
 #[utoipa::path(put, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
     params(("istat_code" = String, Path)),
     request_body = LeaderboardJoin,
+    security(("device_id" = [], "device_key" = [])),
     responses(
         (status = 200, body = Leaderboard),
+        (status = 401, description = "Device key missing or not the registered one", body = ApiErrorBody),
+        (status = 403, description = "The body's device_id is not the X-Casa-Device one", body = ApiErrorBody),
         (status = 404, body = ApiErrorBody),
         (status = 422, description = "Invalid or taken nickname, or no leaderboard here", body = ApiErrorBody)
     ))]
 pub async fn join_leaderboard(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
     ApiJson(join): ApiJson<LeaderboardJoin>,
 ) -> Result<Json<Leaderboard>, ApiError> {
     let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    if join.device_id != device {
+        return Err(crate::device::device_mismatch());
+    }
     Ok(Json(badges::join_leaderboard(&state, &comune, &join).await?))
 }
 
 /// Leave a Comune's leaderboard.
 #[utoipa::path(delete, path = "/api/v1/comuni/{istat_code}/leaderboard", tag = "badges",
-    params(("istat_code" = String, Path), ("x-casa-device" = String, Header, description = "The phone leaving")),
-    responses((status = 200, body = Leaderboard), (status = 400, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+    params(("istat_code" = String, Path)),
+    security(("device_id" = [], "device_key" = [])),
+    responses(
+        (status = 200, body = Leaderboard),
+        (status = 401, description = "Device key missing or not the registered one", body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)
+    ))]
 pub async fn leave_leaderboard(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: axum::http::HeaderMap,
+    AuthenticatedDevice(device): AuthenticatedDevice,
 ) -> Result<Json<Leaderboard>, ApiError> {
     let comune = IstatCode::parse(&code).map_err(|_| ApiError::not_found())?;
-    let device = device_of(&headers)?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "missing_device_id",
-            "Manca l'intestazione X-Casa-Device / the X-Casa-Device header is required",
-        )
-    })?;
     Ok(Json(badges::leave_leaderboard(&state, &comune, &device).await?))
 }

@@ -81,14 +81,20 @@ pub enum InspectorLoginError {
 }
 
 /// Opens a session for the inspector app; its token goes in `Authorization: Bearer`.
-pub async fn inspector_login(state: &AppState, email: &str, password: &str) -> Result<InspectorSession, InspectorLoginError> {
-    let staff = staff::check_password(state, email, password).await?;
+pub async fn inspector_login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<InspectorSession, InspectorLoginError> {
+    let staff = staff::authenticate(state, staff::Credentials { email, password, client, channel: staff::Channel::InspectorApp }).await?;
+    let how = Some(format!("inspector app from {}", crate::client_ip::describe(client)));
     if staff.role != Role::Inspector {
-        staff::audit(state, &staff.actor(), "login_refused_role", None, Some("inspector app".into())).await;
+        staff::audit(state, &staff.actor(), "login_refused_role", None, how).await;
         return Err(InspectorLoginError::NotAnInspector);
     }
     let token = staff::open_session(state, &staff).await.map_err(LoginError::from)?;
-    staff::audit(state, &staff.actor(), "login", None, Some("inspector app".into())).await;
+    staff::audit(state, &staff.actor(), "login", None, how).await;
     Ok(InspectorSession { token, email: staff.email, expires_at: Utc::now() + staff::SESSION_DURATION })
 }
 

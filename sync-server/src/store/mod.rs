@@ -11,9 +11,14 @@ use casa_shared_model::{DeviceId, IstatCode, NewReport, PetitionId, ReportId, Re
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+pub mod api_keys;
+pub mod devices;
 pub mod postgres;
+pub mod report_ids;
 pub mod sqlite;
+pub mod uploads;
 
+pub use api_keys::{ApiKeyRecord, ApiKeyStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -265,13 +270,6 @@ pub struct ReportFilter {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiKeyRecord {
-    pub id: Uuid,
-    pub name: String,
-    pub revoked: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct StaffUserRecord {
     pub id: Uuid,
     pub email: String,
@@ -383,12 +381,6 @@ pub struct ReportTiming {
 }
 
 #[async_trait]
-pub trait ApiKeyStore: Send + Sync {
-    async fn insert_api_key(&self, id: Uuid, name: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
-}
-
-#[async_trait]
 pub trait StaffStore: Send + Sync {
     async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()>;
     async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>>;
@@ -426,7 +418,7 @@ pub trait SessionStore: Send + Sync {
 pub struct AuditEntry {
     /// `staff:<email>`, or `anonymous` for a failed login of an unknown account.
     pub actor: String,
-    /// Stable, snake_case: `login`, `login_failed`, `login_locked`, `logout`, `status_change`...
+    /// Stable, snake_case: `login`, `login_failed`, `login_throttled`, `login_refused_throttled`, `logout`, `status_change`...
     pub action: String,
     pub target: Option<String>,
     pub detail: Option<String>,
@@ -974,6 +966,9 @@ pub trait Store:
     + CitizenStore
     + PetitionStore
     + BadgeStore
+    + uploads::UploadStore
+    + devices::DeviceStore
+    + report_ids::KnownReports
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

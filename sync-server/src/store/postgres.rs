@@ -759,30 +759,6 @@ impl IngestColumns {
 }
 
 #[async_trait]
-impl ApiKeyStore for PgStore {
-    async fn insert_api_key(&self, id: Uuid, name: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(name)
-            .bind(key_hash)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        let row =
-            sqlx::query("SELECT id, name, revoked_at FROM api_keys WHERE key_hash = $1").bind(key_hash).fetch_optional(&self.pool).await?;
-        row.map(|row| {
-            let revoked: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
-            Ok(ApiKeyRecord { id: row.try_get("id")?, name: row.try_get("name")?, revoked: revoked.is_some() })
-        })
-        .transpose()
-    }
-}
-
-#[async_trait]
 impl StaffStore for PgStore {
     async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;

@@ -162,7 +162,9 @@ impl BenchServer {
         }
         let url = db_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("casa.db").display()));
         rt.block_on(prepare(url))?;
-        let server = ServerProcess::start(dir.path(), db_url.as_deref());
+        // A benchmark files thousands of reports from one address: no limits.
+        let unlimited = [("CASA_REPORTS_PER_HOUR_PER_DEVICE", "0"), ("CASA_REPORTS_PER_HOUR_PER_IP", "0")];
+        let server = ServerProcess::start_with(dir.path(), db_url.as_deref(), "127.0.0.1:0", &unlimited);
         Ok(Self { server, _dir: dir, pg_name })
     }
 
@@ -234,7 +236,7 @@ fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
             nearby: None,
             petitions: None,
         };
-        client.sync(&warm).await.expect("warm-up sync");
+        casa_e2e::sync_as_phone(&client, &warm, None).await.expect("warm-up sync");
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..args.concurrency {
@@ -255,7 +257,7 @@ fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
                         nearby: None,
                         petitions: None,
                     };
-                    let res = client.sync(&req).await.expect("sync");
+                    let res = casa_e2e::sync_as_phone(&client, &req, None).await.expect("sync");
                     cursor = Some(res.cursor);
                     accepted += res.results.iter().filter(|r| matches!(r.outcome, ItemOutcome::Accepted(_))).count();
                 }
@@ -443,7 +445,7 @@ fn signatures(rt: &tokio::runtime::Runtime, args: &Args, url: &str, petition: Pe
             nearby: None,
             petitions: None,
         };
-        client.sync(&warm).await.expect("warm-up sync");
+        casa_e2e::sync_as_phone(&client, &warm, None).await.expect("warm-up sync");
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..args.concurrency {
@@ -466,7 +468,7 @@ fn signatures(rt: &tokio::runtime::Runtime, args: &Args, url: &str, petition: Pe
                         nearby: None,
                         petitions: None,
                     };
-                    let res = client.sync_as(&req, Some(&token)).await.expect("sync");
+                    let res = casa_e2e::sync_as_phone(&client, &req, Some(&token)).await.expect("sync");
                     counted += res.results.iter().filter(|r| matches!(r.outcome, ItemOutcome::Counted(_))).count();
                 }
                 counted

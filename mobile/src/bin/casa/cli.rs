@@ -326,7 +326,7 @@ fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> a
                 );
             }
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let session = rt.block_on(Client::new(server).activate_identity(&code, store.device_id()))?;
+            let session = rt.block_on(Client::for_store(server, store).activate_identity(&code, store.device_id()))?;
             store.set_identity(&session)?;
             println!(
                 "Identità attivata: residente a {}. Ora puoi firmare le petizioni / Identity activated: you can sign petitions",
@@ -427,7 +427,7 @@ fn leaderboard(store: &mut LocalStore, server: &str, command: LeaderboardCommand
     let comune = home
         .or(store.identity()?.map(|i| i.residence))
         .ok_or_else(|| anyhow::anyhow!("Scegli prima il tuo Comune (sincronizza, poi casa comuni) / choose your Comune first"))?;
-    let client = Client::new(server);
+    let client = Client::for_store(server, store);
     let device = store.device_id();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (board, json) = match command {
@@ -469,7 +469,7 @@ fn leaderboard(store: &mut LocalStore, server: &str, command: LeaderboardCommand
 fn inspector(store: &mut LocalStore, server: &str, command: InspectorCommand) -> anyhow::Result<()> {
     use casa_mobile::inspector::{self, SiteFix};
     use casa_shared_model::inspection::InspectionOutcome;
-    let client = Client::new(server);
+    let client = Client::for_store(server, store);
     let rt = || tokio::runtime::Builder::new_current_thread().enable_all().build();
     let fix = |at: &str| -> anyhow::Result<SiteFix> {
         let f = casa_mobile::platform::Fix::parse(at).map_err(anyhow::Error::msg)?;
@@ -662,7 +662,7 @@ fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {
 }
 
 fn sync(store: &mut LocalStore, server: &str, opts: &SyncOptions, json: bool) -> anyhow::Result<()> {
-    let client = Client::new(server);
+    let client = Client::for_store(server, store);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let interactive = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let result = rt.block_on(casa_mobile::sync(store, &client, opts, |p| {
@@ -686,13 +686,22 @@ fn sync(store: &mut LocalStore, server: &str, opts: &SyncOptions, json: bool) ->
     if json {
         println!(
             "{}",
-            json!({"accepted": summary.accepted, "rejected": summary.rejected, "changes": summary.changes, "requests": summary.requests, "outbox": store.outbox_len()?})
+            json!({"accepted": summary.accepted, "rejected": summary.rejected, "deferred": summary.deferred, "retry_after_secs": summary.retry_after.map(|d| d.as_secs()), "changes": summary.changes, "requests": summary.requests, "outbox": store.outbox_len()?})
         );
     } else {
         println!(
             "Sincronizzato / synced: {} inviate, {} rifiutate, {} aggiornamenti di stato ({} richieste)",
             summary.accepted, summary.rejected, summary.changes, summary.requests
         );
+        if let Some(wait) = summary.retry_after.filter(|_| summary.deferred > 0) {
+            println!(
+                "  {} rimandate dal server (troppe in poco tempo): restano in attesa, riprova tra {} s / {} put off by the server (too many at once): still waiting, retry in {} s",
+                summary.deferred,
+                wait.as_secs(),
+                summary.deferred,
+                wait.as_secs()
+            );
+        }
         for e in store.errors()? {
             println!("  {}: {} ({})", e.report_id, e.message, e.code);
         }

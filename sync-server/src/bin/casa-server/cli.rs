@@ -10,6 +10,8 @@ use casa_sync_server::delivery;
 use casa_sync_server::store::{self, BoundaryImport, DeliveryKind, DeliveryTarget, StaffUserRecord};
 use clap::{Parser, Subcommand};
 
+use crate::key_commands::ApiKeysCommand;
+
 #[derive(Debug, Parser)]
 #[command(name = "casa-server", version, about = "Casa del Cittadino: server di sincronizzazione / sync server")]
 struct Cli {
@@ -39,7 +41,7 @@ enum Command {
         #[command(subcommand)]
         command: BoundariesCommand,
     },
-    /// API keys for Open311 clients and back-office systems.
+    /// API keys for Open311 clients and back-office systems, each for one Comune.
     ApiKeys {
         #[command(subcommand)]
         command: ApiKeysCommand,
@@ -145,15 +147,6 @@ enum BoundariesCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum ApiKeysCommand {
-    /// Create a key; it is printed once, alone on the last line.
-    Create {
-        #[arg(long)]
-        name: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 enum UsersCommand {
     /// Add a staff account; the password is read from standard input.
     Add {
@@ -200,7 +193,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     Ok(s)
 }
 
-async fn open_store(s: &Settings) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
+pub(crate) async fn open_store(s: &Settings) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
     let url = s.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&s.data_dir).with_context(|| format!("cannot create the data directory {}", s.data_dir.display()))?;
@@ -215,7 +208,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind } => serve(Settings { bind: bind.unwrap_or(s.bind), ..s }).await,
         Command::Boundaries { command: BoundariesCommand::Import { file, add_new } } => import_boundaries(&s, &file, add_new).await,
-        Command::ApiKeys { command: ApiKeysCommand::Create { name } } => create_api_key(&s, &name).await,
+        Command::ApiKeys { command } => crate::key_commands::run(&s, command).await,
         Command::Users { command: UsersCommand::Add { email, role, comuni, department } } => {
             add_user(&s, &email, &role, &comuni, department.as_deref()).await
         }
@@ -281,16 +274,31 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     if !s.dashboard_assets.join("css/bootstrap-italia.min.css").is_file() {
         tracing::warn!(dir = %s.dashboard_assets.display(), "Bootstrap Italia not found: the dashboard works unstyled (run `make` or set CASA_DASHBOARD_ASSETS)");
     }
+    if s.public_url.is_none() {
+        state.set_public_url_guessed();
+    }
     state.set_dashboard_assets(s.dashboard_assets.clone());
     state.set_metrics_token(s.metrics_token.clone());
+    state.set_upload_settings(s.uploads.clone());
+    state.set_login_settings(&s.login);
+    state.set_trusted_proxies(casa_sync_server::client_ip::TrustedProxies::parse(&s.trusted_proxies)?);
+    state.set_rate_limits(&s.rate_limits);
     let reloader = casa_sync_server::spawn_reloader(state.clone(), std::time::Duration::from_secs(s.reload_interval_secs.max(1)));
     let deliveries = delivery::spawn_delivery_worker(state.clone(), s.delivery())?;
     let sweeper = casa_sync_server::spawn_petition_sweeper(state.clone(), std::time::Duration::from_secs(60));
-    println!("Casa del Cittadino in ascolto su / listening on {public_url}");
+    let upload_sweeper = casa_sync_server::uploads::spawn_upload_sweeper(state.clone(), std::time::Duration::from_secs(600));
+    // The bound address first: scripts and tests read it from this line.
+    match &s.public_url {
+        Some(_) => {
+            println!("Casa del Cittadino in ascolto su / listening on http://{bound} (indirizzo pubblico / public URL {public_url})")
+        }
+        None => println!("Casa del Cittadino in ascolto su / listening on {public_url}"),
+    }
     std::io::stdout().flush().ok();
     casa_sync_server::server::serve_with(listener, state, s.connection_limits(), shutdown_signal()).await?;
     reloader.abort();
     sweeper.abort();
+    upload_sweeper.abort();
     // Lets the deliveries in flight finish; any cut short go again later.
     deliveries.stop().await;
     tracing::info!("stopped");
@@ -359,19 +367,6 @@ async fn import_boundaries(s: &Settings, file: &Path, add_new: bool) -> anyhow::
         summary.added,
         summary.updated + summary.added
     );
-    Ok(())
-}
-
-async fn create_api_key(s: &Settings, name: &str) -> anyhow::Result<()> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        bail!("il nome deve avere da 1 a 100 caratteri / the name needs 1 to 100 characters");
-    }
-    let store = open_store(s).await?;
-    let (key, hash) = auth::generate_api_key();
-    store.insert_api_key(uuid::Uuid::now_v7(), name, &hash, chrono::Utc::now()).await?;
-    println!("Chiave API «{name}» creata: conservala, non sarà mostrata di nuovo / API key created: keep it, it will not be shown again");
-    println!("{key}");
     Ok(())
 }
 

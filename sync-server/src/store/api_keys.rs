@@ -1,0 +1,118 @@
+//! API keys for machines (Open311 clients, back-offices), stored by their
+//! sha256 with their scope (see [`crate::api_keys`]). The key itself is
+//! never stored, and no method here hands out the hash.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::sqlite::{from_micros, micros};
+use super::{parse_istat, PgStore, SqliteStore, StoreResult};
+use crate::api_keys::{KeyScope, Permissions};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub scope: KeyScope,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    /// Every key, revoked ones included, oldest first.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Marks the key revoked at `at`; false when there is no such key or it
+    /// was revoked already (its first revocation time stays).
+    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
+}
+
+const INSERT: &str =
+    "INSERT INTO api_keys (id, name, key_hash, created_at, comune, department, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const COLUMNS: &str = "SELECT id, name, comune, department, scopes, created_at, revoked_at FROM api_keys";
+const REVOKE: &str = "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
+
+/// A row as both backends read it, timestamps already converted.
+type Row = (Uuid, String, Option<String>, Option<String>, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+fn record((id, name, comune, department, scopes, created_at, revoked_at): Row) -> StoreResult<ApiKeyRecord> {
+    // A stored list this server cannot read grants nothing rather than failing every request.
+    let permissions = Permissions::parse(&scopes).unwrap_or_default();
+    let comune = comune.as_deref().map(parse_istat).transpose()?;
+    Ok(ApiKeyRecord { id, name, scope: KeyScope { comune, department, permissions }, created_at, revoked_at })
+}
+
+type SqliteRow = (Uuid, String, Option<String>, Option<String>, String, i64, Option<i64>);
+
+fn from_sqlite((id, name, comune, department, scopes, created, revoked): SqliteRow) -> StoreResult<ApiKeyRecord> {
+    record((id, name, comune, department, scopes, from_micros(created)?, revoked.map(from_micros).transpose()?))
+}
+
+#[async_trait]
+impl ApiKeyStore for SqliteStore {
+    async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
+        sqlx::query(INSERT)
+            .bind(key.id)
+            .bind(&key.name)
+            .bind(key_hash)
+            .bind(micros(key.created_at))
+            .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
+            .bind(key.scope.department.as_deref())
+            .bind(key.scope.permissions.to_list())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let sql = format!("{COLUMNS} WHERE key_hash = $1");
+        let row: Option<SqliteRow> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.read).await?;
+        row.map(from_sqlite).transpose()
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        let sql = format!("{COLUMNS} ORDER BY created_at, id");
+        let rows: Vec<SqliteRow> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
+        rows.into_iter().map(from_sqlite).collect()
+    }
+
+    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        Ok(sqlx::query(REVOKE).bind(micros(at)).bind(id).execute(&self.write).await?.rows_affected() > 0)
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for PgStore {
+    async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
+        sqlx::query(INSERT)
+            .bind(key.id)
+            .bind(&key.name)
+            .bind(key_hash)
+            .bind(key.created_at)
+            .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
+            .bind(key.scope.department.as_deref())
+            .bind(key.scope.permissions.to_list())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let sql = format!("{COLUMNS} WHERE key_hash = $1");
+        let row: Option<Row> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.pool).await?;
+        row.map(record).transpose()
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        let sql = format!("{COLUMNS} ORDER BY created_at, id");
+        let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        rows.into_iter().map(record).collect()
+    }
+
+    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        Ok(sqlx::query(REVOKE).bind(at).bind(id).execute(&self.pool).await?.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,253 @@
+//! Photo uploads and who may see a photo: every tus upload belongs to the
+//! device that started it (quotas, expiry), and `photo_refs` says which
+//! reports show a photo (kept by triggers of migration 0017, on both
+//! backends, so every way a report gets or loses a photo is covered).
+
+use async_trait::async_trait;
+use casa_shared_model::{DeviceId, ReportId};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::sqlite::{from_micros, micros};
+use super::{PgStore, SqliteStore, StoreError, StoreResult};
+
+/// Where an upload stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadState {
+    /// Bytes still arriving.
+    Open,
+    /// The photo was filed.
+    Done,
+    /// Complete, but not a photo (or not the one it declared).
+    Refused,
+    /// Deleted by its client (tus termination).
+    Terminated,
+}
+
+impl UploadState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            UploadState::Open => "open",
+            UploadState::Done => "done",
+            UploadState::Refused => "refused",
+            UploadState::Terminated => "terminated",
+        }
+    }
+}
+
+/// A device's uploads, for its quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UploadCounts {
+    /// Started since the given time.
+    pub recent: u32,
+    /// Still open, whenever started.
+    pub open: u32,
+    /// When the oldest of the recent ones started.
+    pub oldest_recent: Option<DateTime<Utc>>,
+}
+
+/// How a report uses a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoUse {
+    /// One of the report's own photos.
+    Report,
+    /// Attached to a status change (the office's photo of the work).
+    Work,
+    /// Taken by the inspector on site: for staff only.
+    Inspection,
+}
+
+impl PhotoUse {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "report" => Some(PhotoUse::Report),
+            "work" => Some(PhotoUse::Work),
+            "inspection" => Some(PhotoUse::Inspection),
+            _ => None,
+        }
+    }
+}
+
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    /// Records an upload `device` started, of the photo `photo` (its sha256).
+    async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The device an upload belongs to.
+    async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>>;
+    /// Ends an open upload (one already ended keeps its state).
+    async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts>;
+    /// The oldest `limit` of `device`'s unfinished uploads.
+    async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>>;
+    /// Whether `device` uploaded `photo` (and the upload was filed).
+    async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool>;
+    /// The reports that show `photo`, and how.
+    async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>>;
+    /// Forgets uploads never finished (or refused, or terminated) that were
+    /// started before `before`; returns their ids, whose files are to go.
+    async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>>;
+    /// Photos filed from uploads before `before`, uploaded by nobody since,
+    /// that no report shows.
+    async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>>;
+    /// Forgets the uploads of `photo` if no report shows it (checked again
+    /// here); returns whether it did, so its file may be deleted.
+    async fn forget_photo(&self, photo: &str) -> StoreResult<bool>;
+}
+
+fn device(uuid: Uuid) -> StoreResult<DeviceId> {
+    DeviceId::try_from(uuid).map_err(|e| StoreError::Corrupt(format!("device id: {e}")))
+}
+
+fn report(uuid: Uuid) -> StoreResult<ReportId> {
+    ReportId::try_from(uuid).map_err(|e| StoreError::Corrupt(format!("report id: {e}")))
+}
+
+fn photo_use(s: &str) -> StoreResult<PhotoUse> {
+    PhotoUse::parse(s).ok_or_else(|| StoreError::Corrupt(format!("photo use {s}")))
+}
+
+const STARTED: &str = "INSERT INTO uploads (id, device_id, photo, state, created_at) VALUES ($1, $2, $3, 'open', $4)";
+const OWNER: &str = "SELECT device_id FROM uploads WHERE id = $1";
+const FINISHED: &str = "UPDATE uploads SET state = $2, finished_at = $3 WHERE id = $1 AND state = 'open'";
+const COUNTS: &str = "SELECT COALESCE(SUM(CASE WHEN created_at >= $2 THEN 1 ELSE 0 END), 0) AS recent, \
+     COALESCE(SUM(CASE WHEN state = 'open' THEN 1 ELSE 0 END), 0) AS open, \
+     MIN(CASE WHEN created_at >= $2 THEN created_at END) AS oldest \
+     FROM uploads WHERE device_id = $1 AND (created_at >= $2 OR state = 'open')";
+const OLDEST_OPEN: &str = "SELECT id FROM uploads WHERE device_id = $1 AND state = 'open' ORDER BY created_at, id LIMIT $2";
+const UPLOADED: &str = "SELECT EXISTS (SELECT 1 FROM uploads WHERE device_id = $1 AND photo = $2 AND state = 'done')";
+const REFERENCES: &str = "SELECT report_id, kind FROM photo_refs WHERE photo = $1 ORDER BY report_id, kind";
+const EXPIRE: &str = "DELETE FROM uploads WHERE state <> 'done' AND created_at < $1 RETURNING id";
+const UNREFERENCED: &str = "SELECT DISTINCT u.photo FROM uploads u WHERE u.state = 'done' AND u.finished_at < $1 \
+     AND NOT EXISTS (SELECT 1 FROM uploads v WHERE v.photo = u.photo AND v.state = 'done' AND v.finished_at >= $1) \
+     AND NOT EXISTS (SELECT 1 FROM photo_refs r WHERE r.photo = u.photo) \
+     ORDER BY u.photo LIMIT $2";
+const FORGET: &str = "DELETE FROM uploads WHERE photo = $1 AND NOT EXISTS (SELECT 1 FROM photo_refs r WHERE r.photo = $1)";
+
+fn count(row: &impl CountRow, name: &str) -> StoreResult<u32> {
+    Ok(u32::try_from(row.get_i64(name)?.max(0)).unwrap_or(u32::MAX))
+}
+
+/// Reads a count the same way from either backend's row.
+trait CountRow {
+    fn get_i64(&self, name: &str) -> StoreResult<i64>;
+}
+
+impl CountRow for sqlx::sqlite::SqliteRow {
+    fn get_i64(&self, name: &str) -> StoreResult<i64> {
+        Ok(self.try_get(name)?)
+    }
+}
+
+impl CountRow for sqlx::postgres::PgRow {
+    fn get_i64(&self, name: &str) -> StoreResult<i64> {
+        Ok(self.try_get(name)?)
+    }
+}
+
+#[async_trait]
+impl UploadStore for SqliteStore {
+    async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(micros(at)).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
+        let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.read).await?;
+        owner.map(device).transpose()
+    }
+
+    async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(micros(at)).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
+        let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(micros(since)).fetch_one(&self.read).await?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        Ok(UploadCounts { recent: count(&row, "recent")?, open: count(&row, "open")?, oldest_recent: oldest.map(from_micros).transpose()? })
+    }
+
+    async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.read).await?)
+    }
+
+    async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.read).await?)
+    }
+
+    async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
+        let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok((report(row.try_get("report_id")?)?, photo_use(&kind)?))
+            })
+            .collect()
+    }
+
+    async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(EXPIRE).bind(micros(before)).fetch_all(&self.write).await?)
+    }
+
+    async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(UNREFERENCED).bind(micros(before)).bind(i64::from(limit)).fetch_all(&self.read).await?)
+    }
+
+    async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
+        Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
+    }
+}
+
+#[async_trait]
+impl UploadStore for PgStore {
+    async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(at).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
+        let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.pool).await?;
+        owner.map(device).transpose()
+    }
+
+    async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(at).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
+        let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(since).fetch_one(&self.pool).await?;
+        Ok(UploadCounts { recent: count(&row, "recent")?, open: count(&row, "open")?, oldest_recent: row.try_get("oldest")? })
+    }
+
+    async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.pool).await?)
+    }
+
+    async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.pool).await?)
+    }
+
+    async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
+        let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok((report(row.try_get("report_id")?)?, photo_use(&kind)?))
+            })
+            .collect()
+    }
+
+    async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(EXPIRE).bind(before).fetch_all(&self.pool).await?)
+    }
+
+    async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(UNREFERENCED).bind(before).bind(i64::from(limit)).fetch_all(&self.pool).await?)
+    }
+
+    async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
+        Ok(sqlx::query(FORGET).bind(photo).execute(&self.pool).await?.rows_affected() > 0)
+    }
+}
