@@ -43,7 +43,8 @@ run_one() {
     status=1
   fi
   echo "== schemathesis on $name ($base), $max_time s"
-  if ! schemathesis run "$base/api/v1/openapi.json" \
+  if ! CASA_FUZZ_DEVICE="$device" PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=api_fuzz_hooks \
+      schemathesis run "$base/api/v1/openapi.json" \
       --checks not_a_server_error,response_schema_conformance,content_type_conformance \
       --max-time "$max_time" --workers 2 --suppress-health-check all \
       -H "X-Casa-Device: $device" -H "X-Casa-Device-Key: $key" \

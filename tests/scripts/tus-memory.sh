@@ -81,6 +81,8 @@ for i in $(seq 1 "$CLIENTS"); do
     -H "X-Casa-Device: ${DEVICES[$i]}" -H "X-Casa-Device-Key: ${KEYS[$i]}" \
     | awk 'tolower($1) == "location:" { print $2 }' | tr -d '\r')
   [ -n "${URLS[$i]}" ] || { echo "upload $i was not created" >&2; exit 1; }
+  # Relative when no public URL is configured.
+  case "${URLS[$i]}" in /*) URLS[$i]="$BASE${URLS[$i]}" ;; esac
 done
 
 echo "server: $BIN (pid $SERVER), mode $MODE: $CLIENTS clients x $BODY_MIB MiB, declared length $DECLARED bytes"
