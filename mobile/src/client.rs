@@ -139,7 +139,7 @@ impl Client {
 
     /// A photo uploader to the same server, for the same phone.
     pub fn uploader(&self) -> crate::upload::Uploader {
-        let uploader = crate::upload::Uploader::new(&self.base);
+        let uploader = crate::upload::Uploader::sharing(self.http.clone(), &self.base);
         match &self.device {
             Some((id, key)) => uploader.with_device(*id, key),
             None => uploader,

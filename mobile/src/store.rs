@@ -182,6 +182,8 @@ fn migrations() -> Migrations<'static> {
         M::up(petitions::PROPOSALS_MIGRATION),
         // The phone's secret (`store::device_key`).
         M::up(device_key::MIGRATION),
+        // The map's outlines are looked up by Comune on every sync.
+        M::up("CREATE INDEX reports_comune ON reports (comune);"),
     ])
 }
 
@@ -740,12 +742,18 @@ impl LocalStore {
     }
 
     /// The Comuni whose outline the map wants and the phone lacks for
-    /// directory `version`: the citizen's own Comune and those of their reports.
+    /// directory `version`: the citizen's own Comune and those of their
+    /// reports (among the Comuni of the phone's directory).
     pub fn outlines_wanted(&self, version: i64) -> StoreResult<Vec<IstatCode>> {
         let mut stmt = self.conn.prepare_cached(
+            // Probes each Comune of the directory (41) through the index on
+            // reports' Comune, rather than reading every report the phone
+            // ever filed: this runs on every sync, after the directory is
+            // brought up to date.
             "SELECT code FROM (
                  SELECT value AS code FROM settings WHERE key = ?1
-                 UNION SELECT comune FROM reports WHERE comune IS NOT NULL
+                 UNION SELECT c.istat_code FROM comuni c
+                       WHERE EXISTS (SELECT 1 FROM reports r WHERE r.comune = c.istat_code)
              ) WHERE code NOT IN (SELECT istat_code FROM outlines WHERE version = ?2)
              ORDER BY code",
         )?;
@@ -999,6 +1007,14 @@ mod tests {
         let bari = IstatCode::parse("072006").expect("code");
         let monopoli = IstatCode::parse("072030").expect("code");
         assert!(store.outlines_wanted(1).expect("wanted").is_empty());
+        let info = |istat_code: IstatCode, name: &str| ComuneInfo {
+            istat_code,
+            name: name.into(),
+            services: vec!["reports".into()],
+            categories: vec![],
+            official_boundary: true,
+        };
+        store.replace_comuni(1, &[info(bari, "Bari"), info(monopoli, "Monopoli")]).expect("directory");
         store.set_setting(HOME_COMUNE_SETTING, "072006").expect("setting");
         let r = report();
         store.capture(&r).expect("capture");

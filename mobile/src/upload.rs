@@ -18,6 +18,9 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 pub struct Uploader {
     http: reqwest::Client,
     base: String,
+    /// The phone the uploads belong to, and its secret (see
+    /// [`crate::client::device_headers`]).
+    device: Option<reqwest::header::HeaderMap>,
 }
 
 fn net(e: reqwest::Error) -> ClientError {
@@ -28,30 +31,42 @@ fn refused(res: &reqwest::Response, what: &str) -> ClientError {
     ClientError::Api { status: res.status().as_u16(), code: "upload_refused".into(), message: format!("{what}: HTTP {}", res.status()) }
 }
 
-fn http_client(headers: reqwest::header::HeaderMap) -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
-        .default_headers(headers)
-        .build()
-        .unwrap_or_default()
-}
-
 impl Uploader {
     pub fn new(base: &str) -> Self {
-        Self { http: http_client(reqwest::header::HeaderMap::new()), base: base.trim_end_matches('/').to_owned() }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap_or_default();
+        Self::sharing(http, base)
+    }
+
+    /// An uploader over an existing HTTP client: its connections are reused,
+    /// and no client is built (building one reads the TLS roots, which costs
+    /// more than a whole sync with nothing to do).
+    pub fn sharing(http: reqwest::Client, base: &str) -> Self {
+        Self { http, base: base.trim_end_matches('/').to_owned(), device: None }
     }
 
     /// The same uploader for the phone `id` with its secret `key` (uploads
     /// belong to a phone; see [`crate::client::device_headers`]).
     pub fn with_device(mut self, id: casa_shared_model::DeviceId, key: &str) -> Self {
-        self.http = http_client(crate::client::device_headers(id, key));
+        self.device = Some(crate::client::device_headers(id, key));
         self
+    }
+
+    /// A request, with the phone's headers when the uploader has a phone.
+    fn call(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, url);
+        match &self.device {
+            Some(headers) => req.headers(headers.clone()),
+            None => req,
+        }
     }
 
     /// Whether the server already holds this photo.
     pub async fn has(&self, photo: &PhotoRef) -> Result<bool, ClientError> {
-        let res = self.http.head(format!("{}/api/v1/photos/{}", self.base, photo.as_str())).send().await.map_err(net)?;
+        let res = self.call(reqwest::Method::HEAD, &format!("{}/api/v1/photos/{}", self.base, photo.as_str())).send().await.map_err(net)?;
         match res.status().as_u16() {
             200 => Ok(true),
             404 => Ok(false),
@@ -63,8 +78,7 @@ impl Uploader {
     pub async fn create(&self, photo: &PhotoRef, len: u64) -> Result<String, ClientError> {
         let meta = format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(photo.as_str()));
         let res = self
-            .http
-            .post(format!("{}/api/v1/uploads/", self.base))
+            .call(reqwest::Method::POST, &format!("{}/api/v1/uploads/", self.base))
             .header("Tus-Resumable", TUS_VERSION)
             .header("Upload-Length", len.to_string())
             .header("Upload-Metadata", meta)
@@ -81,7 +95,7 @@ impl Uploader {
     /// The server's offset for an upload, or `None` if it is gone (expired,
     /// terminated): the caller then starts a new one.
     pub async fn offset(&self, url: &str) -> Result<Option<u64>, ClientError> {
-        let res = self.http.head(url).header("Tus-Resumable", TUS_VERSION).send().await.map_err(net)?;
+        let res = self.call(reqwest::Method::HEAD, url).header("Tus-Resumable", TUS_VERSION).send().await.map_err(net)?;
         match res.status().as_u16() {
             200 | 204 => Ok(res.headers().get("upload-offset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())),
             404 | 410 => Ok(None),
@@ -97,8 +111,7 @@ impl Uploader {
             let chunk = &bytes[offset as usize..end];
             let checksum = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(chunk));
             let res = self
-                .http
-                .patch(url)
+                .call(reqwest::Method::PATCH, url)
                 .header("Tus-Resumable", TUS_VERSION)
                 .header("Upload-Offset", offset.to_string())
                 .header("Upload-Checksum", format!("sha256 {checksum}"))
