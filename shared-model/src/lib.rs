@@ -9,6 +9,7 @@ pub mod badge;
 pub mod category;
 pub mod comune;
 pub mod geo;
+pub mod i18n;
 pub mod ids;
 pub mod inspection;
 pub mod petition;

@@ -95,24 +95,24 @@ impl ApiKeyStore for PgStore {
             .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
             .bind(key.scope.department.as_deref())
             .bind(key.scope.permissions.to_list())
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
         let sql = format!("{COLUMNS} WHERE key_hash = $1");
-        let row: Option<Row> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.pool).await?;
+        let row: Option<Row> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.write).await?;
         row.map(record).transpose()
     }
 
     async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
         let sql = format!("{COLUMNS} ORDER BY created_at, id");
-        let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.write).await?;
         rows.into_iter().map(record).collect()
     }
 
     async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-        Ok(sqlx::query(REVOKE).bind(at).bind(id).execute(&self.pool).await?.rows_affected() > 0)
+        Ok(sqlx::query(REVOKE).bind(at).bind(id).execute(&self.write).await?.rows_affected() > 0)
     }
 }

@@ -37,10 +37,10 @@ impl DeviceStore for SqliteStore {
 #[async_trait]
 impl DeviceStore for PgStore {
     async fn register_device_key(&self, device: &DeviceId, key_sha256: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
-        if let Some(hash) = sqlx::query_scalar::<_, Vec<u8>>(KEY).bind(device.as_uuid()).fetch_optional(&self.pool).await? {
+        if let Some(hash) = sqlx::query_scalar::<_, Vec<u8>>(KEY).bind(device.as_uuid()).fetch_optional(&self.write).await? {
             return Ok(hash);
         }
-        sqlx::query(REGISTER).bind(device.as_uuid()).bind(key_sha256).bind(at).execute(&self.pool).await?;
-        Ok(sqlx::query_scalar(KEY).bind(device.as_uuid()).fetch_one(&self.pool).await?)
+        sqlx::query(REGISTER).bind(device.as_uuid()).bind(key_sha256).bind(at).execute(&self.write).await?;
+        Ok(sqlx::query_scalar(KEY).bind(device.as_uuid()).fetch_one(&self.write).await?)
     }
 }

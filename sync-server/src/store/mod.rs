@@ -15,6 +15,7 @@ pub mod api_keys;
 pub mod devices;
 pub mod postgres;
 pub mod report_ids;
+pub mod sql;
 pub mod sqlite;
 pub mod uploads;
 

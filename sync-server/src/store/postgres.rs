@@ -25,7 +25,10 @@ const EVENTS_LOCK: i64 = 0x0007_2006_ca5a;
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pub(super) pool: PgPool,
+    /// The same pool under the names the SQLite store gives its two, so
+    /// that one body (see `sql.rs`) serves both.
+    pub(super) write: PgPool,
+    pub(super) read: PgPool,
 }
 
 impl PgStore {
@@ -33,7 +36,7 @@ impl PgStore {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { read: pool.clone(), write: pool })
     }
 
     async fn bump_config_version(tx: &mut sqlx::Transaction<'_, Postgres>) -> StoreResult<()> {
@@ -138,7 +141,7 @@ async fn seed_in(tx: &mut sqlx::Transaction<'_, Postgres>, comuni: &[SeedComune]
 #[async_trait]
 impl ComuneStore for PgStore {
     async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let added = seed_in(&mut tx, comuni).await?;
         if added > 0 {
             Self::bump_config_version(&mut tx).await?;
@@ -150,15 +153,15 @@ impl ComuneStore for PgStore {
     async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
         let [comuni, services, departments, categories] = CONFIG_QUERIES;
         assemble_configs(
-            sqlx::query_as(comuni).fetch_all(&self.pool).await?,
-            sqlx::query_as(services).fetch_all(&self.pool).await?,
-            sqlx::query_as(departments).fetch_all(&self.pool).await?,
-            sqlx::query_as(categories).fetch_all(&self.pool).await?,
+            sqlx::query_as(comuni).fetch_all(&self.write).await?,
+            sqlx::query_as(services).fetch_all(&self.write).await?,
+            sqlx::query_as(departments).fetch_all(&self.write).await?,
+            sqlx::query_as(categories).fetch_all(&self.write).await?,
         )
     }
 
     async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let now = Utc::now();
         let mut summary = ImportSummary::default();
         for b in boundaries {
@@ -184,7 +187,7 @@ impl ComuneStore for PgStore {
     }
 
     async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let changed = sqlx::query("UPDATE comune_services SET enabled = $1 WHERE comune = $2 AND service = $3")
             .bind(enabled)
             .bind(comune.as_str())
@@ -198,7 +201,7 @@ impl ComuneStore for PgStore {
     }
 
     async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let changed = sqlx::query(
             "UPDATE comuni SET petition_cosponsors = $1, petition_response_threshold = $2, petition_debate_threshold = $3, \
              petition_anonymise_months = $4 WHERE istat_code = $5",
@@ -217,7 +220,7 @@ impl ComuneStore for PgStore {
     }
 
     async fn config_version(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.write).await?)
     }
 }
 
@@ -227,7 +230,7 @@ impl ReportStore for PgStore {
         if reports.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         // Taken before the first insert: a concurrent re-send of the same id
         // would otherwise wait on our row while we wait on its lock.
         Self::lock_events(&mut tx).await?;
@@ -306,7 +309,7 @@ impl ReportStore for PgStore {
     async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {
         let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1"))
             .bind(id.as_uuid())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.write)
             .await?;
         row.as_ref().map(report_from_row).transpose()
     }
@@ -314,7 +317,7 @@ impl ReportStore for PgStore {
     async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)> {
         let total: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation'")
             .bind(comune.as_str())
-            .fetch_one(&self.pool)
+            .fetch_one(&self.write)
             .await?;
         let rows = sqlx::query(&format!(
             "SELECT {REPORT_COLUMNS} FROM reports WHERE comune = $1 AND status = 'in_moderation' \
@@ -323,7 +326,7 @@ impl ReportStore for PgStore {
         .bind(comune.as_str())
         .bind(i64::from(limit))
         .bind(i64::from(offset))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         let items = rows.iter().map(report_from_row).collect::<StoreResult<Vec<_>>>()?;
         Ok((u64::try_from(total).unwrap_or(0), items))
@@ -358,12 +361,12 @@ impl ReportStore for PgStore {
         }
         q.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(i64::from(f.limit));
         q.push(" OFFSET ").push_bind(i64::from(f.offset));
-        let rows = q.build().fetch_all(&self.pool).await?;
+        let rows = q.build().fetch_all(&self.write).await?;
         rows.iter().map(report_from_row).collect()
     }
 
     async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         Self::lock_events(&mut tx).await?;
         for change in changes {
             let StatusChange { id, from, to, actor, note, photo, at } = change;
@@ -424,7 +427,7 @@ impl ReportStore for PgStore {
     }
 
     async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO report_reopens (id, report_id, device_id, reason, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
         )
@@ -470,7 +473,7 @@ impl ReportStore for PgStore {
     }
 
     async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let changed =
             sqlx::query("UPDATE reports SET photos = array_replace(photos, $1, $2), updated_at = $3 WHERE id = $4 AND $1 = ANY(photos)")
                 .bind(old)
@@ -490,7 +493,7 @@ impl ReportStore for PgStore {
     }
 
     async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         Self::lock_events(&mut tx).await?;
         let changed = sqlx::query(
             "UPDATE reports SET category = $1, department = $2, updated_at = $3, \
@@ -522,7 +525,7 @@ impl ReportStore for PgStore {
     }
 
     async fn transfer(&self, t: &Transfer) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         Self::lock_events(&mut tx).await?;
         let changed = sqlx::query(
             "UPDATE reports SET comune = $1, category = $2, department = $3, status = 'in_moderation', status_detail = NULL, \
@@ -571,7 +574,7 @@ impl ReportStore for PgStore {
         let rows =
             sqlx::query("SELECT from_comune, to_comune, reason, actor, at FROM report_transfers WHERE report_id = $1 ORDER BY at, id")
                 .bind(report.as_uuid())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.write)
                 .await?;
         rows.iter()
             .map(|row| {
@@ -589,7 +592,7 @@ impl ReportStore for PgStore {
     async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
         let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id")
             .bind(report.as_uuid())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.write)
             .await?;
         rows.iter()
             .map(|row| {
@@ -606,7 +609,7 @@ impl ReportStore for PgStore {
     async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>> {
         let rows = sqlx::query("SELECT status, detail, actor, note, photo, at FROM report_events WHERE report_id = $1 ORDER BY seq")
             .bind(id.as_uuid())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.write)
             .await?;
         rows.iter()
             .map(|row| {
@@ -633,7 +636,7 @@ impl ReportStore for PgStore {
         .bind(NOT_AN_ANSWER.map(str::to_owned).to_vec())
         .bind(comune.as_str())
         .bind(since)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter()
             .map(|row| {
@@ -652,7 +655,7 @@ impl ReportStore for PgStore {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation' AND received_at > $2")
             .bind(comune.as_str())
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.write)
             .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -664,7 +667,7 @@ impl ReportStore for PgStore {
         .bind(device.as_uuid())
         .bind(since.0)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter()
             .map(|row| {
@@ -761,7 +764,7 @@ impl IngestColumns {
 #[async_trait]
 impl StaffStore for PgStore {
     async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO staff_users (id, email, role, password_hash, created_at, department) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (email) DO NOTHING",
@@ -789,12 +792,12 @@ impl StaffStore for PgStore {
 
     async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
         let row =
-            sqlx::query(&format!("{STAFF_USER_SELECT} WHERE u.email = $1 GROUP BY u.id")).bind(email).fetch_optional(&self.pool).await?;
+            sqlx::query(&format!("{STAFF_USER_SELECT} WHERE u.email = $1 GROUP BY u.id")).bind(email).fetch_optional(&self.write).await?;
         staff_user_from(row)
     }
 
     async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>> {
-        let row = sqlx::query(&format!("{STAFF_USER_SELECT} WHERE u.id = $1 GROUP BY u.id")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("{STAFF_USER_SELECT} WHERE u.id = $1 GROUP BY u.id")).bind(id).fetch_optional(&self.write).await?;
         staff_user_from(row)
     }
 }
@@ -823,13 +826,13 @@ impl SessionStore for PgStore {
     async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
         let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM staff_login_state WHERE user_id = $1")
             .bind(user)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.write)
             .await?;
         Ok(until.flatten().filter(|t| *t > now))
     }
 
     async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let failures: i32 = sqlx::query_scalar(
             "INSERT INTO staff_login_state (user_id, failures) VALUES ($1, 1) \
              ON CONFLICT (user_id) DO UPDATE SET failures = staff_login_state.failures + 1 RETURNING failures",
@@ -850,7 +853,7 @@ impl SessionStore for PgStore {
     }
 
     async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()> {
-        sqlx::query("DELETE FROM staff_login_state WHERE user_id = $1").bind(user).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM staff_login_state WHERE user_id = $1").bind(user).execute(&self.write).await?;
         Ok(())
     }
 
@@ -861,7 +864,7 @@ impl SessionStore for PgStore {
             .bind(&session.csrf)
             .bind(session.created_at)
             .bind(session.expires_at)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
@@ -872,7 +875,7 @@ impl SessionStore for PgStore {
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.write)
         .await?;
         row.map(|row| {
             Ok(SessionRecord {
@@ -887,7 +890,7 @@ impl SessionStore for PgStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
         Ok(())
     }
 }
@@ -901,7 +904,7 @@ impl AuditStore for PgStore {
             .bind(&e.target)
             .bind(&e.detail)
             .bind(e.at)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
@@ -909,7 +912,7 @@ impl AuditStore for PgStore {
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         let rows = sqlx::query("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT $1")
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.write)
             .await?;
         rows.iter()
             .map(|row| {
@@ -974,14 +977,14 @@ impl DeliveryStore for PgStore {
         .bind(t.secret.expose())
         .bind(&t.service_code)
         .bind(t.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.write)
         .await?;
         target_from_row(&row)
     }
 
     async fn delivery_targets(&self) -> StoreResult<Vec<DeliveryTarget>> {
         let rows = sqlx::query(&format!("SELECT {TARGET_COLUMNS} FROM delivery_targets ORDER BY comune, department"))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.write)
             .await?;
         rows.iter().map(target_from_row).collect()
     }
@@ -991,7 +994,7 @@ impl DeliveryStore for PgStore {
             .bind(enabled)
             .bind(comune.as_str())
             .bind(department)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?
             .rows_affected();
         Ok(changed > 0)
@@ -1016,7 +1019,7 @@ impl DeliveryStore for PgStore {
         .bind(now)
         .bind(lease_until)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter()
             .map(|row| {
@@ -1039,7 +1042,7 @@ impl DeliveryStore for PgStore {
         .bind(at)
         .bind(remote_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await?;
         Ok(())
     }
@@ -1051,7 +1054,7 @@ impl DeliveryStore for PgStore {
         .bind(next_attempt_at)
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await?;
         Ok(())
     }
@@ -1061,7 +1064,7 @@ impl DeliveryStore for PgStore {
             .bind(at)
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
@@ -1073,7 +1076,7 @@ impl DeliveryStore for PgStore {
         )
         .bind(now)
         .bind(target_id)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await?
         .rows_affected();
         Ok(changed)
@@ -1082,7 +1085,7 @@ impl DeliveryStore for PgStore {
     async fn report_deliveries(&self, report: &ReportId) -> StoreResult<Vec<DeliveryRecord>> {
         let rows = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE report_id = $1 ORDER BY created_at, id"))
             .bind(report.as_uuid())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.write)
             .await?;
         rows.iter().map(delivery_from_row).collect()
     }
@@ -1092,7 +1095,7 @@ impl DeliveryStore for PgStore {
             "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT $1"
         ))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter().map(delivery_from_row).collect()
     }
@@ -1105,7 +1108,7 @@ impl DeliveryStore for PgStore {
                     count(*) FILTER (WHERE failed_at IS NOT NULL AND delivered_at IS NULL) AS failed \
              FROM deliveries GROUP BY target_id ORDER BY target_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         let count = |row: &PgRow, name: &str| -> StoreResult<u64> { u64::try_from(row.try_get::<i64, _>(name)?).map_err(corrupt) };
         rows.iter()
@@ -1165,7 +1168,7 @@ impl InspectionStore for PgStore {
              WHERE u.role = 'inspector' AND c.comune = $1 ORDER BY u.email",
         )
         .bind(comune.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter().map(|row| Ok(InspectorRecord { id: row.try_get("id")?, email: row.try_get("email")? })).collect()
     }
@@ -1181,7 +1184,7 @@ impl InspectionStore for PgStore {
         .bind(&a.instructions)
         .bind(&a.assigned_by)
         .bind(a.assigned_at)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await?;
         Ok(())
     }
@@ -1191,7 +1194,7 @@ impl InspectionStore for PgStore {
             "SELECT {ASSIGNMENT_COLUMNS} FROM inspection_assignments a JOIN staff_users u ON u.id = a.inspector_id WHERE a.report_id = $1"
         ))
         .bind(report.as_uuid())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.write)
         .await?;
         row.as_ref().map(assignment_from_row).transpose()
     }
@@ -1203,13 +1206,13 @@ impl InspectionStore for PgStore {
              WHERE a.inspector_id = $1 AND a.done_at IS NULL ORDER BY a.assigned_at, a.report_id"
         ))
         .bind(inspector)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter().map(|row| Ok((report_from_row(row)?, assignment_from_row(row)?))).collect()
     }
 
     async fn record_inspection(&self, i: &InspectionRecord) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO inspections (id, report_id, inspector_id, outcome, lat, lon, accuracy_m, distance_m, fix_at, photo, \
              photo_taken_at, note, inspected_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
@@ -1250,7 +1253,7 @@ impl InspectionStore for PgStore {
             "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id WHERE i.id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.write)
         .await?;
         row.as_ref().map(inspection_from_row).transpose()
     }
@@ -1261,7 +1264,7 @@ impl InspectionStore for PgStore {
              WHERE i.report_id = $1 ORDER BY i.inspected_at, i.id"
         ))
         .bind(report.as_uuid())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.iter().map(inspection_from_row).collect()
     }
@@ -1270,7 +1273,7 @@ impl InspectionStore for PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.write).await?;
         Ok(())
     }
 
@@ -1313,7 +1316,7 @@ impl CitizenStore for PgStore {
         .bind(c.residence.as_str())
         .bind(&c.provider)
         .bind(c.verified_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.write)
         .await?;
         citizen_from_row(&row)
     }
@@ -1323,7 +1326,7 @@ impl CitizenStore for PgStore {
             .bind(code_hash)
             .bind(citizen)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
@@ -1335,7 +1338,7 @@ impl CitizenStore for PgStore {
         device: &DeviceId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<CitizenRecord>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let citizen: Option<Uuid> = sqlx::query_scalar(
             "UPDATE citizen_activations SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING citizen_id",
         )
@@ -1364,7 +1367,7 @@ impl CitizenStore for PgStore {
             .bind(citizen)
             .bind(device.as_uuid())
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
         Ok(())
     }
@@ -1375,7 +1378,7 @@ impl CitizenStore for PgStore {
              JOIN citizens c ON c.id = t.citizen_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.write)
         .await?;
         row.as_ref()
             .map(|r| Ok((citizen_from_row(r)?, DeviceId::try_from(r.try_get::<Uuid, _>("device_id")?).map_err(corrupt)?)))
@@ -1383,7 +1386,7 @@ impl CitizenStore for PgStore {
     }
 
     async fn rekey_legacy_citizens(&self, rekey: &(dyn Fn(String) -> String + Send + Sync)) -> StoreResult<u32> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         // Rows locked, skipped if another server is re-keying them now.
         let old: Vec<(Uuid, String)> =
             sqlx::query_as("SELECT id, person_key FROM citizens WHERE key_version = 0 FOR UPDATE SKIP LOCKED").fetch_all(&mut *tx).await?;
@@ -1402,9 +1405,9 @@ impl CitizenStore for PgStore {
         sqlx::query("INSERT INTO identity_secret (id, fingerprint, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
             .bind(fingerprint)
             .bind(Utc::now())
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?;
-        Ok(sqlx::query_scalar("SELECT fingerprint FROM identity_secret WHERE id = 1").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT fingerprint FROM identity_secret WHERE id = 1").fetch_one(&self.write).await?)
     }
 }
 
@@ -1417,7 +1420,7 @@ impl PgStore {
         let thresholds =
             sqlx::query("SELECT kind, signatures, reached_at FROM petition_thresholds WHERE petition_id = $1 ORDER BY signatures")
                 .bind(id)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.write)
                 .await?
                 .iter()
                 .map(|t| {
@@ -1485,7 +1488,7 @@ impl PetitionStore for PgStore {
         author_citizen: Option<(Uuid, DeviceId)>,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO petitions ({PETITION_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, NULL, $9, $10, $10, $11, $12, $13, $14, NULL, NULL) \
@@ -1527,7 +1530,7 @@ impl PetitionStore for PgStore {
     async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>> {
         let row = sqlx::query(&format!("SELECT {PETITION_COLUMNS} FROM petitions WHERE id = $1"))
             .bind(id.as_uuid())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.write)
             .await?;
         match row {
             Some(row) => Ok(Some(self.petition_from_row(&row).await?)),
@@ -1542,7 +1545,7 @@ impl PetitionStore for PgStore {
         .bind(comune.as_str())
         .bind(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>())
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -1552,7 +1555,7 @@ impl PetitionStore for PgStore {
     }
 
     async fn sign(&self, s: &SignatureRecord) -> StoreResult<SignOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let pid = s.petition_id.as_uuid();
         if s.rate_limit.is_some() {
             // Signatures on other petitions hold other petitions' locks: the
@@ -1669,7 +1672,7 @@ impl PetitionStore for PgStore {
     }
 
     async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let pid = petition.as_uuid();
         let row = sqlx::query("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = $1 FOR UPDATE")
             .bind(pid)
@@ -1719,7 +1722,7 @@ impl PetitionStore for PgStore {
     async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>> {
         let rows = sqlx::query("SELECT event, detail, signatures, at FROM petition_events WHERE petition_id = $1 ORDER BY seq")
             .bind(id.as_uuid())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.write)
             .await?;
         rows.iter()
             .map(|r| {
@@ -1734,7 +1737,7 @@ impl PetitionStore for PgStore {
     }
 
     async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         let mut q: QueryBuilder<Postgres> = QueryBuilder::new("UPDATE petitions SET status = ");
         q.push_bind(t.to.code()).push(", status_detail = ").push_bind(t.to.detail().map(str::to_owned));
         q.push(", updated_at = ").push_bind(t.at);
@@ -1758,7 +1761,7 @@ impl PetitionStore for PgStore {
     }
 
     async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         // SKIP LOCKED: a petition whose signer holds its row lock closes on
         // the next sweep rather than make this one wait.
         let closed: Vec<(Uuid, i32)> = sqlx::query_as(
@@ -1790,7 +1793,7 @@ impl PetitionStore for PgStore {
     }
 
     async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         // A month is 30 days, as on SQLite.
         let due: Vec<(Uuid, i32)> = sqlx::query_as(
             "SELECT p.id, p.signatures FROM petitions p JOIN comuni c ON c.istat_code = p.comune \
@@ -1829,7 +1832,7 @@ impl PetitionStore for PgStore {
              ORDER BY created_at DESC LIMIT 50"
         ))
         .bind(citizen)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -1842,7 +1845,7 @@ impl PetitionStore for PgStore {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions WHERE author_citizen = $1 AND created_at >= $2")
             .bind(citizen)
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.write)
             .await?;
         u32::try_from(n).map_err(corrupt)
     }
@@ -1854,7 +1857,7 @@ impl PetitionStore for PgStore {
         )
         .bind(f64::from(bucket_secs.max(1)))
         .bind(id.as_uuid())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.into_iter().map(|(b, n)| Ok((b, u32::try_from(n).map_err(corrupt)?))).collect()
     }
@@ -1866,7 +1869,7 @@ impl PetitionStore for PgStore {
              ORDER BY people DESC LIMIT 50",
         )
         .bind(id.as_uuid())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.into_iter()
             .map(|(device, n, first, last)| {
@@ -1888,7 +1891,7 @@ impl PetitionStore for PgStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<u32> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write.begin().await?;
         // The petition's row lock, as signers take it: the count stays exact.
         sqlx::query("SELECT 1 FROM petitions WHERE id = $1 FOR UPDATE").bind(id.as_uuid()).execute(&mut *tx).await?;
         let mut q: QueryBuilder<Postgres> = if apply {
@@ -1955,7 +1958,7 @@ impl PetitionStore for PgStore {
         )
         .bind(citizen)
         .bind(petitions.iter().map(|p| p.as_uuid()).collect::<Vec<_>>())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         standings(rows)
     }
@@ -1965,7 +1968,7 @@ impl PetitionStore for PgStore {
             "SELECT comune, status, count(*), COALESCE(sum(signatures), 0)::int8 FROM petitions \
              GROUP BY comune, status ORDER BY comune, status",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.into_iter()
             .map(|(comune, status, n, sigs)| {
@@ -2007,7 +2010,7 @@ impl BadgeStore for PgStore {
                   (SELECT 1 FROM petition_thresholds t WHERE t.petition_id = p.id AND t.reached_at IS NOT NULL)) AS petitions_reached",
         )
         .bind(device.as_uuid())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.write)
         .await?;
         let n = |c: &str| -> StoreResult<u32> { u32::try_from(row.try_get::<i64, _>(c)?).map_err(corrupt) };
         Ok(DeviceResults {
@@ -2022,7 +2025,7 @@ impl BadgeStore for PgStore {
 
     async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>> {
         let rows: Vec<(String, i64, i64, i64, i64, i64)> =
-            sqlx::query_as(&results_by_comune_sql("$1")).bind(device.as_uuid()).fetch_all(&self.pool).await?;
+            sqlx::query_as(&results_by_comune_sql("$1")).bind(device.as_uuid()).fetch_all(&self.write).await?;
         results_rows(rows)
     }
 
@@ -2042,7 +2045,7 @@ impl BadgeStore for PgStore {
         .bind(int(level)?)
         .bind(comune.as_str())
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -2051,7 +2054,7 @@ impl BadgeStore for PgStore {
         let rows =
             sqlx::query("SELECT badge, level, comune, awarded_at FROM badge_awards WHERE device_id = $1 ORDER BY awarded_at, badge, level")
                 .bind(device.as_uuid())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.write)
                 .await?;
         rows.iter().map(award_from_row).collect()
     }
@@ -2066,7 +2069,7 @@ impl BadgeStore for PgStore {
         .bind(nickname)
         .bind(nickname.to_lowercase())
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await;
         match done {
             Ok(_) => Ok(true),
@@ -2080,7 +2083,7 @@ impl BadgeStore for PgStore {
         let gone = sqlx::query("DELETE FROM leaderboard_entries WHERE comune = $1 AND device_id = $2")
             .bind(comune.as_str())
             .bind(device.as_uuid())
-            .execute(&self.pool)
+            .execute(&self.write)
             .await?
             .rows_affected();
         Ok(gone > 0)
@@ -2096,7 +2099,7 @@ impl BadgeStore for PgStore {
         .bind(comune.as_str())
         .bind(i64::from(limit))
         .bind(before)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.write)
         .await?;
         rows.into_iter().map(|(d, n, c)| Ok((DeviceId::try_from(d).map_err(corrupt)?, n, u32::try_from(c).map_err(corrupt)?))).collect()
     }
@@ -2105,7 +2108,7 @@ impl BadgeStore for PgStore {
         Ok(sqlx::query_scalar("SELECT nickname FROM leaderboard_entries WHERE comune = $1 AND device_id = $2")
             .bind(comune.as_str())
             .bind(device.as_uuid())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.write)
             .await?)
     }
 
@@ -2116,7 +2119,7 @@ impl BadgeStore for PgStore {
         )
         .bind(device.as_uuid())
         .bind(comune.as_str())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.write)
         .await?;
         u32::try_from(n).map_err(corrupt)
     }

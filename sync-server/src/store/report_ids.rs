@@ -42,7 +42,7 @@ impl KnownReports for PgStore {
             return Ok(HashSet::new());
         }
         let ids: Vec<Uuid> = ids.iter().map(ReportId::as_uuid).collect();
-        let found: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM reports WHERE id = ANY($1)").bind(&ids).fetch_all(&self.pool).await?;
+        let found: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM reports WHERE id = ANY($1)").bind(&ids).fetch_all(&self.write).await?;
         Ok(found.into_iter().collect())
     }
 }

@@ -202,35 +202,35 @@ impl UploadStore for SqliteStore {
 #[async_trait]
 impl UploadStore for PgStore {
     async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(at).execute(&self.pool).await?;
+        sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(at).execute(&self.write).await?;
         Ok(())
     }
 
     async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
-        let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.pool).await?;
+        let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.write).await?;
         owner.map(device).transpose()
     }
 
     async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(at).execute(&self.pool).await?;
+        sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(at).execute(&self.write).await?;
         Ok(())
     }
 
     async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
-        let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(since).fetch_one(&self.pool).await?;
+        let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(since).fetch_one(&self.write).await?;
         Ok(UploadCounts { recent: count(&row, "recent")?, open: count(&row, "open")?, oldest_recent: row.try_get("oldest")? })
     }
 
     async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.write).await?)
     }
 
     async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.write).await?)
     }
 
     async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
-        let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.write).await?;
         rows.iter()
             .map(|row| {
                 let kind: String = row.try_get("kind")?;
@@ -240,14 +240,14 @@ impl UploadStore for PgStore {
     }
 
     async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(EXPIRE).bind(before).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar(EXPIRE).bind(before).fetch_all(&self.write).await?)
     }
 
     async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(UNREFERENCED).bind(before).bind(i64::from(limit)).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar(UNREFERENCED).bind(before).bind(i64::from(limit)).fetch_all(&self.write).await?)
     }
 
     async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
-        Ok(sqlx::query(FORGET).bind(photo).execute(&self.pool).await?.rows_affected() > 0)
+        Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
     }
 }

@@ -1,0 +1,201 @@
+//! One SQL text for both databases.
+//!
+//! The store's queries are written once, in the dialect SQLite and PostgreSQL
+//! share (`$1..$N` placeholders, which sqlx's SQLite driver binds by number),
+//! inside [`on_both!`]: the macro compiles the same body twice, once per
+//! backend, with `Db`, `DbRow` and `DbStore` naming that backend's types. The
+//! column types that differ get one Rust type each that maps to both
+//! ([`Ts`]: integer microseconds on SQLite, `timestamptz` on PostgreSQL;
+//! [`Photos`]: JSON text on SQLite, `text[]` on PostgreSQL), so the bodies
+//! bind and read the same way.
+//!
+//! What truly differs (row and advisory locks, `UNNEST` bulk inserts, `SKIP
+//! LOCKED`) stays in `sqlite.rs` and `postgres.rs`, as methods both stores
+//! have under the same name (see [`Backend`] for the rare text switch).
+//!
+//! Why a macro and not code generic over `sqlx::Database`: measured on the
+//! device store, the generic version needs a `where` clause per method
+//! (`for<'c> &'c mut <DB as Database>::Connection: Executor<'c>`, `Type` and
+//! `Encode` bounds per bound value) that is longer than the query, and its
+//! errors name the bounds rather than the SQL; the macro body reads as plain
+//! sqlx code and costs one more codegen unit per backend. `sqlx::Any` was
+//! ruled out: it has no UUID or time types.
+
+use chrono::{DateTime, Utc};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgTypeInfo, PgValueRef};
+use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type};
+
+/// Which database a body was compiled for, for the rare query whose text
+/// must differ (say why where you use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Compiles the items once for SQLite (module `sqlite`) and once for
+/// PostgreSQL (module `postgres`). Inside, `Db`, `DbRow`, `DbStore` and
+/// `BACKEND` name the backend; everything of the enclosing module is in
+/// scope.
+macro_rules! on_both {
+    ($($body:tt)*) => {
+        #[allow(unused_imports, dead_code)]
+        pub(crate) mod sqlite {
+            use super::*;
+            use sqlx::Row as _;
+            pub(crate) type Db = ::sqlx::Sqlite;
+            pub(crate) type DbRow = ::sqlx::sqlite::SqliteRow;
+            pub(crate) type DbStore = $crate::store::SqliteStore;
+            pub(crate) const BACKEND: $crate::store::sql::Backend = $crate::store::sql::Backend::Sqlite;
+            $($body)*
+        }
+        #[allow(unused_imports, dead_code)]
+        pub(crate) mod postgres {
+            use super::*;
+            use sqlx::Row as _;
+            pub(crate) type Db = ::sqlx::Postgres;
+            pub(crate) type DbRow = ::sqlx::postgres::PgRow;
+            pub(crate) type DbStore = $crate::store::PgStore;
+            pub(crate) const BACKEND: $crate::store::sql::Backend = $crate::store::sql::Backend::Postgres;
+            $($body)*
+        }
+    };
+}
+pub(crate) use on_both;
+
+/// A moment, stored as integer microseconds since the epoch on SQLite (they
+/// compare and index as numbers) and as `timestamptz` on PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ts(pub DateTime<Utc>);
+
+impl From<DateTime<Utc>> for Ts {
+    fn from(t: DateTime<Utc>) -> Self {
+        Ts(t)
+    }
+}
+
+impl From<Ts> for DateTime<Utc> {
+    fn from(t: Ts) -> Self {
+        t.0
+    }
+}
+
+impl Type<Sqlite> for Ts {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Sqlite> for Ts {
+    fn encode_by_ref(&self, buf: &mut <Sqlite as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<'q, Sqlite>>::encode(self.0.timestamp_micros(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Ts {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let us = <i64 as Decode<'r, Sqlite>>::decode(value)?;
+        DateTime::from_timestamp_micros(us).map(Ts).ok_or_else(|| format!("timestamp {us} out of range").into())
+    }
+}
+
+impl Type<Postgres> for Ts {
+    fn type_info() -> PgTypeInfo {
+        <DateTime<Utc> as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <DateTime<Utc> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Postgres> for Ts {
+    fn encode_by_ref(&self, buf: &mut <Postgres as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <DateTime<Utc> as Encode<'q, Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Ts {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        <DateTime<Utc> as Decode<'r, Postgres>>::decode(value).map(Ts)
+    }
+}
+
+/// A report's photos (sha256 hex, in order): a JSON array in a TEXT column
+/// on SQLite, `text[]` on PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Photos(pub Vec<String>);
+
+impl Type<Sqlite> for Photos {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Sqlite> for Photos {
+    fn encode_by_ref(&self, buf: &mut <Sqlite as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <String as Encode<'q, Sqlite>>::encode(serde_json::to_string(&self.0)?, buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Photos {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<'r, Sqlite>>::decode(value)?;
+        Ok(Photos(serde_json::from_str(text)?))
+    }
+}
+
+impl Type<Postgres> for Photos {
+    fn type_info() -> PgTypeInfo {
+        <Vec<String> as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <Vec<String> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Postgres> for Photos {
+    fn encode_by_ref(&self, buf: &mut <Postgres as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <Vec<String> as Encode<'q, Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Photos {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        <Vec<String> as Decode<'r, Postgres>>::decode(value).map(Photos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A body written once, read back on the embedded backend: the shape every
+    // store file uses.
+    mod probe {
+        use super::*;
+        use crate::store::StoreResult;
+
+        on_both! {
+            pub(crate) async fn roundtrip(store: &DbStore, t: DateTime<Utc>) -> StoreResult<(DateTime<Utc>, Option<Ts>)> {
+                let row: (Ts, Option<Ts>) = sqlx::query_as("SELECT $1, $2").bind(Ts(t)).bind(None::<Ts>).fetch_one(&store.read).await?;
+                Ok((row.0.into(), row.1))
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_moment_written_once_comes_back_to_the_microsecond_on_sqlite() {
+        let store = crate::store::SqliteStore::connect("sqlite::memory:").await.expect("store");
+        let t = DateTime::from_timestamp_micros(1_733_300_000_123_456).expect("valid");
+        assert_eq!(probe::sqlite::roundtrip(&store, t).await.expect("query"), (t, None));
+    }
+}
