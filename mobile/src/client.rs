@@ -6,7 +6,7 @@ use casa_shared_model::badge::{Leaderboard, LeaderboardJoin};
 use casa_shared_model::petition::PublicPetition;
 use casa_shared_model::wire::{
     ApiErrorBody, ComuneInfo, ComuneOutline, IdentityActivation, IdentitySession, InspectorLogin, InspectorSession, InspectorSyncRequest,
-    InspectorSyncResponse, ItemResult, ReportPayload, SyncRequest, SyncResponse,
+    InspectorSyncResponse, ItemResult, ReportPayload, SyncCall,
 };
 use casa_shared_model::{DeviceId, IstatCode, PetitionId};
 use serde::de::DeserializeOwned;
@@ -151,13 +151,13 @@ impl Client {
     }
 
     /// One sync round trip.
-    pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, ClientError> {
+    pub async fn sync<R: SyncCall>(&self, req: &R) -> Result<R::Answer, ClientError> {
         self.post("/api/v1/sync", req).await
     }
 
     /// One sync round trip that speaks for the citizen whose identity token
     /// this is (petition signatures need it).
-    pub async fn sync_as(&self, req: &SyncRequest, identity: Option<&str>) -> Result<SyncResponse, ClientError> {
+    pub async fn sync_as<R: SyncCall>(&self, req: &R, identity: Option<&str>) -> Result<R::Answer, ClientError> {
         let Some(token) = identity else {
             return self.sync(req).await;
         };

@@ -10,7 +10,8 @@
 use std::time::Duration;
 
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::{ItemOutcome, NearbyQuery, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, NearbyQuery};
 use rand::Rng;
 
 use crate::client::{Client, ClientError};

@@ -8,37 +8,12 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-pub mod api_keys;
-pub mod auth;
-pub mod blur;
-pub mod client_ip;
-pub mod config;
+pub mod components;
 pub mod dashboard;
-pub mod delivery;
-pub mod device;
-pub mod directory;
-pub mod error;
-pub mod identity;
-pub mod images;
-pub mod login_throttle;
-pub mod metrics;
-pub mod openapi;
-pub mod photos;
-pub mod ratelimit;
-pub mod routes;
-pub mod seed;
-pub mod server;
-pub mod service;
-pub mod staff;
-pub mod state;
-pub mod stats;
+pub mod platform;
 pub mod store;
-pub mod tus_store;
-pub mod uploads;
-pub mod visibility;
-pub mod xml;
 
-pub use state::AppState;
+pub use platform::state::AppState;
 
 /// Opens the store, seeds the Comuni on first start and loads the routing
 /// directory.
@@ -48,12 +23,23 @@ pub async fn bootstrap(
     data_dir: &std::path::Path,
     identity_secret: Option<&str>,
 ) -> Result<AppState, StartError> {
+    bootstrap_with(database_url, public_url, data_dir, identity_secret, components::Registry::standard()).await
+}
+
+/// [`bootstrap`] running the given components.
+pub async fn bootstrap_with(
+    database_url: &str,
+    public_url: String,
+    data_dir: &std::path::Path,
+    identity_secret: Option<&str>,
+    components: components::Registry,
+) -> Result<AppState, StartError> {
     let store = store::connect(database_url).await?;
-    let added = store.seed_comuni(&seed::bari_comuni()).await?;
+    let added = store.seed_comuni(&platform::seed::bari_comuni()).await?;
     if added > 0 {
         tracing::info!(added, "seeded the Comuni of the Città Metropolitana di Bari");
     }
-    AppState::new(store, public_url, data_dir, identity_secret).await
+    AppState::with_components(store, public_url, data_dir, identity_secret, components).await
 }
 
 /// Keeps the routing directory in step with the database (boundary imports
@@ -71,25 +57,16 @@ pub fn spawn_reloader(state: AppState, every: Duration) -> tokio::task::JoinHand
     })
 }
 
-/// Closes petitions at their date and deletes the signers' data of those
-/// ended long enough ago, every `every`.
-pub fn spawn_petition_sweeper(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = service::petitions::sweep(&state, chrono::Utc::now()).await {
-                tracing::warn!(error = %e, "petition sweep failed; will retry");
-            }
-        }
-    })
+/// Starts each component's background work (sweepers); the handles end
+/// with the runtime.
+pub fn spawn_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    state.components().iter().flat_map(|c| c.spawn_background(state)).collect()
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight,
-/// with the default connection limits (see [`server::serve_with`]).
+/// with the default connection limits (see [`platform::server::serve_with`]).
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    server::serve_with(listener, state, server::ConnectionLimits::default(), shutdown).await
+    platform::server::serve_with(listener, state, platform::server::ConnectionLimits::default(), shutdown).await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +76,7 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error(transparent)]
-    Identity(#[from] identity::KeyError),
+    Identity(#[from] components::identity::KeyError),
 }
 
 /// A server running in the background, for tests and benchmarks.
@@ -115,10 +92,15 @@ pub struct RunningServer {
 impl RunningServer {
     /// Starts a server on 127.0.0.1 with an OS-chosen port.
     pub async fn start(database_url: &str, data_dir: &std::path::Path) -> Result<Self, StartError> {
+        Self::start_with(database_url, data_dir, components::Registry::standard()).await
+    }
+
+    /// [`RunningServer::start`] running the given components.
+    pub async fn start_with(database_url: &str, data_dir: &std::path::Path, components: components::Registry) -> Result<Self, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
-        let state = bootstrap(database_url, url.clone(), data_dir, None).await?;
+        let state = bootstrap_with(database_url, url.clone(), data_dir, None, components).await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, state.clone(), async move {
             let _ = stopped.await;

@@ -7,12 +7,12 @@ mod common;
 use casa_mobile::Client;
 use casa_shared_model::badge::BadgeKind;
 use casa_shared_model::inspection::InspectionOutcome;
-use casa_shared_model::wire::{
-    InspectionPayload, InspectorSession, InspectorSyncRequest, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION,
-};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{InspectionPayload, InspectorSession, InspectorSyncRequest, PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, ReportId, Service};
-use casa_sync_server::auth::Role;
-use casa_sync_server::service::{self, Staff};
+use casa_sync_server::components::reports::{inspection, service};
+use casa_sync_server::platform::auth::Role;
+use casa_sync_server::platform::staff::Staff;
 use casa_sync_server::RunningServer;
 use chrono::{Duration, Utc};
 use common::{on_both_databases, TestDb};
@@ -48,7 +48,7 @@ fn citizen_sync(device: DeviceId, items: Vec<PushItem>) -> SyncRequest {
 /// sends that confirmation `times` times (a phone that did not hear the answer).
 async fn confirm_on_site(server: &RunningServer, moderator: &Staff, inspector: &Staff, id: ReportId, at: (f64, f64), times: usize) {
     service::change_status(&server.state, moderator, &id, casa_shared_model::ReportStatus::Published).await.expect("publish");
-    service::inspection::assign_inspector(&server.state, moderator, &id, &inspector.email, None).await.expect("assign");
+    inspection::assign_inspector(&server.state, moderator, &id, &inspector.email, None).await.expect("assign");
     let http = reqwest::Client::new();
     let res = http
         .post(format!("{}/api/v1/inspector/session", server.url))
@@ -193,21 +193,28 @@ async fn only_phones_that_joined_appear_on_a_comunes_leaderboard_ranked_by_their
 
     // Tomorrow: Maria, ranked by her results; Giulia, who did not join, is not there.
     let tomorrow = Utc::now() + Duration::days(1);
-    let board = service::badges::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
+    let board =
+        casa_sync_server::components::badges::service::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
     assert_eq!(
         board.entries.iter().map(|e| (e.rank, e.nickname.as_str(), e.results, e.me)).collect::<Vec<_>>(),
         [(1, "Maria B", 2, true)],
         "Giulia did not join: she is not there"
     );
-    let seen_by_giulia = service::badges::leaderboard(&server.state, &bari, Some(&giulia), tomorrow).await.expect("board");
+    let seen_by_giulia =
+        casa_sync_server::components::badges::service::leaderboard(&server.state, &bari, Some(&giulia), tomorrow).await.expect("board");
     assert_eq!((seen_by_giulia.entries[0].me, seen_by_giulia.joined_as), (false, None));
     // Renaming keeps the place; leaving takes it away.
     casa_e2e::as_phone(&client, maria).join_leaderboard(&bari, maria, "Maria di Bari").await.expect("rename");
-    let renamed = service::badges::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
+    let renamed =
+        casa_sync_server::components::badges::service::leaderboard(&server.state, &bari, Some(&maria), tomorrow).await.expect("board");
     assert_eq!(renamed.entries[0].nickname, "Maria di Bari");
     let left = casa_e2e::as_phone(&client, maria).leave_leaderboard(&bari, maria).await.expect("leave");
     assert!(left.entries.is_empty() && left.joined_as.is_none());
-    assert!(service::badges::leaderboard(&server.state, &bari, None, tomorrow).await.expect("board").entries.is_empty());
+    assert!(casa_sync_server::components::badges::service::leaderboard(&server.state, &bari, None, tomorrow)
+        .await
+        .expect("board")
+        .entries
+        .is_empty());
     // Monopoli runs no badges: no leaderboard.
     assert_eq!(code(casa_e2e::as_phone(&client, luca).leaderboard(&monopoli, luca).await.expect_err("off")), "service_disabled");
     assert_eq!(

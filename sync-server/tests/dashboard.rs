@@ -6,7 +6,8 @@ mod common;
 use common::on_both_databases;
 
 use casa_e2e::web::{browser, csrf_of, location, log_in, page};
-use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
 use common::TestDb;
@@ -140,7 +141,7 @@ async fn five_wrong_passwords_make_the_next_attempts_wait_a_while_and_nothing_is
     let base = server.url.clone();
     let (email, password) = common::add_staff(&server, "ispettore@comune.bari.it", "inspector", &["072006"]).await;
     // A first wait long enough that a loaded machine does not see it end mid-test.
-    let slow = casa_sync_server::login_throttle::LoginSettings { login_base_delay_secs: 3, ..Default::default() };
+    let slow = casa_sync_server::platform::login_throttle::LoginSettings { login_base_delay_secs: 3, ..Default::default() };
     server.state.set_login_settings(&slow);
     let b = browser();
     for attempt in 1..=5 {

@@ -15,12 +15,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use casa_mobile::Client;
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus};
-use casa_sync_server::api_keys::{KeyScope, Permission, Permissions};
-use casa_sync_server::auth::Role;
-use casa_sync_server::delivery::{self, DeliveryConfig, WebhookReport};
-use casa_sync_server::service::{self, Staff};
+use casa_sync_server::components::reports::service;
+use casa_sync_server::platform::api_keys::{KeyScope, Permission, Permissions};
+use casa_sync_server::platform::auth::Role;
+use casa_sync_server::platform::delivery::{self, DeliveryConfig, WebhookReport};
+use casa_sync_server::platform::staff::Staff;
 use casa_sync_server::store::{DeliveryKind, DeliveryTarget, Secret};
 use casa_sync_server::RunningServer;
 use chrono::Utc;
@@ -160,7 +162,7 @@ async fn set_target(server: &RunningServer, department: &str, kind: DeliveryKind
 /// A key for Bari (all its departments, or one), allowed `what`.
 async fn scoped_key(server: &RunningServer, name: &str, department: Option<&str>, what: &[Permission]) -> String {
     let scope = KeyScope::new(IstatCode::parse("072006").expect("code"), department, Permissions::of(what));
-    casa_sync_server::api_keys::issue(server.state.store(), name, scope, Utc::now()).await.expect("key").0
+    casa_sync_server::platform::api_keys::issue(server.state.store(), name, scope, Utc::now()).await.expect("key").0
 }
 
 async fn publish(server: &RunningServer, id: &ReportId) {
@@ -530,7 +532,7 @@ async fn two_servers_on_one_postgresql_deliver_a_thousand_reports_exactly_once_b
         s.state
             .metrics()
             .deliveries
-            .get_or_create(&casa_sync_server::metrics::DeliveryLabels { kind: "webhook", outcome: "delivered" })
+            .get_or_create(&casa_sync_server::platform::metrics::DeliveryLabels { kind: "webhook", outcome: "delivered" })
             .get()
     };
     let (by_a, by_b) = (delivered_by(&a), delivered_by(&b));

@@ -7,7 +7,8 @@ mod common;
 use std::time::Duration;
 
 use casa_e2e::web::{self, browser, csrf_of, location, page};
-use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
 use common::{on_both_databases, TestDb};

@@ -6,7 +6,8 @@
 mod common;
 
 use casa_mobile::{Client, ClientError};
-use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus, Service};
 use casa_sync_server::RunningServer;
 use chrono::Utc;
@@ -137,7 +138,7 @@ async fn a_request_naming_a_phone_without_its_key_or_with_a_malformed_one_is_ref
         }
     }
     // None of that registered a key for Maria: her phone's first contact does.
-    let first = casa_e2e::phone_client(&server.url, maria).sync(&serde_json::from_value(sync).expect("request")).await;
+    let first = casa_e2e::phone_client(&server.url, maria).sync(&serde_json::from_value::<SyncRequest>(sync).expect("request")).await;
     assert!(first.is_ok(), "{first:?}");
     server.stop().await;
 }

@@ -6,9 +6,9 @@ mod common;
 
 use casa_e2e::web::{browser, csrf_of};
 use casa_shared_model::inspection::InspectionOutcome;
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
 use casa_shared_model::wire::{
     InspectionPayload, InspectionVerdict, InspectorSession, InspectorSyncRequest, InspectorSyncResponse, PushItem, ReportPayload,
-    SyncRequest, PROTOCOL_VERSION,
 };
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::{Duration, Utc};

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use casa_shared_model::wire::ReportPayload;
 use casa_shared_model::{DeviceId, IstatCode, ReportId};
-use casa_sync_server::api_keys::{self, KeyScope, Permission, Permissions};
+use casa_sync_server::platform::api_keys::{self, KeyScope, Permission, Permissions};
 use casa_sync_server::RunningServer;
 use chrono::Utc;
 use common::{on_both_databases, TestDb};
@@ -113,7 +113,7 @@ async fn a_key_acts_only_on_reports_of_its_comune_and_department_and_only_as_its
     assert_eq!(status_of(&server, pothole).await, "published", "nothing changed");
 
     // A key made before scopes (as the migration leaves it: no Comune) is refused with what to do.
-    let (legacy, hash) = casa_sync_server::auth::generate_api_key();
+    let (legacy, hash) = casa_sync_server::platform::auth::generate_api_key();
     let record = casa_sync_server::store::ApiKeyRecord {
         id: uuid::Uuid::now_v7(),
         name: "chiave di prima".into(),
@@ -233,7 +233,7 @@ async fn casa_server_api_keys_create_list_and_revoke_and_a_revoked_key_is_refuse
     assert!(!works_row.contains("file_reports"), "{works_row}");
     assert!(row("App dei cittadini").contains("file_reports"), "file_reports is the default: {list}");
     assert_eq!(list.lines().count(), 3, "a header and two keys: {list}");
-    let hash = casa_sync_server::auth::hash_api_key(&works);
+    let hash = casa_sync_server::platform::auth::hash_api_key(&works);
     assert!(!list.contains(&works) && !list.contains(&open311) && !list.contains(&hash), "never a key or its hash: {list}");
 
     // The server (over the same database) takes the key, until it is revoked.

@@ -29,7 +29,7 @@ fn client_from(ip: &str) -> reqwest::Client {
 /// Makes the first wait `secs` long, so that a loaded test machine does not
 /// see a short wait end between two requests that expect it.
 fn first_wait(server: &casa_sync_server::RunningServer, secs: u64) {
-    let settings = casa_sync_server::login_throttle::LoginSettings { login_base_delay_secs: secs, ..Default::default() };
+    let settings = casa_sync_server::platform::login_throttle::LoginSettings { login_base_delay_secs: secs, ..Default::default() };
     server.state.set_login_settings(&settings);
 }
 
@@ -192,7 +192,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(db: &Test
     let base = server.url.clone();
     let (email, password) = common::add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
     first_wait(&server, 60);
-    server.state.set_trusted_proxies(casa_sync_server::client_ip::TrustedProxies::parse("127.0.0.6").expect("proxies"));
+    server.state.set_trusted_proxies(casa_sync_server::platform::client_ip::TrustedProxies::parse("127.0.0.6").expect("proxies"));
     let proxy = client_from("127.0.0.6");
     let queue = admin_queue(&base);
     let via =
@@ -262,7 +262,7 @@ async fn a_live_queue_stream_ends_within_seconds_of_logout_and_a_session_may_hol
     let token = session_token(&log_in(&other, &base, &email, &password).await);
     let stream = other.get(&src).send().await.expect("stream");
     assert_eq!(stream.status(), StatusCode::OK);
-    server.state.store().delete_session(&casa_sync_server::staff::hash_token(&token)).await.expect("delete the session");
+    server.state.store().delete_session(&casa_sync_server::platform::staff::hash_token(&token)).await.expect("delete the session");
     let limit = casa_sync_server::dashboard::live::POLL + Duration::from_secs(5);
     tokio::time::timeout(limit, until_it_ends(stream)).await.expect("the stream outlived its session");
     server.stop().await;

@@ -14,7 +14,7 @@ async fn api_key(server: &casa_sync_server::RunningServer) -> String {
 }
 
 async fn api_key_for(server: &casa_sync_server::RunningServer, name: &str, comune: &str) -> String {
-    use casa_sync_server::api_keys::{issue, KeyScope, DEFAULT_PERMISSIONS};
+    use casa_sync_server::platform::api_keys::{issue, KeyScope, DEFAULT_PERMISSIONS};
     let scope = KeyScope::new(casa_shared_model::IstatCode::parse(comune).expect("code"), None, DEFAULT_PERMISSIONS);
     issue(server.state.store(), name, scope, chrono::Utc::now()).await.expect("key").0
 }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use casa_mobile::Client;
 use casa_shared_model::petition::{PetitionDraft, PetitionStatus, SignaturePayload, ThresholdKind, WithdrawalPayload};
-use casa_shared_model::wire::{ItemOutcome, PushItem, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, PushItem};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId, Service};
-use casa_sync_server::identity::{issue_activation, FiscalCode};
-use casa_sync_server::service::petitions::open_petition;
-use casa_sync_server::service::Staff;
+use casa_sync_server::components::identity::{issue_activation, FiscalCode};
+use casa_sync_server::components::petitions::service::open_petition;
+use casa_sync_server::platform::staff::Staff;
 use casa_sync_server::RunningServer;
 use chrono::Utc;
 use common::{on_both_databases, TestDb};
@@ -35,7 +36,7 @@ fn fiscal_code(n: u32) -> FiscalCode {
 async fn moderator(server: &RunningServer) -> Staff {
     let (email, _) = common::add_staff(server, "mod@comune.bari.it", "moderator", &["072006"]).await;
     let user = server.state.store().staff_user_by_email(&email).await.expect("read").expect("user");
-    Staff { id: user.id, email: user.email, role: casa_sync_server::auth::Role::Moderator, comuni: user.comuni, department: None }
+    Staff { id: user.id, email: user.email, role: casa_sync_server::platform::auth::Role::Moderator, comuni: user.comuni, department: None }
 }
 
 async fn server_with_petitions(db: &TestDb) -> RunningServer {
@@ -179,7 +180,10 @@ async fn a_thousand_signatures_from_fifty_concurrent_clients_cross_the_response_
             .await
             .expect("citizen");
         let (device, token) = (DeviceId::new(), format!("token-{n}-{}", uuid::Uuid::now_v7()));
-        store.insert_citizen_token(&casa_sync_server::staff::hash_token(&token), citizen.id, &device, Utc::now()).await.expect("token");
+        store
+            .insert_citizen_token(&casa_sync_server::platform::staff::hash_token(&token), citizen.id, &device, Utc::now())
+            .await
+            .expect("token");
         phones.push((device, token));
     }
     let phones = Arc::new(phones);
@@ -537,7 +541,7 @@ on_both_databases!(
 async fn a_proposals_author_earns_the_threshold_badge_when_it_reaches_its_threshold(db: &TestDb) {
     use casa_shared_model::badge::BadgeKind;
     use casa_shared_model::petition::PetitionRules;
-    use casa_sync_server::service::petitions::{decide, Decision};
+    use casa_sync_server::components::petitions::service::{decide, Decision};
 
     let server = server_with_petitions(db).await;
     let store = server.state.store();

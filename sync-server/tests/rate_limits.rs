@@ -5,9 +5,10 @@
 mod common;
 
 use casa_mobile::{Client, LocalStore, SyncOptions};
-use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, ReportId};
-use casa_sync_server::ratelimit::RateLimitSettings;
+use casa_sync_server::platform::ratelimit::RateLimitSettings;
 use casa_sync_server::RunningServer;
 use chrono::Utc;
 use common::{on_both_databases, TestDb};
@@ -44,7 +45,7 @@ async fn bari_queue(server: &RunningServer) -> u64 {
 
 /// An Open311 client's key for Bari (`file_reports`).
 async fn api_key(server: &RunningServer, name: &str) -> String {
-    use casa_sync_server::api_keys::{issue, KeyScope, DEFAULT_PERMISSIONS};
+    use casa_sync_server::platform::api_keys::{issue, KeyScope, DEFAULT_PERMISSIONS};
     let scope = KeyScope::new(IstatCode::parse("072006").expect("code"), None, DEFAULT_PERMISSIONS);
     issue(server.state.store(), name, scope, Utc::now()).await.expect("key").0
 }

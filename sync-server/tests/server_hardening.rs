@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use casa_shared_model::wire::ReportPayload;
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
-use casa_sync_server::server::{serve_with, ConnectionLimits};
-use casa_sync_server::service::{self, Candidate, Origin};
+use casa_sync_server::components::reports::service::{self, Candidate, Origin};
+use casa_sync_server::platform::server::{serve_with, ConnectionLimits};
 use casa_sync_server::store::{ReportSource, StatusChange};
 use chrono::Utc;
 use common::{on_both_databases, TestDb};
@@ -173,7 +173,7 @@ async fn control_characters_are_refused_with_a_4xx_and_change_nothing(db: &TestD
     assert!(!service::parse_note(Some("Squadra\u{0} in arrivo")).expect_err("refused").to_string().is_empty());
     assert!(matches!(
         service::parse_note(Some("Squadra\u{1b}[31m")),
-        Err(service::ServiceError::Rejected { code: "control_characters", .. })
+        Err(casa_sync_server::platform::error::ServiceError::Rejected { code: "control_characters", .. })
     ));
     assert_eq!(service::parse_note(Some(" Squadra\r\nin arrivo ")).expect("accepted"), Some("Squadra\nin arrivo".to_owned()));
     let metrics = http.get(format!("{}/metrics", server.url)).send().await.expect("metrics").text().await.expect("text");

@@ -46,7 +46,7 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
     let store = db.store().await;
 
     // Seeding is idempotent and gives every Comune its defaults.
-    let seeds = casa_sync_server::seed::bari_comuni();
+    let seeds = casa_sync_server::platform::seed::bari_comuni();
     assert_eq!(store.seed_comuni(&seeds).await.expect("seed"), 41);
     assert_eq!(store.seed_comuni(&seeds).await.expect("seed again"), 0);
     let configs = store.comune_configs().await.expect("configs");
@@ -146,7 +146,7 @@ async fn the_store_keeps_comuni_reports_history_and_credentials(db: &TestDb) {
     assert_eq!(store.search_reports(&cats).await.expect("search").len(), 1);
 
     // Credentials.
-    use casa_sync_server::api_keys::{KeyScope, Permission, Permissions};
+    use casa_sync_server::platform::api_keys::{KeyScope, Permission, Permissions};
     let scope = KeyScope::new(bari(), Some("lavori_pubblici"), Permissions::of(&[Permission::UpdateStatus]));
     let record = casa_sync_server::store::ApiKeyRecord {
         id: uuid::Uuid::now_v7(),
@@ -199,7 +199,7 @@ async fn the_store_keeps_one_person_one_signature_and_each_threshold_crossed_onc
     use casa_sync_server::store::{CitizenRecord, SignOutcome, SignatureRecord, WithdrawOutcome};
 
     let store = db.store().await;
-    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await.expect("seed");
+    store.seed_comuni(&casa_sync_server::platform::seed::bari_comuni()).await.expect("seed");
     let person = |key: &str| CitizenRecord {
         id: uuid::Uuid::now_v7(),
         person_key: key.into(),
@@ -300,7 +300,7 @@ async fn a_proposal_gathers_its_co_sponsors_opens_is_policed_closes_and_forgets_
     };
 
     let store = db.store().await;
-    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await.expect("seed");
+    store.seed_comuni(&casa_sync_server::platform::seed::bari_comuni()).await.expect("seed");
     // The Comune's rules are configuration: every server reads them with the rest.
     let rules = PetitionRules::parse(2, 10, 20, 1).expect("rules");
     assert!(store.set_petition_rules(&bari(), &rules).await.expect("rules"));

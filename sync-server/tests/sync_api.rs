@@ -7,7 +7,8 @@ use common::on_both_databases;
 use std::collections::BTreeSet;
 
 use casa_mobile::Client;
-use casa_shared_model::wire::{ItemOutcome, NearbyQuery, PushItem, ReopenPayload, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, NearbyQuery, PushItem, ReopenPayload, ReportPayload};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
 use common::TestDb;

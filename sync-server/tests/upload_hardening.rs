@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use casa_e2e::web::{browser, csrf_of, page};
-use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, ReportId};
-use casa_sync_server::uploads::UploadSettings;
+use casa_sync_server::platform::uploads::UploadSettings;
 use casa_sync_server::RunningServer;
 use chrono::Utc;
 use common::{on_both_databases, TestDb};
@@ -702,14 +703,14 @@ async fn unfinished_uploads_and_photos_no_report_uses_expire(db: &TestDb) {
     file_report(&http, &base, &device, &report_with(&[&sha_hex(&used)])).await;
 
     // A day later nothing expired yet but the unfinished upload...
-    let swept = casa_sync_server::uploads::sweep(&server.state, Utc::now() + chrono::Duration::hours(25)).await.expect("sweep");
+    let swept = casa_sync_server::platform::uploads::sweep(&server.state, Utc::now() + chrono::Duration::hours(25)).await.expect("sweep");
     assert_eq!(swept.photos, 0);
     assert!(swept.uploads >= 1);
     assert_eq!(offset_of(&http, &unfinished, &device).await, None);
     assert!(!server.state.uploads_dir().join(upload_id(&unfinished)).exists(), "its data is gone");
     assert_eq!(photo(&http, &base, &sha_hex(&unused), Some(&device)).await.status(), StatusCode::OK);
     // ...and after a week the photo no report shows goes too; the one a report shows stays.
-    let swept = casa_sync_server::uploads::sweep(&server.state, Utc::now() + chrono::Duration::days(8)).await.expect("sweep");
+    let swept = casa_sync_server::platform::uploads::sweep(&server.state, Utc::now() + chrono::Duration::days(8)).await.expect("sweep");
     assert_eq!(swept.photos, 1);
     assert_eq!(photo(&http, &base, &sha_hex(&unused), Some(&device)).await.status(), StatusCode::NOT_FOUND);
     let gone = casa_shared_model::report::PhotoRef::parse(&sha_hex(&unused)).expect("sha");

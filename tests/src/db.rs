@@ -100,10 +100,15 @@ pub fn bari_boundaries() -> Vec<BoundaryImport> {
 /// A server on port 0 over a fresh database, with the official boundaries
 /// of the 41 Comuni imported.
 pub async fn server_with_boundaries(db: &TestDb) -> RunningServer {
-    let server = RunningServer::start(db.url(), db.data_dir()).await.expect("start server");
+    server_with_components(db, casa_sync_server::components::Registry::standard()).await
+}
+
+/// [`server_with_boundaries`] running the given components.
+pub async fn server_with_components(db: &TestDb, components: casa_sync_server::components::Registry) -> RunningServer {
+    let server = RunningServer::start_with(db.url(), db.data_dir(), components).await.expect("start server");
     // Tests file in bulk from one phone, key and address; the limits have
     // their own tests (sync-server/tests/rate_limits.rs), which set them.
-    server.state.set_rate_limits(&casa_sync_server::ratelimit::RateLimitSettings::unlimited());
+    server.state.set_rate_limits(&casa_sync_server::platform::ratelimit::RateLimitSettings::unlimited());
     let summary = server.state.store().import_boundaries(&bari_boundaries(), false).await.expect("import boundaries");
     assert_eq!(summary.updated, 41);
     assert!(server.state.reload_if_changed().await.expect("reload"));
@@ -154,7 +159,7 @@ async fn add_staff_user(server: &RunningServer, email: &str, role: &str, comuni:
         id: uuid::Uuid::now_v7(),
         email: email.to_owned(),
         role: role.to_owned(),
-        password_hash: casa_sync_server::auth::hash_password(&password).expect("hash"),
+        password_hash: casa_sync_server::platform::auth::hash_password(&password).expect("hash"),
         comuni: comuni.iter().map(|c| casa_shared_model::IstatCode::parse(c).expect("code")).collect(),
         department: department.map(str::to_owned),
     };

@@ -34,10 +34,10 @@ pub fn as_phone(client: &Client, id: DeviceId) -> Client {
 
 /// A sync sent by the phone the request names, with its key (and the
 /// citizen's identity token, if any).
-pub async fn sync_as_phone(
+pub async fn sync_as_phone<R: casa_shared_model::wire::SyncCall>(
     client: &Client,
-    req: &casa_shared_model::wire::SyncRequest,
+    req: &R,
     identity: Option<&str>,
-) -> Result<casa_shared_model::wire::SyncResponse, casa_mobile::ClientError> {
-    as_phone(client, req.device_id).sync_as(req, identity).await
+) -> Result<R::Answer, casa_mobile::ClientError> {
+    as_phone(client, req.device_id()).sync_as(req, identity).await
 }

@@ -5,7 +5,8 @@
 use casa_e2e::db::{add_operator, add_staff, server_with_boundaries, TestDb};
 use casa_e2e::web::{assert_axe_clean, assert_no_csp_violations, assert_screenshots};
 use casa_e2e::{detailed_jpeg, on_both_databases, workspace_root};
-use casa_shared_model::wire::{PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, ReportId, ReportStatus};
 use chrono::Utc;
 use serde_json::Value;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use casa_e2e::db::{self, TestDb};
 use casa_e2e::on_both_databases;
 use casa_mobile::{Client, LocalStore, SyncOptions};
-use casa_shared_model::wire::{ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::ReportPayload;
 use casa_shared_model::{NewReport, ReportId, ReportStatus};
 use chrono::Utc;
 

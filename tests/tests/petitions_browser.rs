@@ -8,9 +8,10 @@ use casa_e2e::web::{assert_axe_clean, assert_no_csp_violations, assert_screensho
 use casa_e2e::{on_both_databases, workspace_root};
 use casa_mobile::Client;
 use casa_shared_model::petition::{PetitionRules, PetitionStatus, ProposalPayload, SignaturePayload};
-use casa_shared_model::wire::{ItemOutcome, PushItem, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, PushItem};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId, Service};
-use casa_sync_server::identity::{issue_activation, FiscalCode};
+use casa_sync_server::components::identity::{issue_activation, FiscalCode};
 use chrono::Utc;
 use serde_json::Value;
 

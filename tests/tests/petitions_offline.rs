@@ -10,8 +10,8 @@ use casa_e2e::db::{add_staff, server_with_boundaries, TestDb};
 use casa_e2e::on_both_databases;
 use casa_shared_model::petition::PetitionDraft;
 use casa_shared_model::{IstatCode, PetitionId, Service};
-use casa_sync_server::identity::{issue_activation, FiscalCode};
-use casa_sync_server::service::Staff;
+use casa_sync_server::components::identity::{issue_activation, FiscalCode};
+use casa_sync_server::platform::staff::Staff;
 use serde_json::Value;
 
 /// Nothing listens there: the phone is out of coverage.
@@ -51,7 +51,8 @@ async fn one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident
     server.state.reload_if_changed().await.expect("reload");
     let (email, _) = add_staff(&server, "mod@comune.bari.it", "moderator", &["072006"]).await;
     let user = server.state.store().staff_user_by_email(&email).await.expect("read").expect("user");
-    let staff = Staff { id: user.id, email, role: casa_sync_server::auth::Role::Moderator, comuni: user.comuni, department: None };
+    let staff =
+        Staff { id: user.id, email, role: casa_sync_server::platform::auth::Role::Moderator, comuni: user.comuni, department: None };
     let draft = PetitionDraft {
         id: PetitionId::new(),
         title: "Una pista ciclabile sul lungomare di Bari".into(),
@@ -62,7 +63,8 @@ async fn one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident
         response_threshold: Some(500),
         debate_threshold: Some(2000),
     };
-    let petition = casa_sync_server::service::petitions::open_petition(&server.state, &staff, &bari, &draft).await.expect("open").id;
+    let petition =
+        casa_sync_server::components::petitions::service::open_petition(&server.state, &staff, &bari, &draft).await.expect("open").id;
 
     // A clerk verified Maria twice (two phones) and Luca, who lives in Monopoli.
     let store = server.state.store();

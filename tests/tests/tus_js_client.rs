@@ -40,7 +40,7 @@ fn tus_js_client_resumes_an_interrupted_upload_of_a_large_photo_to_a_byte_identi
         .arg(&server.url)
         .arg(&file)
         .env("CASA_DEVICE", casa_shared_model::DeviceId::new().to_string())
-        // A phone's secret: 32 bytes, base64url (see casa_sync_server::device).
+        // A phone's secret: 32 bytes, base64url (see casa_sync_server::platform::device).
         .env("CASA_DEVICE_KEY", "Y2FzYS1kZWwtY2l0dGFkaW5vLXR1cy1qcy1jbGllbnQ")
         .current_dir(&js)
         .output()

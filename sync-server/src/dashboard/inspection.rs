@@ -8,8 +8,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{done, parse_form, report_id, DashError, StaffSession};
-use crate::service::{self, inspection, Staff};
-use crate::state::AppState;
+use crate::components::reports::inspection;
+use crate::components::reports::service;
+use crate::platform::staff::Staff;
+use crate::platform::state::AppState;
 use crate::store::ReportRecord;
 use casa_shared_model::inspection::{InspectionOutcome, CONFIRM_RADIUS_M};
 use casa_shared_model::ReportStatus;

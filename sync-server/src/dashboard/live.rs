@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use super::{DashError, StaffSession};
-use crate::state::AppState;
+use crate::platform::state::AppState;
 
 /// How often the count is read again without news from this process.
 pub const POLL: Duration = Duration::from_secs(5);

@@ -13,10 +13,12 @@ use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use crate::auth::Role;
-use crate::service::{self, ServiceError, Staff};
-use crate::staff::{self, LoginError};
-use crate::state::AppState;
+use crate::components::reports::service;
+use crate::platform::auth::Role;
+use crate::platform::error::ServiceError;
+use crate::platform::staff::Staff;
+use crate::platform::staff::{self, LoginError};
+use crate::platform::state::AppState;
 use crate::store::{ReportFilter, SessionRecord, StoreError};
 
 mod inspection;
@@ -55,7 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reports/{id}/inspector", post(inspection::assign))
         .route("/reports/{id}/work", post(office::work).layer(axum::extract::DefaultBodyLimit::max(office::MAX_PHOTO_BYTES + 64 * 1024)))
         // Photos under the dashboard's path, where its session cookie goes.
-        .route("/photos/{sha256}", get(crate::routes::uploads::photo))
+        .route("/photos/{sha256}", get(crate::platform::routes::uploads::photo))
         .route("/reports/{id}/photos/{n}", get(photo_viewer))
         .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
         .route("/app.js", get(script))
@@ -169,7 +171,7 @@ fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static
 }
 
 fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
-    if crate::routes::extract::carries_nul(body) {
+    if crate::platform::routes::extract::carries_nul(body) {
         return Err(DashError::BadRequest(
             "Il testo contiene caratteri di controllo non ammessi / The text contains control characters".into(),
         ));
@@ -210,7 +212,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    crate::client_ip::ClientIp(client): crate::client_ip::ClientIp,
+    crate::platform::client_ip::ClientIp(client): crate::platform::client_ip::ClientIp,
     jar: CookieJar,
     body: Bytes,
 ) -> Result<Response, DashError> {
@@ -426,7 +428,7 @@ async fn blur_photo(
     session.check_csrf(&form.csrf)?;
     let id = report_id(&id)?;
     service::dashboard_report(&state, &session.staff, &id).await?;
-    let region = crate::blur::BlurRegion::from_percent(form.left, form.top, form.width, form.height)
+    let region = crate::components::reports::blur::BlurRegion::from_percent(form.left, form.top, form.width, form.height)
         .map_err(|e| DashError::BadRequest(e.to_string()))?;
     let index = n.checked_sub(1).ok_or(DashError::NotFound)?;
     service::blur_photo(&state, &session.staff, &id, index, region).await?;

@@ -11,10 +11,11 @@ use serde::Deserialize;
 
 use super::pages::{comune_nav, departments, excerpt, layout, Section};
 use super::{report_id, DashError, StaffSession};
-use crate::auth::Role;
-use crate::directory::ComuneEntry;
-use crate::service::{self, BackofficeStatus, Staff, MAX_NOTE_CHARS};
-use crate::state::AppState;
+use crate::components::reports::service::{self, BackofficeStatus, MAX_NOTE_CHARS};
+use crate::platform::auth::Role;
+use crate::platform::directory::ComuneEntry;
+use crate::platform::staff::Staff;
+use crate::platform::state::AppState;
 use crate::store::{ReportFilter, ReportRecord, StatusEvent};
 
 /// A photo of the work as a phone takes it, with room to spare; larger is refused.

@@ -6,9 +6,9 @@ use casa_shared_model::{IstatCode, ReportStatus};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::{QueueQuery, QUEUE_STATUSES, REJECTION_REASONS};
-use crate::auth::Role;
-use crate::directory::{ComuneEntry, Directory};
-use crate::service::Staff;
+use crate::platform::auth::Role;
+use crate::platform::directory::{ComuneEntry, Directory};
+use crate::platform::staff::Staff;
 use crate::store::{ReportRecord, TransferRecord};
 
 /// What Bootstrap Italia leaves to us: a readable table on a phone and

@@ -14,10 +14,10 @@ use serde::Deserialize;
 
 use super::pages::{comune_nav, layout, Section};
 use super::{parse_form, DashError, StaffSession};
-use crate::directory::ComuneEntry;
-use crate::service::petitions::{self, Decision, SignatureReview, MODERATION_ORDER};
-use crate::service::Staff;
-use crate::state::AppState;
+use crate::components::petitions::service::{self as petitions, Decision, SignatureReview, MODERATION_ORDER};
+use crate::platform::directory::ComuneEntry;
+use crate::platform::staff::Staff;
+use crate::platform::state::AppState;
 use crate::store::{PetitionEvent, PetitionRecord, SignatureSelection};
 
 const LIST_LIMIT: u32 = 200;

@@ -1,5 +1,5 @@
 //! A Comune's statistics: reports by category and status, and the median
-//! waits for a first answer and for the fix (`crate::stats`).
+//! waits for a first answer and for the fix (`crate::components::reports::stats`).
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::pages::{comune_nav, layout, Section};
 use super::{DashError, StaffSession};
-use crate::directory::ComuneEntry;
-use crate::service::Staff;
-use crate::state::AppState;
-use crate::stats::{format_wait, ComuneStats, Period, Waits, STATUS_COLUMNS};
+use crate::components::reports::stats::{format_wait, ComuneStats, Period, Waits, STATUS_COLUMNS};
+use crate::platform::directory::ComuneEntry;
+use crate::platform::staff::Staff;
+use crate::platform::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct StatsQuery {

@@ -1,5 +1,5 @@
 //! API keys for machines (Open311 clients, back-offices), stored by their
-//! sha256 with their scope (see [`crate::api_keys`]). The key itself is
+//! sha256 with their scope (see [`crate::platform::api_keys`]). The key itself is
 //! never stored, and no method here hands out the hash.
 
 use async_trait::async_trait;
@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::sqlite::{from_micros, micros};
 use super::{parse_istat, PgStore, SqliteStore, StoreResult};
-use crate::api_keys::{KeyScope, Permissions};
+use crate::platform::api_keys::{KeyScope, Permissions};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKeyRecord {

@@ -1,4 +1,4 @@
-//! Phones' keys (see [`crate::device`]): the sha256 of the secret each
+//! Phones' keys (see [`crate::platform::device`]): the sha256 of the secret each
 //! phone registered on its first contact.
 
 use async_trait::async_trait;

@@ -1,6 +1,6 @@
 //! Which of a batch's report ids the server already holds: a re-send is
 //! answered as the first time and never counts against the new-report
-//! limits (see [`crate::ratelimit`]).
+//! limits (see [`crate::platform::ratelimit`]).
 
 use std::collections::HashSet;
 

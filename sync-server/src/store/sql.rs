@@ -64,7 +64,6 @@ macro_rules! on_both {
         }
     };
 }
-pub(crate) use on_both;
 
 /// A moment, stored as integer microseconds since the epoch on SQLite (they
 /// compare and index as numbers) and as `timestamptz` on PostgreSQL.

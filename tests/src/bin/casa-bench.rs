@@ -20,7 +20,8 @@ use casa_e2e::{bari_boundaries_path, casa_server, pg_admin_url, ServerProcess};
 use casa_mobile::{Client, LocalStore, SyncOptions};
 use casa_shared_model::category::DEFAULT_CATEGORIES;
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload, SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, PetitionId, ReportId};
 use sqlx::Connection;
 
@@ -394,7 +395,7 @@ async fn prepare_petition(url: &str, id: PetitionId, n: usize) -> Result<Vec<(De
     use casa_sync_server::store::{self, CitizenRecord};
     let store = store::connect(url).await.map_err(|e| e.to_string())?;
     let bari = IstatCode::parse("072006").map_err(|e| e.to_string())?;
-    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await.map_err(|e| e.to_string())?;
+    store.seed_comuni(&casa_sync_server::platform::seed::bari_comuni()).await.map_err(|e| e.to_string())?;
     store.set_service(&bari, casa_shared_model::Service::Petitions, true).await.map_err(|e| e.to_string())?;
     let now = chrono::Utc::now();
     let petition = NewPetition {
@@ -422,7 +423,7 @@ async fn prepare_petition(url: &str, id: PetitionId, n: usize) -> Result<Vec<(De
         let citizen = store.upsert_citizen(&citizen).await.map_err(|e| e.to_string())?;
         let (device, token) = (DeviceId::new(), format!("bench-token-{i}-{}", uuid::Uuid::now_v7().simple()));
         store
-            .insert_citizen_token(&casa_sync_server::staff::hash_token(&token), citizen.id, &device, now)
+            .insert_citizen_token(&casa_sync_server::platform::staff::hash_token(&token), citizen.id, &device, now)
             .await
             .map_err(|e| e.to_string())?;
         phones.push((device, token));

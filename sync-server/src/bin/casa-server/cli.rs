@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use casa_shared_model::{geo, IstatCode};
-use casa_sync_server::auth::{self, Role};
-use casa_sync_server::config::{LogFormat, Settings};
-use casa_sync_server::delivery;
+use casa_sync_server::platform::auth::{self, Role};
+use casa_sync_server::platform::config::{LogFormat, Settings};
+use casa_sync_server::platform::delivery;
 use casa_sync_server::store::{self, BoundaryImport, DeliveryKind, DeliveryTarget, StaffUserRecord};
 use clap::{Parser, Subcommand};
 
@@ -199,7 +199,7 @@ pub(crate) async fn open_store(s: &Settings) -> anyhow::Result<std::sync::Arc<dy
         std::fs::create_dir_all(&s.data_dir).with_context(|| format!("cannot create the data directory {}", s.data_dir.display()))?;
     }
     let store = store::connect(&url).await.with_context(|| format!("cannot open the database {}", store::redact_url(&url)))?;
-    store.seed_comuni(&casa_sync_server::seed::bari_comuni()).await?;
+    store.seed_comuni(&casa_sync_server::platform::seed::bari_comuni()).await?;
     Ok(store)
 }
 
@@ -220,7 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn verify_citizen(s: &Settings, fiscal_code: &str, comune: &str, by: &str) -> anyhow::Result<()> {
-    let fiscal_code = casa_sync_server::identity::FiscalCode::parse(fiscal_code)?;
+    let fiscal_code = casa_sync_server::components::identity::FiscalCode::parse(fiscal_code)?;
     let comune = IstatCode::parse(comune)?;
     let by = auth::parse_email(by)?;
     let store = open_store(s).await?;
@@ -231,10 +231,11 @@ async fn verify_citizen(s: &Settings, fiscal_code: &str, comune: &str, by: &str)
     let secret = s.identity_secret.as_ref().map(|x| x.expose());
     // Only the server makes the secret: a clerk's command run elsewhere
     // must not fix one of its own for the database.
-    let keyer = casa_sync_server::identity::PersonKeyer::resolve(store.as_ref(), secret, &s.data_dir, false).await?;
+    let keyer = casa_sync_server::components::identity::PersonKeyer::resolve(store.as_ref(), secret, &s.data_dir, false).await?;
     let by = format!("staff:{by}");
     let (_, code, expires_at) =
-        casa_sync_server::identity::issue_activation(store.as_ref(), &keyer, &fiscal_code, comune, &by, chrono::Utc::now()).await?;
+        casa_sync_server::components::identity::issue_activation(store.as_ref(), &keyer, &fiscal_code, comune, &by, chrono::Utc::now())
+            .await?;
     println!(
         "Identità verificata, residente a {}: consegna il codice al cittadino, vale fino al {} / identity verified; give the code to the citizen",
         entry.name,
@@ -281,12 +282,12 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     state.set_metrics_token(s.metrics_token.clone());
     state.set_upload_settings(s.uploads.clone());
     state.set_login_settings(&s.login);
-    state.set_trusted_proxies(casa_sync_server::client_ip::TrustedProxies::parse(&s.trusted_proxies)?);
+    state.set_trusted_proxies(casa_sync_server::platform::client_ip::TrustedProxies::parse(&s.trusted_proxies)?);
     state.set_rate_limits(&s.rate_limits);
     let reloader = casa_sync_server::spawn_reloader(state.clone(), std::time::Duration::from_secs(s.reload_interval_secs.max(1)));
     let deliveries = delivery::spawn_delivery_worker(state.clone(), s.delivery())?;
-    let sweeper = casa_sync_server::spawn_petition_sweeper(state.clone(), std::time::Duration::from_secs(60));
-    let upload_sweeper = casa_sync_server::uploads::spawn_upload_sweeper(state.clone(), std::time::Duration::from_secs(600));
+    let background = casa_sync_server::spawn_background(&state);
+    let upload_sweeper = casa_sync_server::platform::uploads::spawn_upload_sweeper(state.clone(), std::time::Duration::from_secs(600));
     // The bound address first: scripts and tests read it from this line.
     match &s.public_url {
         Some(_) => {
@@ -295,9 +296,9 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
         None => println!("Casa del Cittadino in ascolto su / listening on {public_url}"),
     }
     std::io::stdout().flush().ok();
-    casa_sync_server::server::serve_with(listener, state, s.connection_limits(), shutdown_signal()).await?;
+    casa_sync_server::platform::server::serve_with(listener, state, s.connection_limits(), shutdown_signal()).await?;
     reloader.abort();
-    sweeper.abort();
+    background.iter().for_each(|task| task.abort());
     upload_sweeper.abort();
     // Lets the deliveries in flight finish; any cut short go again later.
     deliveries.stop().await;

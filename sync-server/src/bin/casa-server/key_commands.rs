@@ -1,10 +1,10 @@
 //! `casa-server api-keys create | list | revoke`: keys for Open311 clients
 //! and back-offices, each for one Comune (and optionally one department) and
-//! what it may do (see [`casa_sync_server::api_keys`]).
+//! what it may do (see [`casa_sync_server::platform::api_keys`]).
 
 use casa_shared_model::IstatCode;
-use casa_sync_server::api_keys::{self, KeyScope, Permissions, DEFAULT_PERMISSIONS};
-use casa_sync_server::config::Settings;
+use casa_sync_server::platform::api_keys::{self, KeyScope, Permissions, DEFAULT_PERMISSIONS};
+use casa_sync_server::platform::config::Settings;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
