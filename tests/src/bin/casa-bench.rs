@@ -20,7 +20,8 @@ use casa_e2e::{bari_boundaries_path, casa_server, pg_admin_url, ServerProcess};
 use casa_mobile::{Client, LocalStore, SyncOptions};
 use casa_shared_model::category::DEFAULT_CATEGORIES;
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
+use casa_shared_model::wire::sections::{Reports, ReportsPull};
+use casa_shared_model::wire::{Item, SyncRequest};
 use casa_shared_model::wire::{ItemOutcome, PushItem, ReportPayload};
 use casa_shared_model::{DeviceId, IstatCode, NewReport, PetitionId, ReportId};
 use sqlx::Connection;
@@ -229,14 +230,7 @@ fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
     let client = Client::new(url);
     let (elapsed, accepted) = rt.block_on(async {
         // Warm up connections and the server's caches outside the timing.
-        let warm = SyncRequest {
-            protocol: PROTOCOL_VERSION,
-            device_id: DeviceId::new(),
-            cursor: None,
-            items: vec![],
-            nearby: None,
-            petitions: None,
-        };
+        let warm = SyncRequest::new(DeviceId::new());
         casa_e2e::sync_as_phone(&client, &warm, None).await.expect("warm-up sync");
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -250,16 +244,12 @@ fn ingest(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
                 loop {
                     let next = batches.lock().map(|mut b| b.next()).unwrap_or(None);
                     let Some(batch) = next else { break };
-                    let req = SyncRequest {
-                        protocol: PROTOCOL_VERSION,
-                        device_id: device,
-                        cursor,
-                        items: batch.into_iter().map(PushItem::Report).collect(),
-                        nearby: None,
-                        petitions: None,
-                    };
+                    let mut req = SyncRequest::new(device).with_pull::<Reports>(&ReportsPull { cursor, nearby: None });
+                    req.items = batch.iter().map(|r| Item::from(&PushItem::Report(r.clone()))).collect();
                     let res = casa_e2e::sync_as_phone(&client, &req, None).await.expect("sync");
-                    cursor = Some(res.cursor);
+                    if let Some(section) = res.section::<Reports>().expect("reports section") {
+                        cursor = Some(section.cursor);
+                    }
                     accepted += res.results.iter().filter(|r| matches!(r.outcome, ItemOutcome::Accepted(_))).count();
                 }
                 accepted
@@ -438,14 +428,7 @@ fn signatures(rt: &tokio::runtime::Runtime, args: &Args, url: &str, petition: Pe
     let queue = Arc::new(std::sync::Mutex::new(phones.into_iter()));
     let client = Client::new(url);
     let (elapsed, counted) = rt.block_on(async {
-        let warm = SyncRequest {
-            protocol: PROTOCOL_VERSION,
-            device_id: DeviceId::new(),
-            cursor: None,
-            items: vec![],
-            nearby: None,
-            petitions: None,
-        };
+        let warm = SyncRequest::new(DeviceId::new());
         casa_e2e::sync_as_phone(&client, &warm, None).await.expect("warm-up sync");
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -461,14 +444,7 @@ fn signatures(rt: &tokio::runtime::Runtime, args: &Args, url: &str, petition: Pe
                         petition_id: petition,
                         signed_at: chrono::Utc::now(),
                     });
-                    let req = SyncRequest {
-                        protocol: PROTOCOL_VERSION,
-                        device_id: device,
-                        cursor: None,
-                        items: vec![item],
-                        nearby: None,
-                        petitions: None,
-                    };
+                    let req = SyncRequest::new(device).push(&item);
                     let res = casa_e2e::sync_as_phone(&client, &req, Some(&token)).await.expect("sync");
                     counted += res.results.iter().filter(|r| matches!(r.outcome, ItemOutcome::Counted(_))).count();
                 }
