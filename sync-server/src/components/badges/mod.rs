@@ -47,8 +47,12 @@ impl Component for Badges {
     async fn pull(&self, cx: &SyncContext<'_>, pull: Option<&serde_json::Value>) -> Result<Option<serde_json::Value>, ServiceError> {
         let Some(pull) = pull else { return Ok(None) };
         let pull: BadgesPull = super::parse_pull(pull, "badges")?;
-        let badges = service::for_device(cx.state, &cx.device).await?;
-        let points = service::points(cx.state, &cx.device).await?;
+        // Where no Comune runs badges there is nothing to show: no query.
+        let (badges, points) = if service::runs_anywhere(cx.state) {
+            (service::for_device(cx.state, &cx.device).await?, service::points(cx.state, &cx.device).await?)
+        } else {
+            (Vec::new(), 0)
+        };
         let version = version_of(&(&badges, points));
         if pull.version.as_deref() == Some(version.as_str()) {
             return Ok(None);

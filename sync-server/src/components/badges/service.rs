@@ -75,10 +75,15 @@ pub async fn for_device(state: &AppState, device: &DeviceId) -> Result<Vec<Badge
         .collect())
 }
 
+/// Whether any Comune runs badges.
+pub fn runs_anywhere(state: &AppState) -> bool {
+    state.directory().comuni.values().any(|c| c.services.contains(&Service::Gamification))
+}
+
 /// The device's points: its verified results where the Comune of each runs badges.
 pub async fn points(state: &AppState, device: &DeviceId) -> Result<u32, ServiceError> {
     // Asked on every sync: where no Comune runs badges, there is nothing to count.
-    if !state.directory().comuni.values().any(|c| c.services.contains(&Service::Gamification)) {
+    if !runs_anywhere(state) {
         return Ok(0);
     }
     let rows = state.store().results_by_comune(device).await?;
