@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::v1::{SyncRequest, PROTOCOL_VERSION};
-use casa_shared_model::wire::{ItemOutcome, NearbyQuery};
+use casa_shared_model::wire::sections::{Badges, BadgesPull, Petitions, PetitionsPull, Reports, ReportsPull};
+use casa_shared_model::wire::{Item, ItemOutcome, NearbyQuery, SyncRequest};
 use rand::Rng;
 
 use crate::client::{Client, ClientError};
@@ -83,10 +83,20 @@ pub enum SyncFailure {
 }
 
 impl SyncFailure {
+    /// A section that does not parse: the server speaks another shape.
+    fn malformed(e: serde_json::Error) -> Self {
+        SyncFailure::Client(ClientError::InvalidResponse(e.to_string()))
+    }
+
     fn is_retryable(&self) -> bool {
         matches!(self, SyncFailure::Client(e) if e.is_retryable())
     }
 }
+
+/// The versions of the petitions and badges the phone holds, sent back so
+/// the server sends them again only when they changed.
+const PETITIONS_VERSION: &str = "sync.petitions_version";
+const BADGES_VERSION: &str = "sync.badges_version";
 
 /// The delay before retry `attempt` (1-based): exponential, capped, with
 /// "equal jitter" so that phones coming back online together spread out.
@@ -268,18 +278,34 @@ async fn sync_round(
     let identity = store.identity()?;
     let residence = identity.as_ref().map(|i| i.residence);
     let petitions = if full_batch { None } else { opts.petitions.or(home).or(residence) };
-    let req = SyncRequest { protocol: PROTOCOL_VERSION, device_id: store.device_id(), cursor: Some(cursor), items, nearby, petitions };
+    let mut req = SyncRequest::new(store.device_id());
+    req.items = items.iter().map(Item::from).collect();
+    req.set_pull::<Reports>(&ReportsPull { cursor: Some(cursor), nearby });
+    if let Some(comune) = petitions {
+        req.set_pull::<Petitions>(&PetitionsPull { comune, version: store.setting(PETITIONS_VERSION)? });
+    }
+    req.set_pull::<Badges>(&BadgesPull { version: store.setting(BADGES_VERSION)? });
     state.requests += 1;
     let res = client.sync_as(&req, identity.as_ref().map(|i| i.token.as_str())).await?;
-    store.apply_response(&res.results, &res.changes, res.cursor)?;
-    if let (Some(q), Some(found)) = (nearby, &res.nearby) {
+    // Each section is there only when its component has something new.
+    let reports = res.section::<Reports>().map_err(SyncFailure::malformed)?;
+    let (changes, next_cursor, has_more) = match &reports {
+        Some(r) => (r.changes.as_slice(), r.cursor, r.has_more),
+        None => (&[][..], cursor, false),
+    };
+    store.apply_response(&res.results, changes, next_cursor)?;
+    if let (Some(q), Some(found)) = (nearby, reports.as_ref().and_then(|r| r.nearby.as_ref())) {
         store.replace_nearby(&q, found)?;
     }
-    if let (Some(comune), Some(list)) = (&req.petitions, &res.petitions) {
-        store.replace_petitions(comune, list)?;
+    if let (Some(comune), Some(section)) = (petitions, res.section::<Petitions>().map_err(SyncFailure::malformed)?) {
+        store.replace_petitions(&comune, &section.petitions)?;
+        store.set_setting(PETITIONS_VERSION, &section.version)?;
     }
-    store.replace_badges(&res.badges)?;
-    store.set_points(res.points)?;
+    if let Some(section) = res.section::<Badges>().map_err(SyncFailure::malformed)? {
+        store.replace_badges(&section.badges)?;
+        store.set_points(section.points)?;
+        store.set_setting(BADGES_VERSION, &section.version)?;
+    }
     let mut deferred = 0;
     for r in &res.results {
         match r.outcome {
@@ -293,14 +319,14 @@ async fn sync_round(
         }
     }
     summary.deferred += deferred;
-    summary.changes += res.changes.len();
+    summary.changes += changes.len();
     state.items_done += res.results.len();
-    state.changes_applied += res.changes.len();
+    state.changes_applied += changes.len();
     progress(*state);
     // Deferred items stay first in the outbox: sending the next batch now
     // would only send them again. Changes still waiting are pulled all the
     // same; the deferred items go with a later sync.
-    let again = if deferred > 0 { res.has_more } else { full_batch || res.has_more };
+    let again = if deferred > 0 { has_more } else { full_batch || has_more };
     Ok(if again { Round::Again } else { Round::Done { directory_version: res.directory_version } })
 }
 
