@@ -12,11 +12,14 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub mod api_keys;
+pub mod delivery;
 pub mod devices;
+pub mod inspections;
 pub mod postgres;
 pub mod report_ids;
 pub mod sql;
 pub mod sqlite;
+pub mod staff;
 pub mod uploads;
 
 pub use api_keys::{ApiKeyRecord, ApiKeyStore};

@@ -50,6 +50,7 @@ macro_rules! on_both {
             pub(crate) type DbRow = ::sqlx::sqlite::SqliteRow;
             pub(crate) type DbStore = $crate::store::SqliteStore;
             pub(crate) const BACKEND: $crate::store::sql::Backend = $crate::store::sql::Backend::Sqlite;
+            use $crate::store::sqlite as backend;
             $($body)*
         }
         #[allow(unused_imports, dead_code)]
@@ -60,10 +61,13 @@ macro_rules! on_both {
             pub(crate) type DbRow = ::sqlx::postgres::PgRow;
             pub(crate) type DbStore = $crate::store::PgStore;
             pub(crate) const BACKEND: $crate::store::sql::Backend = $crate::store::sql::Backend::Postgres;
+            use $crate::store::postgres as backend;
             $($body)*
         }
     };
 }
+
+pub(crate) use on_both;
 
 /// A moment, stored as integer microseconds since the epoch on SQLite (they
 /// compare and index as numbers) and as `timestamptz` on PostgreSQL.
@@ -170,6 +174,56 @@ impl<'q> Encode<'q, Postgres> for Photos {
 impl<'r> Decode<'r, Postgres> for Photos {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         <Vec<String> as Decode<'r, Postgres>>::decode(value).map(Photos)
+    }
+}
+
+/// A whole number read from any integer column: PostgreSQL's `INTEGER`
+/// (`int4`) and `BIGINT` alike, SQLite's integers; so one query text reads
+/// counts and levels on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Int(pub i64);
+
+impl Int {
+    /// As a count shown to people or compared with one (never negative in
+    /// our tables; a corrupt negative reads as 0).
+    pub fn count(self) -> u32 {
+        u32::try_from(self.0.max(0)).unwrap_or(u32::MAX)
+    }
+}
+
+impl Type<Sqlite> for Int {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Int {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        <i64 as Decode<'r, Sqlite>>::decode(value).map(Int)
+    }
+}
+
+impl Type<Postgres> for Int {
+    fn type_info() -> PgTypeInfo {
+        <i64 as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <i64 as Type<Postgres>>::compatible(ty) || <i32 as Type<Postgres>>::compatible(ty) || <i16 as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Int {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        use sqlx::{TypeInfo, ValueRef};
+        let name = value.type_info().name().to_owned();
+        match name.as_str() {
+            "INT2" => <i16 as Decode<'r, Postgres>>::decode(value).map(|n| Int(i64::from(n))),
+            "INT4" => <i32 as Decode<'r, Postgres>>::decode(value).map(|n| Int(i64::from(n))),
+            _ => <i64 as Decode<'r, Postgres>>::decode(value).map(Int),
+        }
     }
 }
 

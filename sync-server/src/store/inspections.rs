@@ -1,0 +1,160 @@
+//! Inspectors, their assignments and the inspections they file: one SQL
+//! text for both databases (see `sql.rs`).
+
+use async_trait::async_trait;
+use casa_shared_model::{IstatCode, ReportId};
+use uuid::Uuid;
+
+use super::sql::{on_both, Ts};
+use super::*;
+
+on_both! {
+    fn inspection_from_row(row: &DbRow) -> StoreResult<InspectionRecord> {
+        let outcome: String = row.try_get("outcome")?;
+        let report: Uuid = row.try_get("report_id")?;
+        let photo_taken_at: Option<Ts> = row.try_get("photo_taken_at")?;
+        Ok(InspectionRecord {
+            id: row.try_get("id")?,
+            report_id: ReportId::try_from(report).map_err(corrupt)?,
+            inspector: InspectorRecord { id: row.try_get("inspector_id")?, email: row.try_get("email")? },
+            outcome: InspectionOutcome::parse(&outcome).ok_or_else(|| corrupt(format!("inspection outcome {outcome}")))?,
+            lat: row.try_get("lat")?,
+            lon: row.try_get("lon")?,
+            accuracy_m: row.try_get("accuracy_m")?,
+            distance_m: row.try_get("distance_m")?,
+            fix_at: row.try_get::<Ts, _>("fix_at")?.0,
+            photo: row.try_get("photo")?,
+            photo_taken_at: photo_taken_at.map(|t| t.0),
+            note: row.try_get("note")?,
+            inspected_at: row.try_get::<Ts, _>("inspected_at")?.0,
+            received_at: row.try_get::<Ts, _>("received_at")?.0,
+        })
+    }
+
+    fn assignment_from_row(row: &DbRow) -> StoreResult<AssignmentRecord> {
+        let report: Uuid = row.try_get("report_id")?;
+        let done_at: Option<Ts> = row.try_get("done_at")?;
+        Ok(AssignmentRecord {
+            report_id: ReportId::try_from(report).map_err(corrupt)?,
+            inspector: InspectorRecord { id: row.try_get("inspector_id")?, email: row.try_get("inspector_email")? },
+            instructions: row.try_get("instructions")?,
+            assigned_by: row.try_get("assigned_by")?,
+            assigned_at: row.try_get::<Ts, _>("assigned_at")?.0,
+            done_at: done_at.map(|t| t.0),
+        })
+    }
+
+    const ASSIGNMENT_COLUMNS: &str =
+        "a.report_id, a.inspector_id, u.email AS inspector_email, a.instructions, a.assigned_by, a.assigned_at, a.done_at";
+
+    #[async_trait]
+    impl InspectionStore for DbStore {
+        async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>> {
+            let rows = sqlx::query(
+                "SELECT u.id, u.email FROM staff_users u JOIN staff_user_comuni c ON c.user_id = u.id \
+                 WHERE u.role = 'inspector' AND c.comune = $1 ORDER BY u.email",
+            )
+            .bind(comune.as_str())
+            .fetch_all(&self.read)
+            .await?;
+            rows.iter().map(|row| Ok(InspectorRecord { id: row.try_get("id")?, email: row.try_get("email")? })).collect()
+        }
+
+        async fn assign_inspector(&self, a: &AssignmentRecord) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO inspection_assignments (report_id, inspector_id, instructions, assigned_by, assigned_at, done_at) \
+                 VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (report_id) DO UPDATE SET inspector_id = excluded.inspector_id, \
+                 instructions = excluded.instructions, assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at, done_at = NULL",
+            )
+            .bind(a.report_id.as_uuid())
+            .bind(a.inspector.id)
+            .bind(&a.instructions)
+            .bind(&a.assigned_by)
+            .bind(Ts(a.assigned_at))
+            .execute(&self.write)
+            .await?;
+            Ok(())
+        }
+
+        async fn inspection_assignment(&self, report: &ReportId) -> StoreResult<Option<AssignmentRecord>> {
+            let row = sqlx::query(&format!(
+                "SELECT {ASSIGNMENT_COLUMNS} FROM inspection_assignments a JOIN staff_users u ON u.id = a.inspector_id WHERE a.report_id = $1"
+            ))
+            .bind(report.as_uuid())
+            .fetch_optional(&self.read)
+            .await?;
+            row.as_ref().map(assignment_from_row).transpose()
+        }
+
+        async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>> {
+            let report_columns = backend::REPORT_COLUMNS;
+            let rows = sqlx::query(&format!(
+                "SELECT {report_columns}, {ASSIGNMENT_COLUMNS} FROM inspection_assignments a \
+                 JOIN reports ON reports.id = a.report_id JOIN (SELECT id AS uid, email FROM staff_users) u ON u.uid = a.inspector_id \
+                 WHERE a.inspector_id = $1 AND a.done_at IS NULL ORDER BY a.assigned_at, a.report_id"
+            ))
+            .bind(inspector)
+            .fetch_all(&self.read)
+            .await?;
+            rows.iter().map(|row| Ok((backend::report_from_row(row)?, assignment_from_row(row)?))).collect()
+        }
+
+        async fn record_inspection(&self, i: &InspectionRecord) -> StoreResult<bool> {
+            let mut tx = self.write.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO inspections (id, report_id, inspector_id, outcome, lat, lon, accuracy_m, distance_m, fix_at, photo, \
+                 photo_taken_at, note, inspected_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(i.id)
+            .bind(i.report_id.as_uuid())
+            .bind(i.inspector.id)
+            .bind(i.outcome.as_str())
+            .bind(i.lat)
+            .bind(i.lon)
+            .bind(i.accuracy_m)
+            .bind(i.distance_m)
+            .bind(Ts(i.fix_at))
+            .bind(&i.photo)
+            .bind(i.photo_taken_at.map(Ts))
+            .bind(&i.note)
+            .bind(Ts(i.inspected_at))
+            .bind(Ts(i.received_at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if inserted {
+                sqlx::query("UPDATE inspection_assignments SET done_at = $1 WHERE report_id = $2 AND inspector_id = $3 AND done_at IS NULL")
+                    .bind(Ts(i.received_at))
+                    .bind(i.report_id.as_uuid())
+                    .bind(i.inspector.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(inserted)
+        }
+
+        async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRecord>> {
+            let row = sqlx::query(&format!(
+                "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id WHERE i.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+            row.as_ref().map(inspection_from_row).transpose()
+        }
+
+        async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>> {
+            let rows = sqlx::query(&format!(
+                "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id \
+                 WHERE i.report_id = $1 ORDER BY i.inspected_at, i.id"
+            ))
+            .bind(report.as_uuid())
+            .fetch_all(&self.read)
+            .await?;
+            rows.iter().map(inspection_from_row).collect()
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Staff users, their sessions and login throttling, and the audit log:
+//! one SQL text for both databases (see `sql.rs`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::sql::{on_both, Int, Ts};
+use super::{parse_istat, AuditEntry, AuditStore, SessionRecord, SessionStore, StaffStore, StaffUserRecord, StoreError, StoreResult};
+
+const STAFF_USER: &str = "SELECT id, email, role, password_hash, department FROM staff_users";
+
+on_both! {
+    async fn staff_user_from(store: &DbStore, row: Option<DbRow>) -> StoreResult<Option<StaffUserRecord>> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: Uuid = row.try_get("id")?;
+        let comuni: Vec<String> = sqlx::query_scalar("SELECT comune FROM staff_user_comuni WHERE user_id = $1 ORDER BY comune")
+            .bind(id)
+            .fetch_all(&store.read)
+            .await?;
+        Ok(Some(StaffUserRecord {
+            id,
+            email: row.try_get("email")?,
+            role: row.try_get("role")?,
+            password_hash: row.try_get("password_hash")?,
+            comuni: comuni.iter().map(|c| parse_istat(c)).collect::<StoreResult<_>>()?,
+            department: row.try_get("department")?,
+        }))
+    }
+
+    #[async_trait]
+    impl StaffStore for DbStore {
+        async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
+            let mut tx = self.write.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO staff_users (id, email, role, password_hash, created_at, department) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (email) DO NOTHING",
+            )
+            .bind(user.id)
+            .bind(&user.email)
+            .bind(&user.role)
+            .bind(&user.password_hash)
+            .bind(Ts(at))
+            .bind(&user.department)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(StoreError::Conflict(user.email.clone()));
+            }
+            for c in &user.comuni {
+                sqlx::query("INSERT INTO staff_user_comuni (user_id, comune) VALUES ($1, $2)").bind(user.id).bind(c.as_str()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
+            let row = sqlx::query(&format!("{STAFF_USER} WHERE email = $1")).bind(email).fetch_optional(&self.read).await?;
+            staff_user_from(self, row).await
+        }
+
+        async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>> {
+            let row = sqlx::query(&format!("{STAFF_USER} WHERE id = $1")).bind(id).fetch_optional(&self.read).await?;
+            staff_user_from(self, row).await
+        }
+    }
+
+    #[async_trait]
+    impl SessionStore for DbStore {
+        async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+            let until: Option<Option<Ts>> =
+                sqlx::query_scalar("SELECT locked_until FROM staff_login_state WHERE user_id = $1").bind(user).fetch_optional(&self.read).await?;
+            Ok(until.flatten().map(|t| t.0).filter(|t| *t > now))
+        }
+
+        async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+            let mut tx = self.write.begin().await?;
+            let failures: Int = sqlx::query_scalar(
+                "INSERT INTO staff_login_state (user_id, failures) VALUES ($1, 1) \
+                 ON CONFLICT (user_id) DO UPDATE SET failures = staff_login_state.failures + 1 RETURNING failures",
+            )
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await?;
+            let locked = failures.0 >= i64::from(max_failures);
+            if locked {
+                sqlx::query("UPDATE staff_login_state SET failures = 0, locked_until = $1 WHERE user_id = $2")
+                    .bind(Ts(lock_until))
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(locked.then_some(lock_until))
+        }
+
+        async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()> {
+            sqlx::query("DELETE FROM staff_login_state WHERE user_id = $1").bind(user).execute(&self.write).await?;
+            Ok(())
+        }
+
+        async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
+            sqlx::query("INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&session.token_hash)
+                .bind(session.user_id)
+                .bind(&session.csrf)
+                .bind(Ts(session.created_at))
+                .bind(Ts(session.expires_at))
+                .execute(&self.write)
+                .await?;
+            Ok(())
+        }
+
+        async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>> {
+            let row = sqlx::query(
+                "SELECT token_hash, user_id, csrf, created_at, expires_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(Ts(now))
+            .fetch_optional(&self.read)
+            .await?;
+            row.map(|row| {
+                Ok(SessionRecord {
+                    token_hash: row.try_get("token_hash")?,
+                    user_id: row.try_get("user_id")?,
+                    csrf: row.try_get("csrf")?,
+                    created_at: row.try_get::<Ts, _>("created_at")?.0,
+                    expires_at: row.try_get::<Ts, _>("expires_at")?.0,
+                })
+            })
+            .transpose()
+        }
+
+        async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+            sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl AuditStore for DbStore {
+        async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
+            sqlx::query("INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.target)
+                .bind(&e.detail)
+                .bind(Ts(e.at))
+                .execute(&self.write)
+                .await?;
+            Ok(())
+        }
+
+        async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+            let rows = sqlx::query("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT $1")
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(AuditEntry {
+                        actor: row.try_get("actor")?,
+                        action: row.try_get("action")?,
+                        target: row.try_get("target")?,
+                        detail: row.try_get("detail")?,
+                        at: row.try_get::<Ts, _>("at")?.0,
+                    })
+                })
+                .collect()
+        }
+    }
+}
