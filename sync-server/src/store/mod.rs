@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub mod api_keys;
+pub mod comuni;
 pub mod delivery;
 pub mod devices;
 pub mod inspections;

@@ -5,10 +5,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
-use casa_shared_model::petition::{NewPetition, PetitionRules, PetitionStatus, Threshold, ThresholdKind};
+use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::wire::{Cursor, ReportChange};
-use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus, Service};
+use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
@@ -37,11 +36,6 @@ impl PgStore {
         let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { read: pool.clone(), write: pool })
-    }
-
-    async fn bump_config_version(tx: &mut sqlx::Transaction<'_, Postgres>) -> StoreResult<()> {
-        sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'config_version'").execute(&mut **tx).await?;
-        Ok(())
     }
 
     async fn lock_events(tx: &mut sqlx::Transaction<'_, Postgres>) -> StoreResult<()> {
@@ -80,148 +74,6 @@ pub(super) fn report_from_row(row: &PgRow) -> StoreResult<ReportRecord> {
         routing_distance_m: row.try_get("routing_distance_m")?,
         status: parse_status(&status, detail.as_deref())?,
     })
-}
-
-/// Adds the Comuni not yet present, each with the default departments,
-/// categories and services; returns how many were added.
-async fn seed_in(tx: &mut sqlx::Transaction<'_, Postgres>, comuni: &[SeedComune]) -> StoreResult<usize> {
-    let now = Utc::now();
-    let mut added = 0;
-    for c in comuni {
-        let inserted = sqlx::query(
-            "INSERT INTO comuni (istat_code, name, centre_lat, centre_lon, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (istat_code) DO NOTHING",
-        )
-        .bind(c.istat_code.as_str())
-        .bind(&c.name)
-        .bind(c.centre.map(|c| c.0))
-        .bind(c.centre.map(|c| c.1))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            continue;
-        }
-        added += 1;
-        let code = c.istat_code.as_str();
-        sqlx::query(
-            "INSERT INTO departments (comune, code, name_it, name_en) SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])",
-        )
-        .bind(code)
-        .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.code).collect::<Vec<_>>())
-        .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_it).collect::<Vec<_>>())
-        .bind(DEFAULT_DEPARTMENTS.iter().map(|d| d.name_en).collect::<Vec<_>>())
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) \
-             SELECT $1, t.code, t.name_it, t.name_en, t.description_it, t.department, t.position::int \
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY \
-                  AS t(code, name_it, name_en, description_it, department, position)",
-        )
-        .bind(code)
-        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.code).collect::<Vec<_>>())
-        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.name_it).collect::<Vec<_>>())
-        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.name_en).collect::<Vec<_>>())
-        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.description_it).collect::<Vec<_>>())
-        .bind(DEFAULT_CATEGORIES.iter().map(|k| k.department).collect::<Vec<_>>())
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query("INSERT INTO comune_services (comune, service, enabled) SELECT $1, * FROM UNNEST($2::text[], $3::bool[])")
-            .bind(code)
-            .bind(Service::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-            .bind(Service::ALL.iter().map(|s| s.enabled_by_default()).collect::<Vec<_>>())
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(added)
-}
-
-#[async_trait]
-impl ComuneStore for PgStore {
-    async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
-        let mut tx = self.write.begin().await?;
-        let added = seed_in(&mut tx, comuni).await?;
-        if added > 0 {
-            Self::bump_config_version(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(added)
-    }
-
-    async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
-        let [comuni, services, departments, categories] = CONFIG_QUERIES;
-        assemble_configs(
-            sqlx::query_as(comuni).fetch_all(&self.write).await?,
-            sqlx::query_as(services).fetch_all(&self.write).await?,
-            sqlx::query_as(departments).fetch_all(&self.write).await?,
-            sqlx::query_as(categories).fetch_all(&self.write).await?,
-        )
-    }
-
-    async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
-        let mut tx = self.write.begin().await?;
-        let now = Utc::now();
-        let mut summary = ImportSummary::default();
-        for b in boundaries {
-            if add_new {
-                let seed = SeedComune { istat_code: b.istat_code, name: b.name.clone(), centre: None };
-                summary.added += seed_in(&mut tx, std::slice::from_ref(&seed)).await?;
-            }
-            let updated = sqlx::query("UPDATE comuni SET boundary = $1, boundary_updated_at = $2 WHERE istat_code = $3")
-                .bind(&b.geometry_json)
-                .bind(now)
-                .bind(b.istat_code.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if updated == 0 {
-                summary.skipped.push(b.istat_code);
-            }
-        }
-        summary.updated = boundaries.len() - summary.skipped.len() - summary.added;
-        Self::bump_config_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(summary)
-    }
-
-    async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let changed = sqlx::query("UPDATE comune_services SET enabled = $1 WHERE comune = $2 AND service = $3")
-            .bind(enabled)
-            .bind(comune.as_str())
-            .bind(service.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        Self::bump_config_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(changed > 0)
-    }
-
-    async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE comuni SET petition_cosponsors = $1, petition_response_threshold = $2, petition_debate_threshold = $3, \
-             petition_anonymise_months = $4 WHERE istat_code = $5",
-        )
-        .bind(int(rules.cosponsors)?)
-        .bind(int(rules.response_threshold)?)
-        .bind(int(rules.debate_threshold)?)
-        .bind(int(rules.anonymise_after_months)?)
-        .bind(comune.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        Self::bump_config_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(changed > 0)
-    }
-
-    async fn config_version(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.write).await?)
-    }
 }
 
 #[async_trait]

@@ -6,10 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
-use casa_shared_model::petition::{NewPetition, PetitionRules, PetitionStatus, Threshold, ThresholdKind};
+use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::wire::{Cursor, ReportChange};
-use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus, Service};
+use casa_shared_model::{DeviceId, IstatCode, PetitionId, ReportId, ReportStatus};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -57,11 +56,6 @@ impl SqliteStore {
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(Self { write, read })
     }
-
-    async fn bump_config_version(tx: &mut sqlx::Transaction<'_, Sqlite>) -> StoreResult<()> {
-        sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'config_version'").execute(&mut **tx).await?;
-        Ok(())
-    }
 }
 
 pub(super) const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
@@ -95,149 +89,6 @@ pub(super) fn report_from_row(row: &SqliteRow) -> StoreResult<ReportRecord> {
         routing_distance_m: row.try_get("routing_distance_m")?,
         status: parse_status(&status, detail.as_deref())?,
     })
-}
-
-/// Adds the Comuni not yet present, each with the default departments,
-/// categories and services; returns how many were added.
-async fn seed_in(tx: &mut sqlx::Transaction<'_, Sqlite>, comuni: &[SeedComune]) -> StoreResult<usize> {
-    let now = micros(Utc::now());
-    let mut added = 0;
-    for c in comuni {
-        let inserted = sqlx::query(
-            "INSERT INTO comuni (istat_code, name, centre_lat, centre_lon, created_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (istat_code) DO NOTHING",
-        )
-        .bind(c.istat_code.as_str())
-        .bind(&c.name)
-        .bind(c.centre.map(|c| c.0))
-        .bind(c.centre.map(|c| c.1))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            continue;
-        }
-        added += 1;
-        for d in DEFAULT_DEPARTMENTS {
-            sqlx::query("INSERT INTO departments (comune, code, name_it, name_en) VALUES (?, ?, ?, ?)")
-                .bind(c.istat_code.as_str())
-                .bind(d.code)
-                .bind(d.name_it)
-                .bind(d.name_en)
-                .execute(&mut **tx)
-                .await?;
-        }
-        for (position, k) in (0i64..).zip(DEFAULT_CATEGORIES) {
-            sqlx::query(
-                "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-                .bind(c.istat_code.as_str())
-                .bind(k.code)
-                .bind(k.name_it)
-                .bind(k.name_en)
-                .bind(k.description_it)
-                .bind(k.department)
-                .bind(position)
-                .execute(&mut **tx)
-                .await?;
-        }
-        for s in Service::ALL {
-            sqlx::query("INSERT INTO comune_services (comune, service, enabled) VALUES (?, ?, ?)")
-                .bind(c.istat_code.as_str())
-                .bind(s.as_str())
-                .bind(s.enabled_by_default())
-                .execute(&mut **tx)
-                .await?;
-        }
-    }
-    Ok(added)
-}
-
-#[async_trait]
-impl ComuneStore for SqliteStore {
-    async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
-        let mut tx = self.write.begin().await?;
-        let added = seed_in(&mut tx, comuni).await?;
-        if added > 0 {
-            Self::bump_config_version(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(added)
-    }
-
-    async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
-        let [comuni, services, departments, categories] = CONFIG_QUERIES;
-        assemble_configs(
-            sqlx::query_as(comuni).fetch_all(&self.read).await?,
-            sqlx::query_as(services).fetch_all(&self.read).await?,
-            sqlx::query_as(departments).fetch_all(&self.read).await?,
-            sqlx::query_as(categories).fetch_all(&self.read).await?,
-        )
-    }
-
-    async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
-        let mut tx = self.write.begin().await?;
-        let now = micros(Utc::now());
-        let mut summary = ImportSummary::default();
-        for b in boundaries {
-            if add_new {
-                let seed = SeedComune { istat_code: b.istat_code, name: b.name.clone(), centre: None };
-                summary.added += seed_in(&mut tx, std::slice::from_ref(&seed)).await?;
-            }
-            let updated = sqlx::query("UPDATE comuni SET boundary = ?, boundary_updated_at = ? WHERE istat_code = ?")
-                .bind(&b.geometry_json)
-                .bind(now)
-                .bind(b.istat_code.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if updated == 0 {
-                summary.skipped.push(b.istat_code);
-            }
-        }
-        summary.updated = boundaries.len() - summary.skipped.len() - summary.added;
-        Self::bump_config_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(summary)
-    }
-
-    async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let changed = sqlx::query("UPDATE comune_services SET enabled = ? WHERE comune = ? AND service = ?")
-            .bind(enabled)
-            .bind(comune.as_str())
-            .bind(service.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        Self::bump_config_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(changed > 0)
-    }
-
-    async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE comuni SET petition_cosponsors = ?, petition_response_threshold = ?, petition_debate_threshold = ?, \
-             petition_anonymise_months = ? WHERE istat_code = ?",
-        )
-        .bind(i64::from(rules.cosponsors))
-        .bind(i64::from(rules.response_threshold))
-        .bind(i64::from(rules.debate_threshold))
-        .bind(i64::from(rules.anonymise_after_months))
-        .bind(comune.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        Self::bump_config_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(changed > 0)
-    }
-
-    async fn config_version(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.read).await?)
-    }
 }
 
 #[async_trait]

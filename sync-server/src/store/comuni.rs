@@ -1,0 +1,162 @@
+//! The Comuni: seeding, configuration (services, departments, categories,
+//! petition rules) and official boundaries, one SQL text for both databases
+//! (see `sql.rs`).
+
+use async_trait::async_trait;
+use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
+use casa_shared_model::petition::PetitionRules;
+use casa_shared_model::{IstatCode, Service};
+use chrono::Utc;
+
+use super::sql::{on_both, Ts};
+use super::*;
+
+on_both! {
+    async fn bump_config_version(tx: &mut sqlx::Transaction<'_, Db>) -> StoreResult<()> {
+        sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'config_version'").execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Adds the Comuni not yet present, each with the default departments,
+    /// categories and services; returns how many were added.
+    pub(crate) async fn seed_in(tx: &mut sqlx::Transaction<'_, Db>, comuni: &[SeedComune]) -> StoreResult<usize> {
+        let now = Ts(Utc::now());
+        let mut added = 0;
+        for c in comuni {
+            let inserted = sqlx::query(
+                "INSERT INTO comuni (istat_code, name, centre_lat, centre_lon, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (istat_code) DO NOTHING",
+            )
+            .bind(c.istat_code.as_str())
+            .bind(&c.name)
+            .bind(c.centre.map(|c| c.0))
+            .bind(c.centre.map(|c| c.1))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                continue;
+            }
+            added += 1;
+            for d in DEFAULT_DEPARTMENTS {
+                sqlx::query("INSERT INTO departments (comune, code, name_it, name_en) VALUES ($1, $2, $3, $4)")
+                    .bind(c.istat_code.as_str())
+                    .bind(d.code)
+                    .bind(d.name_it)
+                    .bind(d.name_en)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            for (position, k) in (0i64..).zip(DEFAULT_CATEGORIES) {
+                sqlx::query(
+                    "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                    .bind(c.istat_code.as_str())
+                    .bind(k.code)
+                    .bind(k.name_it)
+                    .bind(k.name_en)
+                    .bind(k.description_it)
+                    .bind(k.department)
+                    .bind(position)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            for s in Service::ALL {
+                sqlx::query("INSERT INTO comune_services (comune, service, enabled) VALUES ($1, $2, $3)")
+                    .bind(c.istat_code.as_str())
+                    .bind(s.as_str())
+                    .bind(s.enabled_by_default())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(added)
+    }
+
+    #[async_trait]
+    impl ComuneStore for DbStore {
+        async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
+            let mut tx = self.write.begin().await?;
+            let added = seed_in(&mut tx, comuni).await?;
+            if added > 0 {
+                bump_config_version(&mut tx).await?;
+            }
+            tx.commit().await?;
+            Ok(added)
+        }
+
+        async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>> {
+            let [comuni, services, departments, categories] = CONFIG_QUERIES;
+            assemble_configs(
+                sqlx::query_as(comuni).fetch_all(&self.read).await?,
+                sqlx::query_as(services).fetch_all(&self.read).await?,
+                sqlx::query_as(departments).fetch_all(&self.read).await?,
+                sqlx::query_as(categories).fetch_all(&self.read).await?,
+            )
+        }
+
+        async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary> {
+            let mut tx = self.write.begin().await?;
+            let now = Ts(Utc::now());
+            let mut summary = ImportSummary::default();
+            for b in boundaries {
+                if add_new {
+                    let seed = SeedComune { istat_code: b.istat_code, name: b.name.clone(), centre: None };
+                    summary.added += seed_in(&mut tx, std::slice::from_ref(&seed)).await?;
+                }
+                let updated = sqlx::query("UPDATE comuni SET boundary = $1, boundary_updated_at = $2 WHERE istat_code = $3")
+                    .bind(&b.geometry_json)
+                    .bind(now)
+                    .bind(b.istat_code.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    summary.skipped.push(b.istat_code);
+                }
+            }
+            summary.updated = boundaries.len() - summary.skipped.len() - summary.added;
+            bump_config_version(&mut tx).await?;
+            tx.commit().await?;
+            Ok(summary)
+        }
+
+        async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
+            let mut tx = self.write.begin().await?;
+            let changed = sqlx::query("UPDATE comune_services SET enabled = $1 WHERE comune = $2 AND service = $3")
+                .bind(enabled)
+                .bind(comune.as_str())
+                .bind(service.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            bump_config_version(&mut tx).await?;
+            tx.commit().await?;
+            Ok(changed > 0)
+        }
+
+        async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
+            let mut tx = self.write.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE comuni SET petition_cosponsors = $1, petition_response_threshold = $2, petition_debate_threshold = $3, \
+                 petition_anonymise_months = $4 WHERE istat_code = $5",
+            )
+            .bind(i64::from(rules.cosponsors))
+            .bind(i64::from(rules.response_threshold))
+            .bind(i64::from(rules.debate_threshold))
+            .bind(i64::from(rules.anonymise_after_months))
+            .bind(comune.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            bump_config_version(&mut tx).await?;
+            tx.commit().await?;
+            Ok(changed > 0)
+        }
+
+        async fn config_version(&self) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.read).await?)
+        }
+    }
+}
