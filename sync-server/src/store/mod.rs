@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub mod api_keys;
+pub mod badges;
+pub mod citizens;
 pub mod comuni;
 pub mod delivery;
 pub mod devices;

@@ -38,8 +38,9 @@ pub enum Backend {
 
 /// Compiles the items once for SQLite (module `sqlite`) and once for
 /// PostgreSQL (module `postgres`). Inside, `Db`, `DbRow`, `DbStore` and
-/// `BACKEND` name the backend; everything of the enclosing module is in
-/// scope.
+/// `BACKEND` name the backend, `FOR_UPDATE` and `FOR_UPDATE_SKIP_LOCKED`
+/// its row-lock clauses (empty on SQLite, whose single writer serialises);
+/// everything of the enclosing module is in scope.
 macro_rules! on_both {
     ($($body:tt)*) => {
         #[allow(unused_imports, dead_code)]
@@ -51,6 +52,9 @@ macro_rules! on_both {
             pub(crate) type DbStore = $crate::store::SqliteStore;
             pub(crate) const BACKEND: $crate::store::sql::Backend = $crate::store::sql::Backend::Sqlite;
             use $crate::store::sqlite as backend;
+            // SQLite's one writer serialises transactions: no row locks.
+            pub(crate) const FOR_UPDATE: &str = "";
+            pub(crate) const FOR_UPDATE_SKIP_LOCKED: &str = "";
             $($body)*
         }
         #[allow(unused_imports, dead_code)]
@@ -62,6 +66,8 @@ macro_rules! on_both {
             pub(crate) type DbStore = $crate::store::PgStore;
             pub(crate) const BACKEND: $crate::store::sql::Backend = $crate::store::sql::Backend::Postgres;
             use $crate::store::postgres as backend;
+            pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";
+            pub(crate) const FOR_UPDATE_SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
             $($body)*
         }
     };
