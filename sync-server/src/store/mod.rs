@@ -20,6 +20,7 @@ pub mod devices;
 pub mod inspections;
 pub mod postgres;
 pub mod report_ids;
+pub mod reports;
 pub mod sql;
 pub mod sqlite;
 pub mod staff;

@@ -1,0 +1,471 @@
+//! Reports: intake, moderation and status history, reopening, transfers,
+//! the change feed phones pull, and timings for statistics. One SQL text for
+//! both databases (see `sql.rs`); the bulk insert of an intake batch and the
+//! event-log lock are each store's own (`ingest_batch`, `lock_events`).
+
+use async_trait::async_trait;
+use casa_shared_model::report::Reopen;
+use casa_shared_model::wire::{Cursor, ReportChange};
+use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus};
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::sql::{on_both, Backend, Photos, Ts};
+use super::*;
+
+on_both! {
+    pub(crate) const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
+         address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, status, status_detail";
+
+    pub(crate) fn report_from_row(row: &DbRow) -> StoreResult<ReportRecord> {
+        let id: Uuid = row.try_get("id")?;
+        let device: Option<Uuid> = row.try_get("device_id")?;
+        let source: String = row.try_get("source")?;
+        let status: String = row.try_get("status")?;
+        let detail: Option<String> = row.try_get("status_detail")?;
+        Ok(ReportRecord {
+            id: ReportId::try_from(id).map_err(corrupt)?,
+            device_id: device.map(DeviceId::try_from).transpose().map_err(corrupt)?,
+            source: ReportSource::parse(&source).ok_or_else(|| corrupt(format!("source {source}")))?,
+            comune: parse_istat(row.try_get("comune")?)?,
+            category: row.try_get("category")?,
+            department: row.try_get("department")?,
+            description: row.try_get("description")?,
+            lat: row.try_get("lat")?,
+            lon: row.try_get("lon")?,
+            accuracy_m: row.try_get("accuracy_m")?,
+            address: row.try_get("address")?,
+            captured_at: row.try_get::<Ts, _>("captured_at")?.0,
+            received_at: row.try_get::<Ts, _>("received_at")?.0,
+            updated_at: row.try_get::<Ts, _>("updated_at")?.0,
+            photos: row.try_get::<Photos, _>("photos")?.0,
+            media_url: row.try_get("media_url")?,
+            routing_method: row.try_get("routing_method")?,
+            routing_distance_m: row.try_get("routing_distance_m")?,
+            status: parse_status(&status, detail.as_deref())?,
+        })
+    }
+
+    #[async_trait]
+    impl ReportStore for DbStore {
+        async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>> {
+            // Bulk inserts differ (multi-row VALUES, UNNEST): see `ingest_batch`.
+            self.ingest_batch(reports).await
+        }
+
+        async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {
+            let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1"))
+                .bind(id.as_uuid())
+                .fetch_optional(&self.read)
+                .await?;
+            row.as_ref().map(report_from_row).transpose()
+        }
+
+        async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)> {
+            let total: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation'")
+                .bind(comune.as_str())
+                .fetch_one(&self.read)
+                .await?;
+            let rows = sqlx::query(&format!(
+                "SELECT {REPORT_COLUMNS} FROM reports WHERE comune = $1 AND status = 'in_moderation' \
+                 ORDER BY received_at, id LIMIT $2 OFFSET $3"
+            ))
+            .bind(comune.as_str())
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&self.read)
+            .await?;
+            let items = rows.iter().map(report_from_row).collect::<StoreResult<Vec<_>>>()?;
+            Ok((u64::try_from(total).unwrap_or(0), items))
+        }
+
+        async fn search_reports(&self, f: &ReportFilter) -> StoreResult<Vec<ReportRecord>> {
+            let mut q: QueryBuilder<Db> = QueryBuilder::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE 1 = 1"));
+            if let Some(ids) = &f.ids {
+                q.push(" AND id IN (");
+                let mut sep = q.separated(", ");
+                for id in ids {
+                    sep.push_bind(id.as_uuid());
+                }
+                sep.push_unseparated(")");
+            }
+            if let Some(c) = &f.comune {
+                q.push(" AND comune = ").push_bind(c.as_str().to_owned());
+            }
+            if let Some(cats) = &f.categories {
+                q.push(" AND category IN (");
+                let mut sep = q.separated(", ");
+                for c in cats {
+                    sep.push_bind(c.clone());
+                }
+                sep.push_unseparated(")");
+            }
+            if let Some(departments) = &f.departments {
+                q.push(" AND department IN (");
+                let mut sep = q.separated(", ");
+                for d in departments {
+                    sep.push_bind(d.clone());
+                }
+                sep.push_unseparated(")");
+            }
+            if let Some(statuses) = &f.statuses {
+                q.push(" AND status IN (");
+                let mut sep = q.separated(", ");
+                for s in statuses {
+                    sep.push_bind(*s);
+                }
+                sep.push_unseparated(")");
+            }
+            if let Some(t) = f.received_from {
+                q.push(" AND received_at >= ").push_bind(Ts(t));
+            }
+            if let Some(t) = f.received_to {
+                q.push(" AND received_at <= ").push_bind(Ts(t));
+            }
+            if let Some((min_lat, min_lon, max_lat, max_lon)) = f.bbox {
+                q.push(" AND lat BETWEEN ").push_bind(min_lat).push(" AND ").push_bind(max_lat);
+                q.push(" AND lon BETWEEN ").push_bind(min_lon).push(" AND ").push_bind(max_lon);
+            }
+            q.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(i64::from(f.limit));
+            q.push(" OFFSET ").push_bind(i64::from(f.offset));
+            let rows = q.build().fetch_all(&self.read).await?;
+            rows.iter().map(report_from_row).collect()
+        }
+
+        async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool> {
+            let mut tx = self.write.begin().await?;
+            DbStore::lock_events(&mut tx).await?;
+            for change in changes {
+                let StatusChange { id, from, to, actor, note, photo, at } = change;
+                let at = *at;
+                let department = match to {
+                    ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
+                    _ => None,
+                };
+                let changed = sqlx::query(
+                    "UPDATE reports SET status = $1, status_detail = $2, updated_at = $3, department = coalesce($4, department) \
+                     WHERE id = $5 AND status = $6 AND status_detail IS NOT DISTINCT FROM $7",
+                )
+                .bind(to.code())
+                .bind(to.detail())
+                .bind(Ts(at))
+                .bind(department)
+                .bind(id.as_uuid())
+                .bind(from.code())
+                .bind(from.detail())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
+                     SELECT id, device_id, $1, $2, $3, $4, $5, $6 FROM reports WHERE id = $7",
+                )
+                .bind(to.code())
+                .bind(to.detail())
+                .bind(actor)
+                .bind(Ts(at))
+                .bind(note)
+                .bind(photo)
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+                if hands_to_department(to) {
+                    // At most one target per Comune and department. A report handed
+                    // to the same department again (assigned after publication) is
+                    // not sent twice: the (report, target) pair is unique.
+                    sqlx::query(
+                        "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
+                         SELECT $1, r.id, t.id, 0, $2, $3 FROM reports r \
+                         JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
+                         WHERE r.id = $4 ON CONFLICT DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(Ts(at))
+                    .bind(Ts(at))
+                    .bind(id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied> {
+            let mut tx = self.write.begin().await?;
+            DbStore::lock_events(&mut tx).await?;
+            let inserted = sqlx::query(
+                "INSERT INTO report_reopens (id, report_id, device_id, reason, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(reopen.id)
+            .bind(reopen.report_id.as_uuid())
+            .bind(device.as_uuid())
+            .bind(&reopen.reason)
+            .bind(Ts(reopen.at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Ok(ReopenApplied::AlreadyApplied);
+            }
+            let now = Ts(Utc::now());
+            let changed = sqlx::query(
+                "UPDATE reports SET status = 'assigned_to_department', status_detail = $1, department = $2, updated_at = $3 \
+                 WHERE id = $4 AND device_id = $5 AND status = 'resolved'",
+            )
+            .bind(department)
+            .bind(department)
+            .bind(now)
+            .bind(reopen.report_id.as_uuid())
+            .bind(device.as_uuid())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(ReopenApplied::NotResolved);
+            }
+            sqlx::query(
+                "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+                 VALUES ($1, $2, 'assigned_to_department', $3, 'citizen', $4)",
+            )
+            .bind(reopen.report_id.as_uuid())
+            .bind(device.as_uuid())
+            .bind(department)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(ReopenApplied::Applied)
+        }
+
+        async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced> {
+            let mut tx = self.write.begin().await?;
+            let Some(Photos(mut photos)) = sqlx::query_scalar::<_, Photos>(&format!("SELECT photos FROM reports WHERE id = $1{FOR_UPDATE}"))
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return Ok(PhotoReplaced::NotThere);
+            };
+            let Some(slot) = photos.iter_mut().find(|p| *p == old) else {
+                return Ok(PhotoReplaced::NotThere);
+            };
+            *slot = new.to_owned();
+            sqlx::query("UPDATE reports SET photos = $1, updated_at = $2 WHERE id = $3")
+                .bind(Photos(photos))
+                .bind(Ts(at))
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            // Looking inside the photo list differs: a JSON array on SQLite, an array on PostgreSQL.
+            let used = match BACKEND {
+                Backend::Sqlite => "SELECT EXISTS (SELECT 1 FROM reports, json_each(reports.photos) AS p WHERE p.value = $1)",
+                Backend::Postgres => "SELECT EXISTS (SELECT 1 FROM reports WHERE $1 = ANY(photos))",
+            };
+            let old_still_used: bool = sqlx::query_scalar(used).bind(old).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(PhotoReplaced::Replaced { old_still_used })
+        }
+
+        async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool> {
+            let mut tx = self.write.begin().await?;
+            DbStore::lock_events(&mut tx).await?;
+            let at = Ts(change.at);
+            let changed = sqlx::query(
+                "UPDATE reports SET category = $1, department = $2, updated_at = $3, \
+                 status_detail = CASE WHEN status = 'assigned_to_department' THEN $4 ELSE status_detail END \
+                 WHERE id = $5 AND category = $6",
+            )
+            .bind(&change.category)
+            .bind(&change.department)
+            .bind(at)
+            .bind(&change.department)
+            .bind(change.id.as_uuid())
+            .bind(&change.from_category)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+                 SELECT id, device_id, status, status_detail, $1, $2 FROM reports WHERE id = $3 AND status = 'assigned_to_department'",
+            )
+            .bind(&change.actor)
+            .bind(at)
+            .bind(change.id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        async fn transfer(&self, t: &Transfer) -> StoreResult<bool> {
+            let mut tx = self.write.begin().await?;
+            DbStore::lock_events(&mut tx).await?;
+            let at = Ts(t.at);
+            let changed = sqlx::query(
+                "UPDATE reports SET comune = $1, category = $2, department = $3, status = 'in_moderation', status_detail = NULL, \
+                 updated_at = $4 WHERE id = $5 AND comune = $6 AND status = $7 AND status_detail IS NOT DISTINCT FROM $8",
+            )
+            .bind(t.to_comune.as_str())
+            .bind(&t.category)
+            .bind(&t.department)
+            .bind(at)
+            .bind(t.report_id.as_uuid())
+            .bind(t.from_comune.as_str())
+            .bind(t.from_status.code())
+            .bind(t.from_status.detail())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
+            sqlx::query("INSERT INTO report_transfers (id, report_id, from_comune, to_comune, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(t.id)
+                .bind(t.report_id.as_uuid())
+                .bind(t.from_comune.as_str())
+                .bind(t.to_comune.as_str())
+                .bind(&t.reason)
+                .bind(&t.actor)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
+                 SELECT id, device_id, 'in_moderation', NULL, $1, $2 FROM reports WHERE id = $3",
+            )
+            .bind(&t.actor)
+            .bind(at)
+            .bind(t.report_id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>> {
+            let rows =
+                sqlx::query("SELECT from_comune, to_comune, reason, actor, at FROM report_transfers WHERE report_id = $1 ORDER BY at, id")
+                    .bind(report.as_uuid())
+                    .fetch_all(&self.read)
+                    .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(TransferRecord {
+                        from_comune: parse_istat(row.try_get("from_comune")?)?,
+                        to_comune: parse_istat(row.try_get("to_comune")?)?,
+                        reason: row.try_get("reason")?,
+                        actor: row.try_get("actor")?,
+                        at: row.try_get::<Ts, _>("at")?.0,
+                    })
+                })
+                .collect()
+        }
+
+        async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
+            let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id")
+                .bind(report.as_uuid())
+                .fetch_all(&self.read)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Reopen {
+                        id: row.try_get("id")?,
+                        report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+                        reason: row.try_get("reason")?,
+                        at: row.try_get::<Ts, _>("at")?.0,
+                    })
+                })
+                .collect()
+        }
+
+        async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>> {
+            let rows = sqlx::query("SELECT status, detail, actor, note, photo, at FROM report_events WHERE report_id = $1 ORDER BY seq")
+                .bind(id.as_uuid())
+                .fetch_all(&self.read)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let status: String = row.try_get("status")?;
+                    let detail: Option<String> = row.try_get("detail")?;
+                    Ok(StatusEvent {
+                        status: parse_status(&status, detail.as_deref())?,
+                        actor: row.try_get("actor")?,
+                        note: row.try_get("note")?,
+                        photo: row.try_get("photo")?,
+                        at: row.try_get::<Ts, _>("at")?.0,
+                    })
+                })
+                .collect()
+        }
+
+        async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>> {
+            let rows = sqlx::query(
+                "SELECT r.category, r.status, r.received_at, \
+                   (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status NOT IN ($1, $2)) AS first_response_at, \
+                   (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status = 'resolved') AS resolved_at \
+                 FROM reports r WHERE r.comune = $3 AND r.received_at >= $4",
+            )
+            .bind(NOT_AN_ANSWER[0])
+            .bind(NOT_AN_ANSWER[1])
+            .bind(comune.as_str())
+            .bind(Ts(since.unwrap_or(DateTime::UNIX_EPOCH)))
+            .fetch_all(&self.read)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ReportTiming {
+                        category: row.try_get("category")?,
+                        status: row.try_get("status")?,
+                        received_at: row.try_get::<Ts, _>("received_at")?.0,
+                        first_response_at: row.try_get::<Option<Ts>, _>("first_response_at")?.map(|t| t.0),
+                        resolved_at: row.try_get::<Option<Ts>, _>("resolved_at")?.map(|t| t.0),
+                    })
+                })
+                .collect()
+        }
+
+        async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64> {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation' AND received_at > $2")
+                .bind(comune.as_str())
+                .bind(Ts(since))
+                .fetch_one(&self.read)
+                .await?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        }
+
+        async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
+            let rows = sqlx::query(
+                "SELECT seq, report_id, status, detail, note, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            )
+            .bind(device.as_uuid())
+            .bind(since.0)
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let status: String = row.try_get("status")?;
+                    let detail: Option<String> = row.try_get("detail")?;
+                    let id: Uuid = row.try_get("report_id")?;
+                    Ok((
+                        Cursor(row.try_get("seq")?),
+                        ReportChange {
+                            report_id: ReportId::try_from(id).map_err(corrupt)?,
+                            status: parse_status(&status, detail.as_deref())?,
+                            note: row.try_get("note")?,
+                            at: row.try_get::<Ts, _>("at")?.0,
+                        },
+                    ))
+                })
+                .collect()
+        }
+    }
+}
