@@ -18,6 +18,7 @@ pub mod comuni;
 pub mod delivery;
 pub mod devices;
 pub mod inspections;
+pub mod petitions;
 pub mod postgres;
 pub mod report_ids;
 pub mod reports;
