@@ -8,6 +8,102 @@ use chrono::{DateTime, Utc};
 use super::sql::{on_both, Int, Ts};
 use super::*;
 
+/// What a device achieved, counted from verified facts only (a report an
+/// inspector confirmed or the Comune resolved, a standing signature).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeviceResults {
+    /// Reports a moderator published or handed to an office.
+    pub accepted: u32,
+    pub confirmed: u32,
+    pub resolved: u32,
+    /// Comuni with at least one confirmed or resolved report.
+    pub comuni: u32,
+    pub signatures: u32,
+    /// Its own proposals that reached a threshold.
+    pub petitions_reached: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwardRecord {
+    pub badge: BadgeKind,
+    pub level: u32,
+    /// The Comune whose result earned it (kept on the server).
+    pub comune: IstatCode,
+    pub awarded_at: DateTime<Utc>,
+}
+
+/// Badges, each level awarded once per device.
+#[async_trait]
+pub trait BadgeStore: Send + Sync {
+    async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults>;
+    /// The device's verified results, per Comune.
+    async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>>;
+    /// Records an award unless the device has it; returns whether it is new.
+    async fn award_badge(
+        &self,
+        device: &DeviceId,
+        badge: BadgeKind,
+        level: u32,
+        comune: &IstatCode,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Oldest first.
+    async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>>;
+    /// Joins the Comune's leaderboard or changes the nickname; false when
+    /// another phone there has that nickname (case aside).
+    async fn join_leaderboard(&self, comune: &IstatCode, device: &DeviceId, nickname: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Returns whether the phone was on it.
+    async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool>;
+    /// The joined phones with at least one verified result in the Comune,
+    /// most results first (then earliest joined): device, nickname, results.
+    /// Results count when verified before `before` (the board changes once a
+    /// day, so its changes cannot be matched to a public report's).
+    async fn leaderboard(&self, comune: &IstatCode, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>>;
+    async fn leaderboard_nickname(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<Option<String>>;
+    /// The device's reports confirmed or resolved in the Comune.
+    async fn verified_results_in(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<u32>;
+}
+
+/// The query behind [`BadgeStore::results_by_comune`]; `{d}` is the
+/// device's placeholder. Sums are cast: PostgreSQL sums bigints as numeric.
+pub(crate) fn results_by_comune_sql(d: &str) -> String {
+    format!(
+        "SELECT comune, CAST(sum(accepted) AS BIGINT), CAST(sum(confirmed) AS BIGINT), CAST(sum(resolved) AS BIGINT), \
+                CAST(sum(signatures) AS BIGINT), CAST(sum(reached) AS BIGINT) FROM ( \
+           SELECT r.comune AS comune, \
+             count(DISTINCT CASE WHEN e.status IN ('published', 'assigned_to_department') THEN e.report_id END) AS accepted, \
+             count(DISTINCT CASE WHEN e.status = 'confirmed_by_inspector' THEN e.report_id END) AS confirmed, \
+             count(DISTINCT CASE WHEN e.status = 'resolved' THEN e.report_id END) AS resolved, \
+             0 AS signatures, 0 AS reached \
+           FROM report_events e JOIN reports r ON r.id = e.report_id WHERE e.device_id = {d} GROUP BY r.comune \
+           UNION ALL \
+           SELECT p.comune, 0, 0, 0, count(*), 0 FROM petition_signatures s JOIN petitions p ON p.id = s.petition_id \
+             WHERE s.device_id = {d} AND s.withdrawn_at IS NULL GROUP BY p.comune \
+           UNION ALL \
+           SELECT p.comune, 0, 0, 0, 0, count(*) FROM petitions p WHERE p.author_device = {d} AND EXISTS \
+             (SELECT 1 FROM petition_thresholds t WHERE t.petition_id = p.id AND t.reached_at IS NOT NULL) GROUP BY p.comune \
+         ) AS x GROUP BY comune"
+    )
+}
+
+pub(crate) fn results_rows(
+    rows: Vec<(String, i64, i64, i64, i64, i64)>,
+) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>> {
+    let n = |v: i64| u32::try_from(v).map_err(corrupt);
+    rows.into_iter()
+        .map(|(c, a, k, r, s, t)| {
+            let results = casa_shared_model::badge::Results {
+                accepted: n(a)?,
+                confirmed: n(k)?,
+                resolved: n(r)?,
+                signatures: n(s)?,
+                petitions_reached: n(t)?,
+            };
+            Ok((parse_istat(&c)?, results))
+        })
+        .collect()
+}
+
 on_both! {
     fn award_from_row(row: &DbRow) -> StoreResult<AwardRecord> {
         let badge: String = row.try_get("badge")?;

@@ -9,6 +9,46 @@ use uuid::Uuid;
 use super::sql::{on_both, Ts};
 use super::*;
 
+/// A citizen whose identity was verified, once per person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CitizenRecord {
+    pub id: Uuid,
+    /// sha256 of the normalised fiscal code (see `identity::person_key`).
+    pub person_key: String,
+    pub residence: IstatCode,
+    /// Who verified it: `staff:<email>` today, `spid`/`cie` later.
+    pub provider: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// Verified citizens and the phones' tokens that speak for them.
+#[async_trait]
+pub trait CitizenStore: Send + Sync {
+    /// Adds the citizen; a person already verified keeps their id and takes
+    /// the newer residence and provider. Returns the stored row.
+    async fn upsert_citizen(&self, c: &CitizenRecord) -> StoreResult<CitizenRecord>;
+    async fn insert_activation(&self, code_hash: &str, citizen: Uuid, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Uses a one-time activation code: the phone's token is stored and the
+    /// citizen returned; `None` if the code is unknown, used or expired.
+    async fn activate(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        device: &DeviceId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CitizenRecord>>;
+    /// Stores a token for a citizen directly (a provider that verified them itself).
+    async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The citizen a token stands for, and the phone it was issued to.
+    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<(CitizenRecord, DeviceId)>>;
+    /// Re-keys the citizens keyed by an earlier release (version 0) with
+    /// `rekey` of their key; returns how many.
+    async fn rekey_legacy_citizens(&self, rekey: &(dyn Fn(String) -> String + Send + Sync)) -> StoreResult<u32>;
+    /// The fingerprint of the identity secret the database was first keyed
+    /// with; `fingerprint` becomes it if there is none yet.
+    async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String>;
+}
+
 on_both! {
     pub(crate) const CITIZEN_COLUMNS: &str = "id, person_key, residence, provider, verified_at";
 

@@ -10,6 +10,144 @@ use uuid::Uuid;
 use super::sql::{on_both, Int, Ts};
 use super::*;
 
+/// How a department's back-office takes its reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// A signed JSON POST (HMAC-SHA256, see `delivery::verify_webhook_signature`).
+    Webhook,
+    /// `POST requests.json` to an Open311 GeoReport v2 server.
+    Open311,
+}
+
+impl DeliveryKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeliveryKind::Webhook => "webhook",
+            DeliveryKind::Open311 => "open311",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "webhook" => Some(DeliveryKind::Webhook),
+            "open311" => Some(DeliveryKind::Open311),
+            _ => None,
+        }
+    }
+}
+
+/// A credential kept in clear because the server must use it (to sign, or
+/// to log in elsewhere); its `Debug` hides it, so it never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The back-office of one department of one Comune.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryTarget {
+    pub id: Uuid,
+    pub comune: IstatCode,
+    pub department: String,
+    pub kind: DeliveryKind,
+    /// The webhook's URL, or the Open311 server's base (`.../open311/v2`).
+    pub url: String,
+    /// The webhook's HMAC key, or the Open311 `api_key`.
+    pub secret: Secret,
+    /// The Open311 `service_code`; without it, the report's category.
+    pub service_code: Option<String>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One report to deliver to one back-office (a row of the outbox).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    /// Stable across retries: what receivers deduplicate on.
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub target_id: Uuid,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub leased_until: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Set when the attempts ran out; the row stays for people to see.
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// The back-office's own id for the report, when it answered one.
+    pub remote_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery taken by this server until its lease runs out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedDelivery {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    /// Counting this one.
+    pub attempts: u32,
+    pub target: DeliveryTarget,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub target_id: Uuid,
+    pub pending: u64,
+    pub delivered: u64,
+    pub failed: u64,
+}
+
+/// Back-office targets and the outbox of deliveries to them. Rows enter the
+/// outbox in [`ReportStore::change_status`], in the transaction that
+/// publishes (or assigns) the report.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Sets the back-office of a department: a new target, or the existing
+    /// one (same id, so its pending deliveries follow) with the new kind,
+    /// address and credentials, enabled. Returns what is stored.
+    async fn upsert_delivery_target(&self, target: &DeliveryTarget) -> StoreResult<DeliveryTarget>;
+    async fn delivery_targets(&self) -> StoreResult<Vec<DeliveryTarget>>;
+    /// A disabled target keeps its outbox rows; they go out once it is enabled again.
+    async fn set_delivery_target_enabled(&self, comune: &IstatCode, department: &str, enabled: bool) -> StoreResult<bool>;
+    /// Takes up to `limit` deliveries due at `now` (not delivered, not failed,
+    /// target enabled, no live lease), counts an attempt on each and leases
+    /// them until `lease_until`. Several servers may call it at once: each
+    /// row goes to one of them.
+    async fn claim_due_deliveries(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>>;
+    async fn mark_delivered(&self, id: Uuid, at: DateTime<Utc>, remote_id: Option<&str>) -> StoreResult<()>;
+    /// Releases the lease and sets the next attempt; a delivered row is left alone.
+    async fn schedule_retry(&self, id: Uuid, next_attempt_at: DateTime<Utc>, error: &str) -> StoreResult<()>;
+    /// No more attempts: the row stays, with `failed_at` and the last error.
+    async fn mark_delivery_failed(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> StoreResult<()>;
+    /// Failed deliveries of a target go back to the queue, due at `now`
+    /// with their attempts counted from zero. Returns how many.
+    async fn retry_failed_deliveries(&self, target_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
+    async fn report_deliveries(&self, report: &ReportId) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Failed deliveries, the newest first.
+    async fn failed_deliveries(&self, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Pending, delivered and failed rows per target that has any.
+    async fn delivery_counts(&self) -> StoreResult<Vec<DeliveryCounts>>;
+}
+
+pub(crate) const DELIVERY_COLUMNS: &str =
+    "id, report_id, target_id, attempts, next_attempt_at, leased_until, delivered_at, failed_at, last_error, remote_id, created_at";
+
+pub(crate) const TARGET_COLUMNS: &str = "id, comune, department, kind, url, secret, service_code, enabled, created_at";
+
 on_both! {
     pub(crate) fn target_from_row(row: &DbRow) -> StoreResult<DeliveryTarget> {
         let kind: String = row.try_get("kind")?;

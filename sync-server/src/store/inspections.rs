@@ -8,6 +8,66 @@ use uuid::Uuid;
 use super::sql::{on_both, Ts};
 use super::*;
 
+/// A staff member with the inspector role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectorRecord {
+    pub id: Uuid,
+    pub email: String,
+}
+
+/// Who is asked to check a report on site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentRecord {
+    pub report_id: ReportId,
+    pub inspector: InspectorRecord,
+    pub instructions: Option<String>,
+    pub assigned_by: String,
+    pub assigned_at: DateTime<Utc>,
+    /// When the inspector's visit came in.
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// An inspector's visit, checked (see `casa_shared_model::inspection`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectionRecord {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub inspector: InspectorRecord,
+    pub outcome: InspectionOutcome,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub distance_m: f64,
+    pub fix_at: DateTime<Utc>,
+    pub photo: Option<String>,
+    pub photo_taken_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub inspected_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Field inspections: who is asked to check what, and what they found.
+#[async_trait]
+pub trait InspectionStore: Send + Sync {
+    /// The inspectors who cover a Comune, by email.
+    async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>>;
+    /// Asks an inspector to check a report; replaces an earlier request
+    /// (another inspector, or the same one again after a visit).
+    async fn assign_inspector(&self, assignment: &AssignmentRecord) -> StoreResult<()>;
+    async fn inspection_assignment(&self, report: &ReportId) -> StoreResult<Option<AssignmentRecord>>;
+    /// An inspector's reports still to visit, oldest request first.
+    async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>>;
+    /// Keeps a visit and closes the inspector's request for that report. A
+    /// re-sent id changes nothing; returns whether the visit is new.
+    async fn record_inspection(&self, inspection: &InspectionRecord) -> StoreResult<bool>;
+    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRecord>>;
+    /// A report's visits, oldest first.
+    async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>>;
+}
+
+pub(crate) const INSPECTION_COLUMNS: &str = "i.id, i.report_id, i.inspector_id, u.email, i.outcome, i.lat, i.lon, i.accuracy_m, \
+     i.distance_m, i.fix_at, i.photo, i.photo_taken_at, i.note, i.inspected_at, i.received_at";
+
 on_both! {
     fn inspection_from_row(row: &DbRow) -> StoreResult<InspectionRecord> {
         let outcome: String = row.try_get("outcome")?;

@@ -256,11 +256,3 @@ impl Store for PgStore {
         "postgres"
     }
 }
-
-fn count(n: i32) -> StoreResult<u32> {
-    u32::try_from(n).map_err(corrupt)
-}
-
-fn int(n: u32) -> StoreResult<i32> {
-    i32::try_from(n).map_err(corrupt)
-}

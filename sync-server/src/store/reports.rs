@@ -14,6 +14,307 @@ use uuid::Uuid;
 use super::sql::{on_both, Backend, Photos, Ts};
 use super::*;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportSource {
+    App,
+    Open311,
+}
+
+impl ReportSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReportSource::App => "app",
+            ReportSource::Open311 => "open311",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "app" => Some(ReportSource::App),
+            "open311" => Some(ReportSource::Open311),
+            _ => None,
+        }
+    }
+}
+
+/// A valid report with the Comune and department it was routed to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutedReport {
+    pub report: NewReport,
+    pub device_id: Option<DeviceId>,
+    pub source: ReportSource,
+    pub api_key_id: Option<Uuid>,
+    pub comune: IstatCode,
+    pub department: String,
+    pub routing_method: &'static str,
+    pub routing_distance_m: Option<f64>,
+    pub address: Option<String>,
+    pub media_url: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What the store holds for an ingested id: the new row, or the one that was
+/// already there (so a re-send answers exactly as the first send did).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingested {
+    pub id: ReportId,
+    pub created: bool,
+    pub comune: IstatCode,
+    pub department: String,
+    pub routing_method: String,
+    pub fingerprint: String,
+}
+
+/// A stored report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRecord {
+    pub id: ReportId,
+    pub device_id: Option<DeviceId>,
+    pub source: ReportSource,
+    pub comune: IstatCode,
+    pub category: String,
+    pub department: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub address: Option<String>,
+    pub captured_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub photos: Vec<String>,
+    pub media_url: Option<String>,
+    pub routing_method: String,
+    pub routing_distance_m: Option<f64>,
+    pub status: ReportStatus,
+}
+
+/// What a reopen request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReopenApplied {
+    Applied,
+    /// This request id was applied before: a re-send.
+    AlreadyApplied,
+    /// The report is not (or no longer) resolved, or not this device's.
+    NotResolved,
+}
+
+/// What replacing a photo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoReplaced {
+    /// The report does not show that photo (any more).
+    NotThere,
+    Replaced {
+        old_still_used: bool,
+    },
+}
+
+/// A report filed again under another category (and so department).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recategorize {
+    pub id: ReportId,
+    pub from_category: String,
+    pub category: String,
+    pub department: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A report sent to another Comune's moderation queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transfer {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub from_comune: IstatCode,
+    pub to_comune: IstatCode,
+    /// The status the report must still have (two moderators acting at once).
+    pub from_status: ReportStatus,
+    pub category: String,
+    pub department: String,
+    pub reason: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A transfer as the report's history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferRecord {
+    pub from_comune: IstatCode,
+    pub to_comune: IstatCode,
+    pub reason: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A status change as the store records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub id: ReportId,
+    /// The status the report must still have (two people acting at once
+    /// cannot both win).
+    pub from: ReportStatus,
+    pub to: ReportStatus,
+    pub actor: String,
+    /// Shown to the citizen with the new status.
+    pub note: Option<String>,
+    /// sha256 of a photo attached to the change (a resolved pothole).
+    pub photo: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// One entry of a report's status history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusEvent {
+    pub status: ReportStatus,
+    pub actor: String,
+    pub note: Option<String>,
+    pub photo: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Filters of a report search (Open311 `GET requests`, dashboards).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportFilter {
+    pub ids: Option<Vec<ReportId>>,
+    pub comune: Option<IstatCode>,
+    pub categories: Option<Vec<String>>,
+    pub departments: Option<Vec<String>>,
+    pub statuses: Option<Vec<&'static str>>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// A latitude/longitude box: (min_lat, min_lon, max_lat, max_lon).
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Citizens' reports and their status history.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Inserts the reports in one transaction; ids already stored are left
+    /// untouched and answered with what is stored.
+    async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>>;
+    async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>>;
+    /// The reports waiting for a moderator of `comune`, oldest first.
+    async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)>;
+    async fn search_reports(&self, filter: &ReportFilter) -> StoreResult<Vec<ReportRecord>>;
+    /// Sets a new status only if the stored one is still `from` (two
+    /// moderators acting at once cannot both win). Returns whether it changed.
+    /// A report put in its department's hands (published or assigned) enters
+    /// the outbox of that department's back-office in the same transaction.
+    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
+        self.record_statuses(std::slice::from_ref(change)).await
+    }
+    /// Records several changes of one report in order, in one transaction:
+    /// all of them, or none when the report is no longer in the `from` of
+    /// one (answers false) or a step fails.
+    async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool>;
+    /// [`ReportStore::record_status`] without a note or photo.
+    async fn change_status(
+        &self,
+        id: &ReportId,
+        from: &ReportStatus,
+        to: &ReportStatus,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.record_status(&StatusChange {
+            id: *id,
+            from: from.clone(),
+            to: to.clone(),
+            actor: actor.to_owned(),
+            note: None,
+            photo: None,
+            at,
+        })
+        .await
+    }
+    /// Every status the report went through, oldest first.
+    async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>>;
+    /// Reopens a resolved report for the device that filed it, sending it
+    /// back to `department`, in one transaction with its status event.
+    async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied>;
+    /// The reasons citizens gave for reopening a report, oldest first.
+    async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>>;
+    /// Puts `new` in place of the photo `old` of a report (a blurred copy).
+    /// Returns whether any report still shows `old`, so its file may go.
+    async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced>;
+    /// Files a report under another category and the department that handles
+    /// it; a report already with a department follows it there (with a status
+    /// event, so the citizen sees the new office).
+    async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool>;
+    /// Moves a report to another Comune's moderation queue, if its status is
+    /// still `from_status`; the transfer and its reason are kept.
+    async fn transfer(&self, transfer: &Transfer) -> StoreResult<bool>;
+    async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>>;
+    /// Status changes of a device's reports after `since`, oldest first.
+    async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
+    /// One row per report of `comune` received from `since` on, with when it
+    /// was first answered and first resolved (for the statistics).
+    async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>>;
+    /// How many reports waiting for moderation in `comune` arrived after
+    /// `since` (the dashboard's live banner).
+    async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// The statuses that are not yet an answer to the citizen: a report's first
+/// event with any other status is its first response.
+pub const NOT_AN_ANSWER: [&str; 2] = ["submitted", "in_moderation"];
+
+/// A report's milestones, for the statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportTiming {
+    pub category: String,
+    /// The current status's code.
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    /// The first status that answered the citizen (published, rejected...).
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a status change puts the report in its department's hands, so
+/// the department's back-office must receive it.
+pub(crate) fn hands_to_department(to: &ReportStatus) -> bool {
+    matches!(to, ReportStatus::Published | ReportStatus::AssignedToDepartment { .. })
+}
+
+/// What a stored row says about an id: comune, department, routing method, fingerprint.
+pub(crate) type KeptRouting = (IstatCode, String, String, String);
+
+/// Answers an ingest in the order sent: fresh rows as inserted, the others
+/// as stored. A second copy of an id in the same batch is answered as a
+/// re-send of the first.
+pub(crate) fn answer_ingest(
+    reports: &[RoutedReport],
+    fingerprints: Vec<String>,
+    mut fresh: std::collections::HashSet<Uuid>,
+    existing: &std::collections::HashMap<Uuid, KeptRouting>,
+) -> Vec<Ingested> {
+    reports
+        .iter()
+        .zip(fingerprints)
+        .map(|(r, fingerprint)| {
+            let id = r.report.id;
+            if fresh.remove(&id.as_uuid()) {
+                return Ingested {
+                    id,
+                    created: true,
+                    comune: r.comune,
+                    department: r.department.clone(),
+                    routing_method: r.routing_method.to_owned(),
+                    fingerprint,
+                };
+            }
+            let kept = existing.get(&id.as_uuid()).cloned();
+            // Inserted earlier in this same batch: the stored row is this one.
+            let (comune, department, routing_method, fingerprint) =
+                kept.unwrap_or((r.comune, r.department.clone(), r.routing_method.to_owned(), fingerprint));
+            Ingested { id, created: false, comune, department, routing_method, fingerprint }
+        })
+        .collect()
+}
+
 on_both! {
     pub(crate) const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
          address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, status, status_detail";

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use casa_shared_model::ReportId;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use uuid::Uuid;
 
@@ -28,10 +28,6 @@ pub struct SqliteStore {
 
 pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
-}
-
-pub(super) fn optional_micros(row: &SqliteRow, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    row.try_get::<Option<i64>, _>(name)?.map(from_micros).transpose()
 }
 
 pub(super) fn from_micros(us: i64) -> StoreResult<DateTime<Utc>> {

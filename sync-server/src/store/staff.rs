@@ -6,9 +6,72 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::sql::{on_both, Int, Ts};
-use super::{parse_istat, AuditEntry, AuditStore, SessionRecord, SessionStore, StaffStore, StaffUserRecord, StoreError, StoreResult};
+use super::*;
 
 const STAFF_USER: &str = "SELECT id, email, role, password_hash, department FROM staff_users";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffUserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub password_hash: String,
+    pub comuni: Vec<IstatCode>,
+    /// An operator's department (its code); none for the other roles.
+    pub department: Option<String>,
+}
+
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>>;
+    async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>>;
+}
+
+/// A dashboard session, found by the sha256 of its cookie's token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user_id: Uuid,
+    /// The token every form of this session must send back.
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Staff sessions and the failed logins that lock an account.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Until when the account is locked, if it is at `now`.
+    async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Counts one more failed login in a row; the one that reaches
+    /// `max_failures` locks the account until `lock_until` (and restarts the count).
+    async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>>;
+    async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()>;
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// The session with this token hash, if it has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+}
+
+/// One staff action, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// `staff:<email>`, or `anonymous` for a failed login of an unknown account.
+    pub actor: String,
+    /// Stable, snake_case: `login`, `login_failed`, `login_throttled`, `login_refused_throttled`, `logout`, `status_change`...
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The newest entries first.
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
 
 on_both! {
     async fn staff_user_from(store: &DbStore, row: Option<DbRow>) -> StoreResult<Option<StaffUserRecord>> {
