@@ -9,7 +9,10 @@ pub mod i18n;
 pub mod inspector;
 pub mod map;
 pub mod petitions;
+pub mod report_form;
+pub mod reports;
 pub mod screens;
+pub mod shell;
 pub mod state;
 
 use dioxus::prelude::*;

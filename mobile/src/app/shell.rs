@@ -1,0 +1,265 @@
+//! The app's frame: first run, the tab bar, the sync bar, the language.
+
+use casa_shared_model::geo::{haversine_m, GeoPoint};
+use chrono::Utc;
+use dioxus::prelude::*;
+
+use super::i18n::Lang;
+use super::state::{keys, Core, Screen, Ui};
+use crate::platform::LocationSource;
+
+use super::screens::*;
+
+/// The whole app: first-run screen, or the current screen between the sync
+/// bar and the tab bar.
+#[component]
+pub fn Shell() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let _ = (ui.revision)();
+    let lang = (ui.lang)();
+    if !core.onboarded() {
+        return rsx! {
+            div { class: "app", lang: lang.code(), Welcome {} }
+        };
+    }
+    let screen = (ui.screen)();
+    let notice = (ui.notice)();
+    rsx! {
+        div { class: "app", lang: lang.code(),
+            header { class: "top",
+                h1 { class: "brand", "Casa del Cittadino" }
+                SyncBar {}
+            }
+            if let Some(text) = notice {
+                div { class: "notice", role: "status",
+                    span { "{text}" }
+                    button {
+                        class: "link",
+                        "aria-label": lang.t("Chiudi il messaggio", "Dismiss the message"),
+                        onclick: move |_| {
+                            let mut n = ui.notice;
+                            n.set(None);
+                        },
+                        "✕"
+                    }
+                }
+            }
+            main { class: "content",
+                match screen {
+                    Screen::NewReport => rsx! { NewReportScreen {} },
+                    Screen::MyReports => rsx! { MyReports {} },
+                    Screen::Report(id) => rsx! { ReportDetail { id } },
+                    Screen::Nearby => rsx! { Nearby {} },
+                    Screen::Sync => rsx! { SyncScreen {} },
+                    Screen::Settings => rsx! { Settings {} },
+                    Screen::Inspector => rsx! { super::inspector::InspectorScreen {} },
+                    Screen::Petitions => rsx! { super::petitions::PetitionsScreen {} },
+                    Screen::Badges => rsx! { super::badges::BadgesScreen {} },
+                }
+            }
+            TabBar { screen }
+        }
+    }
+}
+
+#[component]
+pub(crate) fn TabBar(screen: Screen) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = (ui.lang)();
+    let tabs = [
+        (Screen::NewReport, lang.t("Segnala", "Report")),
+        (Screen::MyReports, lang.t("Le mie", "Mine")),
+        (Screen::Nearby, lang.t("Vicino a me", "Nearby")),
+        (Screen::Petitions, lang.t("Petizioni", "Petitions")),
+        (Screen::Settings, lang.t("Impostazioni", "Settings")),
+    ];
+    let current = match screen {
+        Screen::Report(_) => Screen::MyReports,
+        Screen::Sync | Screen::Inspector | Screen::Badges => Screen::Settings,
+        s => s,
+    };
+    rsx! {
+        nav { class: "tabs", "aria-label": lang.t("Sezioni", "Sections"),
+            for (target, label) in tabs {
+                button {
+                    class: if target == current { "tab current" } else { "tab" },
+                    "aria-current": if target == current { "page" } else { "false" },
+                    onclick: move |_| ui.go(target),
+                    "{label}"
+                }
+            }
+        }
+    }
+}
+
+/// Always visible: what waits, the last sync, progress, and trouble.
+#[component]
+pub fn SyncBar() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let _ = (ui.revision)();
+    let lang = (ui.lang)();
+    let view = (ui.sync)();
+    let waiting = core.store.borrow().outbox_len().unwrap_or(0);
+    let state = core.store.borrow().sync_state().ok();
+    let last = state.as_ref().and_then(|s| s.last_sync_at).or(view.last_ok);
+    let refused = core.store.borrow().errors().map(|e| e.len()).unwrap_or(0);
+    let text = if view.waiting_for_wifi && waiting > 0 {
+        match lang {
+            Lang::It => format!("{waiting} in attesa del Wi-Fi"),
+            Lang::En => format!("{waiting} waiting for Wi-Fi"),
+        }
+    } else if view.running && view.progress.items_total > 0 {
+        format!("{} {}/{}", lang.t("Invio in corso", "Sending"), view.progress.items_done, view.progress.items_total)
+    } else if view.running {
+        lang.t("Sincronizzazione…", "Syncing…").to_owned()
+    } else if waiting > 0 {
+        match lang {
+            Lang::It => format!("{waiting} in attesa di invio"),
+            Lang::En => format!("{waiting} waiting to be sent"),
+        }
+    } else {
+        lang.t("Tutto inviato", "All sent").to_owned()
+    };
+    let when = match last {
+        Some(t) => format!("{} {}", lang.t("ultima sincronizzazione", "last sync"), lang.ago(t, Utc::now())),
+        None => lang.t("mai sincronizzato", "never synced").to_owned(),
+    };
+    let offline = view.last_error.is_some() && !view.running;
+    let offline_note = lang.t("senza rete, riprovo da solo", "offline, will retry by itself");
+    let label = if offline { format!("{text}, {offline_note}, {when}") } else { format!("{text}, {when}") };
+    rsx! {
+        button {
+            class: if offline { "syncbar offline" } else { "syncbar" },
+            role: "status",
+            "aria-live": "polite",
+            "aria-label": "{label}",
+            onclick: move |_| ui.go(Screen::Sync),
+            span { class: "sync-main", "{text}" }
+            span { class: "sync-sub",
+                if offline {
+                    "{offline_note} · "
+                }
+                "{when}"
+                if refused > 0 {
+                    " · {refused} {lang.t(\"da rivedere\", \"need attention\")}"
+                }
+            }
+            if view.running && view.progress.items_total > 0 {
+                progress { max: "{view.progress.items_total}", value: "{view.progress.items_done}" }
+            }
+        }
+    }
+}
+
+/// First run: language, the privacy notice, and the Comune.
+#[component]
+pub fn Welcome() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let lang = (ui.lang)();
+    let comuni = core.comuni();
+    let suggested = core.opts.location.current().and_then(|fix| {
+        casa_shared_model::comune::bari_comuni()
+            .into_iter()
+            .min_by(|a, b| {
+                let d = |t: &casa_shared_model::TownCentre| {
+                    haversine_m(GeoPoint { lat: fix.lat, lon: fix.lon }, GeoPoint { lat: t.lat, lon: t.lon })
+                };
+                d(&a.1).total_cmp(&d(&b.1))
+            })
+            .map(|(c, _)| c.istat_code.as_str().to_owned())
+    });
+    let mut chosen = use_signal(|| core.setting(keys::COMUNE).or(suggested.clone()).unwrap_or_default());
+    let c2 = core.clone();
+    let start = move |_| {
+        let code = chosen();
+        if code.is_empty() {
+            ui.tell(lang.t("Scegli il tuo Comune per continuare.", "Choose your Comune to continue."));
+            return;
+        }
+        let saved = c2.set_setting(keys::COMUNE, &code).and_then(|()| c2.set_setting(keys::PRIVACY_ACCEPTED, &Utc::now().to_rfc3339()));
+        match saved {
+            Ok(()) => {
+                // The first sync ran before the choice: run one now for the
+                // Comune's categories and the outline of its boundary.
+                c2.sync_now.notify_one();
+                ui.go(Screen::NewReport);
+                ui.changed();
+            }
+            Err(e) => ui.tell(e.to_string()),
+        }
+    };
+    let c3 = core.clone();
+    rsx! {
+        section { class: "welcome",
+            h1 { "Casa del Cittadino" }
+            p { class: "lead",
+                {lang.t("Segnala un problema del tuo Comune in pochi secondi, anche senza rete.", "Report a problem in your Comune in seconds, even offline.")}
+            }
+            LanguagePicker {}
+            h2 { {lang.t("Il tuo Comune", "Your Comune")} }
+            label { r#for: "comune", {lang.t("Comune", "Comune")} }
+            select {
+                id: "comune",
+                value: "{chosen}",
+                onchange: move |e| chosen.set(e.value()),
+                option { value: "", disabled: true, selected: chosen().is_empty(), {lang.t("Scegli…", "Choose…")} }
+                for c in comuni {
+                    option { value: "{c.istat_code.as_str()}", selected: chosen() == c.istat_code.as_str(), "{c.name}" }
+                }
+            }
+            if suggested.is_some() {
+                p { class: "hint", {lang.t("Scelto in base alla tua posizione: puoi cambiarlo.", "Chosen from your location: you can change it.")} }
+            }
+            h2 { {lang.t("Privacy", "Privacy")} }
+            div { class: "privacy",
+                p {
+                    {lang.t(
+                        "Le tue segnalazioni (foto, descrizione, posizione) vanno al Comune competente. Le foto vengono ripulite sul telefono da ogni metadato (posizione, modello del telefono) prima dell'invio; la posizione viaggia solo come punto della segnalazione.",
+                        "Your reports (photos, description, place) go to the Comune in charge. Photos are stripped on the phone of every metadata (location, phone model) before they are sent; the place travels only as the report's own point.",
+                    )}
+                }
+                p {
+                    {lang.t(
+                        "Le segnalazioni pubblicate sono visibili a tutti senza il tuo nome. Titolare del trattamento è il Comune; puoi chiedere accesso e cancellazione dei tuoi dati.",
+                        "Published reports are visible to everyone without your name. The controller is the Comune; you can ask for access to and erasure of your data.",
+                    )}
+                }
+            }
+            button { class: "primary", onclick: start, {lang.t("Accetto e inizio", "I agree, start")} }
+            if c3.opts.location.current().is_none() {
+                p { class: "hint", {lang.t("Posizione non disponibile: la indicherai sulla mappa.", "Location not available: you will place it on the map.")} }
+            }
+        }
+    }
+}
+
+#[component]
+pub(crate) fn LanguagePicker() -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let lang = (ui.lang)();
+    rsx! {
+        div { class: "lang", role: "group", "aria-label": "Lingua / Language",
+            for (l, name) in [(Lang::It, "Italiano"), (Lang::En, "English")] {
+                button {
+                    class: if l == lang { "chip selected" } else { "chip" },
+                    "aria-pressed": if l == lang { "true" } else { "false" },
+                    onclick: {
+                        let core = core.clone();
+                        move |_| {
+                            let mut lang = ui.lang;
+                            lang.set(l);
+                            if let Err(e) = core.set_setting(keys::LANG, l.code()) {
+                                ui.tell(e.to_string());
+                            }
+                        }
+                    },
+                    "{name}"
+                }
+            }
+        }
+    }
+}
