@@ -20,8 +20,8 @@ pub fn announcement(lang: Lang, new: &[BadgeAward]) -> Option<String> {
     let names: Vec<String> = new.iter().map(|b| name(lang, b.badge, b.level)).collect();
     match names.len() {
         0 => None,
-        1 => Some(format!("{} {}", lang.t("Nuovo badge:", "New badge:"), names[0])),
-        _ => Some(format!("{} {}", lang.t("Nuovi badge:", "New badges:"), names.join(", "))),
+        1 => Some(format!("{} {}", lang.tr("badges-new-badge"), names[0])),
+        _ => Some(format!("{} {}", lang.tr("badges-new-badges"), names.join(", "))),
     }
 }
 
@@ -39,37 +39,31 @@ pub fn BadgesScreen() -> Element {
         .collect();
     rsx! {
         section { class: "badges",
-            button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.t("← Impostazioni", "← Settings")} }
-            h2 { {lang.t("I miei badge", "My badges")} }
+            button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.tr("badges-settings")} }
+            h2 { {lang.tr("badges-my-badges")} }
             p { class: "points", id: "points",
-                strong { "{points} " } {lang.t("punti", "points")}
+                strong { "{points} " } {lang.tr("badges-points")}
             }
             p { class: "hint",
-                {lang.t(
-                    "Punti per risultati verificati: 5 per una segnalazione accettata, 10 se confermata sul posto, 20 se risolta, 1 per una firma contata, 50 se una tua petizione raggiunge la soglia.",
-                    "Points for verified results: 5 for an accepted report, 10 if confirmed on site, 20 if resolved, 1 for a counted signature, 50 when a petition of yours reaches its threshold.",
-                )}
+                {lang.tr("badges-points-for-verified-results-5-for")}
             }
             p { class: "hint",
-                {lang.t(
-                    "Si guadagnano con risultati verificati: una segnalazione confermata da un ispettore o risolta dal Comune, una firma contata. Non dicono dove hai segnalato.",
-                    "Earned with verified results: a report confirmed by an inspector or resolved by the Comune, a counted signature. They never say where you reported.",
-                )}
+                {lang.tr("badges-earned-with-verified-results-a-report")}
             }
             if badges.is_empty() {
-                p { {lang.t("Nessun badge ancora.", "No badges yet.")} }
+                p { {lang.tr("badges-no-badges-yet")} }
             }
             ul { class: "cards",
                 for b in badges {
                     li { key: "{b.badge.as_str()}-{b.level}", class: "card badge earned",
                         span { class: "medal", "aria-hidden": "true", "★" }
                         strong { {name(lang, b.badge, b.level)} }
-                        p { class: "hint", {lang.t("Ottenuto il", "Earned on")} " {b.awarded_at.format(\"%d/%m/%Y\")}" }
+                        p { class: "hint", {lang.tr("badges-earned-on")} " {b.awarded_at.format(\"%d/%m/%Y\")}" }
                     }
                 }
             }
             if !next.is_empty() {
-                h3 { {lang.t("Prossimi traguardi", "Next goals")} }
+                h3 { {lang.tr("badges-next-goals")} }
                 ul {
                     for (k, l) in next {
                         li { key: "{k.as_str()}-{l}", {name(lang, k, l)} }
@@ -98,7 +92,7 @@ fn LeaderboardSection() -> Element {
         let core = core.clone();
         let home = core.store.borrow().setting(crate::store::HOME_COMUNE_SETTING).ok().flatten();
         let Some(comune) = home.and_then(|c| casa_shared_model::IstatCode::parse(&c).ok()) else {
-            error.set(Some(lang.t("Scegli prima il tuo Comune nelle impostazioni", "Choose your Comune in the settings first").to_owned()));
+            error.set(Some(lang.tr("badges-choose-your-comune-in-the-settings").to_owned()));
             return;
         };
         busy.set(true);
@@ -132,45 +126,42 @@ fn LeaderboardSection() -> Element {
     rsx! {
         section { class: "leaderboard", "aria-labelledby": "leaderboard-title",
             h3 { id: "leaderboard-title",
-                {lang.t("Classifica del Comune", "The Comune's leaderboard")}
+                {lang.tr("badges-the-comune-s-leaderboard")}
                 if let Some(b) = &board { " · {b.comune_name}" }
             }
             p { class: "hint",
-                {lang.t(
-                    "Compare solo chi sceglie di partecipare, con il soprannome che sceglie; conta le segnalazioni confermate o risolte in questo Comune, senza dire dove.",
-                    "Only those who join appear, under the nickname they choose; it counts reports confirmed or resolved in this Comune, never where.",
-                )}
+                {lang.tr("badges-only-those-who-join-appear-under")}
             }
             match &board {
-                None => rsx! { p { {lang.t("Classifica non ancora scaricata.", "Leaderboard not fetched yet.")} } },
-                Some(b) if b.entries.is_empty() => rsx! { p { {lang.t("Nessuno ancora in classifica.", "Nobody on it yet.")} } },
+                None => rsx! { p { {lang.tr("badges-leaderboard-not-fetched-yet")} } },
+                Some(b) if b.entries.is_empty() => rsx! { p { {lang.tr("badges-nobody-on-it-yet")} } },
                 Some(b) => rsx! {
                     ol { class: "ranking",
                         for e in b.entries.clone() {
                             li { key: "{e.rank}", class: if e.me { "me" } else { "" },
                                 strong { "{e.nickname}" }
                                 " · {e.results} "
-                                {lang.t("risultati", "results")}
-                                if e.me { " " {lang.t("(tu)", "(you)")} }
+                                {lang.tr("badges-results")}
+                                if e.me { " " {lang.tr("badges-you")} }
                             }
                         }
                     }
                 },
             }
             if let Some(n) = board.as_ref().and_then(|b| b.joined_as.clone()) {
-                p { class: "status", {lang.t("Partecipi come", "You take part as")} " «{n}»." }
+                p { class: "status", {lang.tr("badges-you-take-part-as")} " «{n}»." }
             }
-            label { r#for: "nickname", {lang.t("Soprannome (da 3 a 24 caratteri)", "Nickname (3 to 24 characters)")} }
+            label { r#for: "nickname", {lang.tr("badges-nickname-3-to-24-characters")} }
             input { id: "nickname", value: "{nickname}", maxlength: "24", oninput: move |e| nickname.set(e.value()) }
             if let Some(e) = error() {
                 p { class: "error", role: "alert", "{e}" }
             }
             div { class: "actions",
-                button { class: "primary", disabled: busy(), onclick: join, {lang.t("Partecipa", "Join")} }
+                button { class: "primary", disabled: busy(), onclick: join, {lang.tr("badges-join")} }
                 if board.as_ref().is_some_and(|b| b.joined_as.is_some()) {
-                    button { class: "link", disabled: busy(), onclick: leave, {lang.t("Esci dalla classifica", "Leave")} }
+                    button { class: "link", disabled: busy(), onclick: leave, {lang.tr("badges-leave")} }
                 }
-                button { class: "link", disabled: busy(), onclick: refresh, {lang.t("Aggiorna (serve la rete)", "Refresh (needs the network)")} }
+                button { class: "link", disabled: busy(), onclick: refresh, {lang.tr("badges-refresh-needs-the-network")} }
             }
         }
     }

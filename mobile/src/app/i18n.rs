@@ -1,4 +1,10 @@
-//! Italian first, English second: every text on screen comes in both.
+//! The app's texts, from the Fluent files under `mobile/i18n/` (one per
+//! language and part), so translators work without touching code; the
+//! citizen reads the language they chose.
+
+use std::sync::LazyLock;
+
+use casa_shared_model::i18n::{Arg, Catalog, FtlFile};
 
 use casa_shared_model::wire::CategoryInfo;
 use casa_shared_model::ReportStatus;
@@ -27,11 +33,20 @@ impl Lang {
         }
     }
 
-    /// The text in this language.
-    pub fn t(self, it: &'static str, en: &'static str) -> &'static str {
+    /// The text of `key` in this language.
+    pub fn tr(self, key: &str) -> String {
+        CATALOG.text(self.shared(), key)
+    }
+
+    /// The text of `key` with its placeholders filled.
+    pub fn tr_with(self, key: &str, args: &[(&str, Arg)]) -> String {
+        CATALOG.text_with(self.shared(), key, args)
+    }
+
+    fn shared(self) -> casa_shared_model::i18n::Lang {
         match self {
-            Lang::It => it,
-            Lang::En => en,
+            Lang::It => casa_shared_model::i18n::Lang::It,
+            Lang::En => casa_shared_model::i18n::Lang::En,
         }
     }
 
@@ -61,13 +76,13 @@ impl Lang {
     /// How long ago, roughly ("3 min fa").
     pub fn ago(self, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         let secs = (now - t).num_seconds().max(0);
-        let (n, it, en) = match secs {
-            0..=59 => return self.t("adesso", "just now").to_owned(),
-            60..=3599 => (secs / 60, "min fa", "min ago"),
-            3600..=86_399 => (secs / 3600, "h fa", "h ago"),
-            _ => (secs / 86_400, "g fa", "d ago"),
+        let (n, key) = match secs {
+            0..=59 => return self.tr("app-just-now"),
+            60..=3599 => (secs / 60, "app-minutes-ago"),
+            3600..=86_399 => (secs / 3600, "app-hours-ago"),
+            _ => (secs / 86_400, "app-days-ago"),
         };
-        format!("{n} {}", self.t(it, en))
+        self.tr_with(key, &[("n", n.into())])
     }
 }
 
@@ -75,3 +90,28 @@ impl Lang {
 pub fn category_name(lang: Lang, categories: &[CategoryInfo], code: &str) -> String {
     categories.iter().find(|c| c.code == code).map(|c| lang.category(c)).unwrap_or_else(|| code.to_owned())
 }
+
+/// Every Fluent file of the app, by language.
+pub const FILES: &[FtlFile] = &[
+    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/app.ftl", source: include_str!("../../i18n/it/app.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/reports.ftl", source: include_str!("../../i18n/it/reports.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/petitions.ftl", source: include_str!("../../i18n/it/petitions.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/badges.ftl", source: include_str!("../../i18n/it/badges.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/inspector.ftl", source: include_str!("../../i18n/it/inspector.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/app.ftl", source: include_str!("../../i18n/en/app.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/reports.ftl", source: include_str!("../../i18n/en/reports.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/petitions.ftl", source: include_str!("../../i18n/en/petitions.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/badges.ftl", source: include_str!("../../i18n/en/badges.ftl") },
+    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/inspector.ftl", source: include_str!("../../i18n/en/inspector.ftl") },
+];
+
+/// The app's catalog. The files are part of the binary and checked by the
+/// tests (`mobile/tests/texts.rs`), so a broken file cannot ship; should
+/// one anyway, the screen shows keys rather than the app failing to start.
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| match Catalog::new(FILES) {
+    Ok(c) => c,
+    Err(e) => {
+        eprintln!("testi dell'app non validi / the app's texts are invalid: {e}");
+        Catalog::empty()
+    }
+});

@@ -72,11 +72,11 @@ pub fn InspectorScreen() -> Element {
                         error.set(None);
                         ui.tell(format!(
                             "{}: {} / {} · {} {}",
-                            lang.t("Sopralluoghi accettati / rifiutati", "Visits accepted / refused"),
+                            lang.tr("inspector-visits-accepted-refused"),
                             s.accepted,
                             s.refused,
                             s.assignments,
-                            lang.t("da verificare", "to check")
+                            lang.tr("inspector-to-check")
                         ));
                     }
                     Err(e) => error.set(Some(e)),
@@ -98,13 +98,10 @@ pub fn InspectorScreen() -> Element {
     let Some(session) = session else {
         return rsx! {
             section { class: "inspector",
-                button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.t("← Impostazioni", "← Settings")} }
-                h2 { {lang.t("Modalità ispettore", "Inspector mode")} }
+                button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.tr("inspector-settings")} }
+                h2 { {lang.tr("inspector-inspector-mode")} }
                 p { class: "hint",
-                    {lang.t(
-                        "Per il personale incaricato dei sopralluoghi: accedi con l'account del Comune.",
-                        "For staff who inspect reports on site: log in with your Comune account.",
-                    )}
+                    {lang.tr("inspector-for-staff-who-inspect-reports-on")}
                 }
                 label { r#for: "insp-email", "Email" }
                 input { id: "insp-email", r#type: "email", autocomplete: "username", oninput: move |e| email.set(e.value()) }
@@ -113,7 +110,7 @@ pub fn InspectorScreen() -> Element {
                 if let Some(e) = error() {
                     p { class: "error", role: "alert", "{e}" }
                 }
-                button { class: "primary", disabled: busy(), onclick: login, {lang.t("Accedi", "Log in")} }
+                button { class: "primary", disabled: busy(), onclick: login, {lang.tr("inspector-log-in")} }
             }
         };
     };
@@ -123,18 +120,18 @@ pub fn InspectorScreen() -> Element {
     let categories = core.categories();
     rsx! {
         section { class: "inspector",
-            button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.t("← Impostazioni", "← Settings")} }
-            h2 { {lang.t("Sopralluoghi", "Site inspections")} }
+            button { class: "link back", onclick: move |_| ui.go(Screen::Settings), {lang.tr("inspector-settings")} }
+            h2 { {lang.tr("inspector-site-inspections")} }
             p { class: "hint", "{session.email}" }
             div { class: "row",
-                button { class: "primary", disabled: busy(), onclick: sync, {lang.t("Sincronizza", "Sync")} }
-                button { class: "link", onclick: logout, {lang.t("Esci", "Log out")} }
+                button { class: "primary", disabled: busy(), onclick: sync, {lang.tr("inspector-sync")} }
+                button { class: "link", onclick: logout, {lang.tr("inspector-log-out")} }
             }
             if let Some(e) = error() {
                 p { class: "error", role: "alert", "{e}" }
             }
             if assignments.is_empty() {
-                p { {lang.t("Nessuna segnalazione da verificare.", "Nothing to inspect.")} }
+                p { {lang.tr("inspector-nothing-to-inspect")} }
             }
             ul { class: "cards",
                 for a in assignments {
@@ -142,26 +139,26 @@ pub fn InspectorScreen() -> Element {
                         h3 { {category_name(lang, &categories, &a.assignment.category)} " · {a.assignment.comune_name}" }
                         p { "{a.assignment.description}" }
                         if let Some(i) = &a.assignment.instructions {
-                            p { class: "hint", {lang.t("Indicazioni", "Instructions")} ": {i}" }
+                            p { class: "hint", {lang.tr("inspector-instructions")} ": {i}" }
                         }
                         if let Some(f) = fix {
                             p { class: "distance",
                                 {format!(
                                     "{} {:.0} m (±{:.0} m)",
-                                    lang.t("Sei a", "You are"),
+                                    lang.tr("inspector-you-are"),
                                     haversine_m(GeoPoint { lat: f.lat, lon: f.lon }, GeoPoint { lat: a.assignment.lat, lon: a.assignment.lon }),
                                     f.accuracy_m
                                 )}
                             }
                         } else {
-                            p { class: "error", {lang.t("Posizione GPS non disponibile.", "No GPS fix.")} }
+                            p { class: "error", {lang.tr("inspector-no-gps-fix")} }
                         }
                         for v in a.inspections.iter() {
                             p { class: if v.error_message.is_some() { "error" } else { "status" },
                                 {match (&v.error_message, v.pending) {
-                                    (Some(e), _) => format!("{} {}", lang.t("Rifiutato:", "Refused:"), e),
-                                    (None, true) => lang.t("Registrato: sarà inviato alla prossima sincronizzazione", "Recorded: it will be sent at the next sync").to_owned(),
-                                    (None, false) => lang.t("Inviato e accettato", "Sent and accepted").to_owned(),
+                                    (Some(e), _) => format!("{} {}", lang.tr("inspector-refused"), e),
+                                    (None, true) => lang.tr("inspector-recorded-it-will-be-sent-at").to_owned(),
+                                    (None, false) => lang.tr("inspector-sent-and-accepted").to_owned(),
                                 }}
                             }
                         }
@@ -187,7 +184,7 @@ fn Visit(report: ReportId) -> Element {
         let core = core.clone();
         move |outcome: InspectionOutcome| {
             let Some(f) = core.opts.location.current() else {
-                refusal.set(Some(lang.t("Posizione GPS non disponibile.", "No GPS fix.").to_owned()));
+                refusal.set(Some(lang.tr("inspector-no-gps-fix").to_owned()));
                 return;
             };
             let fix = SiteFix { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m, at: Utc::now() };
@@ -206,7 +203,7 @@ fn Visit(report: ReportId) -> Element {
                             return;
                         }
                         (Ok(_), None) => {
-                            refusal.set(Some(lang.t("Ora della foto sconosciuta.", "Unknown photo time.").to_owned()));
+                            refusal.set(Some(lang.tr("inspector-unknown-photo-time").to_owned()));
                             return;
                         }
                     }
@@ -241,14 +238,14 @@ fn Visit(report: ReportId) -> Element {
     let note_id = format!("note-{report}");
     rsx! {
         div { class: "visit",
-            label { r#for: "{photo_id}", {lang.t("Foto scattata ora sul posto", "Photo taken now, on site")} }
+            label { r#for: "{photo_id}", {lang.tr("inspector-photo-taken-now-on-site")} }
             select { id: "{photo_id}", onchange: move |e| chosen.set(Some(std::path::PathBuf::from(e.value()))),
-                option { value: "", {lang.t("Scegli una foto", "Choose a photo")} }
+                option { value: "", {lang.tr("inspector-choose-a-photo")} }
                 for p in available {
                     option { value: "{p.display()}", {p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()} }
                 }
             }
-            label { r#for: "{note_id}", {lang.t("Nota", "Note")} }
+            label { r#for: "{note_id}", {lang.tr("inspector-note")} }
             textarea { id: "{note_id}", rows: 2, oninput: move |e| note.set(e.value()) }
             if let Some(r) = refusal() {
                 p { class: "error", role: "alert", "{r}" }
@@ -256,12 +253,12 @@ fn Visit(report: ReportId) -> Element {
             p { class: "hint",
                 {format!(
                     "{} {CONFIRM_RADIUS_M:.0} m {}",
-                    lang.t("Per confermare devi essere entro", "To confirm you must be within"),
-                    lang.t("(precisione compresa) e allegare una foto recente.", "(accuracy included) and attach a recent photo.")
+                    lang.tr("inspector-to-confirm-you-must-be-within"),
+                    lang.tr("inspector-accuracy-included-and-attach-a-recent")
                 )}
             }
-            button { class: "primary", onclick: confirm, {lang.t("Conferma sul posto", "Confirm on site")} }
-            button { class: "secondary", onclick: not_found, {lang.t("Non trovata", "Not found")} }
+            button { class: "primary", onclick: confirm, {lang.tr("inspector-confirm-on-site")} }
+            button { class: "secondary", onclick: not_found, {lang.tr("inspector-not-found")} }
         }
     }
 }

@@ -24,21 +24,18 @@ pub fn PetitionsScreen() -> Element {
     let verified = identity.is_some();
     rsx! {
         section { class: "petitions",
-            h2 { {lang.t("Petizioni", "Petitions")} }
+            h2 { {lang.tr("petitions-petitions")} }
             match identity {
                 Some(i) => rsx! {
                     p { class: "hint",
-                        {lang.t("Firmi come residente verificato a", "You sign as a verified resident of")} " {i.residence_name}."
+                        {lang.tr("petitions-you-sign-as-a-verified-resident")} " {i.residence_name}."
                     }
                 },
                 None => rsx! { Activate {} },
             }
             if petitions.is_empty() {
                 p {
-                    {lang.t(
-                        "Nessuna petizione: sincronizza, oppure il tuo Comune non raccoglie petizioni online.",
-                        "No petitions: sync, or your Comune does not take petitions online.",
-                    )}
+                    {lang.tr("petitions-no-petitions-sync-or-your-comune")}
                 }
             }
             ul { class: "cards",
@@ -68,9 +65,7 @@ fn Support() -> Element {
         let id = match PetitionId::parse(code.peek().trim()) {
             Ok(id) => id,
             Err(_) => {
-                error.set(Some(
-                    lang.t("Codice non valido: copialo intero dal messaggio ricevuto", "Invalid code: copy it whole").to_owned(),
-                ));
+                error.set(Some(lang.tr("petitions-invalid-code-copy-it-whole").to_owned()));
                 return;
             }
         };
@@ -90,13 +85,13 @@ fn Support() -> Element {
     };
     rsx! {
         details { class: "support",
-            summary { {lang.t("Sostieni una proposta con il suo codice", "Co-sponsor a proposal by its code")} }
-            label { r#for: "support-code", {lang.t("Codice della proposta", "Proposal code")} }
+            summary { {lang.tr("petitions-co-sponsor-a-proposal-by-its")} }
+            label { r#for: "support-code", {lang.tr("petitions-proposal-code")} }
             input { id: "support-code", value: "{code}", oninput: move |e| code.set(e.value()) }
             if let Some(e) = error() {
                 p { class: "error", role: "alert", "{e}" }
             }
-            button { disabled: busy(), onclick: fetch, {lang.t("Cerca (serve la rete)", "Look up (needs the network)")} }
+            button { disabled: busy(), onclick: fetch, {lang.tr("petitions-look-up-needs-the-network")} }
         }
     }
 }
@@ -116,7 +111,7 @@ fn Propose() -> Element {
     let mut done = use_signal(|| false);
     let propose = move |_| {
         let Ok(open_days) = days.peek().trim().parse::<u32>() else {
-            error.set(Some(lang.t("Durata: un numero di giorni da 7 a 365", "Duration: 7 to 365 days").to_owned()));
+            error.set(Some(lang.tr("petitions-duration-7-to-365-days").to_owned()));
             return;
         };
         let draft = ProposalDraft { title: title.peek().clone(), body: body.peek().clone(), residents_only: residents_only(), open_days };
@@ -135,30 +130,27 @@ fn Propose() -> Element {
     };
     rsx! {
         details { class: "propose",
-            summary { {lang.t("Proponi una petizione", "Propose a petition")} }
+            summary { {lang.tr("petitions-propose-a-petition")} }
             p { class: "hint",
-                {lang.t(
-                    "Dopo l'invio cerca i suoi promotori: condividi il codice che appare sulla proposta. Con i promotori passa alla moderazione del Comune, che la apre alle firme o la respinge con un motivo.",
-                    "Once sent it looks for co-sponsors: share the code shown on the proposal. Then the Comune's moderators open it for signatures or reject it with a reason.",
-                )}
+                {lang.tr("petitions-once-sent-it-looks-for-co")}
             }
-            label { r#for: "proposal-title", {lang.t("Titolo (da 10 a 150 caratteri)", "Title (10 to 150 characters)")} }
+            label { r#for: "proposal-title", {lang.tr("petitions-title-10-to-150-characters")} }
             input { id: "proposal-title", value: "{title}", maxlength: "150", oninput: move |e| title.set(e.value()) }
-            label { r#for: "proposal-body", {lang.t("Che cosa chiedi al Comune, e perché (da 50 a 5.000 caratteri)", "What you ask and why (50 to 5,000 characters)")} }
+            label { r#for: "proposal-body", {lang.tr("petitions-what-you-ask-and-why-50")} }
             textarea { id: "proposal-body", rows: 6, maxlength: "5000", value: "{body}", oninput: move |e| body.set(e.value()) }
-            label { r#for: "proposal-days", {lang.t("Giorni per raccogliere le firme", "Days to gather signatures")} }
+            label { r#for: "proposal-days", {lang.tr("petitions-days-to-gather-signatures")} }
             input { id: "proposal-days", r#type: "number", min: "7", max: "365", value: "{days}", oninput: move |e| days.set(e.value()) }
             label { class: "check",
                 input { r#type: "checkbox", checked: residents_only(), onchange: move |e| residents_only.set(e.checked()) }
-                " " {lang.t("Solo i residenti possono firmare", "Residents only may sign")}
+                " " {lang.tr("petitions-residents-only-may-sign")}
             }
             if let Some(e) = error() {
                 p { class: "error", role: "alert", "{e}" }
             }
             if done() {
-                p { class: "status", role: "status", {lang.t("Proposta salvata: sarà inviata alla prossima sincronizzazione.", "Proposal saved: it will be sent at the next sync.")} }
+                p { class: "status", role: "status", {lang.tr("petitions-proposal-saved-it-will-be-sent")} }
             }
-            button { class: "primary", onclick: propose, {lang.t("Salva la proposta", "Save the proposal")} }
+            button { class: "primary", onclick: propose, {lang.tr("petitions-save-the-proposal")} }
         }
     }
 }
@@ -195,17 +187,14 @@ fn Activate() -> Element {
     rsx! {
         div { class: "identity",
             p {
-                {lang.t(
-                    "Per firmare serve un'identità verificata: allo sportello del Comune, con un documento, ricevi un codice da inserire qui (una volta sola).",
-                    "Signing needs a verified identity: at the Comune's desk, with an ID document, you get a code to enter here (once).",
-                )}
+                {lang.tr("petitions-signing-needs-a-verified-identity-at")}
             }
-            label { r#for: "identity-code", {lang.t("Codice di attivazione", "Activation code")} }
+            label { r#for: "identity-code", {lang.tr("petitions-activation-code")} }
             input { id: "identity-code", autocomplete: "one-time-code", placeholder: "ABCD-EFGH-JKLM", oninput: move |e| code.set(e.value()) }
             if let Some(e) = error() {
                 p { class: "error", role: "alert", "{e}" }
             }
-            button { class: "primary", disabled: busy(), onclick: activate, {lang.t("Attiva", "Activate")} }
+            button { class: "primary", disabled: busy(), onclick: activate, {lang.tr("petitions-activate")} }
         }
     }
 }
@@ -274,20 +263,12 @@ fn PetitionCard(petition: LocalPetition) -> Element {
     let withdraw = move |_| act.clone()(false);
     let mine = match &petition.mine {
         MySignature::NotSigned => None,
-        MySignature::Pending if mine_proposal => Some(
-            lang.t("Proposta salvata: sarà inviata alla prossima sincronizzazione", "Proposal saved: it will be sent at the next sync")
-                .to_owned(),
-        ),
-        MySignature::Pending => {
-            Some(lang.t("Firmata: sarà inviata alla prossima sincronizzazione", "Signed: it will be sent at the next sync").to_owned())
-        }
-        MySignature::Counted => Some(lang.t("Hai firmato: la tua firma è contata", "You signed: your signature counts").to_owned()),
-        MySignature::WithdrawalPending => Some(
-            lang.t("Ritiro della firma: sarà inviato alla prossima sincronizzazione", "Withdrawal: it will be sent at the next sync")
-                .to_owned(),
-        ),
-        MySignature::Withdrawn => Some(lang.t("Firma ritirata", "Signature withdrawn").to_owned()),
-        MySignature::Refused { message, .. } => Some(format!("{} {message}", lang.t("Non accettata:", "Not accepted:"))),
+        MySignature::Pending if mine_proposal => Some(lang.tr("petitions-proposal-saved-it-will-be-sent-2").to_owned()),
+        MySignature::Pending => Some(lang.tr("petitions-signed-it-will-be-sent-at").to_owned()),
+        MySignature::Counted => Some(lang.tr("petitions-you-signed-your-signature-counts").to_owned()),
+        MySignature::WithdrawalPending => Some(lang.tr("petitions-withdrawal-it-will-be-sent-at").to_owned()),
+        MySignature::Withdrawn => Some(lang.tr("petitions-signature-withdrawn").to_owned()),
+        MySignature::Refused { message, .. } => Some(format!("{} {message}", lang.tr("petitions-not-accepted"))),
     };
     let progress_label = progress_text(lang, p);
     rsx! {
@@ -295,11 +276,11 @@ fn PetitionCard(petition: LocalPetition) -> Element {
             h3 { "{p.title}" }
             p { class: "status", "{status}" }
             if p.residents_only {
-                p { class: "hint", {lang.t("Riservata ai residenti del Comune", "Residents of the Comune only")} }
+                p { class: "hint", {lang.tr("petitions-residents-of-the-comune-only")} }
             }
             p { "{p.body}" }
             if let Some(reason) = p.status.detail() {
-                p { class: "error", {lang.t("Motivo:", "Reason:")} " {reason}" }
+                p { class: "error", {lang.tr("petitions-reason")} " {reason}" }
             }
             if p.status != casa_shared_model::petition::PetitionStatus::Draft && !matches!(p.status, casa_shared_model::petition::PetitionStatus::Rejected { .. }) {
                 progress { max: "{next}", value: "{value.min(next)}", "aria-label": "{progress_label}" }
@@ -307,13 +288,13 @@ fn PetitionCard(petition: LocalPetition) -> Element {
             }
             if mine_proposal && p.status.takes_cosponsors() {
                 p { class: "hint",
-                    {lang.t("Condividi questo codice con chi vuole sostenerla:", "Share this code with co-sponsors:")}
+                    {lang.tr("petitions-share-this-code-with-co-sponsors")}
                     " "
                     code { class: "share-code", "{id}" }
                 }
             }
             if let Some(r) = &p.response {
-                p { class: "note", {lang.t("Risposta del Comune:", "The Comune's answer:")} " «{r}»" }
+                p { class: "note", {lang.tr("petitions-the-comune-s-answer")} " «{r}»" }
             }
             if let Some(m) = mine {
                 p { class: if matches!(petition.mine, MySignature::Refused { .. }) { "error" } else { "status" }, "{m}" }
@@ -323,10 +304,10 @@ fn PetitionCard(petition: LocalPetition) -> Element {
             }
             if p.status.takes_signatures() && !mine_proposal {
                 if signed {
-                    button { class: "link", onclick: withdraw, {lang.t("Ritira la firma", "Withdraw my signature")} }
+                    button { class: "link", onclick: withdraw, {lang.tr("petitions-withdraw-my-signature")} }
                 } else {
                     button { class: "primary", onclick: sign,
-                        if p.status.takes_cosponsors() { {lang.t("Sostieni come promotore", "Co-sponsor")} } else { {lang.t("Firma", "Sign")} }
+                        if p.status.takes_cosponsors() { {lang.tr("petitions-co-sponsor")} } else { {lang.tr("petitions-sign")} }
                     }
                 }
             }

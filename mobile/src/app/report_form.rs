@@ -63,7 +63,7 @@ pub fn NewReportScreen() -> Element {
         let core = core.clone();
         move |bytes: Vec<u8>| {
             if photos().len() >= MAX_PHOTOS {
-                error.set(Some(lang.t("Al massimo 5 foto.", "At most 5 photos.").into()));
+                error.set(Some(lang.tr("reports-at-most-5-photos").into()));
                 return;
             }
             let processed = match photo::process(&bytes, core.photo_quality()) {
@@ -96,13 +96,13 @@ pub fn NewReportScreen() -> Element {
         let core = core.clone();
         move |confirmed: bool| {
             let Some((lat, lon, accuracy_m)) = pin() else {
-                error.set(Some(lang.t("Indica il punto sulla mappa.", "Place the pin on the map.").into()));
+                error.set(Some(lang.tr("reports-place-the-pin-on-the-map").into()));
                 return;
             };
             let Some(category) = chosen_category()
                 .or_else(|| suggest_category(&description(), core.categories().iter().map(|c| c.code.as_str())).map(str::to_owned))
             else {
-                error.set(Some(lang.t("Scegli una categoria.", "Choose a category.").into()));
+                error.set(Some(lang.tr("reports-choose-a-category").into()));
                 return;
             };
             if !confirmed {
@@ -144,9 +144,7 @@ pub fn NewReportScreen() -> Element {
             chosen_category.set(None);
             check.set(Check::None);
             error.set(None);
-            ui.tell(
-                lang.t("Segnalazione salvata: partirà appena c'è rete.", "Report saved: it will be sent as soon as there is a network."),
-            );
+            ui.tell(lang.tr("reports-report-saved-it-will-be-sent"));
             ui.go(Screen::Report(report.id));
             ui.changed();
         }
@@ -156,18 +154,18 @@ pub fn NewReportScreen() -> Element {
 
     rsx! {
         section { class: "new-report",
-            h2 { {lang.t("Nuova segnalazione", "New report")} }
+            h2 { {lang.tr("reports-new-report")} }
 
             fieldset { class: "photos",
-                legend { {lang.t("Foto", "Photos")} " ({photos().len()}/{MAX_PHOTOS})" }
+                legend { {lang.tr("reports-photos")} " ({photos().len()}/{MAX_PHOTOS})" }
                 if !photos().is_empty() {
                     ul { class: "attached",
                         for (i, p) in photos().into_iter().enumerate() {
                             li { key: "{p.sha256.as_str()}",
-                                img { src: "{p.preview}", alt: "{lang.t(\"Foto allegata\", \"Attached photo\")} {i + 1}" }
+                                img { src: "{p.preview}", alt: "{lang.tr(\"reports-attached-photo\")} {i + 1}" }
                                 button {
                                     class: "link",
-                                    "aria-label": "{lang.t(\"Togli la foto\", \"Remove photo\")} {i + 1}",
+                                    "aria-label": "{lang.tr(\"reports-remove-photo\")} {i + 1}",
                                     onclick: move |_| {
                                         photos.write().remove(i);
                                     },
@@ -179,7 +177,7 @@ pub fn NewReportScreen() -> Element {
                 }
                 if photos().len() < MAX_PHOTOS {
                     if !available.is_empty() {
-                        p { class: "hint", {lang.t("Tocca una foto per allegarla:", "Tap a photo to attach it:")} }
+                        p { class: "hint", {lang.tr("reports-tap-a-photo-to-attach-it")} }
                         ul { class: "gallery",
                             for path in available.into_iter().take(12) {
                                 li {
@@ -197,7 +195,7 @@ pub fn NewReportScreen() -> Element {
                         }
                     }
                     label { class: "file-pick",
-                        {lang.t("Scatta o scegli una foto", "Take or choose a photo")}
+                        {lang.tr("reports-take-or-choose-a-photo")}
                         input {
                             r#type: "file",
                             accept: "image/jpeg,image/png",
@@ -215,12 +213,12 @@ pub fn NewReportScreen() -> Element {
                 }
             }
 
-            label { r#for: "description", {lang.t("Cosa succede?", "What is the problem?")} }
+            label { r#for: "description", {lang.tr("reports-what-is-the-problem")} }
             textarea {
                 id: "description",
                 rows: "3",
                 maxlength: "2000",
-                placeholder: lang.t("Es.: buca profonda davanti al civico 12", "E.g.: deep pothole in front of number 12"),
+                placeholder: lang.tr("reports-e-g-deep-pothole-in-front"),
                 // Not controlled: writing the value back on each keystroke
                 // loses characters typed while a render is on its way.
                 initial_value: "{description.peek()}",
@@ -228,16 +226,16 @@ pub fn NewReportScreen() -> Element {
             }
 
             fieldset { class: "categories",
-                legend { {lang.t("Categoria", "Category")} }
+                legend { {lang.tr("reports-category")} }
                 if chosen_category().is_none() {
                     if let Some(code) = suggestion.as_deref() {
                         p { class: "hint", role: "status",
-                            {lang.t("Suggerita dalla descrizione: ", "Suggested from the description: ")}
+                            {lang.tr("reports-suggested-from-the-description")}
                             strong { "{category_name(lang, &categories, code)}" }
                         }
                         if photo_advised {
                             p { class: "hint",
-                                {lang.t("Una foto aiuta l'ufficio a capire dove e quanto è grave.", "A photo helps the department see where it is and how bad.")}
+                                {lang.tr("reports-a-photo-helps-the-department-see")}
                             }
                         }
                     }
@@ -258,22 +256,22 @@ pub fn NewReportScreen() -> Element {
             }
 
             fieldset { class: "place",
-                legend { {lang.t("Luogo", "Place")} }
+                legend { {lang.tr("reports-place")} }
                 match pin() {
                     Some((_, _, acc)) if acc > 0.0 => rsx! {
                         p { class: if acc > POOR_ACCURACY_M { "accuracy poor" } else { "accuracy" },
                             "GPS ±{acc.round()} m · "
-                            {lang.t("tocca la mappa per spostare il segnaposto", "tap the map to move the pin")}
+                            {lang.tr("reports-tap-the-map-to-move-the")}
                         }
                     },
-                    Some(_) => rsx! { p { class: "accuracy", {lang.t("Punto scelto sulla mappa", "Place picked on the map")} } },
-                    None => rsx! { p { class: "accuracy poor", {lang.t("Posizione non disponibile: tocca la mappa nel punto giusto.", "No location: tap the map where the problem is.")} } },
+                    Some(_) => rsx! { p { class: "accuracy", {lang.tr("reports-place-picked-on-the-map")} } },
+                    None => rsx! { p { class: "accuracy poor", {lang.tr("reports-no-location-tap-the-map-where")} } },
                 }
                 Map {
                     lat: map_lat,
                     lon: map_lon,
                     span_m: 400.0,
-                    label: lang.t("Mappa del luogo della segnalazione", "Map of the report's place").to_owned(),
+                    label: lang.tr("reports-map-of-the-report-s-place").to_owned(),
                     mine: pin(),
                     tile_url: core.tile_url(),
                     outlines: outlines(),
@@ -287,20 +285,20 @@ pub fn NewReportScreen() -> Element {
 
             match check() {
                 Check::PoorAccuracy(acc) => rsx! {
-                    div { class: "confirm", role: "alertdialog", "aria-label": lang.t("Posizione imprecisa", "Imprecise location"),
+                    div { class: "confirm", role: "alertdialog", "aria-label": lang.tr("reports-imprecise-location"),
                         p {
                             {match lang {
                                 Lang::It => format!("La posizione è imprecisa (±{} m). Il Comune potrebbe non trovare il punto: spostare il segnaposto o inviare comunque?", acc.round()),
                                 Lang::En => format!("The location is imprecise (±{} m). The Comune may not find the place: move the pin, or send anyway?", acc.round()),
                             }}
                         }
-                        button { class: "primary", onclick: move |_| send_anyway.clone()(true), {lang.t("Invia comunque", "Send anyway")} }
-                        button { onclick: move |_| check.set(Check::None), {lang.t("Sposto il segnaposto", "I'll move the pin")} }
+                        button { class: "primary", onclick: move |_| send_anyway.clone()(true), {lang.tr("reports-send-anyway")} }
+                        button { onclick: move |_| check.set(Check::None), {lang.tr("reports-i-ll-move-the-pin")} }
                     }
                 },
                 Check::Duplicates(dups) => rsx! {
-                    div { class: "confirm", role: "alertdialog", "aria-label": lang.t("Forse è già stata segnalata", "Maybe already reported"),
-                        p { {lang.t("Qui vicino c'è già una segnalazione simile ancora aperta. Puoi seguirla invece di crearne una nuova:", "A similar open report exists nearby. You can follow it instead of filing a new one:")} }
+                    div { class: "confirm", role: "alertdialog", "aria-label": lang.tr("reports-maybe-already-reported"),
+                        p { {lang.tr("reports-a-similar-open-report-exists-nearby")} }
                         ul { class: "list",
                             for d in dups {
                                 li { key: "{d.id}",
@@ -314,7 +312,7 @@ pub fn NewReportScreen() -> Element {
                                                 match core.store.borrow_mut().follow(&d) {
                                                     Ok(()) => {
                                                         check.set(Check::None);
-                                                        ui.tell(lang.t("Ora segui questa segnalazione.", "You now follow this report."));
+                                                        ui.tell(lang.tr("reports-you-now-follow-this-report"));
                                                         ui.go(Screen::MyReports);
                                                         ui.changed();
                                                     }
@@ -322,16 +320,16 @@ pub fn NewReportScreen() -> Element {
                                                 }
                                             }
                                         },
-                                        {lang.t("Segui questa", "Follow this one")}
+                                        {lang.tr("reports-follow-this-one")}
                                     }
                                 }
                             }
                         }
-                        button { class: "primary", onclick: move |_| send.clone()(true), {lang.t("È un problema diverso: invia", "It is a different problem: send")} }
+                        button { class: "primary", onclick: move |_| send.clone()(true), {lang.tr("reports-it-is-a-different-problem-send")} }
                     }
                 },
                 Check::None => rsx! {
-                    button { class: "primary send", onclick: move |_| send_now.clone()(false), {lang.t("Invia segnalazione", "Send report")} }
+                    button { class: "primary send", onclick: move |_| send_now.clone()(false), {lang.tr("reports-send-report")} }
                 },
             }
         }

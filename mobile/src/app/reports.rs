@@ -26,9 +26,9 @@ pub fn MyReports() -> Element {
     let categories = core.categories();
     rsx! {
         section { class: "my-reports",
-            h2 { {lang.t("Le mie segnalazioni", "My reports")} }
+            h2 { {lang.tr("reports-my-reports")} }
             if reports.is_empty() {
-                p { class: "empty", {lang.t("Non hai ancora inviato segnalazioni.", "You have not filed any report yet.")} }
+                p { class: "empty", {lang.tr("reports-you-have-not-filed-any-report")} }
             }
             ul { class: "list",
                 for r in reports {
@@ -39,9 +39,9 @@ pub fn MyReports() -> Element {
                             span { class: "title", "{category_name(lang, &categories, &r.category)}" }
                             span { class: "status status-{r.status.code()}",
                                 if r.error.is_some() {
-                                    {lang.t("Da rivedere", "Needs attention")}
+                                    {lang.tr("reports-needs-attention")}
                                 } else if r.pending {
-                                    {lang.t("In attesa di invio", "Waiting to be sent")}
+                                    {lang.tr("reports-waiting-to-be-sent")}
                                 } else {
                                     {lang.status(&r.status)}
                                 }
@@ -53,7 +53,7 @@ pub fn MyReports() -> Element {
                 }
             }
             if !followed.is_empty() {
-                h2 { {lang.t("Segnalazioni che segui", "Reports you follow")} }
+                h2 { {lang.tr("reports-reports-you-follow")} }
                 ul { class: "list",
                     for f in followed {
                         li { key: "{f.id}",
@@ -81,7 +81,7 @@ pub fn ReportDetail(id: ReportId) -> Element {
     let report = core.store.borrow().report(id).ok().flatten();
     let Some(r) = report else {
         return rsx! {
-            section { p { {lang.t("Segnalazione non trovata.", "Report not found.")} } }
+            section { p { {lang.tr("reports-report-not-found")} } }
         };
     };
     let events = core.store.borrow().report_events(id).unwrap_or_default();
@@ -94,9 +94,9 @@ pub fn ReportDetail(id: ReportId) -> Element {
         .collect();
     let categories = core.categories();
     let current = if r.error.is_some() {
-        lang.t("Da rivedere", "Needs attention").to_owned()
+        lang.tr("reports-needs-attention").to_owned()
     } else if r.pending {
-        lang.t("In attesa di invio", "Waiting to be sent").to_owned()
+        lang.tr("reports-waiting-to-be-sent").to_owned()
     } else {
         lang.status(&r.status).to_owned()
     };
@@ -119,10 +119,7 @@ pub fn ReportDetail(id: ReportId) -> Element {
                 Ok(Ok(_)) => {
                     reopen_error.set(None);
                     core.sync_now.notify_one();
-                    ui.tell(lang.t(
-                        "Richiesta di riapertura salvata: partirà alla prossima sincronizzazione.",
-                        "Reopen request saved: it leaves with the next sync.",
-                    ));
+                    ui.tell(lang.tr("reports-reopen-request-saved-it-leaves-with"));
                     ui.changed();
                 }
                 Ok(Err(refused)) => reopen_error.set(Some(refused.to_string())),
@@ -132,34 +129,34 @@ pub fn ReportDetail(id: ReportId) -> Element {
     };
     rsx! {
         section { class: "report-detail",
-            button { class: "link back", onclick: move |_| ui.go(Screen::MyReports), {lang.t("← Le mie segnalazioni", "← My reports")} }
+            button { class: "link back", onclick: move |_| ui.go(Screen::MyReports), {lang.tr("reports-my-reports-2")} }
             h2 { "{category_name(lang, &categories, &r.category)}" }
             p { class: "status status-{r.status.code()} big", "{current}" }
             p { class: "desc", "{r.description}" }
             if let Some(err) = &r.error {
                 div { class: "error", role: "alert",
                     p { "{err.message}" }
-                    button { onclick: retry, {lang.t("Riprova l'invio", "Try sending again")} }
+                    button { onclick: retry, {lang.tr("reports-try-sending-again")} }
                 }
             }
             dl { class: "facts",
-                dt { {lang.t("Comune", "Comune")} }
-                dd { {r.comune_name.clone().unwrap_or_else(|| lang.t("da stabilire all'invio", "set when sent").into())} }
-                dt { {lang.t("Ufficio incaricato", "Department in charge")} }
-                dd { {r.department_name.clone().unwrap_or_else(|| lang.t("da stabilire all'invio", "set when sent").into())} }
-                dt { {lang.t("Luogo", "Place")} }
+                dt { {lang.tr("reports-comune")} }
+                dd { {r.comune_name.clone().unwrap_or_else(|| lang.tr("reports-set-when-sent").into())} }
+                dt { {lang.tr("reports-department-in-charge")} }
+                dd { {r.department_name.clone().unwrap_or_else(|| lang.tr("reports-set-when-sent").into())} }
+                dt { {lang.tr("reports-place")} }
                 dd { "{r.lat:.5}, {r.lon:.5}" if r.accuracy_m > 0.0 { " (±{r.accuracy_m.round()} m)" } }
-                dt { {lang.t("Creata", "Filed")} }
+                dt { {lang.tr("reports-filed")} }
                 dd { "{lang.when(r.captured_at)}" }
             }
             if !photos.is_empty() {
                 ul { class: "attached",
                     for (i, src) in photos.into_iter().enumerate() {
-                        li { img { src: "{src}", alt: "{lang.t(\"Foto\", \"Photo\")} {i + 1}" } }
+                        li { img { src: "{src}", alt: "{lang.tr(\"reports-photo\")} {i + 1}" } }
                     }
                 }
             }
-            h3 { {lang.t("Cronologia", "Timeline")} }
+            h3 { {lang.tr("reports-timeline")} }
             ol { class: "timeline",
                 for e in events {
                     li {
@@ -167,7 +164,7 @@ pub fn ReportDetail(id: ReportId) -> Element {
                             Step::Status(status) => rsx! {
                                 span { class: "status status-{status.code()}",
                                     if *status == ReportStatus::Submitted {
-                                        {lang.t("Salvata sul telefono", "Saved on the phone")}
+                                        {lang.tr("reports-saved-on-the-phone")}
                                     } else {
                                         {lang.status(status)}
                                     }
@@ -181,11 +178,11 @@ pub fn ReportDetail(id: ReportId) -> Element {
                                 }
                             },
                             Step::Reopened { reason, pending, refused } => rsx! {
-                                span { class: "status status-reopened", {lang.t("Riaperta da te", "Reopened by you")} }
+                                span { class: "status status-reopened", {lang.tr("reports-reopened-by-you")} }
                                 " · {lang.when(e.at)}"
                                 p { class: "reason", "«{reason}»" }
                                 if *pending {
-                                    p { class: "muted", {lang.t("In attesa di invio", "Waiting to be sent")} }
+                                    p { class: "muted", {lang.tr("reports-waiting-to-be-sent")} }
                                 }
                                 if let Some(refused) = refused {
                                     p { class: "error", role: "alert", "{refused}" }
@@ -198,20 +195,20 @@ pub fn ReportDetail(id: ReportId) -> Element {
             if can_reopen {
                 form { class: "reopen",
                     onsubmit: move |e| e.prevent_default(),
-                    h3 { {lang.t("Il problema non è risolto?", "Is the problem not fixed?")} }
-                    label { r#for: "reopen-reason", {lang.t("Perché va riaperta", "Why it should be reopened")} }
+                    h3 { {lang.tr("reports-is-the-problem-not-fixed")} }
+                    label { r#for: "reopen-reason", {lang.tr("reports-why-it-should-be-reopened")} }
                     textarea {
                         id: "reopen-reason",
                         rows: "2",
                         maxlength: "500",
-                        placeholder: lang.t("Es.: la buca è stata coperta ma si è già riaperta", "E.g.: the pothole was filled but has opened again"),
+                        placeholder: lang.tr("reports-e-g-the-pothole-was-filled"),
                         initial_value: "{reopen_reason.peek()}",
                         oninput: move |e| reopen_reason.set(e.value()),
                     }
                     if let Some(err) = reopen_error() {
                         p { class: "error", role: "alert", "{err}" }
                     }
-                    button { r#type: "button", onclick: reopen, {lang.t("Riapri la segnalazione", "Reopen the report")} }
+                    button { r#type: "button", onclick: reopen, {lang.tr("reports-reopen-the-report")} }
                 }
             }
         }
@@ -235,28 +232,24 @@ pub fn Nearby() -> Element {
         .iter()
         .map(|r| Pin { lat: r.lat, lon: r.lon, label: category_name(lang, &categories, &r.category), open: r.status.is_open() })
         .collect();
-    let refresh =
-        {
-            let core = core.clone();
-            move |_| {
-                if let Ok(mut w) = core.nearby_wanted.lock() {
-                    *w = Some(NearbyQuery { lat, lon, radius_m: NEARBY_RADIUS_M });
-                }
-                core.sync_now.notify_one();
-                ui.tell(lang.t(
-                    "Aggiorno le segnalazioni vicine alla prossima sincronizzazione.",
-                    "Nearby reports will be updated at the next sync.",
-                ));
+    let refresh = {
+        let core = core.clone();
+        move |_| {
+            if let Ok(mut w) = core.nearby_wanted.lock() {
+                *w = Some(NearbyQuery { lat, lon, radius_m: NEARBY_RADIUS_M });
             }
-        };
+            core.sync_now.notify_one();
+            ui.tell(lang.tr("reports-nearby-reports-will-be-updated-at"));
+        }
+    };
     rsx! {
         section { class: "nearby",
-            h2 { {lang.t("Vicino a me", "Nearby")} }
+            h2 { {lang.tr("reports-nearby")} }
             Map {
                 lat,
                 lon,
                 span_m: 1500.0,
-                label: lang.t("Mappa delle segnalazioni vicine", "Map of nearby reports").to_owned(),
+                label: lang.tr("reports-map-of-nearby-reports").to_owned(),
                 pins,
                 mine: fix.map(|f| (f.lat, f.lon, f.accuracy_m)),
                 tile_url: core.tile_url(),
@@ -264,13 +257,13 @@ pub fn Nearby() -> Element {
             }
             p { class: "hint",
                 match origin {
-                    Some((_, at)) => format!("{} {}", lang.t("Aggiornate", "Updated"), lang.ago(at, Utc::now())),
-                    None => lang.t("Non ancora scaricate: servono rete e una sincronizzazione.", "Not fetched yet: needs a network and a sync.").to_owned(),
+                    Some((_, at)) => format!("{} {}", lang.tr("reports-updated"), lang.ago(at, Utc::now())),
+                    None => lang.tr("reports-not-fetched-yet-needs-a-network").to_owned(),
                 }
             }
-            button { onclick: refresh, {lang.t("Aggiorna", "Refresh")} }
+            button { onclick: refresh, {lang.tr("reports-refresh")} }
             if reports.is_empty() {
-                p { class: "empty", {lang.t("Nessuna segnalazione pubblica nei dintorni.", "No public reports around here.")} }
+                p { class: "empty", {lang.tr("reports-no-public-reports-around-here")} }
             }
             ul { class: "list",
                 for r in reports {

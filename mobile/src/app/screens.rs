@@ -36,44 +36,41 @@ pub fn SyncScreen() -> Element {
     let c2 = core.clone();
     rsx! {
         section { class: "sync",
-            h2 { {lang.t("Sincronizzazione", "Sync")} }
+            h2 { {lang.tr("app-sync")} }
             dl { class: "facts",
-                dt { {lang.t("In attesa di invio", "Waiting to be sent")} }
+                dt { {lang.tr("app-waiting-to-be-sent")} }
                 dd { "{waiting}" }
-                dt { {lang.t("Ultima sincronizzazione riuscita", "Last successful sync")} }
+                dt { {lang.tr("app-last-successful-sync")} }
                 dd {
-                    {state.as_ref().and_then(|s| s.last_sync_at).map(|t| lang.when(t)).unwrap_or_else(|| lang.t("mai", "never").into())}
+                    {state.as_ref().and_then(|s| s.last_sync_at).map(|t| lang.when(t)).unwrap_or_else(|| lang.tr("app-never").into())}
                 }
-                dt { {lang.t("Server", "Server")} }
+                dt { {lang.tr("app-server")} }
                 dd { "{core.server_url()}" }
             }
             if view.waiting_for_wifi {
                 p { class: "hint", role: "status",
-                    {lang.t(
-                        "Sei su rete mobile e hai scelto di sincronizzare solo con il Wi-Fi (Impostazioni): tutto resta salvato sul telefono fino ad allora.",
-                        "You are on mobile data and chose to sync on Wi-Fi only (Settings): everything stays saved on the phone until then.",
-                    )}
+                    {lang.tr("app-you-are-on-mobile-data-and")}
                 }
             }
             if view.running {
                 p { role: "status",
-                    {lang.t("In corso", "Running")}
+                    {lang.tr("app-running")}
                     ": {view.progress.items_done}/{view.progress.items_total} · {view.progress.bytes_done / 1024} KB"
                 }
                 progress { max: "{view.progress.items_total.max(1)}", value: "{view.progress.items_done}" }
             }
             if let Some(e) = view.last_error.clone().or_else(|| state.and_then(|s| s.last_error)) {
                 div { class: "error", role: "alert",
-                    p { {lang.t("Ultimo tentativo non riuscito:", "The last attempt failed:")} }
+                    p { {lang.tr("app-the-last-attempt-failed")} }
                     p { class: "detail", "{e}" }
                     if let Some(d) = view.retry_in {
                         p { {match lang { Lang::It => format!("Nuovo tentativo automatico tra {} s.", d.as_secs()), Lang::En => format!("Next automatic attempt in {} s.", d.as_secs()) }} }
                     }
                 }
             }
-            button { class: "primary", onclick: move |_| c2.sync_now.notify_one(), {lang.t("Sincronizza ora", "Sync now")} }
+            button { class: "primary", onclick: move |_| c2.sync_now.notify_one(), {lang.tr("app-sync-now")} }
             if !refused.is_empty() {
-                h3 { {lang.t("Da rivedere", "Need attention")} }
+                h3 { {lang.tr("app-need-attention")} }
                 ul { class: "list",
                     for r in refused {
                         li { key: "{r.id}",
@@ -93,7 +90,7 @@ pub fn SyncScreen() -> Element {
                                         Err(e) => ui.tell(e.to_string()),
                                     }
                                 },
-                                {lang.t("Riprova", "Retry")}
+                                {lang.tr("app-retry")}
                             }
                         }
                     }
@@ -119,10 +116,7 @@ pub fn Settings() -> Element {
         move |_| {
             let url = server().trim().to_owned();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                ui.tell(lang.t(
-                    "L'indirizzo del server deve iniziare con https:// (o http://).",
-                    "The server address must start with https:// (or http://).",
-                ));
+                ui.tell(lang.tr("app-the-server-address-must-start-with"));
                 return;
             }
             let result = core
@@ -133,7 +127,7 @@ pub fn Settings() -> Element {
                 .and_then(|()| if comune().is_empty() { Ok(()) } else { core.set_setting(keys::COMUNE, &comune()) });
             match result {
                 Ok(()) => {
-                    ui.tell(lang.t("Impostazioni salvate.", "Settings saved."));
+                    ui.tell(lang.tr("app-settings-saved"));
                     core.sync_now.notify_one();
                     ui.changed();
                 }
@@ -143,33 +137,33 @@ pub fn Settings() -> Element {
     };
     rsx! {
         section { class: "settings",
-            h2 { {lang.t("Impostazioni", "Settings")} }
+            h2 { {lang.tr("app-settings")} }
             LanguagePicker {}
-            label { r#for: "set-comune", {lang.t("Il tuo Comune", "Your Comune")} }
+            label { r#for: "set-comune", {lang.tr("app-your-comune")} }
             select { id: "set-comune", value: "{comune}", onchange: move |e| comune.set(e.value()),
                 for c in comuni {
                     option { value: "{c.istat_code.as_str()}", selected: comune() == c.istat_code.as_str(), "{c.name}" }
                 }
             }
-            label { r#for: "server", {lang.t("Indirizzo del server", "Server address")} }
+            label { r#for: "server", {lang.tr("app-server-address")} }
             input { id: "server", r#type: "url", initial_value: "{server.peek()}", oninput: move |e| server.set(e.value()) }
-            label { r#for: "quality", {lang.t("Qualità delle foto", "Photo quality")} }
+            label { r#for: "quality", {lang.tr("app-photo-quality")} }
             select { id: "quality", value: "{quality}", onchange: move |e| quality.set(e.value()),
-                option { value: "90", selected: quality() == "90", {lang.t("Alta (file più grandi)", "High (larger files)")} }
-                option { value: "82", selected: quality() == "82", {lang.t("Normale", "Normal")} }
-                option { value: "70", selected: quality() == "70", {lang.t("Risparmio dati", "Data saver")} }
+                option { value: "90", selected: quality() == "90", {lang.tr("app-high-larger-files")} }
+                option { value: "82", selected: quality() == "82", {lang.tr("app-normal")} }
+                option { value: "70", selected: quality() == "70", {lang.tr("app-data-saver")} }
             }
             div { class: "check",
                 input { id: "wifi", r#type: "checkbox", checked: wifi_only(), onchange: move |e| wifi_only.set(e.checked()) }
-                label { r#for: "wifi", {lang.t("Sincronizza solo con il Wi-Fi", "Sync on Wi-Fi only")} }
+                label { r#for: "wifi", {lang.tr("app-sync-on-wi-fi-only")} }
             }
-            label { r#for: "tiles", {lang.t("Mappe (indirizzo delle tessere, vuoto per non scaricarle)", "Maps (tile URL, empty to never download)")} }
+            label { r#for: "tiles", {lang.tr("app-maps-tile-url-empty-to-never")} }
             input { id: "tiles", r#type: "url", initial_value: "{tiles.peek()}", oninput: move |e| tiles.set(e.value()) }
-            button { class: "primary", onclick: save, {lang.t("Salva", "Save")} }
-            button { class: "link", onclick: move |_| ui.go(Screen::Sync), {lang.t("Stato della sincronizzazione →", "Sync status →")} }
-            button { class: "link", onclick: move |_| ui.go(Screen::Badges), {lang.t("I miei badge →", "My badges →")} }
-            button { class: "link", onclick: move |_| ui.go(Screen::Inspector), {lang.t("Modalità ispettore →", "Inspector mode →")} }
-            p { class: "hint", "{lang.t(\"Codice del dispositivo\", \"Device id\")}: {core.device_id()}" }
+            button { class: "primary", onclick: save, {lang.tr("app-save")} }
+            button { class: "link", onclick: move |_| ui.go(Screen::Sync), {lang.tr("app-sync-status")} }
+            button { class: "link", onclick: move |_| ui.go(Screen::Badges), {lang.tr("app-my-badges")} }
+            button { class: "link", onclick: move |_| ui.go(Screen::Inspector), {lang.tr("app-inspector-mode")} }
+            p { class: "hint", "{lang.tr(\"app-device-id\")}: {core.device_id()}" }
         }
     }
 }

@@ -36,7 +36,7 @@ pub fn Shell() -> Element {
                     span { "{text}" }
                     button {
                         class: "link",
-                        "aria-label": lang.t("Chiudi il messaggio", "Dismiss the message"),
+                        "aria-label": lang.tr("app-dismiss-the-message"),
                         onclick: move |_| {
                             let mut n = ui.notice;
                             n.set(None);
@@ -68,11 +68,11 @@ pub(crate) fn TabBar(screen: Screen) -> Element {
     let ui = use_context::<Ui>();
     let lang = (ui.lang)();
     let tabs = [
-        (Screen::NewReport, lang.t("Segnala", "Report")),
-        (Screen::MyReports, lang.t("Le mie", "Mine")),
-        (Screen::Nearby, lang.t("Vicino a me", "Nearby")),
-        (Screen::Petitions, lang.t("Petizioni", "Petitions")),
-        (Screen::Settings, lang.t("Impostazioni", "Settings")),
+        (Screen::NewReport, lang.tr("app-report")),
+        (Screen::MyReports, lang.tr("app-mine")),
+        (Screen::Nearby, lang.tr("app-nearby")),
+        (Screen::Petitions, lang.tr("app-petitions")),
+        (Screen::Settings, lang.tr("app-settings")),
     ];
     let current = match screen {
         Screen::Report(_) => Screen::MyReports,
@@ -80,7 +80,7 @@ pub(crate) fn TabBar(screen: Screen) -> Element {
         s => s,
     };
     rsx! {
-        nav { class: "tabs", "aria-label": lang.t("Sezioni", "Sections"),
+        nav { class: "tabs", "aria-label": lang.tr("app-sections"),
             for (target, label) in tabs {
                 button {
                     class: if target == current { "tab current" } else { "tab" },
@@ -111,23 +111,23 @@ pub fn SyncBar() -> Element {
             Lang::En => format!("{waiting} waiting for Wi-Fi"),
         }
     } else if view.running && view.progress.items_total > 0 {
-        format!("{} {}/{}", lang.t("Invio in corso", "Sending"), view.progress.items_done, view.progress.items_total)
+        format!("{} {}/{}", lang.tr("app-sending"), view.progress.items_done, view.progress.items_total)
     } else if view.running {
-        lang.t("Sincronizzazione…", "Syncing…").to_owned()
+        lang.tr("app-syncing").to_owned()
     } else if waiting > 0 {
         match lang {
             Lang::It => format!("{waiting} in attesa di invio"),
             Lang::En => format!("{waiting} waiting to be sent"),
         }
     } else {
-        lang.t("Tutto inviato", "All sent").to_owned()
+        lang.tr("app-all-sent").to_owned()
     };
     let when = match last {
-        Some(t) => format!("{} {}", lang.t("ultima sincronizzazione", "last sync"), lang.ago(t, Utc::now())),
-        None => lang.t("mai sincronizzato", "never synced").to_owned(),
+        Some(t) => format!("{} {}", lang.tr("app-last-sync"), lang.ago(t, Utc::now())),
+        None => lang.tr("app-never-synced").to_owned(),
     };
     let offline = view.last_error.is_some() && !view.running;
-    let offline_note = lang.t("senza rete, riprovo da solo", "offline, will retry by itself");
+    let offline_note = lang.tr("app-offline-will-retry-by-itself");
     let label = if offline { format!("{text}, {offline_note}, {when}") } else { format!("{text}, {when}") };
     rsx! {
         button {
@@ -143,7 +143,7 @@ pub fn SyncBar() -> Element {
                 }
                 "{when}"
                 if refused > 0 {
-                    " · {refused} {lang.t(\"da rivedere\", \"need attention\")}"
+                    " · {refused} {lang.tr(\"app-need-attention-2\")}"
                 }
             }
             if view.running && view.progress.items_total > 0 {
@@ -176,7 +176,7 @@ pub fn Welcome() -> Element {
     let start = move |_| {
         let code = chosen();
         if code.is_empty() {
-            ui.tell(lang.t("Scegli il tuo Comune per continuare.", "Choose your Comune to continue."));
+            ui.tell(lang.tr("app-choose-your-comune-to-continue"));
             return;
         }
         let saved = c2.set_setting(keys::COMUNE, &code).and_then(|()| c2.set_setting(keys::PRIVACY_ACCEPTED, &Utc::now().to_rfc3339()));
@@ -196,41 +196,35 @@ pub fn Welcome() -> Element {
         section { class: "welcome",
             h1 { "Casa del Cittadino" }
             p { class: "lead",
-                {lang.t("Segnala un problema del tuo Comune in pochi secondi, anche senza rete.", "Report a problem in your Comune in seconds, even offline.")}
+                {lang.tr("app-report-a-problem-in-your-comune")}
             }
             LanguagePicker {}
-            h2 { {lang.t("Il tuo Comune", "Your Comune")} }
-            label { r#for: "comune", {lang.t("Comune", "Comune")} }
+            h2 { {lang.tr("app-your-comune")} }
+            label { r#for: "comune", {lang.tr("app-comune")} }
             select {
                 id: "comune",
                 value: "{chosen}",
                 onchange: move |e| chosen.set(e.value()),
-                option { value: "", disabled: true, selected: chosen().is_empty(), {lang.t("Scegli…", "Choose…")} }
+                option { value: "", disabled: true, selected: chosen().is_empty(), {lang.tr("app-choose")} }
                 for c in comuni {
                     option { value: "{c.istat_code.as_str()}", selected: chosen() == c.istat_code.as_str(), "{c.name}" }
                 }
             }
             if suggested.is_some() {
-                p { class: "hint", {lang.t("Scelto in base alla tua posizione: puoi cambiarlo.", "Chosen from your location: you can change it.")} }
+                p { class: "hint", {lang.tr("app-chosen-from-your-location-you-can")} }
             }
-            h2 { {lang.t("Privacy", "Privacy")} }
+            h2 { {lang.tr("app-privacy")} }
             div { class: "privacy",
                 p {
-                    {lang.t(
-                        "Le tue segnalazioni (foto, descrizione, posizione) vanno al Comune competente. Le foto vengono ripulite sul telefono da ogni metadato (posizione, modello del telefono) prima dell'invio; la posizione viaggia solo come punto della segnalazione.",
-                        "Your reports (photos, description, place) go to the Comune in charge. Photos are stripped on the phone of every metadata (location, phone model) before they are sent; the place travels only as the report's own point.",
-                    )}
+                    {lang.tr("app-your-reports-photos-description-place-go")}
                 }
                 p {
-                    {lang.t(
-                        "Le segnalazioni pubblicate sono visibili a tutti senza il tuo nome. Titolare del trattamento è il Comune; puoi chiedere accesso e cancellazione dei tuoi dati.",
-                        "Published reports are visible to everyone without your name. The controller is the Comune; you can ask for access to and erasure of your data.",
-                    )}
+                    {lang.tr("app-published-reports-are-visible-to-everyone")}
                 }
             }
-            button { class: "primary", onclick: start, {lang.t("Accetto e inizio", "I agree, start")} }
+            button { class: "primary", onclick: start, {lang.tr("app-i-agree-start")} }
             if c3.opts.location.current().is_none() {
-                p { class: "hint", {lang.t("Posizione non disponibile: la indicherai sulla mappa.", "Location not available: you will place it on the map.")} }
+                p { class: "hint", {lang.tr("app-location-not-available-you-will-place")} }
             }
         }
     }
