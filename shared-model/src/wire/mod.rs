@@ -120,6 +120,14 @@ pub struct Item {
 }
 
 impl Item {
+    /// The item as one of the known kinds, taking it (no copy of its fields).
+    pub fn into_known(self) -> Result<PushItem, serde_json::Error> {
+        let mut object = self.fields;
+        object.insert("kind".to_owned(), serde_json::Value::String(self.kind));
+        object.insert("id".to_owned(), serde_json::Value::String(self.id.to_string()));
+        serde_json::from_value(serde_json::Value::Object(object))
+    }
+
     /// The item as one of the known kinds.
     pub fn known(&self) -> Result<PushItem, serde_json::Error> {
         let mut object = self.fields.clone();

@@ -121,9 +121,14 @@ pub fn unknown_kind() -> ItemOutcome {
 /// The outcome of an item whose fields do not fit its kind.
 pub fn invalid_item(item: &Item) -> ItemOutcome {
     let detail = item.known().err().map(|e| e.to_string()).unwrap_or_default();
+    invalid_item_of(&item.kind, &detail)
+}
+
+/// [`invalid_item`] for an item already taken apart: its kind and why.
+pub fn invalid_item_of(kind: &str, detail: &str) -> ItemOutcome {
     ItemOutcome::Rejected {
         code: "invalid_item".to_owned(),
-        message: format!("Elemento «{}» non valido / Invalid «{}» item: {detail}", item.kind, item.kind),
+        message: format!("Elemento «{kind}» non valido / Invalid «{kind}» item: {detail}"),
     }
 }
 

@@ -82,11 +82,13 @@ impl Component for Reports {
         let mut outcomes: Vec<Option<ItemOutcome>> = vec![None; items.len()];
         let mut reports = Vec::new();
         let mut reopens = Vec::new();
-        for (slot, item) in items.iter().enumerate() {
-            match item.known() {
+        for (slot, item) in items.into_iter().enumerate() {
+            let kind = item.kind.clone();
+            match item.into_known() {
                 Ok(PushItem::Report(r)) => reports.push((slot, r)),
                 Ok(PushItem::Reopen(r)) => reopens.push((slot, r)),
-                Ok(_) | Err(_) => outcomes[slot] = Some(super::invalid_item(item)),
+                Ok(_) => outcomes[slot] = Some(super::invalid_item_of(&kind, "")),
+                Err(e) => outcomes[slot] = Some(super::invalid_item_of(&kind, &e.to_string())),
             }
         }
         if !reports.is_empty() {
