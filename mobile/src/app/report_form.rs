@@ -63,7 +63,7 @@ pub fn NewReportScreen() -> Element {
         let core = core.clone();
         move |bytes: Vec<u8>| {
             if photos().len() >= MAX_PHOTOS {
-                error.set(Some(lang.tr("reports-at-most-5-photos").into()));
+                error.set(Some(lang.tr("reports-at-most-5-photos")));
                 return;
             }
             let processed = match photo::process(&bytes, core.photo_quality()) {
@@ -96,13 +96,13 @@ pub fn NewReportScreen() -> Element {
         let core = core.clone();
         move |confirmed: bool| {
             let Some((lat, lon, accuracy_m)) = pin() else {
-                error.set(Some(lang.tr("reports-place-the-pin-on-the-map").into()));
+                error.set(Some(lang.tr("reports-place-the-pin-on-the-map")));
                 return;
             };
             let Some(category) = chosen_category()
                 .or_else(|| suggest_category(&description(), core.categories().iter().map(|c| c.code.as_str())).map(str::to_owned))
             else {
-                error.set(Some(lang.tr("reports-choose-a-category").into()));
+                error.set(Some(lang.tr("reports-choose-a-category")));
                 return;
             };
             if !confirmed {

@@ -141,9 +141,9 @@ pub fn ReportDetail(id: ReportId) -> Element {
             }
             dl { class: "facts",
                 dt { {lang.tr("reports-comune")} }
-                dd { {r.comune_name.clone().unwrap_or_else(|| lang.tr("reports-set-when-sent").into())} }
+                dd { {r.comune_name.clone().unwrap_or_else(|| lang.tr("reports-set-when-sent"))} }
                 dt { {lang.tr("reports-department-in-charge")} }
-                dd { {r.department_name.clone().unwrap_or_else(|| lang.tr("reports-set-when-sent").into())} }
+                dd { {r.department_name.clone().unwrap_or_else(|| lang.tr("reports-set-when-sent"))} }
                 dt { {lang.tr("reports-place")} }
                 dd { "{r.lat:.5}, {r.lon:.5}" if r.accuracy_m > 0.0 { " (±{r.accuracy_m.round()} m)" } }
                 dt { {lang.tr("reports-filed")} }

@@ -42,7 +42,7 @@ pub fn SyncScreen() -> Element {
                 dd { "{waiting}" }
                 dt { {lang.tr("app-last-successful-sync")} }
                 dd {
-                    {state.as_ref().and_then(|s| s.last_sync_at).map(|t| lang.when(t)).unwrap_or_else(|| lang.tr("app-never").into())}
+                    {state.as_ref().and_then(|s| s.last_sync_at).map(|t| lang.when(t)).unwrap_or_else(|| lang.tr("app-never"))}
                 }
                 dt { {lang.tr("app-server")} }
                 dd { "{core.server_url()}" }
