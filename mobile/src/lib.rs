@@ -6,6 +6,7 @@ pub mod client;
 pub mod inspector;
 pub mod photo;
 pub mod platform;
+pub mod sections;
 pub mod store;
 pub mod suggest;
 pub mod sync;

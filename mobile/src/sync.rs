@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use casa_shared_model::report::PhotoRef;
-use casa_shared_model::wire::sections::{Badges, BadgesPull, Petitions, PetitionsPull, Reports, ReportsPull};
+use casa_shared_model::wire::sections::{Reports, ReportsPull};
+
+use crate::sections::{RoundContext, SectionError, COMPONENTS};
 use casa_shared_model::wire::{Item, ItemOutcome, NearbyQuery, SyncRequest};
 use rand::Rng;
 
@@ -92,11 +94,6 @@ impl SyncFailure {
         matches!(self, SyncFailure::Client(e) if e.is_retryable())
     }
 }
-
-/// The versions of the petitions and badges the phone holds, sent back so
-/// the server sends them again only when they changed.
-const PETITIONS_VERSION: &str = "sync.petitions_version";
-const BADGES_VERSION: &str = "sync.badges_version";
 
 /// The delay before retry `attempt` (1-based): exponential, capped, with
 /// "equal jitter" so that phones coming back online together spread out.
@@ -277,14 +274,13 @@ async fn sync_round(
     let home = store.setting(crate::store::HOME_COMUNE_SETTING)?.and_then(|c| casa_shared_model::IstatCode::parse(&c).ok());
     let identity = store.identity()?;
     let residence = identity.as_ref().map(|i| i.residence);
-    let petitions = if full_batch { None } else { opts.petitions.or(home).or(residence) };
+    let round = RoundContext { last: !full_batch, home: opts.petitions.or(home).or(residence) };
     let mut req = SyncRequest::new(store.device_id());
     req.items = items.iter().map(Item::from).collect();
     req.set_pull::<Reports>(&ReportsPull { cursor: Some(cursor), nearby });
-    if let Some(comune) = petitions {
-        req.set_pull::<Petitions>(&PetitionsPull { comune, version: store.setting(PETITIONS_VERSION)? });
+    for component in COMPONENTS {
+        component.ask(store, &round, &mut req)?;
     }
-    req.set_pull::<Badges>(&BadgesPull { version: store.setting(BADGES_VERSION)? });
     state.requests += 1;
     let res = client.sync_as(&req, identity.as_ref().map(|i| i.token.as_str())).await?;
     // Each section is there only when its component has something new.
@@ -297,14 +293,11 @@ async fn sync_round(
     if let (Some(q), Some(found)) = (nearby, reports.as_ref().and_then(|r| r.nearby.as_ref())) {
         store.replace_nearby(&q, found)?;
     }
-    if let (Some(comune), Some(section)) = (petitions, res.section::<Petitions>().map_err(SyncFailure::malformed)?) {
-        store.replace_petitions(&comune, &section.petitions)?;
-        store.set_setting(PETITIONS_VERSION, &section.version)?;
-    }
-    if let Some(section) = res.section::<Badges>().map_err(SyncFailure::malformed)? {
-        store.replace_badges(&section.badges)?;
-        store.set_points(section.points)?;
-        store.set_setting(BADGES_VERSION, &section.version)?;
+    for component in COMPONENTS {
+        component.apply(store, &round, &res).map_err(|e| match e {
+            SectionError::Store(e) => SyncFailure::Store(e),
+            SectionError::Malformed { cause, .. } => SyncFailure::malformed(cause),
+        })?;
     }
     let mut deferred = 0;
     for r in &res.results {
