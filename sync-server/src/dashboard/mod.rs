@@ -24,8 +24,7 @@ use crate::store::{ReportFilter, SessionRecord, StoreError};
 mod inspection;
 pub mod live;
 mod office;
-mod pages;
-mod petitions;
+pub(crate) mod pages;
 mod statistics;
 
 pub const SESSION_COOKIE: &str = "casa_session";
@@ -37,7 +36,7 @@ pub use casa_shared_model::status::REJECTION_REASONS;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let assets = tower_http::services::ServeDir::new(state.dashboard_assets());
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
@@ -45,11 +44,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comuni/{istat_code}/live", get(live::events))
         .route("/comuni/{istat_code}/ufficio", get(office::view))
         .route("/comuni/{istat_code}/statistiche", get(statistics::view))
-        .route("/comuni/{istat_code}/petizioni", get(petitions::list))
-        .route("/comuni/{istat_code}/petizioni/regole", post(petitions::set_rules))
-        .route("/petizioni/{id}", get(petitions::view))
-        .route("/petizioni/{id}/decisione", post(petitions::decide))
-        .route("/petizioni/{id}/annulla", get(petitions::preview).post(petitions::invalidate))
         .route("/reports/{id}", get(report))
         .route("/reports/{id}/status", post(change_status))
         .route("/reports/{id}/category", post(change_category))
@@ -61,8 +55,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reports/{id}/photos/{n}", get(photo_viewer))
         .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
         .route("/app.js", get(script))
-        .nest_service("/static", assets)
-        .fallback(|| async { DashError::NotFound })
+        .nest_service("/static", assets);
+    for component in state.components().iter() {
+        router = router.merge(component.dashboard_routes());
+    }
+    router.fallback(|| async { DashError::NotFound })
 }
 
 /// Every failure of a dashboard page, rendered as a page with its status.
@@ -151,7 +148,7 @@ impl FromRequestParts<AppState> for StaffSession {
 }
 
 impl StaffSession {
-    fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
+    pub(crate) fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
         if staff::same_token(sent, &self.session.csrf) {
             Ok(())
         } else {
@@ -170,7 +167,7 @@ fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static
     Cookie::build((name, value)).path(PATH).http_only(true).secure(secure(state)).same_site(SameSite::Strict).build()
 }
 
-fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
+pub(crate) fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
     if crate::platform::routes::extract::carries_nul(body) {
         return Err(DashError::BadRequest(
             "Il testo contiene caratteri di controllo non ammessi / The text contains control characters".into(),

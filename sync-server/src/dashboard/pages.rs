@@ -50,7 +50,7 @@ fn status_code_label(code: &str) -> &'static str {
     }
 }
 
-pub(super) fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
+pub(crate) fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="it" {

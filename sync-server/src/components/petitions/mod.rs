@@ -15,6 +15,7 @@ use super::{Component, SyncContext};
 use crate::platform::error::ServiceError;
 use crate::platform::state::AppState;
 
+pub mod dashboard;
 pub mod routes;
 pub mod service;
 
@@ -50,6 +51,10 @@ impl Component for Petitions {
 
     fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
         Some(<Doc as utoipa::OpenApi>::openapi())
+    }
+
+    fn dashboard_routes(&self) -> Router<AppState> {
+        dashboard::router()
     }
 
     fn item_kinds(&self) -> &'static [&'static str] {

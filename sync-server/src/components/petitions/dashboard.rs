@@ -12,15 +12,26 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::pages::{comune_nav, layout, Section};
-use super::{parse_form, DashError, StaffSession};
-use crate::components::petitions::service::{self as petitions, Decision, SignatureReview, MODERATION_ORDER};
+use super::service::{self as petitions, Decision, SignatureReview, MODERATION_ORDER};
+use crate::dashboard::pages::{comune_nav, layout, Section};
+use crate::dashboard::{parse_form, DashError, StaffSession};
 use crate::platform::directory::ComuneEntry;
 use crate::platform::staff::Staff;
 use crate::platform::state::AppState;
 use crate::store::{PetitionEvent, PetitionRecord, SignatureSelection};
 
 const LIST_LIMIT: u32 = 200;
+
+/// The petitions' pages under `/dashboard`.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/comuni/{istat_code}/petizioni", get(list))
+        .route("/comuni/{istat_code}/petizioni/regole", post(set_rules))
+        .route("/petizioni/{id}", get(view))
+        .route("/petizioni/{id}/decisione", post(decide))
+        .route("/petizioni/{id}/annulla", get(preview).post(invalidate))
+}
 
 fn petition_id(s: &str) -> Result<PetitionId, DashError> {
     PetitionId::parse(s).map_err(|_| DashError::NotFound)
