@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::sqlite::{from_micros, micros};
-use super::{parse_istat, PgStore, SqliteStore, StoreResult};
+use super::sql::{on_both, Ts};
+use super::{parse_istat, StoreResult};
 use crate::platform::api_keys::{KeyScope, Permissions};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,84 +35,47 @@ const INSERT: &str =
 const COLUMNS: &str = "SELECT id, name, comune, department, scopes, created_at, revoked_at FROM api_keys";
 const REVOKE: &str = "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
 
-/// A row as both backends read it, timestamps already converted.
-type Row = (Uuid, String, Option<String>, Option<String>, String, DateTime<Utc>, Option<DateTime<Utc>>);
+type Row = (Uuid, String, Option<String>, Option<String>, String, Ts, Option<Ts>);
 
 fn record((id, name, comune, department, scopes, created_at, revoked_at): Row) -> StoreResult<ApiKeyRecord> {
     // A stored list this server cannot read grants nothing rather than failing every request.
     let permissions = Permissions::parse(&scopes).unwrap_or_default();
     let comune = comune.as_deref().map(parse_istat).transpose()?;
-    Ok(ApiKeyRecord { id, name, scope: KeyScope { comune, department, permissions }, created_at, revoked_at })
+    let scope = KeyScope { comune, department, permissions };
+    Ok(ApiKeyRecord { id, name, scope, created_at: created_at.0, revoked_at: revoked_at.map(|t| t.0) })
 }
 
-type SqliteRow = (Uuid, String, Option<String>, Option<String>, String, i64, Option<i64>);
+on_both! {
+    #[async_trait]
+    impl ApiKeyStore for DbStore {
+        async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
+            sqlx::query(INSERT)
+                .bind(key.id)
+                .bind(&key.name)
+                .bind(key_hash)
+                .bind(Ts(key.created_at))
+                .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
+                .bind(key.scope.department.as_deref())
+                .bind(key.scope.permissions.to_list())
+                .execute(&self.write)
+                .await?;
+            Ok(())
+        }
 
-fn from_sqlite((id, name, comune, department, scopes, created, revoked): SqliteRow) -> StoreResult<ApiKeyRecord> {
-    record((id, name, comune, department, scopes, from_micros(created)?, revoked.map(from_micros).transpose()?))
-}
+        async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+            let sql = format!("{COLUMNS} WHERE key_hash = $1");
+            let row: Option<Row> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.read).await?;
+            row.map(record).transpose()
+        }
 
-#[async_trait]
-impl ApiKeyStore for SqliteStore {
-    async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
-        sqlx::query(INSERT)
-            .bind(key.id)
-            .bind(&key.name)
-            .bind(key_hash)
-            .bind(micros(key.created_at))
-            .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
-            .bind(key.scope.department.as_deref())
-            .bind(key.scope.permissions.to_list())
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
+        async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+            let sql = format!("{COLUMNS} ORDER BY created_at, id");
+            let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
+            rows.into_iter().map(record).collect()
+        }
 
-    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        let sql = format!("{COLUMNS} WHERE key_hash = $1");
-        let row: Option<SqliteRow> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.read).await?;
-        row.map(from_sqlite).transpose()
-    }
-
-    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
-        let sql = format!("{COLUMNS} ORDER BY created_at, id");
-        let rows: Vec<SqliteRow> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
-        rows.into_iter().map(from_sqlite).collect()
-    }
-
-    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-        Ok(sqlx::query(REVOKE).bind(micros(at)).bind(id).execute(&self.write).await?.rows_affected() > 0)
-    }
-}
-
-#[async_trait]
-impl ApiKeyStore for PgStore {
-    async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
-        sqlx::query(INSERT)
-            .bind(key.id)
-            .bind(&key.name)
-            .bind(key_hash)
-            .bind(key.created_at)
-            .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
-            .bind(key.scope.department.as_deref())
-            .bind(key.scope.permissions.to_list())
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
-
-    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        let sql = format!("{COLUMNS} WHERE key_hash = $1");
-        let row: Option<Row> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.write).await?;
-        row.map(record).transpose()
-    }
-
-    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
-        let sql = format!("{COLUMNS} ORDER BY created_at, id");
-        let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.write).await?;
-        rows.into_iter().map(record).collect()
-    }
-
-    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-        Ok(sqlx::query(REVOKE).bind(at).bind(id).execute(&self.write).await?.rows_affected() > 0)
+        async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+            Ok(sqlx::query(REVOKE).bind(Ts(at)).bind(id).execute(&self.write).await?.rows_affected() > 0)
+        }
     }
 }

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use casa_shared_model::DeviceId;
 use chrono::{DateTime, Utc};
 
-use super::sqlite::micros;
-use super::{PgStore, SqliteStore, StoreResult};
+use super::sql::{on_both, Ts};
+use super::StoreResult;
 
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
@@ -21,26 +21,17 @@ pub trait DeviceStore: Send + Sync {
 const REGISTER: &str = "INSERT INTO devices (device_id, key_sha256, created_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO NOTHING";
 const KEY: &str = "SELECT key_sha256 FROM devices WHERE device_id = $1";
 
-#[async_trait]
-impl DeviceStore for SqliteStore {
-    async fn register_device_key(&self, device: &DeviceId, key_sha256: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
-        // A known phone costs one read on the read pool, not a write on the
-        // single writer connection.
-        if let Some(hash) = sqlx::query_scalar::<_, Vec<u8>>(KEY).bind(device.as_uuid()).fetch_optional(&self.read).await? {
-            return Ok(hash);
+on_both! {
+    #[async_trait]
+    impl DeviceStore for DbStore {
+        async fn register_device_key(&self, device: &DeviceId, key_sha256: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
+            // A known phone costs one read on the read pool, not a write on
+            // SQLite's single writer connection.
+            if let Some(hash) = sqlx::query_scalar::<_, Vec<u8>>(KEY).bind(device.as_uuid()).fetch_optional(&self.read).await? {
+                return Ok(hash);
+            }
+            sqlx::query(REGISTER).bind(device.as_uuid()).bind(key_sha256).bind(Ts(at)).execute(&self.write).await?;
+            Ok(sqlx::query_scalar(KEY).bind(device.as_uuid()).fetch_one(&self.write).await?)
         }
-        sqlx::query(REGISTER).bind(device.as_uuid()).bind(key_sha256).bind(micros(at)).execute(&self.write).await?;
-        Ok(sqlx::query_scalar(KEY).bind(device.as_uuid()).fetch_one(&self.write).await?)
-    }
-}
-
-#[async_trait]
-impl DeviceStore for PgStore {
-    async fn register_device_key(&self, device: &DeviceId, key_sha256: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
-        if let Some(hash) = sqlx::query_scalar::<_, Vec<u8>>(KEY).bind(device.as_uuid()).fetch_optional(&self.write).await? {
-            return Ok(hash);
-        }
-        sqlx::query(REGISTER).bind(device.as_uuid()).bind(key_sha256).bind(at).execute(&self.write).await?;
-        Ok(sqlx::query_scalar(KEY).bind(device.as_uuid()).fetch_one(&self.write).await?)
     }
 }

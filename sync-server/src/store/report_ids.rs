@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use casa_shared_model::ReportId;
 use uuid::Uuid;
 
-use super::{PgStore, SqliteStore, StoreResult};
+use super::sql::on_both;
+use super::StoreResult;
 
 #[async_trait]
 pub trait KnownReports: Send + Sync {
@@ -16,33 +17,23 @@ pub trait KnownReports: Send + Sync {
     async fn known_reports(&self, ids: &[ReportId]) -> StoreResult<HashSet<Uuid>>;
 }
 
-#[async_trait]
-impl KnownReports for SqliteStore {
-    async fn known_reports(&self, ids: &[ReportId]) -> StoreResult<HashSet<Uuid>> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
+on_both! {
+    #[async_trait]
+    impl KnownReports for DbStore {
+        async fn known_reports(&self, ids: &[ReportId]) -> StoreResult<HashSet<Uuid>> {
+            if ids.is_empty() {
+                return Ok(HashSet::new());
+            }
+            // One bound parameter per id: a batch is at most 500 reports, far
+            // under either database's limit on parameters.
+            let mut query = sqlx::QueryBuilder::<Db>::new("SELECT id FROM reports WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(id.as_uuid());
+            }
+            list.push_unseparated(")");
+            let found: Vec<Uuid> = query.build_query_scalar().fetch_all(&self.read).await?;
+            Ok(found.into_iter().collect())
         }
-        // One bound parameter per id: a batch is at most 500 reports, far
-        // under SQLite's limit on parameters.
-        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id FROM reports WHERE id IN (");
-        let mut list = query.separated(", ");
-        for id in ids {
-            list.push_bind(id.as_uuid());
-        }
-        list.push_unseparated(")");
-        let found: Vec<Uuid> = query.build_query_scalar().fetch_all(&self.read).await?;
-        Ok(found.into_iter().collect())
-    }
-}
-
-#[async_trait]
-impl KnownReports for PgStore {
-    async fn known_reports(&self, ids: &[ReportId]) -> StoreResult<HashSet<Uuid>> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let ids: Vec<Uuid> = ids.iter().map(ReportId::as_uuid).collect();
-        let found: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM reports WHERE id = ANY($1)").bind(&ids).fetch_all(&self.write).await?;
-        Ok(found.into_iter().collect())
     }
 }

@@ -30,10 +30,6 @@ pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-pub(super) fn from_micros(us: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt(format!("timestamp {us}")))
-}
-
 impl SqliteStore {
     /// PostgreSQL serialises appends to `report_events` with a lock; here
     /// the single writer already does.

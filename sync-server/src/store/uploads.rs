@@ -6,11 +6,10 @@
 use async_trait::async_trait;
 use casa_shared_model::{DeviceId, ReportId};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
-use super::sqlite::{from_micros, micros};
-use super::{PgStore, SqliteStore, StoreError, StoreResult};
+use super::sql::{on_both, Ts};
+use super::{StoreError, StoreResult};
 
 /// Where an upload stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,130 +123,62 @@ const UNREFERENCED: &str = "SELECT DISTINCT u.photo FROM uploads u WHERE u.state
      ORDER BY u.photo LIMIT $2";
 const FORGET: &str = "DELETE FROM uploads WHERE photo = $1 AND NOT EXISTS (SELECT 1 FROM photo_refs r WHERE r.photo = $1)";
 
-fn count(row: &impl CountRow, name: &str) -> StoreResult<u32> {
-    Ok(u32::try_from(row.get_i64(name)?.max(0)).unwrap_or(u32::MAX))
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-/// Reads a count the same way from either backend's row.
-trait CountRow {
-    fn get_i64(&self, name: &str) -> StoreResult<i64>;
-}
+on_both! {
+    #[async_trait]
+    impl UploadStore for DbStore {
+        async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
+            sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(Ts(at)).execute(&self.write).await?;
+            Ok(())
+        }
 
-impl CountRow for sqlx::sqlite::SqliteRow {
-    fn get_i64(&self, name: &str) -> StoreResult<i64> {
-        Ok(self.try_get(name)?)
-    }
-}
+        async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
+            let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.read).await?;
+            owner.map(device).transpose()
+        }
 
-impl CountRow for sqlx::postgres::PgRow {
-    fn get_i64(&self, name: &str) -> StoreResult<i64> {
-        Ok(self.try_get(name)?)
-    }
-}
+        async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
+            sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(Ts(at)).execute(&self.write).await?;
+            Ok(())
+        }
 
-#[async_trait]
-impl UploadStore for SqliteStore {
-    async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(micros(at)).execute(&self.write).await?;
-        Ok(())
-    }
+        async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
+            let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(Ts(since)).fetch_one(&self.read).await?;
+            let oldest: Option<Ts> = row.try_get("oldest")?;
+            Ok(UploadCounts { recent: count(row.try_get("recent")?), open: count(row.try_get("open")?), oldest_recent: oldest.map(|t| t.0) })
+        }
 
-    async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
-        let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.read).await?;
-        owner.map(device).transpose()
-    }
+        async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
+            Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.read).await?)
+        }
 
-    async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(micros(at)).execute(&self.write).await?;
-        Ok(())
-    }
+        async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
+            Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.read).await?)
+        }
 
-    async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
-        let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(micros(since)).fetch_one(&self.read).await?;
-        let oldest: Option<i64> = row.try_get("oldest")?;
-        Ok(UploadCounts { recent: count(&row, "recent")?, open: count(&row, "open")?, oldest_recent: oldest.map(from_micros).transpose()? })
-    }
+        async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
+            let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.read).await?;
+            rows.iter()
+                .map(|row| {
+                    let kind: String = row.try_get("kind")?;
+                    Ok((report(row.try_get("report_id")?)?, photo_use(&kind)?))
+                })
+                .collect()
+        }
 
-    async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.read).await?)
-    }
+        async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
+            Ok(sqlx::query_scalar(EXPIRE).bind(Ts(before)).fetch_all(&self.write).await?)
+        }
 
-    async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.read).await?)
-    }
+        async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
+            Ok(sqlx::query_scalar(UNREFERENCED).bind(Ts(before)).bind(i64::from(limit)).fetch_all(&self.read).await?)
+        }
 
-    async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
-        let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok((report(row.try_get("report_id")?)?, photo_use(&kind)?))
-            })
-            .collect()
-    }
-
-    async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(EXPIRE).bind(micros(before)).fetch_all(&self.write).await?)
-    }
-
-    async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(UNREFERENCED).bind(micros(before)).bind(i64::from(limit)).fetch_all(&self.read).await?)
-    }
-
-    async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
-        Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
-    }
-}
-
-#[async_trait]
-impl UploadStore for PgStore {
-    async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(at).execute(&self.write).await?;
-        Ok(())
-    }
-
-    async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
-        let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.write).await?;
-        owner.map(device).transpose()
-    }
-
-    async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(at).execute(&self.write).await?;
-        Ok(())
-    }
-
-    async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
-        let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(since).fetch_one(&self.write).await?;
-        Ok(UploadCounts { recent: count(&row, "recent")?, open: count(&row, "open")?, oldest_recent: row.try_get("oldest")? })
-    }
-
-    async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.write).await?)
-    }
-
-    async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.write).await?)
-    }
-
-    async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
-        let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.write).await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok((report(row.try_get("report_id")?)?, photo_use(&kind)?))
-            })
-            .collect()
-    }
-
-    async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(EXPIRE).bind(before).fetch_all(&self.write).await?)
-    }
-
-    async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(UNREFERENCED).bind(before).bind(i64::from(limit)).fetch_all(&self.write).await?)
-    }
-
-    async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
-        Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
+        async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
+            Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
+        }
     }
 }
