@@ -263,7 +263,7 @@ async fn a_live_queue_stream_ends_within_seconds_of_logout_and_a_session_may_hol
     let stream = other.get(&src).send().await.expect("stream");
     assert_eq!(stream.status(), StatusCode::OK);
     server.state.store().delete_session(&casa_sync_server::platform::staff::hash_token(&token)).await.expect("delete the session");
-    let limit = casa_sync_server::dashboard::live::POLL + Duration::from_secs(5);
+    let limit = casa_sync_server::components::reports::dashboard::live::POLL + Duration::from_secs(5);
     tokio::time::timeout(limit, until_it_ends(stream)).await.expect("the stream outlived its session");
     server.stop().await;
 }

@@ -20,7 +20,7 @@ async function logIn(page, email) {
   await page.goto(`${base}/dashboard/login`);
   await page.fill("#email", email);
   await page.fill("#password", password);
-  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/(queue|ufficio)/), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/(queue|ufficio)/), page.click("main button[type=submit]")]);
 }
 
 await run(async (browser) => {

@@ -18,7 +18,7 @@ await run(async (browser) => {
   await page.goto(`${base}/dashboard/login`);
   await page.fill("#email", env("CASA_EMAIL"));
   await page.fill("#password", env("CASA_PASSWORD"));
-  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/queue/), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/dashboard\/comuni\/\d{6}\/queue/), page.click("main button[type=submit]")]);
   step("login");
 
   // The Petizioni tab: the proposal waiting for moderation comes first.

@@ -72,11 +72,12 @@
     var box = document.createElement("div");
     box.className = "alert alert-info d-flex align-items-center justify-content-between";
     var text = document.createElement("span");
-    text.textContent = n === 1 ? "È arrivata 1 nuova segnalazione." : "Sono arrivate " + n + " nuove segnalazioni.";
+    // The texts come with the page, in the clerk's language.
+    text.textContent = n === 1 ? live.getAttribute("data-one") : live.getAttribute("data-many").replace("{n}", n);
     var reload = document.createElement("a");
     reload.href = window.location.href;
     reload.className = "btn btn-primary btn-sm";
-    reload.textContent = "Aggiorna l'elenco";
+    reload.textContent = live.getAttribute("data-reload");
     box.appendChild(text);
     box.appendChild(reload);
     live.appendChild(box);

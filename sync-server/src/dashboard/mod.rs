@@ -1,38 +1,34 @@
 //! The staff dashboard under `/dashboard`: server-rendered pages that work
-//! without JavaScript. Handlers extract, call the service, render.
+//! without JavaScript. This is the platform's part (sign-in, the clerk's
+//! language, errors, the page frame and the Comune's tabs); each component
+//! mounts its own pages (`Component::dashboard_routes`) and tabs
+//! (`Component::dashboard_tabs`). Handlers extract, call the service, render.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use casa_shared_model::{IstatCode, ReportId, ReportStatus};
-use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use crate::components::reports::service;
-use crate::platform::auth::Role;
 use crate::platform::error::ServiceError;
 use crate::platform::staff::Staff;
 use crate::platform::staff::{self, LoginError};
 use crate::platform::state::AppState;
-use crate::store::{ReportFilter, SessionRecord, StoreError};
+use crate::store::{SessionRecord, StoreError};
 
-mod inspection;
-pub mod live;
-mod office;
-pub(crate) mod pages;
-mod statistics;
+pub mod i18n;
+pub mod pages;
+
+pub use i18n::{t, t_with};
 
 pub const SESSION_COOKIE: &str = "casa_session";
 /// Holds the login form's anti-forgery token until the form comes back.
 pub const LOGIN_COOKIE: &str = "casa_login";
 const PATH: &str = "/dashboard";
-
-pub use casa_shared_model::status::REJECTION_REASONS;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let assets = tower_http::services::ServeDir::new(state.dashboard_assets());
@@ -40,33 +36,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route("/comuni/{istat_code}/queue", get(queue))
-        .route("/comuni/{istat_code}/live", get(live::events))
-        .route("/comuni/{istat_code}/ufficio", get(office::view))
-        .route("/comuni/{istat_code}/statistiche", get(statistics::view))
-        .route("/reports/{id}", get(report))
-        .route("/reports/{id}/status", post(change_status))
-        .route("/reports/{id}/category", post(change_category))
-        .route("/reports/{id}/transfer", post(transfer))
-        .route("/reports/{id}/inspector", post(inspection::assign))
-        .route("/reports/{id}/work", post(office::work).layer(axum::extract::DefaultBodyLimit::max(office::MAX_PHOTO_BYTES + 64 * 1024)))
+        .route("/lingua", post(choose_language))
         // Photos under the dashboard's path, where its session cookie goes.
         .route("/photos/{sha256}", get(crate::platform::routes::uploads::photo))
-        .route("/reports/{id}/photos/{n}", get(photo_viewer))
-        .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
         .route("/app.js", get(script))
         .nest_service("/static", assets);
     for component in state.components().iter() {
         router = router.merge(component.dashboard_routes());
     }
-    router.fallback(|| async { DashError::NotFound })
+    router.fallback(|| async { DashError::NotFound }).layer(axum::middleware::from_fn_with_state(state.clone(), i18n::middleware))
 }
 
-/// Every failure of a dashboard page, rendered as a page with its status.
+/// Every failure of a dashboard page, rendered as a page with its status,
+/// in the clerk's language.
 #[derive(Debug)]
 pub enum DashError {
     NotFound,
     Forbidden,
+    /// What was wrong, already in the clerk's language.
     BadRequest(String),
     Conflict(String),
     /// The form's anti-forgery token is missing or wrong.
@@ -74,18 +61,41 @@ pub enum DashError {
     Internal,
 }
 
+impl DashError {
+    /// A 400 whose text is the Fluent `key`.
+    pub fn bad(key: &str) -> Self {
+        DashError::BadRequest(t(key))
+    }
+}
+
 impl From<ServiceError> for DashError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::NotFound => DashError::NotFound,
             ServiceError::Forbidden => DashError::Forbidden,
-            ServiceError::Rejected { message, .. } => DashError::BadRequest(message),
-            ServiceError::InvalidTransition(t) => DashError::Conflict(t.to_string()),
-            ServiceError::StaleStatus => DashError::Conflict(
-                "Lo stato è cambiato nel frattempo: ricarica la pagina / The status changed meanwhile: reload the page".into(),
-            ),
+            ServiceError::Rejected { code, message } => {
+                tracing::info!(code, "dashboard action refused");
+                DashError::BadRequest(error_text(code, &message))
+            }
+            ServiceError::InvalidTransition(tr) => {
+                tracing::info!(from = tr.from, to = tr.to, "dashboard transition refused");
+                DashError::Conflict(t("dash-error-invalid-transition"))
+            }
+            ServiceError::StaleStatus => DashError::Conflict(t("dash-error-stale-status")),
             ServiceError::Store(e) => DashError::from(e),
         }
+    }
+}
+
+/// A service's refusal in the clerk's words: each stable code has its text
+/// (`error-<code>`); an unknown one keeps the service's own message.
+pub fn error_text(code: &str, message: &str) -> String {
+    let key = format!("error-{code}");
+    if i18n::has(&key) {
+        t(&key)
+    } else {
+        tracing::warn!(code, "no dashboard text for this refusal");
+        message.to_owned()
     }
 }
 
@@ -99,28 +109,14 @@ impl From<StoreError> for DashError {
 impl IntoResponse for DashError {
     fn into_response(self) -> Response {
         let (status, title, text) = match self {
-            DashError::NotFound => {
-                (StatusCode::NOT_FOUND, "Pagina non trovata", "La pagina o la segnalazione non esiste. / Not found.".to_owned())
-            }
-            DashError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "Accesso non consentito",
-                "Questa segnalazione appartiene a un Comune per cui non hai un ruolo. / This belongs to a Comune you have no role in."
-                    .to_owned(),
-            ),
-            DashError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Richiesta non valida", m),
-            DashError::Conflict(m) => (StatusCode::CONFLICT, "Azione non più possibile", m),
-            DashError::Csrf => (
-                StatusCode::FORBIDDEN,
-                "Modulo scaduto",
-                "Il modulo è scaduto o non viene da questa pagina: ricarica e riprova. / The form expired: reload and try again."
-                    .to_owned(),
-            ),
-            DashError::Internal => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno", "Riprova tra poco. / Internal error: try again shortly.".to_owned())
-            }
+            DashError::NotFound => (StatusCode::NOT_FOUND, t("dash-error-not-found-title"), t("dash-error-not-found")),
+            DashError::Forbidden => (StatusCode::FORBIDDEN, t("dash-error-forbidden-title"), t("dash-error-forbidden")),
+            DashError::BadRequest(m) => (StatusCode::BAD_REQUEST, t("dash-error-bad-request-title"), m),
+            DashError::Conflict(m) => (StatusCode::CONFLICT, t("dash-error-conflict-title"), m),
+            DashError::Csrf => (StatusCode::FORBIDDEN, t("dash-error-csrf-title"), t("dash-error-csrf")),
+            DashError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, t("dash-error-internal-title"), t("dash-error-internal")),
         };
-        (status, pages::error_page(status.as_u16(), title, &text)).into_response()
+        (status, pages::error_page(&title, &text)).into_response()
     }
 }
 
@@ -148,7 +144,7 @@ impl FromRequestParts<AppState> for StaffSession {
 }
 
 impl StaffSession {
-    pub(crate) fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
+    pub fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
         if staff::same_token(sent, &self.session.csrf) {
             Ok(())
         } else {
@@ -167,26 +163,22 @@ fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static
     Cookie::build((name, value)).path(PATH).http_only(true).secure(secure(state)).same_site(SameSite::Strict).build()
 }
 
-pub(crate) fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
+pub fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
     if crate::platform::routes::extract::carries_nul(body) {
-        return Err(DashError::BadRequest(
-            "Il testo contiene caratteri di controllo non ammessi / The text contains control characters".into(),
-        ));
+        return Err(DashError::bad("dash-error-control-characters"));
     }
-    serde_urlencoded::from_bytes(body).map_err(|_| DashError::BadRequest("Modulo non valido / Invalid form".into()))
+    serde_urlencoded::from_bytes(body).map_err(|_| DashError::bad("dash-error-invalid-form"))
 }
 
 async fn home(session: StaffSession, State(state): State<AppState>) -> Response {
     let directory = state.directory();
-    let first = directory.order.iter().find(|c| session.staff.covers(c));
-    // Each role lands where its work is.
-    let section = match session.staff.role {
-        Role::Admin | Role::Moderator => "queue",
-        Role::Operator => "ufficio",
-        Role::Inspector => "statistiche",
+    let Some(first) = directory.order.iter().find(|c| session.staff.covers(c)) else {
+        return pages::no_comuni(&session.staff, &session.session.csrf).into_response();
     };
-    match first {
-        Some(code) => Redirect::to(&format!("/dashboard/comuni/{}/{section}", code.as_str())).into_response(),
+    // Each role lands where its work is: the first tab it has.
+    let tabs = pages::tabs(&session.staff, first);
+    match tabs.first() {
+        Some(tab) => Redirect::to(&tab.href).into_response(),
         None => pages::no_comuni(&session.staff, &session.session.csrf).into_response(),
     }
 }
@@ -207,6 +199,15 @@ struct LoginForm {
     csrf: String,
 }
 
+/// A failed sign-in in the clerk's words.
+fn login_error_text(e: &LoginError) -> String {
+    match e {
+        LoginError::InvalidCredentials => t("dash-login-wrong"),
+        LoginError::Throttled { .. } => t("dash-login-throttled"),
+        LoginError::Store(_) => t("dash-error-internal"),
+    }
+}
+
 async fn login(
     State(state): State<AppState>,
     crate::platform::client_ip::ClientIp(client): crate::platform::client_ip::ClientIp,
@@ -225,7 +226,7 @@ async fn login(
         }
         Err(LoginError::Store(e)) => Err(e.into()),
         Err(e) => {
-            let page = pages::login(&expected, Some(&e.to_string()), &form.email);
+            let page = pages::login(&expected, Some(&login_error_text(&e)), &form.email);
             Ok(match e.retry_after_secs() {
                 Some(wait) => (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, wait.to_string())], page).into_response(),
                 None => (StatusCode::UNAUTHORIZED, page).into_response(),
@@ -248,274 +249,45 @@ async fn logout(session: StaffSession, State(state): State<AppState>, jar: Cooki
     Ok((jar, Redirect::to("/dashboard/login")).into_response())
 }
 
-/// The queue's filters, as the form sends them (empty means "any").
-#[derive(Debug, Default, Deserialize)]
-pub struct QueueQuery {
+#[derive(Deserialize)]
+struct LanguageForm {
     #[serde(default)]
-    pub category: String,
+    lang: String,
+    /// The page to go back to, under `/dashboard`.
     #[serde(default)]
-    pub status: String,
-    /// Received at least this many days ago.
-    #[serde(default)]
-    pub age: String,
-    /// Set after a transfer: the Comune the report went to.
-    #[serde(default)]
-    pub trasferita: String,
+    back: String,
 }
 
-pub const QUEUE_STATUSES: [&str; 7] =
-    ["in_moderation", "published", "assigned_to_department", "confirmed_by_inspector", "in_progress", "resolved", "rejected"];
-const QUEUE_LIMIT: u32 = 200;
-
-async fn queue(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    Query(q): Query<QueueQuery>,
-) -> Result<Response, DashError> {
-    let comune = IstatCode::parse(&code).map_err(|_| DashError::NotFound)?;
-    let directory = state.directory();
-    let entry = directory.comune(&comune).ok_or(DashError::NotFound)?;
-    if !session.staff.may_see_queue(&comune) {
-        return Err(DashError::Forbidden);
+/// `POST /dashboard/lingua`: keeps the clerk's language for a year and goes
+/// back to the page they were on. Choosing a language needs no session (the
+/// login page has the switch too) and changes nothing but the pages' words.
+async fn choose_language(State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Result<Response, DashError> {
+    let form: LanguageForm = parse_form(&body)?;
+    if !matches!(form.lang.as_str(), "it" | "en") {
+        return Err(DashError::bad("dash-error-unknown-language"));
     }
-    let status = if q.status.is_empty() { "in_moderation" } else { q.status.as_str() };
-    let statuses = match QUEUE_STATUSES.iter().find(|s| **s == status) {
-        Some(s) => Some(vec![*s]),
-        None if status == "all" => None,
-        None => return Err(DashError::BadRequest(format!("Stato «{status}» sconosciuto / Unknown status"))),
-    };
-    let categories = if q.category.is_empty() {
-        None
-    } else if entry.category(&q.category).is_some() {
-        Some(vec![q.category.clone()])
+    // Only back to a page of the dashboard: never to another site.
+    let back = if form.back.starts_with("/dashboard") && !form.back.starts_with("//") && !form.back.contains("://") {
+        form.back
     } else {
-        return Err(DashError::BadRequest("Categoria sconosciuta per questo Comune / Unknown category".into()));
+        "/dashboard".to_owned()
     };
-    let received_to = match q.age.as_str() {
-        "" => None,
-        days => match days.parse::<u16>() {
-            Ok(d) => Some(Utc::now() - Duration::days(i64::from(d))),
-            Err(_) => return Err(DashError::BadRequest("Età non valida / Invalid age".into())),
-        },
-    };
-    let filter = ReportFilter { comune: Some(comune), categories, statuses, received_to, limit: QUEUE_LIMIT, ..ReportFilter::default() };
-    let mut reports = state.store().search_reports(&filter).await?;
-    // Oldest first: the queue is worked from the longest wait.
-    reports.reverse();
-    let comuni: Vec<(IstatCode, String)> = directory
-        .order
-        .iter()
-        .filter(|c| session.staff.covers(c))
-        .filter_map(|c| directory.comune(c).map(|e| (*c, e.name.clone())))
-        .collect();
-    let comuni_all: Vec<(IstatCode, String)> =
-        directory.order.iter().filter_map(|c| directory.comune(c).map(|e| (*c, e.name.clone()))).collect();
-    Ok(pages::queue(&pages::QueueView {
-        staff: &session.staff,
-        csrf: &session.session.csrf,
-        comune: entry,
-        comuni: &comuni,
-        query: &q,
-        status,
-        reports: &reports,
-        limit: QUEUE_LIMIT,
-        comuni_all: &comuni_all,
-        drawn_at: Utc::now(),
-    })
-    .into_response())
+    let chosen = Cookie::build((i18n::LANG_COOKIE, form.lang))
+        .path(PATH)
+        .http_only(true)
+        .secure(secure(&state))
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(365))
+        .build();
+    Ok((jar.add(chosen), Redirect::to(&back)).into_response())
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    fatto: Option<String>,
-}
-
-fn report_id(id: &str) -> Result<ReportId, DashError> {
-    ReportId::parse(id).map_err(|_| DashError::NotFound)
-}
-
-fn done(id: &ReportId, what: &str) -> Response {
-    Redirect::to(&format!("/dashboard/reports/{id}?fatto={what}")).into_response()
-}
-
-#[derive(Deserialize)]
-struct CategoryForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    category: String,
-}
-
-async fn change_category(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, DashError> {
-    let form: CategoryForm = parse_form(&body)?;
-    session.check_csrf(&form.csrf)?;
-    let id = report_id(&id)?;
-    service::dashboard_report(&state, &session.staff, &id).await?;
-    service::recategorize(&state, &session.staff, &id, &form.category).await?;
-    Ok(done(&id, "categoria"))
-}
-
-#[derive(Deserialize)]
-struct TransferForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    comune: String,
-    #[serde(default)]
-    reason: String,
-}
-
-async fn transfer(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, DashError> {
-    let form: TransferForm = parse_form(&body)?;
-    session.check_csrf(&form.csrf)?;
-    let id = report_id(&id)?;
-    let to = IstatCode::parse(&form.comune).map_err(|_| DashError::BadRequest("Scegli un Comune dall'elenco / Choose a Comune".into()))?;
-    let before = service::dashboard_report(&state, &session.staff, &id).await?;
-    let after = service::transfer(&state, &session.staff, &id, &to, &form.reason).await?;
-    // The report is now the other Comune's: back to the queue it left.
-    Ok(Redirect::to(&format!("/dashboard/comuni/{}/queue?trasferita={}", before.comune.as_str(), after.comune.as_str())).into_response())
-}
-
-async fn photo_viewer(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path((id, n)): Path<(String, usize)>,
-    Query(done): Query<DoneQuery>,
-) -> Result<Response, DashError> {
-    let id = report_id(&id)?;
-    let report = service::dashboard_report(&state, &session.staff, &id).await?;
-    if n == 0 || n > report.photos.len() {
-        return Err(DashError::NotFound);
-    }
-    let directory = state.directory();
-    let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
-    Ok(pages::photo_viewer(&session.staff, &session.session.csrf, entry, &report, n, done.fatto.is_some()).into_response())
-}
-
-#[derive(Deserialize)]
-struct BlurForm {
-    #[serde(default)]
-    csrf: String,
-    left: f64,
-    top: f64,
-    width: f64,
-    height: f64,
-}
-
-async fn blur_photo(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path((id, n)): Path<(String, usize)>,
-    body: Bytes,
-) -> Result<Response, DashError> {
-    let form: BlurForm = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        DashError::BadRequest("Indica la zona con quattro numeri (percentuali) / Give the region as four percentages".into())
-    })?;
-    session.check_csrf(&form.csrf)?;
-    let id = report_id(&id)?;
-    service::dashboard_report(&state, &session.staff, &id).await?;
-    let region = crate::components::reports::blur::BlurRegion::from_percent(form.left, form.top, form.width, form.height)
-        .map_err(|e| DashError::BadRequest(e.to_string()))?;
-    let index = n.checked_sub(1).ok_or(DashError::NotFound)?;
-    service::blur_photo(&state, &session.staff, &id, index, region).await?;
-    Ok(Redirect::to(&format!("/dashboard/reports/{id}/photos/{n}?fatto=sfocata")).into_response())
-}
-
-/// The dashboard's only script: drawing the blur region with the mouse or a
-/// finger fills the form's four fields (which also work typed by hand).
+/// The dashboard's only script: the live banner of the queue, and drawing
+/// the blur region with the mouse or a finger (which fills the form's four
+/// fields, which also work typed by hand).
 async fn script() -> impl IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")],
         include_str!("app.js"),
     )
-}
-
-async fn report(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(done): Query<DoneQuery>,
-) -> Result<Response, DashError> {
-    let id = ReportId::parse(&id).map_err(|_| DashError::NotFound)?;
-    let report = service::dashboard_report(&state, &session.staff, &id).await?;
-    let reopens = state.store().reopens(&id).await?;
-    let transfers = state.store().transfers(&id).await?;
-    let directory = state.directory();
-    let entry = directory.comune(&report.comune).ok_or(DashError::NotFound)?;
-    let inspection = inspection::section(&state, &session.staff, &session.session.csrf, &report).await?;
-    let history = state.store().status_history(&id).await?;
-    let office = office::section(&session.staff, &session.session.csrf, &report, &history);
-    Ok(pages::report(&pages::ReportView {
-        staff: &session.staff,
-        csrf: &session.session.csrf,
-        directory: &directory,
-        comune: entry,
-        report: &report,
-        reopens: &reopens,
-        transfers: &transfers,
-        inspection,
-        office,
-        done: done.fatto.is_some(),
-    })
-    .into_response())
-}
-
-#[derive(Deserialize)]
-struct StatusForm {
-    #[serde(default)]
-    csrf: String,
-    action: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    department: String,
-    /// The original of a duplicate: its id, or its dashboard address.
-    #[serde(default)]
-    original: String,
-}
-
-async fn change_status(
-    session: StaffSession,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, DashError> {
-    let form: StatusForm = parse_form(&body)?;
-    session.check_csrf(&form.csrf)?;
-    let id = ReportId::parse(&id).map_err(|_| DashError::NotFound)?;
-    let to = match form.action.as_str() {
-        "publish" => ReportStatus::Published,
-        "reject" if REJECTION_REASONS.contains(&form.reason.as_str()) => ReportStatus::Rejected { reason: form.reason.clone() },
-        "reject" => return Err(DashError::BadRequest("Scegli un motivo dall'elenco / Choose a reason from the list".into())),
-        "assign" => ReportStatus::AssignedToDepartment { department: form.department.clone() },
-        "duplicate" => {
-            // Moderators paste what they have at hand: the id or the page's address.
-            let tail = form.original.trim().trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-            let tail = tail.split(['?', '#']).next().unwrap_or_default();
-            match ReportId::parse(tail) {
-                Ok(report_id) => ReportStatus::DuplicateOf { report_id },
-                Err(_) => {
-                    return Err(DashError::BadRequest(
-                        "Indica il codice o l'indirizzo della segnalazione originale / Give the original report's id or address".into(),
-                    ))
-                }
-            }
-        }
-        other => return Err(DashError::BadRequest(format!("Azione «{other}» sconosciuta / Unknown action"))),
-    };
-    // Another Comune's report is a 403 here (the API's change_status answers 404).
-    service::dashboard_report(&state, &session.staff, &id).await?;
-    let after = service::change_status(&state, &session.staff, &id, to).await?;
-    Ok(Redirect::to(&format!("/dashboard/reports/{id}?fatto={}", after.status.code())).into_response())
 }

@@ -40,7 +40,7 @@ struct Inner {
     /// Limits on new reports per phone, API key and address (see [`crate::platform::ratelimit`]).
     report_limiter: RwLock<Arc<crate::platform::ratelimit::ReportLimiter>>,
     /// The dashboard's open live streams, per session.
-    live_streams: Arc<crate::dashboard::live::LiveStreams>,
+    live_streams: Arc<crate::components::reports::dashboard::live::LiveStreams>,
     /// The Comune of each report that reached a moderation queue through this
     /// process (the dashboard's live updates; other processes' are found by
     /// polling).
@@ -100,7 +100,7 @@ impl AppState {
                 login_throttle: RwLock::new(Arc::new(crate::platform::login_throttle::LoginThrottle::default())),
                 trusted_proxies: RwLock::new(Arc::new(crate::platform::client_ip::TrustedProxies::default())),
                 report_limiter: RwLock::new(Arc::new(crate::platform::ratelimit::ReportLimiter::default())),
-                live_streams: Arc::new(crate::dashboard::live::LiveStreams::default()),
+                live_streams: Arc::new(crate::components::reports::dashboard::live::LiveStreams::default()),
                 queue_news: tokio::sync::broadcast::channel(256).0,
                 closing: tokio::sync::watch::channel(false).0,
             }),
@@ -212,7 +212,7 @@ impl AppState {
         }
     }
 
-    pub fn live_streams(&self) -> &Arc<crate::dashboard::live::LiveStreams> {
+    pub fn live_streams(&self) -> &Arc<crate::components::reports::dashboard::live::LiveStreams> {
         &self.inner.live_streams
     }
 

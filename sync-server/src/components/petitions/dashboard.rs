@@ -13,14 +13,37 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::service::{self as petitions, Decision, SignatureReview, MODERATION_ORDER};
-use crate::dashboard::pages::{comune_nav, layout, Section};
-use crate::dashboard::{parse_form, DashError, StaffSession};
+use crate::dashboard::i18n::{self, t, t_with};
+use crate::dashboard::pages::{comune_nav, layout};
+use crate::dashboard::{error_text, parse_form, DashError, StaffSession};
 use crate::platform::directory::ComuneEntry;
 use crate::platform::staff::Staff;
 use crate::platform::state::AppState;
 use crate::store::{PetitionEvent, PetitionRecord, SignatureSelection};
 
 const LIST_LIMIT: u32 = 200;
+
+/// The petitions' tab of a Comune's dashboard.
+pub const SECTION: &str = "petitions";
+
+/// For those who moderate the Comune.
+pub fn tabs(staff: &Staff, comune: &IstatCode) -> Vec<crate::components::Tab> {
+    if !staff.can_moderate(comune) {
+        return Vec::new();
+    }
+    vec![crate::components::Tab { section: SECTION, label: "pet-tab", href: format!("/dashboard/comuni/{}/petizioni", comune.as_str()) }]
+}
+
+fn status_label(s: &PetitionStatus) -> String {
+    t(&format!("pet-status-{}", s.code()))
+}
+
+fn threshold_label(k: casa_shared_model::petition::ThresholdKind) -> String {
+    t(match k {
+        casa_shared_model::petition::ThresholdKind::Response => "pet-threshold-response",
+        casa_shared_model::petition::ThresholdKind::Debate => "pet-threshold-debate",
+    })
+}
 
 /// The petitions' pages under `/dashboard`.
 pub fn router() -> axum::Router<AppState> {
@@ -37,8 +60,8 @@ fn petition_id(s: &str) -> Result<PetitionId, DashError> {
     PetitionId::parse(s).map_err(|_| DashError::NotFound)
 }
 
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%d/%m/%Y %H:%M").to_string()
+fn when(at: DateTime<Utc>) -> String {
+    i18n::when(at)
 }
 
 /// The time a `datetime-local` field sends (read as UTC, as the pages show).
@@ -50,7 +73,7 @@ fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, DashError> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
         .map(|t| Some(t.and_utc()))
-        .map_err(|_| DashError::BadRequest(format!("Data e ora «{s}» non valide (AAAA-MM-GGTHH:MM) / Invalid date and time")))
+        .map_err(|_| DashError::BadRequest(t_with("pet-error-date", &[("value", s.into())])))
 }
 
 fn local_value(t: Option<DateTime<Utc>>) -> String {
@@ -89,35 +112,31 @@ pub async fn list(
 }
 
 fn signatures(n: u32) -> String {
-    if n == 1 {
-        "1 firma".to_owned()
-    } else {
-        format!("{n} firme")
-    }
+    t_with("pet-signatures", &[("n", n.into())])
 }
 
 /// What an event's detail says, for people: never a citizen's id.
-fn event_detail(e: &PetitionEvent) -> Option<&str> {
+fn event_detail(e: &PetitionEvent) -> Option<String> {
     match (e.event.as_str(), e.detail.as_deref()?) {
         ("threshold_reached", _) => None,
-        (_, d) if d.starts_with("citizen") => Some("un cittadino"),
-        (_, "closing_date") => Some("alla data di chiusura"),
-        (_, "expired") => Some("scaduta senza promotori"),
-        (_, d) => Some(d),
+        (_, d) if d.starts_with("citizen") => Some(t("pet-event-by-citizen")),
+        (_, "closing_date") => Some(t("pet-event-closing-date")),
+        (_, "expired") => Some(t("pet-event-expired")),
+        (_, d) => Some(d.to_owned()),
     }
 }
 
 fn progress(p: &PetitionRecord) -> Markup {
     html! {
         @if p.status.before_opening() {
-            (cosponsors_found(p.signatures, p.cosponsors)) " di " (p.cosponsors) " promotori"
+            (t_with("pet-cosponsors-found", &[("found", cosponsors_found(p.signatures, p.cosponsors).into()), ("needed", p.cosponsors.into())]))
         } @else {
             (signatures(p.signatures))
-            @for t in &p.thresholds {
+            @for th in &p.thresholds {
                 br;
                 span class="small text-secondary" {
-                    (t.kind.label_it()) ": " (t.signatures)
-                    @if t.reached_at.is_some() { " · raggiunta" }
+                    (threshold_label(th.kind)) ": " (th.signatures)
+                    @if th.reached_at.is_some() { " · " (t("pet-threshold-reached")) }
                 }
             }
         }
@@ -129,34 +148,32 @@ fn list_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, list: &[PetitionRe
     let rules = comune.petition_rules;
     let waiting = list.iter().filter(|p| p.status == PetitionStatus::InModeration).count();
     layout(
-        &format!("Petizioni · {}", comune.name),
+        &format!("{} · {}", t("pet-tab"), comune.name),
         Some((staff, csrf)),
         html! {
-            (comune_nav(staff, code, Section::Petitions))
-            h1 { "Petizioni · " (comune.name) }
+            (comune_nav(staff, &comune.istat_code, SECTION))
+            h1 { (t("pet-tab")) " · " (comune.name) }
             @if done == "regole" {
-                div class="alert alert-success" role="status" { "Regole salvate: valgono per le proposte da ora in poi." }
+                div class="alert alert-success" role="status" { (t("pet-rules-saved")) }
             }
             @if !comune.services.contains(&casa_shared_model::Service::Petitions) {
-                div class="alert alert-warning" role="status" { "Il servizio Petizioni non è attivo in questo Comune: i cittadini non vedono le petizioni." }
+                div class="alert alert-warning" role="status" { (t("pet-service-off")) }
             }
             p class="lead" role="status" {
-                @if waiting == 0 { "Nessuna proposta attende la moderazione." }
-                @else if waiting == 1 { "1 proposta attende la moderazione." }
-                @else { (waiting) " proposte attendono la moderazione." }
+                (t_with("pet-waiting", &[("n", waiting.into())]))
             }
             @if list.is_empty() {
-                p { "Nessuna petizione in questo Comune." }
+                p { (t("pet-list-empty")) }
             } @else {
                 div class="table-responsive" {
                     table class="table queue" id="petitions-table" {
-                        caption { "Petizioni, dalle proposte da moderare alle concluse" }
-                        thead { tr { th scope="col" { "Petizione" } th scope="col" { "Stato" } th scope="col" { "Firme" } th scope="col" { "Creata" } } }
+                        caption { (t("pet-list-caption")) }
+                        thead { tr { th scope="col" { (t("pet-col-petition")) } th scope="col" { (t("pet-field-status")) } th scope="col" { (t("pet-field-signatures")) } th scope="col" { (t("pet-col-created")) } } }
                         tbody {
                             @for p in list {
                                 tr {
                                     td { a href={ "/dashboard/petizioni/" (p.id) } { (p.title) } }
-                                    td { (p.status.label_it()) }
+                                    td { (status_label(&p.status)) }
                                     td { (progress(p)) }
                                     td { (when(p.created_at)) }
                                 }
@@ -166,27 +183,27 @@ fn list_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, list: &[PetitionRe
                 }
             }
             section aria-labelledby="rules-title" class="mt-5" {
-                h2 id="rules-title" class="h4" { "Regole del Comune" }
-                p { "Valgono per le proposte presentate da ora in poi; le petizioni già presentate tengono le loro soglie." }
+                h2 id="rules-title" class="h4" { (t("pet-rules-heading")) }
+                p { (t("pet-rules-intro")) }
                 form method="post" action={ "/dashboard/comuni/" (code) "/petizioni/regole" } class="actions row g-3" {
                     input type="hidden" name="csrf" value=(csrf);
                     div class="col-md-3" {
-                        label for="r-cosponsors" class="form-label d-block" { "Promotori necessari" }
+                        label for="r-cosponsors" class="form-label d-block" { (t("pet-rules-cosponsors")) }
                         input type="number" id="r-cosponsors" name="cosponsors" class="form-control" min="1" max="100" value=(rules.cosponsors) required;
                     }
                     div class="col-md-3" {
-                        label for="r-response" class="form-label d-block" { "Firme per la risposta" }
+                        label for="r-response" class="form-label d-block" { (t("pet-rules-response")) }
                         input type="number" id="r-response" name="response_threshold" class="form-control" min="10" value=(rules.response_threshold) required;
                     }
                     div class="col-md-3" {
-                        label for="r-debate" class="form-label d-block" { "Firme per il dibattito" }
+                        label for="r-debate" class="form-label d-block" { (t("pet-rules-debate")) }
                         input type="number" id="r-debate" name="debate_threshold" class="form-control" min="11" value=(rules.debate_threshold) required;
                     }
                     div class="col-md-3" {
-                        label for="r-months" class="form-label d-block" { "Anonimizzazione (mesi dopo la fine)" }
+                        label for="r-months" class="form-label d-block" { (t("pet-rules-months")) }
                         input type="number" id="r-months" name="anonymise_after_months" class="form-control" min="1" max="60" value=(rules.anonymise_after_months) required;
                     }
-                    div class="col-12" { button type="submit" class="btn btn-primary" { "Salva le regole" } }
+                    div class="col-12" { button type="submit" class="btn btn-primary" { (t("pet-rules-save")) } }
                 }
             }
         },
@@ -213,7 +230,7 @@ pub async fn set_rules(
     session.check_csrf(&form.csrf)?;
     let comune = comune_of(&state, &session.staff, &code)?;
     let rules = PetitionRules::parse(form.cosponsors, form.response_threshold, form.debate_threshold, form.anonymise_after_months)
-        .map_err(|e| DashError::BadRequest(e.to_string()))?;
+        .map_err(|e| DashError::BadRequest(error_text(e.code(), &e.to_string())))?;
     petitions::set_rules(&state, &session.staff, &comune, &rules).await?;
     Ok(Redirect::to(&format!("/dashboard/comuni/{code}/petizioni?fatto=regole")).into_response())
 }
@@ -235,13 +252,21 @@ pub async fn view(
 
 fn event_label(e: &PetitionEvent) -> String {
     match e.event.as_str() {
-        "threshold_reached" => format!(
-            "Soglia raggiunta: {}",
-            e.detail.as_deref().and_then(casa_shared_model::petition::ThresholdKind::parse).map(|k| k.label_it()).unwrap_or("?")
+        "threshold_reached" => t_with(
+            "pet-event-threshold",
+            &[(
+                "threshold",
+                e.detail
+                    .as_deref()
+                    .and_then(casa_shared_model::petition::ThresholdKind::parse)
+                    .map(threshold_label)
+                    .unwrap_or_default()
+                    .into(),
+            )],
         ),
-        "signatures_invalidated" => "Firme annullate".to_owned(),
-        "anonymised" => "Dati dei firmatari cancellati".to_owned(),
-        code => PetitionStatus::from_parts(code, Some("")).map(|s| s.label_it().to_owned()).unwrap_or_else(|| code.to_owned()),
+        "signatures_invalidated" => t("pet-event-invalidated"),
+        "anonymised" => t("pet-event-anonymised"),
+        code => PetitionStatus::from_parts(code, Some("")).map(|s| status_label(&s)).unwrap_or_else(|| code.to_owned()),
     }
 }
 
@@ -260,82 +285,81 @@ fn petition_page(
     let may_answer = p.status.is_signable() || p.status == PetitionStatus::Closed;
     let bursts = review.buckets.iter().filter(|b| b.2).count();
     layout(
-        &format!("{} · Petizioni", p.title),
+        &format!("{} · {}", p.title, t("pet-tab")),
         Some((staff, csrf)),
         html! {
-            (comune_nav(staff, code, Section::Petitions))
-            p { a href={ "/dashboard/comuni/" (code) "/petizioni" } { "← Tutte le petizioni di " (comune.name) } }
+            (comune_nav(staff, &comune.istat_code, SECTION))
+            p { a href={ "/dashboard/comuni/" (code) "/petizioni" } { "← " (t_with("pet-back-to-list", &[("comune", comune.name.as_str().into())])) } }
             h1 { (p.title) }
             @match done {
-                "open" => div class="alert alert-success" role="status" { "Petizione aperta alle firme." },
-                "rejected" => div class="alert alert-success" role="status" { "Proposta respinta: l'autore legge il motivo alla prossima sincronizzazione." },
-                "answered" => div class="alert alert-success" role="status" { "Risposta ufficiale pubblicata." },
-                "annullate" => div class="alert alert-success" role="status" { "Firme annullate." },
+                "open" => div class="alert alert-success" role="status" { (t("pet-done-open")) },
+                "rejected" => div class="alert alert-success" role="status" { (t("pet-done-rejected")) },
+                "answered" => div class="alert alert-success" role="status" { (t("pet-done-answered")) },
+                "annullate" => div class="alert alert-success" role="status" { (t("pet-done-invalidated")) },
                 _ => {},
             }
             dl class="row" {
-                dt class="col-sm-3" { "Stato" } dd class="col-sm-9" id="petition-status" { (p.status.label_it()) @if let Some(r) = p.status.detail() { " · «" (r) "»" } }
-                dt class="col-sm-3" { "Firme" } dd class="col-sm-9" id="petition-signatures" { (progress(p)) }
-                dt class="col-sm-3" { "Chi può firmare" } dd class="col-sm-9" { @if p.residents_only { "Solo i residenti del Comune" } @else { "Tutti i cittadini verificati" } }
-                dt class="col-sm-3" { "Proposta da" } dd class="col-sm-9" { @if p.author_citizen.is_some() { "un cittadino verificato" } @else { (p.author) } }
-                @if let Some(c) = p.closes_at { dt class="col-sm-3" { "Chiusura" } dd class="col-sm-9" { (when(c)) " (UTC)" } }
-                @if p.closes_at.is_none() { dt class="col-sm-3" { "Durata" } dd class="col-sm-9" { (p.open_days) " giorni dall'apertura" } }
-                @if let Some(a) = p.anonymised_at { dt class="col-sm-3" { "Anonimizzata" } dd class="col-sm-9" { (when(a)) } }
+                dt class="col-sm-3" { (t("pet-field-status")) } dd class="col-sm-9" id="petition-status" { (status_label(&p.status)) @if let Some(r) = p.status.detail() { " · «" (r) "»" } }
+                dt class="col-sm-3" { (t("pet-field-signatures")) } dd class="col-sm-9" id="petition-signatures" { (progress(p)) }
+                dt class="col-sm-3" { (t("pet-field-who")) } dd class="col-sm-9" { @if p.residents_only { (t("pet-who-residents")) } @else { (t("pet-who-everyone")) } }
+                dt class="col-sm-3" { (t("pet-field-author")) } dd class="col-sm-9" { @if p.author_citizen.is_some() { (t("pet-author-citizen")) } @else { (p.author) } }
+                @if let Some(c) = p.closes_at { dt class="col-sm-3" { (t("pet-field-closes")) } dd class="col-sm-9" { (when(c)) " (UTC)" } }
+                @if p.closes_at.is_none() { dt class="col-sm-3" { (t("pet-field-duration")) } dd class="col-sm-9" { (t_with("pet-duration-days", &[("days", p.open_days.into())])) } }
+                @if let Some(a) = p.anonymised_at { dt class="col-sm-3" { (t("pet-field-anonymised")) } dd class="col-sm-9" { (when(a)) } }
             }
             div class="card card-bg p-3 mb-4" { p class="mb-0" style="white-space: pre-wrap" { (p.body) } }
             @if let Some(r) = &p.response {
                 section aria-labelledby="answer-title" class="mb-4" {
-                    h2 id="answer-title" class="h4" { "Risposta ufficiale del Comune" }
+                    h2 id="answer-title" class="h4" { (t("pet-answer-heading")) }
                     p style="white-space: pre-wrap" { (r) }
                 }
             }
             @if may_open || may_reject {
                 section aria-labelledby="moderation-title" class="mb-4" {
-                    h2 id="moderation-title" class="h4" { "Moderazione" }
+                    h2 id="moderation-title" class="h4" { (t("pet-moderation")) }
                     @if p.status.takes_cosponsors() {
-                        p { "La proposta cerca ancora i suoi promotori: si può respingere subito (testo offensivo, fuori competenza…), si apre quando li ha." }
+                        p { (t("pet-moderation-cosponsors")) }
                     }
                     @if may_open {
                         form method="post" action={ "/dashboard/petizioni/" (p.id) "/decisione" } class="actions d-inline" {
                             input type="hidden" name="csrf" value=(csrf);
-                            button type="submit" name="action" value="open" class="btn btn-success mb-3" { "Apri alle firme per " (p.open_days) " giorni" }
+                            button type="submit" name="action" value="open" class="btn btn-success mb-3" { (t_with("pet-open-for", &[("days", p.open_days.into())])) }
                         }
                     }
                     form method="post" action={ "/dashboard/petizioni/" (p.id) "/decisione" } class="actions" {
                         input type="hidden" name="csrf" value=(csrf);
-                        label for="reject-reason" class="form-label d-block" { "Motivo del rifiuto (l'autore lo legge)" }
+                        label for="reject-reason" class="form-label d-block" { (t("pet-reject-reason")) }
                         textarea id="reject-reason" name="reason" class="form-control mb-2" rows="2" minlength="10" maxlength="500" required {}
-                        button type="submit" name="action" value="reject" class="btn btn-outline-danger" { "Respingi" }
+                        button type="submit" name="action" value="reject" class="btn btn-outline-danger" { (t("pet-reject")) }
                     }
                 }
             }
             @if may_answer {
                 section aria-labelledby="respond-title" class="mb-4" {
-                    h2 id="respond-title" class="h4" { "Risposta ufficiale" }
-                    p { "Pubblicarla conclude la petizione: non si raccolgono altre firme." }
+                    h2 id="respond-title" class="h4" { (t("pet-respond-heading")) }
+                    p { (t("pet-respond-intro")) }
                     form method="post" action={ "/dashboard/petizioni/" (p.id) "/decisione" } class="actions" {
                         input type="hidden" name="csrf" value=(csrf);
-                        label for="answer-text" class="form-label d-block" { "Testo della risposta" }
+                        label for="answer-text" class="form-label d-block" { (t("pet-respond-text")) }
                         textarea id="answer-text" name="response" class="form-control mb-2" rows="5" minlength="20" maxlength="10000" required {}
-                        button type="submit" name="action" value="answer" class="btn btn-primary" { "Pubblica la risposta" }
+                        button type="submit" name="action" value="answer" class="btn btn-primary" { (t("pet-respond-submit")) }
                     }
                 }
             }
             section aria-labelledby="review-title" class="mb-4" {
-                h2 id="review-title" class="h4" { "Controllo delle firme" }
+                h2 id="review-title" class="h4" { (t("pet-review-heading")) }
                 @if p.anonymised_at.is_some() {
-                    p { "Le firme sono state cancellate (anonimizzazione): restano i conteggi." }
+                    p { (t("pet-review-anonymised")) }
                 } @else {
                     p role="status" id="burst-summary" {
-                        @if bursts == 0 { "Nessun picco sospetto di firme." }
-                        @else { (bursts) " intervalli di 10 minuti con un picco sospetto di firme (evidenziati)." }
+                        (t_with("pet-review-bursts", &[("n", bursts.into())]))
                     }
                     @if !review.shared_devices.is_empty() {
-                        h3 class="h5" { "Telefoni usati da più persone" }
+                        h3 class="h5" { (t("pet-shared-heading")) }
                         div class="table-responsive" {
                             table class="table table-sm" id="shared-devices" {
-                                caption { "Un telefono da cui hanno firmato più persone può essere di una famiglia, o un abuso." }
-                                thead { tr { th scope="col" { "Telefono" } th scope="col" { "Persone" } th scope="col" { "Dal" } th scope="col" { "Al" } th scope="col" { span class="visually-hidden" { "Azione" } } } }
+                                caption { (t("pet-shared-caption")) }
+                                thead { tr { th scope="col" { (t("pet-col-phone")) } th scope="col" { (t("pet-col-people")) } th scope="col" { (t("pet-col-from")) } th scope="col" { (t("pet-col-until")) } th scope="col" { span class="visually-hidden" { (t("pet-col-action")) } } } }
                                 tbody {
                                     @for d in &review.shared_devices {
                                         tr {
@@ -343,7 +367,7 @@ fn petition_page(
                                             td { (d.signatures) }
                                             td { (when(d.first)) }
                                             td { (when(d.last)) }
-                                            td { a href={ "/dashboard/petizioni/" (p.id) "/annulla?telefono=" (d.device) } { "Anteprima annullamento" } }
+                                            td { a href={ "/dashboard/petizioni/" (p.id) "/annulla?telefono=" (d.device) } { (t("pet-invalidate-preview")) } }
                                         }
                                     }
                                 }
@@ -351,17 +375,17 @@ fn petition_page(
                         }
                     }
                     @if !review.buckets.is_empty() {
-                        h3 class="h5" { "Firme ogni 10 minuti (UTC)" }
-                        div class="table-responsive" tabindex="0" role="region" aria-label="Firme nel tempo" style="max-height: 24rem; overflow-y: auto" {
+                        h3 class="h5" { (t("pet-timeline-heading")) }
+                        div class="table-responsive" tabindex="0" role="region" aria-label=(t("pet-timeline-label")) style="max-height: 24rem; overflow-y: auto" {
                             table class="table table-sm" id="signature-timeline" {
-                                thead { tr { th scope="col" { "Dalle" } th scope="col" { "Firme" } th scope="col" { span class="visually-hidden" { "Azione" } } } }
+                                thead { tr { th scope="col" { (t("pet-col-since")) } th scope="col" { (t("pet-field-signatures")) } th scope="col" { span class="visually-hidden" { (t("pet-col-action")) } } } }
                                 tbody {
-                                    @for (t, n, burst) in &review.buckets {
+                                    @for (at, n, burst) in &review.buckets {
                                         tr class=[burst.then_some("table-danger")] {
-                                            td { (when(*t)) @if *burst { " " span class="badge bg-danger" { "picco" } } }
+                                            td { (when(*at)) @if *burst { " " span class="badge bg-danger" { (t("pet-burst")) } } }
                                             td { (n) }
                                             td {
-                                                a href={ "/dashboard/petizioni/" (p.id) "/annulla?dal=" (local_value(Some(*t))) "&al=" (local_value(Some(*t + chrono::Duration::seconds(i64::from(petitions::BURST_BUCKET_SECS))))) } { "Anteprima annullamento" }
+                                                a href={ "/dashboard/petizioni/" (p.id) "/annulla?dal=" (local_value(Some(*at))) "&al=" (local_value(Some(*at + chrono::Duration::seconds(i64::from(petitions::BURST_BUCKET_SECS))))) } { (t("pet-invalidate-preview")) }
                                             }
                                         }
                                     }
@@ -373,7 +397,7 @@ fn petition_page(
             }
             @if !events.is_empty() {
                 section aria-labelledby="history-title" class="mt-4" {
-                    h2 id="history-title" class="h4" { "Cronologia" }
+                    h2 id="history-title" class="h4" { (t("pet-history")) }
                     ol class="list-unstyled" {
                         @for e in events {
                             li class="mb-2" {
@@ -410,7 +434,7 @@ pub async fn decide(
     session.check_csrf(&form.csrf)?;
     let id = petition_id(&id)?;
     let Some(decision) = Decision::parse(&form.action, Some(form.reason), Some(form.response)) else {
-        return Err(DashError::BadRequest(format!("Azione «{}» sconosciuta / Unknown action", form.action)));
+        return Err(DashError::BadRequest(t_with("rep-error-unknown-action", &[("action", form.action.as_str().into())])));
     };
     let after = petitions::decide(&state, &session.staff, &id, decision).await?;
     Ok(Redirect::to(&format!("/dashboard/petizioni/{id}?fatto={}", after.status.code())).into_response())
@@ -435,15 +459,11 @@ impl SelectionForm {
     fn selection(&self) -> Result<SignatureSelection, DashError> {
         let device = match self.telefono.trim() {
             "" => None,
-            d => Some(DeviceId::parse(d).map_err(|_| DashError::BadRequest("Telefono non valido / Invalid phone id".into()))?),
+            d => Some(DeviceId::parse(d).map_err(|_| DashError::bad("pet-error-phone"))?),
         };
         let received_before = match self.visto.trim() {
             "" => None,
-            t => Some(
-                DateTime::parse_from_rfc3339(t)
-                    .map_err(|_| DashError::BadRequest("Anteprima non valida: rifalla / Invalid preview: show it again".into()))?
-                    .with_timezone(&Utc),
-            ),
+            t => Some(DateTime::parse_from_rfc3339(t).map_err(|_| DashError::bad("pet-error-preview"))?.with_timezone(&Utc)),
         };
         Ok(SignatureSelection { device, from: parse_local(&self.dal)?, until: parse_local(&self.al)?, received_before })
     }
@@ -467,41 +487,39 @@ pub async fn preview(
 
 fn preview_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, p: &PetitionRecord, s: &SignatureSelection, n: u32) -> Markup {
     layout(
-        &format!("Annulla firme · {}", p.title),
+        &format!("{} · {}", t("pet-invalidate-heading"), p.title),
         Some((staff, csrf)),
         html! {
-            (comune_nav(staff, comune.istat_code.as_str(), Section::Petitions))
+            (comune_nav(staff, &comune.istat_code, SECTION))
             p { a href={ "/dashboard/petizioni/" (p.id) } { "← " (p.title) } }
-            h1 { "Annullare firme" }
-            form method="get" action={ "/dashboard/petizioni/" (p.id) "/annulla" } class="filters row g-3 align-items-end mb-4" aria-label="Firme da annullare" {
+            h1 { (t("pet-invalidate-heading")) }
+            form method="get" action={ "/dashboard/petizioni/" (p.id) "/annulla" } class="filters row g-3 align-items-end mb-4" aria-label=(t("pet-invalidate-filters")) {
                 div class="col-md-4 form-group" {
-                    label for="s-device" { "Telefono (facoltativo)" }
+                    label for="s-device" { (t("pet-invalidate-phone")) }
                     input type="text" id="s-device" name="telefono" class="form-control" value=(s.device.map(|d| d.to_string()).unwrap_or_default());
                 }
                 div class="col-md-3 form-group" {
-                    label for="s-from" { "Ricevute dal (UTC)" }
+                    label for="s-from" { (t("pet-invalidate-from")) }
                     input type="datetime-local" id="s-from" name="dal" class="form-control" value=(local_value(s.from));
                 }
                 div class="col-md-3 form-group" {
-                    label for="s-until" { "al (UTC, escluso)" }
+                    label for="s-until" { (t("pet-invalidate-until")) }
                     input type="datetime-local" id="s-until" name="al" class="form-control" value=(local_value(s.until));
                 }
-                div class="col-md-2" { button type="submit" class="btn btn-outline-primary w-100" { "Aggiorna" } }
+                div class="col-md-2" { button type="submit" class="btn btn-outline-primary w-100" { (t("pet-invalidate-refresh")) } }
             }
             p class="lead" role="status" id="preview-count" {
-                @if n == 0 { "Nessuna firma valida corrisponde: non c'è niente da annullare." }
-                @else if n == 1 { "1 firma valida corrisponde." }
-                @else { (n) " firme valide corrispondono." }
+                (t_with("pet-invalidate-matching", &[("n", n.into())]))
             }
             @if n > 0 {
-                p { "Annullate, non contano più: il conteggio scende di " (n) " (da " (p.signatures) " a " (p.signatures.saturating_sub(n)) "). Le soglie già raggiunte restano raggiunte. Chi ha firmato lo legge alla prossima sincronizzazione, se invia di nuovo la stessa firma." }
+                p { (t_with("pet-invalidate-effect", &[("n", n.into()), ("from", p.signatures.into()), ("to", p.signatures.saturating_sub(n).into())])) }
                 form method="post" action={ "/dashboard/petizioni/" (p.id) "/annulla" } class="actions" {
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="telefono" value=(s.device.map(|d| d.to_string()).unwrap_or_default());
                     input type="hidden" name="dal" value=(local_value(s.from));
                     input type="hidden" name="al" value=(local_value(s.until));
                     input type="hidden" name="visto" value=(s.received_before.map(|t| t.to_rfc3339()).unwrap_or_default());
-                    button type="submit" class="btn btn-danger" { "Annulla " (n) " firme" }
+                    button type="submit" class="btn btn-danger" { (t_with("pet-invalidate-submit", &[("n", n.into())])) }
                 }
             }
         },
@@ -520,7 +538,7 @@ pub async fn invalidate(
     let id = petition_id(&id)?;
     let selection = form.selection()?;
     if selection.received_before.is_none() {
-        return Err(DashError::BadRequest("Prima guarda l'anteprima delle firme da annullare / Preview the selection first".into()));
+        return Err(DashError::bad("pet-error-preview-first"));
     }
     petitions::invalidate(&state, &session.staff, &id, &selection, true).await?;
     Ok(Redirect::to(&format!("/dashboard/petizioni/{id}?fatto=annullate")).into_response())

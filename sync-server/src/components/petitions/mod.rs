@@ -57,6 +57,10 @@ impl Component for Petitions {
         dashboard::router()
     }
 
+    fn dashboard_tabs(&self, staff: &crate::platform::staff::Staff, comune: &casa_shared_model::IstatCode) -> Vec<super::Tab> {
+        dashboard::tabs(staff, comune)
+    }
+
     fn item_kinds(&self) -> &'static [&'static str] {
         KINDS
     }

@@ -18,6 +18,7 @@ use crate::store::ReportSource;
 
 pub mod backoffice;
 pub mod blur;
+pub mod dashboard;
 pub mod department;
 pub mod inspection;
 pub mod inspector_api;
@@ -61,6 +62,14 @@ impl Component for Reports {
 
     fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
         Some(<Doc as utoipa::OpenApi>::openapi())
+    }
+
+    fn dashboard_routes(&self) -> Router<AppState> {
+        dashboard::router()
+    }
+
+    fn dashboard_tabs(&self, staff: &crate::platform::staff::Staff, comune: &casa_shared_model::IstatCode) -> Vec<super::Tab> {
+        dashboard::tabs(staff, comune)
     }
 
     fn item_kinds(&self) -> &'static [&'static str] {

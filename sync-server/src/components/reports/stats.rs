@@ -48,13 +48,6 @@ impl Period {
         }
     }
 
-    pub fn label_it(&self) -> String {
-        match self {
-            Period::Days(d) => format!("ultimi {d} giorni"),
-            Period::All => "da sempre".to_owned(),
-        }
-    }
-
     /// Reports received from this moment on.
     pub fn since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
@@ -145,18 +138,6 @@ impl ComuneStats {
     }
 }
 
-/// A wait as a clerk reads it: "3 g 4 h", "2 h 5 min", "40 min", "< 1 min".
-pub fn format_wait(d: Duration) -> String {
-    let minutes = d.num_minutes();
-    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-    match (days, hours, mins) {
-        (0, 0, 0) => "< 1 min".to_owned(),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} g {h} h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,14 +194,6 @@ mod tests {
         for p in Period::CHOICES {
             assert_eq!(Period::parse(&p.code()), Some(p));
         }
-    }
-
-    #[test]
-    fn waits_read_like_a_clerk_would_say_them() {
-        assert_eq!(format_wait(Duration::seconds(20)), "< 1 min");
-        assert_eq!(format_wait(Duration::minutes(40)), "40 min");
-        assert_eq!(format_wait(Duration::minutes(125)), "2 h 5 min");
-        assert_eq!(format_wait(Duration::hours(76)), "3 g 4 h");
     }
 
     proptest! {

@@ -7,9 +7,11 @@ use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{done, parse_form, report_id, DashError, StaffSession};
+use super::{done, report_id};
 use crate::components::reports::inspection;
 use crate::components::reports::service;
+use crate::dashboard::i18n::{self, t, t_with};
+use crate::dashboard::{parse_form, DashError, StaffSession};
 use crate::platform::staff::Staff;
 use crate::platform::state::AppState;
 use crate::store::ReportRecord;
@@ -29,33 +31,33 @@ pub async fn section(state: &AppState, staff: &Staff, csrf: &str, r: &ReportReco
     }
     Ok(html! {
         section aria-labelledby="inspection-title" class="mt-4" {
-            h2 id="inspection-title" class="h4" { "Sopralluogo" }
+            h2 id="inspection-title" class="h4" { (t("rep-inspection-heading")) }
             @if let Some(a) = &assignment {
                 p {
-                    "Richiesto a " strong { (a.inspector.email) } " il " (a.assigned_at.format("%d/%m/%Y %H:%M")) " (UTC) da " (a.assigned_by)
-                    @if a.done_at.is_none() { " · in attesa della visita" }
+                    (t_with("rep-inspection-asked", &[("inspector", a.inspector.email.as_str().into()), ("when", i18n::when(a.assigned_at).into()), ("by", a.assigned_by.as_str().into())]))
+                    @if a.done_at.is_none() { " · " (t("rep-inspection-waiting")) }
                 }
-                @if let Some(i) = &a.instructions { p class="text-secondary" { "Indicazioni: «" (i) "»" } }
+                @if let Some(i) = &a.instructions { p class="text-secondary" { (t("rep-inspection-instructions")) " «" (i) "»" } }
             }
             @if !visits.is_empty() {
                 ul class="list-unstyled" {
                     @for v in &visits {
                         li class="mb-3" {
                             @match v.outcome {
-                                InspectionOutcome::Confirmed => span class="badge bg-success" { (v.outcome.label_it()) },
-                                InspectionOutcome::NotFound => span class="badge bg-warning text-dark" { (v.outcome.label_it()) },
+                                InspectionOutcome::Confirmed => span class="badge bg-success" { (outcome(v.outcome)) },
+                                InspectionOutcome::NotFound => span class="badge bg-warning text-dark" { (outcome(v.outcome)) },
                             }
-                            " " (v.inspected_at.format("%d/%m/%Y %H:%M")) " (UTC), " (v.inspector.email)
+                            " " (i18n::when(v.inspected_at)) " (UTC), " (v.inspector.email)
                             br;
-                            "A " (format!("{:.0}", v.distance_m)) " m dal punto segnalato, precisione GPS ±" (format!("{:.0}", v.accuracy_m)) " m"
+                            (t_with("rep-inspection-distance", &[("distance", format!("{:.0}", v.distance_m).into()), ("accuracy", format!("{:.0}", v.accuracy_m).into())]))
                             @if v.outcome == InspectionOutcome::NotFound && v.distance_m + v.accuracy_m > CONFIRM_RADIUS_M {
-                                " (oltre " (format!("{CONFIRM_RADIUS_M:.0}")) " m: valuta se la verifica è attendibile)"
+                                " " (t_with("rep-inspection-far", &[("radius", format!("{CONFIRM_RADIUS_M:.0}").into())]))
                             }
                             @if let Some(n) = &v.note { br; "«" (n) "»" }
                             @if let Some(sha) = &v.photo {
                                 br;
                                 a href={ "/dashboard/photos/" (sha) } {
-                                    img src={ "/dashboard/photos/" (sha) } alt="Foto del sopralluogo" loading="lazy" style="max-width: 240px";
+                                    img src={ "/dashboard/photos/" (sha) } alt=(t("rep-inspection-photo-alt")) loading="lazy" style="max-width: 240px";
                                 }
                             }
                         }
@@ -64,12 +66,12 @@ pub async fn section(state: &AppState, staff: &Staff, csrf: &str, r: &ReportReco
             }
             @if can_assign {
                 @if inspectors.is_empty() {
-                    p class="text-secondary" { "Nessun ispettore abilitato per questo Comune." }
+                    p class="text-secondary" { (t("rep-inspection-no-inspectors")) }
                 } @else {
                     form method="post" action={ "/dashboard/reports/" (r.id) "/inspector" } class="row g-2" {
                         input type="hidden" name="csrf" value=(csrf);
                         div class="col-md-4" {
-                            label for="inspector" class="form-label d-block" { "Ispettore" }
+                            label for="inspector" class="form-label d-block" { (t("rep-inspection-inspector")) }
                             select id="inspector" name="inspector" class="form-select" required {
                                 @for i in &inspectors {
                                     option value=(i.email) selected[assignment.as_ref().is_some_and(|a| a.inspector.id == i.id)] { (i.email) }
@@ -77,18 +79,25 @@ pub async fn section(state: &AppState, staff: &Staff, csrf: &str, r: &ReportReco
                             }
                         }
                         div class="col-md-8" {
-                            label for="instructions" class="form-label d-block" { "Indicazioni (facoltative)" }
+                            label for="instructions" class="form-label d-block" { (t("rep-inspection-instructions-field")) }
                             input type="text" id="instructions" name="instructions" class="form-control" maxlength="500" autocomplete="off";
                         }
                         div class="col-12" {
                             button type="submit" class="btn btn-outline-primary" {
-                                @if assignment.is_some() { "Richiedi un nuovo sopralluogo" } @else { "Richiedi sopralluogo" }
+                                @if assignment.is_some() { (t("rep-inspection-ask-again")) } @else { (t("rep-inspection-ask")) }
                             }
                         }
                     }
                 }
             }
         }
+    })
+}
+
+fn outcome(o: InspectionOutcome) -> String {
+    t(match o {
+        InspectionOutcome::Confirmed => "rep-inspection-confirmed",
+        InspectionOutcome::NotFound => "rep-inspection-not-found",
     })
 }
 

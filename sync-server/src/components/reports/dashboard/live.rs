@@ -20,7 +20,8 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
-use super::{DashError, StaffSession};
+use crate::dashboard::i18n::t;
+use crate::dashboard::{DashError, StaffSession};
 use crate::platform::state::AppState;
 
 /// How often the count is read again without news from this process.
@@ -117,12 +118,13 @@ pub struct LiveQuery {
     since: i64,
 }
 
-/// The banner the queue page carries; `app.js` fills it from the events.
-/// Without JavaScript it stays empty and the page works as before.
+/// The banner the queue page carries; `app.js` fills it from the events,
+/// with the texts it carries in the clerk's language. Without JavaScript it
+/// stays empty and the page works as before.
 pub fn live_banner(comune: &IstatCode, drawn_at: DateTime<Utc>) -> Markup {
     let src = format!("/dashboard/comuni/{}/live?since={}", comune.as_str(), drawn_at.timestamp_micros());
     html! {
-        div id="live" role="status" aria-live="polite" data-src=(src) {}
+        div id="live" role="status" aria-live="polite" data-src=(src) data-one=(t("rep-live-one")) data-many=(t("rep-live-many")) data-reload=(t("rep-live-reload")) {}
     }
 }
 
@@ -197,15 +199,9 @@ pub async fn events(
     if !session.staff.may_see_queue(&comune) {
         return Err(DashError::Forbidden);
     }
-    let since =
-        DateTime::from_timestamp_micros(q.since).ok_or_else(|| DashError::BadRequest("Istante non valido / Invalid time".into()))?;
+    let since = DateTime::from_timestamp_micros(q.since).ok_or_else(|| DashError::bad("rep-error-live-since"))?;
     let Some(slot) = state.live_streams().open(&session.session.token_hash) else {
-        let page = super::pages::error_page(
-            429,
-            "Troppe finestre aperte",
-            "Gli aggiornamenti in tempo reale sono già aperti in altre finestre: chiudine una e ricarica. \
-             / Live updates are open in too many windows: close one and reload.",
-        );
+        let page = crate::dashboard::pages::error_page(&t("rep-live-too-many-title"), &t("rep-live-too-many"));
         return Ok((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "60")], page).into_response());
     };
     // The stream ends with the session, whichever comes first.

@@ -1,25 +1,24 @@
-//! The staff dashboard under `/dashboard`: server-rendered pages that work
-//! without JavaScript. Handlers extract, call the service, render.
+//! The reports' pages of the staff dashboard: a Comune's moderation queue
+//! (with its live banner), a report's page and its actions, the photo
+//! viewer, the department's view and the statistics. Mounted through
+//! `Component::dashboard_routes`; texts in `i18n/*/reports.ftl`.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use casa_shared_model::{IstatCode, ReportId, ReportStatus};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use crate::components::reports::service;
+use crate::components::Tab;
+use crate::dashboard::{parse_form, t_with, DashError, StaffSession};
 use crate::platform::auth::Role;
-use crate::platform::error::ServiceError;
 use crate::platform::staff::Staff;
-use crate::platform::staff::{self, LoginError};
 use crate::platform::state::AppState;
-use crate::store::{ReportFilter, SessionRecord, StoreError};
+use crate::store::ReportFilter;
 
 mod inspection;
 pub mod live;
@@ -27,19 +26,10 @@ mod office;
 pub(crate) mod pages;
 mod statistics;
 
-pub const SESSION_COOKIE: &str = "casa_session";
-/// Holds the login form's anti-forgery token until the form comes back.
-pub const LOGIN_COOKIE: &str = "casa_login";
-const PATH: &str = "/dashboard";
-
 pub use casa_shared_model::status::REJECTION_REASONS;
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    let assets = tower_http::services::ServeDir::new(state.dashboard_assets());
-    let mut router = Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
+pub fn router() -> Router<AppState> {
+    Router::new()
         .route("/comuni/{istat_code}/queue", get(queue))
         .route("/comuni/{istat_code}/live", get(live::events))
         .route("/comuni/{istat_code}/ufficio", get(office::view))
@@ -50,202 +40,36 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reports/{id}/transfer", post(transfer))
         .route("/reports/{id}/inspector", post(inspection::assign))
         .route("/reports/{id}/work", post(office::work).layer(axum::extract::DefaultBodyLimit::max(office::MAX_PHOTO_BYTES + 64 * 1024)))
-        // Photos under the dashboard's path, where its session cookie goes.
-        .route("/photos/{sha256}", get(crate::platform::routes::uploads::photo))
         .route("/reports/{id}/photos/{n}", get(photo_viewer))
         .route("/reports/{id}/photos/{n}/blur", post(blur_photo))
-        .route("/app.js", get(script))
-        .nest_service("/static", assets);
-    for component in state.components().iter() {
-        router = router.merge(component.dashboard_routes());
+}
+
+/// The sections of a Comune's dashboard this component draws.
+pub mod section {
+    pub const QUEUE: &str = "reports-queue";
+    pub const OFFICE: &str = "reports-office";
+    pub const STATS: &str = "reports-stats";
+}
+
+/// The queue for those who moderate, the department's view for all but
+/// inspectors, the statistics for everyone.
+pub fn tabs(staff: &Staff, comune: &IstatCode) -> Vec<Tab> {
+    let code = comune.as_str();
+    let mut tabs = Vec::new();
+    if matches!(staff.role, Role::Admin | Role::Moderator) {
+        tabs.push(Tab { section: section::QUEUE, label: "rep-tab-queue", href: format!("/dashboard/comuni/{code}/queue") });
     }
-    router.fallback(|| async { DashError::NotFound })
-}
-
-/// Every failure of a dashboard page, rendered as a page with its status.
-#[derive(Debug)]
-pub enum DashError {
-    NotFound,
-    Forbidden,
-    BadRequest(String),
-    Conflict(String),
-    /// The form's anti-forgery token is missing or wrong.
-    Csrf,
-    Internal,
-}
-
-impl From<ServiceError> for DashError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::NotFound => DashError::NotFound,
-            ServiceError::Forbidden => DashError::Forbidden,
-            ServiceError::Rejected { message, .. } => DashError::BadRequest(message),
-            ServiceError::InvalidTransition(t) => DashError::Conflict(t.to_string()),
-            ServiceError::StaleStatus => DashError::Conflict(
-                "Lo stato è cambiato nel frattempo: ricarica la pagina / The status changed meanwhile: reload the page".into(),
-            ),
-            ServiceError::Store(e) => DashError::from(e),
+    match staff.role {
+        Role::Operator => {
+            tabs.push(Tab { section: section::OFFICE, label: "rep-tab-my-office", href: format!("/dashboard/comuni/{code}/ufficio") })
         }
-    }
-}
-
-impl From<StoreError> for DashError {
-    fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store failure in the dashboard");
-        DashError::Internal
-    }
-}
-
-impl IntoResponse for DashError {
-    fn into_response(self) -> Response {
-        let (status, title, text) = match self {
-            DashError::NotFound => {
-                (StatusCode::NOT_FOUND, "Pagina non trovata", "La pagina o la segnalazione non esiste. / Not found.".to_owned())
-            }
-            DashError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "Accesso non consentito",
-                "Questa segnalazione appartiene a un Comune per cui non hai un ruolo. / This belongs to a Comune you have no role in."
-                    .to_owned(),
-            ),
-            DashError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Richiesta non valida", m),
-            DashError::Conflict(m) => (StatusCode::CONFLICT, "Azione non più possibile", m),
-            DashError::Csrf => (
-                StatusCode::FORBIDDEN,
-                "Modulo scaduto",
-                "Il modulo è scaduto o non viene da questa pagina: ricarica e riprova. / The form expired: reload and try again."
-                    .to_owned(),
-            ),
-            DashError::Internal => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno", "Riprova tra poco. / Internal error: try again shortly.".to_owned())
-            }
-        };
-        (status, pages::error_page(status.as_u16(), title, &text)).into_response()
-    }
-}
-
-/// The signed-in staff member and their session, from the session cookie.
-/// Without a live session the browser is sent to the login page.
-pub struct StaffSession {
-    pub staff: Staff,
-    pub session: SessionRecord,
-}
-
-impl FromRequestParts<AppState> for StaffSession {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
-            return Err(Redirect::to("/dashboard/login").into_response());
-        };
-        match staff::session_staff(state, &token).await {
-            Ok(Some((staff, session))) => Ok(StaffSession { staff, session }),
-            Ok(None) => Err(Redirect::to("/dashboard/login").into_response()),
-            Err(e) => Err(DashError::from(e).into_response()),
+        Role::Admin | Role::Moderator => {
+            tabs.push(Tab { section: section::OFFICE, label: "rep-tab-offices", href: format!("/dashboard/comuni/{code}/ufficio") })
         }
+        Role::Inspector => {}
     }
-}
-
-impl StaffSession {
-    pub(crate) fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
-        if staff::same_token(sent, &self.session.csrf) {
-            Ok(())
-        } else {
-            Err(DashError::Csrf)
-        }
-    }
-}
-
-fn secure(state: &AppState) -> bool {
-    state.public_url().starts_with("https://")
-}
-
-/// A browser-session cookie (gone when the browser closes); the server
-/// enforces the session's own expiry.
-fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value)).path(PATH).http_only(true).secure(secure(state)).same_site(SameSite::Strict).build()
-}
-
-pub(crate) fn parse_form<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, DashError> {
-    if crate::platform::routes::extract::carries_nul(body) {
-        return Err(DashError::BadRequest(
-            "Il testo contiene caratteri di controllo non ammessi / The text contains control characters".into(),
-        ));
-    }
-    serde_urlencoded::from_bytes(body).map_err(|_| DashError::BadRequest("Modulo non valido / Invalid form".into()))
-}
-
-async fn home(session: StaffSession, State(state): State<AppState>) -> Response {
-    let directory = state.directory();
-    let first = directory.order.iter().find(|c| session.staff.covers(c));
-    // Each role lands where its work is.
-    let section = match session.staff.role {
-        Role::Admin | Role::Moderator => "queue",
-        Role::Operator => "ufficio",
-        Role::Inspector => "statistiche",
-    };
-    match first {
-        Some(code) => Redirect::to(&format!("/dashboard/comuni/{}/{section}", code.as_str())).into_response(),
-        None => pages::no_comuni(&session.staff, &session.session.csrf).into_response(),
-    }
-}
-
-async fn login_form(State(state): State<AppState>, jar: CookieJar) -> impl IntoResponse {
-    let token = staff::random_token();
-    let jar = jar.add(cookie(&state, LOGIN_COOKIE, token.clone()));
-    (jar, pages::login(&token, None, ""))
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn login(
-    State(state): State<AppState>,
-    crate::platform::client_ip::ClientIp(client): crate::platform::client_ip::ClientIp,
-    jar: CookieJar,
-    body: Bytes,
-) -> Result<Response, DashError> {
-    let form: LoginForm = parse_form(&body)?;
-    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    if expected.is_empty() || !staff::same_token(&form.csrf, &expected) {
-        return Err(DashError::Csrf);
-    }
-    match staff::password_login(&state, &form.email, &form.password, client).await {
-        Ok(token) => {
-            let jar = jar.remove(Cookie::build(LOGIN_COOKIE).path(PATH)).add(cookie(&state, SESSION_COOKIE, token));
-            Ok((jar, Redirect::to("/dashboard")).into_response())
-        }
-        Err(LoginError::Store(e)) => Err(e.into()),
-        Err(e) => {
-            let page = pages::login(&expected, Some(&e.to_string()), &form.email);
-            Ok(match e.retry_after_secs() {
-                Some(wait) => (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, wait.to_string())], page).into_response(),
-                None => (StatusCode::UNAUTHORIZED, page).into_response(),
-            })
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(session: StaffSession, State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Result<Response, DashError> {
-    let form: CsrfForm = parse_form(&body)?;
-    session.check_csrf(&form.csrf)?;
-    staff::close_session(&state, &session.staff, &session.session).await?;
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path(PATH));
-    Ok((jar, Redirect::to("/dashboard/login")).into_response())
+    tabs.push(Tab { section: section::STATS, label: "rep-tab-stats", href: format!("/dashboard/comuni/{code}/statistiche") });
+    tabs
 }
 
 /// The queue's filters, as the form sends them (empty means "any").
@@ -283,20 +107,20 @@ async fn queue(
     let statuses = match QUEUE_STATUSES.iter().find(|s| **s == status) {
         Some(s) => Some(vec![*s]),
         None if status == "all" => None,
-        None => return Err(DashError::BadRequest(format!("Stato «{status}» sconosciuto / Unknown status"))),
+        None => return Err(DashError::BadRequest(t_with("rep-error-unknown-status", &[("status", status.into())]))),
     };
     let categories = if q.category.is_empty() {
         None
     } else if entry.category(&q.category).is_some() {
         Some(vec![q.category.clone()])
     } else {
-        return Err(DashError::BadRequest("Categoria sconosciuta per questo Comune / Unknown category".into()));
+        return Err(DashError::bad("rep-error-unknown-category"));
     };
     let received_to = match q.age.as_str() {
         "" => None,
         days => match days.parse::<u16>() {
             Ok(d) => Some(Utc::now() - Duration::days(i64::from(d))),
-            Err(_) => return Err(DashError::BadRequest("Età non valida / Invalid age".into())),
+            Err(_) => return Err(DashError::bad("rep-error-invalid-age")),
         },
     };
     let filter = ReportFilter { comune: Some(comune), categories, statuses, received_to, limit: QUEUE_LIMIT, ..ReportFilter::default() };
@@ -380,7 +204,7 @@ async fn transfer(
     let form: TransferForm = parse_form(&body)?;
     session.check_csrf(&form.csrf)?;
     let id = report_id(&id)?;
-    let to = IstatCode::parse(&form.comune).map_err(|_| DashError::BadRequest("Scegli un Comune dall'elenco / Choose a Comune".into()))?;
+    let to = IstatCode::parse(&form.comune).map_err(|_| DashError::bad("rep-error-choose-comune"))?;
     let before = service::dashboard_report(&state, &session.staff, &id).await?;
     let after = service::transfer(&state, &session.staff, &id, &to, &form.reason).await?;
     // The report is now the other Comune's: back to the queue it left.
@@ -419,26 +243,15 @@ async fn blur_photo(
     Path((id, n)): Path<(String, usize)>,
     body: Bytes,
 ) -> Result<Response, DashError> {
-    let form: BlurForm = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        DashError::BadRequest("Indica la zona con quattro numeri (percentuali) / Give the region as four percentages".into())
-    })?;
+    let form: BlurForm = serde_urlencoded::from_bytes(&body).map_err(|_| DashError::bad("rep-error-blur-numbers"))?;
     session.check_csrf(&form.csrf)?;
     let id = report_id(&id)?;
     service::dashboard_report(&state, &session.staff, &id).await?;
     let region = crate::components::reports::blur::BlurRegion::from_percent(form.left, form.top, form.width, form.height)
-        .map_err(|e| DashError::BadRequest(e.to_string()))?;
+        .map_err(|_| DashError::bad("rep-error-blur-region"))?;
     let index = n.checked_sub(1).ok_or(DashError::NotFound)?;
     service::blur_photo(&state, &session.staff, &id, index, region).await?;
     Ok(Redirect::to(&format!("/dashboard/reports/{id}/photos/{n}?fatto=sfocata")).into_response())
-}
-
-/// The dashboard's only script: drawing the blur region with the mouse or a
-/// finger fills the form's four fields (which also work typed by hand).
-async fn script() -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")],
-        include_str!("app.js"),
-    )
 }
 
 async fn report(
@@ -497,7 +310,7 @@ async fn change_status(
     let to = match form.action.as_str() {
         "publish" => ReportStatus::Published,
         "reject" if REJECTION_REASONS.contains(&form.reason.as_str()) => ReportStatus::Rejected { reason: form.reason.clone() },
-        "reject" => return Err(DashError::BadRequest("Scegli un motivo dall'elenco / Choose a reason from the list".into())),
+        "reject" => return Err(DashError::bad("rep-error-choose-reason")),
         "assign" => ReportStatus::AssignedToDepartment { department: form.department.clone() },
         "duplicate" => {
             // Moderators paste what they have at hand: the id or the page's address.
@@ -505,14 +318,10 @@ async fn change_status(
             let tail = tail.split(['?', '#']).next().unwrap_or_default();
             match ReportId::parse(tail) {
                 Ok(report_id) => ReportStatus::DuplicateOf { report_id },
-                Err(_) => {
-                    return Err(DashError::BadRequest(
-                        "Indica il codice o l'indirizzo della segnalazione originale / Give the original report's id or address".into(),
-                    ))
-                }
+                Err(_) => return Err(DashError::bad("rep-error-original")),
             }
         }
-        other => return Err(DashError::BadRequest(format!("Azione «{other}» sconosciuta / Unknown action"))),
+        other => return Err(DashError::BadRequest(t_with("rep-error-unknown-action", &[("action", other.into())]))),
     };
     // Another Comune's report is a 403 here (the API's change_status answers 404).
     service::dashboard_report(&state, &session.staff, &id).await?;

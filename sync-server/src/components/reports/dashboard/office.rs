@@ -9,9 +9,12 @@ use casa_shared_model::{IstatCode, ReportStatus};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::pages::{comune_nav, departments, excerpt, layout, Section};
-use super::{report_id, DashError, StaffSession};
+use super::pages::{category_name, departments, excerpt};
+use super::{report_id, section as tab};
 use crate::components::reports::service::{self, BackofficeStatus, MAX_NOTE_CHARS};
+use crate::dashboard::i18n::{self, t, t_with};
+use crate::dashboard::pages::{comune_nav, layout};
+use crate::dashboard::{DashError, StaffSession};
 use crate::platform::auth::Role;
 use crate::platform::directory::ComuneEntry;
 use crate::platform::staff::Staff;
@@ -55,14 +58,14 @@ pub async fn view(
         _ => q.department.clone(),
     };
     if !entry.departments.contains_key(&department) {
-        return Err(DashError::BadRequest(format!("Ufficio «{department}» sconosciuto / Unknown department")));
+        return Err(DashError::BadRequest(t_with("rep-error-unknown-department", &[("department", department.as_str().into())])));
     }
     let status = if q.status.is_empty() { "open" } else { q.status.as_str() };
     let statuses = match status {
         "open" => OPEN.to_vec(),
         "in_progress" => vec!["in_progress"],
         "resolved" => vec!["resolved"],
-        other => return Err(DashError::BadRequest(format!("Stato «{other}» sconosciuto / Unknown status"))),
+        other => return Err(DashError::BadRequest(t_with("rep-error-unknown-status", &[("status", other.into())]))),
     };
     let filter = ReportFilter {
         comune: Some(comune),
@@ -82,19 +85,18 @@ pub async fn view(
 }
 
 fn page(staff: &Staff, csrf: &str, comune: &ComuneEntry, department: &str, status: &str, reports: &[ReportRecord]) -> Markup {
-    let code = comune.istat_code.as_str();
     let name = comune.department_name(department);
     layout(
         &format!("{name} · {}", comune.name),
         Some((staff, csrf)),
         html! {
-            (comune_nav(staff, code, Section::Office))
+            (comune_nav(staff, &comune.istat_code, tab::OFFICE))
             h1 { (name) " · " (comune.name) }
-            p class="lead" { "Le segnalazioni affidate all'ufficio. Aprine una per metterla in lavorazione o segnarla risolta." }
-            form method="get" class="filters row g-3 align-items-end mb-4" aria-label="Filtri" {
+            p class="lead" { (t("rep-office-intro")) }
+            form method="get" class="filters row g-3 align-items-end mb-4" aria-label=(t("rep-filters")) {
                 @if staff.role != Role::Operator {
                     div class="col-md-5 form-group" {
-                        label for="f-department" { "Ufficio" }
+                        label for="f-department" { (t("rep-field-department")) }
                         select id="f-department" name="department" class="form-select" {
                             @for (c, n) in departments(comune) {
                                 option value=(c) selected[c == department] { (n) }
@@ -103,33 +105,36 @@ fn page(staff: &Staff, csrf: &str, comune: &ComuneEntry, department: &str, statu
                     }
                 }
                 div class="col-md-4 form-group" {
-                    label for="f-status" { "Stato" }
+                    label for="f-status" { (t("rep-field-status")) }
                     select id="f-status" name="status" class="form-select" {
-                        @for (value, label) in [("open", "Da lavorare"), ("in_progress", "In lavorazione"), ("resolved", "Risolte")] {
-                            option value=(value) selected[value == status] { (label) }
+                        @for (value, label) in [("open", "rep-office-open"), ("in_progress", "rep-filter-in-progress"), ("resolved", "rep-filter-resolved")] {
+                            option value=(value) selected[value == status] { (t(label)) }
                         }
                     }
                 }
-                div class="col-md-3" { button type="submit" class="btn btn-primary w-100" { "Mostra" } }
+                div class="col-md-3" { button type="submit" class="btn btn-primary w-100" { (t("rep-show")) } }
             }
             @if reports.is_empty() {
-                p class="lead" role="status" { "Nessuna segnalazione in questo elenco." }
+                p class="lead" role="status" { (t("rep-office-empty")) }
             } @else {
                 p role="status" {
-                    (reports.len()) " segnalazioni"
-                    @if reports.len() as u32 >= LIST_LIMIT { " (le prime " (LIST_LIMIT) ")" }
+                    @if reports.len() as u32 >= LIST_LIMIT {
+                        (t_with("rep-office-count-capped", &[("n", reports.len().into()), ("limit", LIST_LIMIT.into())]))
+                    } @else {
+                        (t_with("rep-count", &[("n", reports.len().into())]))
+                    }
                 }
                 div class="table-responsive" {
                     table class="table queue" {
-                        caption class="visually-hidden" { "Segnalazioni dell'ufficio" }
-                        thead { tr { th scope="col" { "Ricevuta" } th scope="col" { "Categoria" } th scope="col" { "Descrizione" } th scope="col" { "Stato" } } }
+                        caption class="visually-hidden" { (t("rep-office-caption")) }
+                        thead { tr { th scope="col" { (t("rep-col-received")) } th scope="col" { (t("rep-field-category")) } th scope="col" { (t("rep-col-description")) } th scope="col" { (t("rep-field-status")) } } }
                         tbody {
                             @for r in reports {
                                 tr {
-                                    td { (r.received_at.format("%d/%m/%Y %H:%M")) }
-                                    td { (comune.category(&r.category).map(|c| c.name_it.as_str()).unwrap_or(&r.category)) }
+                                    td { (i18n::when(r.received_at)) }
+                                    td { (category_name(comune, &r.category)) }
                                     td { a href={ "/dashboard/reports/" (r.id) } { (excerpt(&r.description)) } }
-                                    td { (r.status.label_it()) }
+                                    td { (i18n::status(&r.status)) }
                                 }
                             }
                         }
@@ -156,40 +161,40 @@ pub fn section(staff: &Staff, csrf: &str, r: &ReportRecord, history: &[StatusEve
     html! {
         @if may_start || may_resolve {
             section aria-labelledby="work-title" class="mt-4" {
-                h2 id="work-title" class="h4" { "Lavorazione dell'ufficio" }
-                p { "Il cittadino riceve lo stato e la nota alla prossima sincronizzazione dell'app." }
+                h2 id="work-title" class="h4" { (t("rep-work-heading")) }
+                p { (t("rep-work-intro")) }
                 form method="post" action={ "/dashboard/reports/" (r.id) "/work" } enctype="multipart/form-data" class="actions" {
                     input type="hidden" name="csrf" value=(csrf);
                     div class="mb-3" {
-                        label for="work-note" class="form-label d-block" { "Nota per il cittadino (obbligatoria se risolta)" }
+                        label for="work-note" class="form-label d-block" { (t("rep-work-note")) }
                         textarea id="work-note" name="note" class="form-control" rows="3" maxlength=(MAX_NOTE_CHARS) {}
                     }
                     div class="mb-3" {
-                        label for="work-photo" class="form-label d-block" { "Foto del lavoro (facoltativa)" }
+                        label for="work-photo" class="form-label d-block" { (t("rep-work-photo")) }
                         input type="file" id="work-photo" name="photo" class="form-control" accept="image/jpeg,image/png";
                     }
                     @if may_start {
-                        button type="submit" name="action" value="in_progress" class="btn btn-outline-primary me-2" { "Metti in lavorazione" }
+                        button type="submit" name="action" value="in_progress" class="btn btn-outline-primary me-2" { (t("rep-work-start")) }
                     }
                     @if may_resolve {
-                        button type="submit" name="action" value="resolved" class="btn btn-success" { "Segna come risolta" }
+                        button type="submit" name="action" value="resolved" class="btn btn-success" { (t("rep-work-resolve")) }
                     }
                 }
             }
         }
         @if !history.is_empty() {
             section aria-labelledby="history-title" class="mt-4" {
-                h2 id="history-title" class="h4" { "Cronologia" }
+                h2 id="history-title" class="h4" { (t("rep-history")) }
                 ol class="list-unstyled" {
                     @for e in history {
                         li class="mb-2" {
-                            strong { (e.status.label_it()) }
-                            " · " (e.at.format("%d/%m/%Y %H:%M")) " (UTC) · " (e.actor)
+                            strong { (i18n::status(&e.status)) }
+                            " · " (i18n::when(e.at)) " (UTC) · " (e.actor)
                             @if let Some(n) = &e.note { br; "«" (n) "»" }
                             @if let Some(sha) = &e.photo {
                                 br;
                                 a href={ "/dashboard/photos/" (sha) } {
-                                    img src={ "/dashboard/photos/" (sha) } alt=(format!("Foto allegata allo stato «{}»", e.status.label_it())) loading="lazy" style="max-width: 240px";
+                                    img src={ "/dashboard/photos/" (sha) } alt=(t_with("rep-history-photo-alt", &[("status", i18n::status(&e.status).into())])) loading="lazy" style="max-width: 240px";
                                 }
                             }
                         }
@@ -209,8 +214,7 @@ pub async fn work(
 ) -> Result<Response, DashError> {
     let id = report_id(&id)?;
     let (mut csrf, mut action, mut note, mut photo) = (String::new(), String::new(), String::new(), None);
-    let bad =
-        |_| DashError::BadRequest("Modulo non valido o foto troppo grande (al massimo 20 MB) / Invalid form or photo too large".into());
+    let bad = |_| DashError::BadRequest(t_with("rep-error-work-form", &[("mb", (MAX_PHOTO_BYTES / (1024 * 1024)).into())]));
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.map_err(bad)?,
@@ -223,7 +227,7 @@ pub async fn work(
     session.check_csrf(&csrf)?;
     let to = BackofficeStatus::parse(&action)
         .filter(|s| *s != BackofficeStatus::Closed)
-        .ok_or_else(|| DashError::BadRequest("Scegli «in lavorazione» o «risolta» / Choose in progress or resolved".into()))?;
+        .ok_or_else(|| DashError::bad("rep-error-work-action"))?;
     service::dashboard_report(&state, &session.staff, &id).await?;
     let after = service::department_status(&state, &session.staff, &id, to, Some(&note), photo).await?;
     Ok(Redirect::to(&format!("/dashboard/reports/{id}?fatto={}", after.status.code())).into_response())

@@ -1,193 +1,35 @@
-//! The dashboard's pages (maud: HTML escaped by construction), in Bootstrap
-//! Italia's look. Italian first; English where a word could be missed.
+//! The reports' dashboard pages (maud: HTML escaped by construction), in
+//! the frame and the language of `crate::dashboard`.
 
 use casa_shared_model::report::Reopen;
 use casa_shared_model::{IstatCode, ReportStatus};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 
-use super::{QueueQuery, QUEUE_STATUSES, REJECTION_REASONS};
+use super::{section, QueueQuery, QUEUE_STATUSES, REJECTION_REASONS};
+use crate::dashboard::i18n::{self, t, t_with};
+use crate::dashboard::pages::{comune_nav, layout};
 use crate::platform::auth::Role;
 use crate::platform::directory::{ComuneEntry, Directory};
 use crate::platform::staff::Staff;
 use crate::store::{ReportRecord, TransferRecord};
 
-/// What Bootstrap Italia leaves to us: a readable table on a phone and
-/// photos that fit.
-const EXTRA_CSS: &str = "
-.report-photos img{max-width:100%;height:auto;border:1px solid #d9dadb;border-radius:4px}
-.queue td{vertical-align:top}
-.filters .form-group{margin-bottom:1rem}
-.filters label{position:static;transform:none;font-size:1rem;font-weight:600;color:#17324d}
-.login-card{max-width:28rem}
-.login-card label{position:static;transform:none;font-weight:600;color:#17324d}
-.actions label{position:static;transform:none;font-size:1rem;font-weight:600;color:#17324d}
-.blur-frame{position:relative;display:inline-block;max-width:100%;touch-action:none;cursor:crosshair}
-.blur-frame img{max-width:100%;height:auto;display:block;user-select:none}
-.blur-box{position:absolute;border:2px dashed #d1344c;background:rgba(209,52,76,.25);pointer-events:none}
-.queue-map{max-width:100%;height:auto;background:#f2f7fc;border:1px solid #d9dadb;border-radius:4px}
-.queue-map a:focus circle{stroke:#000;stroke-width:3}
-";
-
-pub(super) fn role_label(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "amministratore metropolitano",
-        Role::Moderator => "moderatore",
-        Role::Inspector => "ispettore",
-        Role::Operator => "operatore di ufficio",
-    }
+/// A queue filter's status, as a plural ("Published").
+fn status_code_label(code: &str) -> String {
+    t(match code {
+        "in_moderation" => "rep-filter-in-moderation",
+        "published" => "rep-filter-published",
+        "assigned_to_department" => "rep-filter-assigned",
+        "confirmed_by_inspector" => "rep-filter-confirmed",
+        "in_progress" => "rep-filter-in-progress",
+        "resolved" => "rep-filter-resolved",
+        "rejected" => "rep-filter-rejected",
+        _ => "rep-filter-all",
+    })
 }
 
-fn status_code_label(code: &str) -> &'static str {
-    match code {
-        "in_moderation" => "In moderazione",
-        "published" => "Pubblicate",
-        "assigned_to_department" => "Assegnate a un ufficio",
-        "confirmed_by_inspector" => "Confermate dal sopralluogo",
-        "in_progress" => "In lavorazione",
-        "resolved" => "Risolte",
-        "rejected" => "Respinte",
-        _ => "Tutte",
-    }
-}
-
-pub(crate) fn layout(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="it" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – Casa del Cittadino" }
-                link rel="stylesheet" href="/dashboard/static/css/bootstrap-italia.min.css";
-                style { (PreEscaped(EXTRA_CSS)) }
-            }
-            body {
-                a class="visually-hidden-focusable" href="#main" { "Vai al contenuto principale" }
-                header class="it-header-wrapper" {
-                    div class="it-header-center-wrapper" {
-                        div class="container" {
-                            div class="it-header-center-content-wrapper d-flex align-items-center" {
-                                div class="it-brand-wrapper" {
-                                    a href="/dashboard" {
-                                        div class="it-brand-text" {
-                                            div class="it-brand-title" { "Casa del Cittadino" }
-                                            div class="it-brand-tagline d-none d-md-block" { "Pannello del personale · " span lang="en" { "Staff dashboard" } }
-                                        }
-                                    }
-                                }
-                                @if let Some((staff, csrf)) = staff {
-                                    div class="ms-auto text-white text-end" {
-                                        span class="d-none d-md-inline" { (staff.email) " · " (role_label(staff.role)) }
-                                        form method="post" action="/dashboard/logout" class="d-inline ms-3" {
-                                            input type="hidden" name="csrf" value=(csrf);
-                                            button type="submit" class="btn btn-sm btn-outline-light" { "Esci" }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                main id="main" class="container my-4" { (body) }
-            }
-        }
-    }
-}
-
-/// The parts of a Comune's dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Queue,
-    Office,
-    Stats,
-    Petitions,
-}
-
-/// Tabs to a Comune's queue, department view and statistics, as the role allows.
-pub fn comune_nav(staff: &Staff, code: &str, current: Section) -> Markup {
-    let mut tabs = Vec::new();
-    if matches!(staff.role, Role::Admin | Role::Moderator) {
-        tabs.push((Section::Queue, "Moderazione", format!("/dashboard/comuni/{code}/queue")));
-    }
-    match staff.role {
-        Role::Operator => tabs.push((Section::Office, "Il mio ufficio", format!("/dashboard/comuni/{code}/ufficio"))),
-        Role::Admin | Role::Moderator => tabs.push((Section::Office, "Uffici", format!("/dashboard/comuni/{code}/ufficio"))),
-        Role::Inspector => {}
-    }
-    tabs.push((Section::Stats, "Statistiche", format!("/dashboard/comuni/{code}/statistiche")));
-    if matches!(staff.role, Role::Admin | Role::Moderator) {
-        tabs.push((Section::Petitions, "Petizioni", format!("/dashboard/comuni/{code}/petizioni")));
-    }
-    html! {
-        nav aria-label="Sezioni del Comune" class="mb-4" {
-            ul class="nav nav-tabs" {
-                @for (section, label, href) in &tabs {
-                    li class="nav-item" {
-                        @if *section == current {
-                            a class="nav-link active" aria-current="page" href=(href) { (label) }
-                        } @else {
-                            a class="nav-link" href=(href) { (label) }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-pub fn error_page(status: u16, title: &str, text: &str) -> Markup {
-    layout(
-        title,
-        None,
-        html! {
-            h1 { (title) }
-            p class="lead" { (text) }
-            p class="text-secondary" { "Codice HTTP " (status) }
-            p { a href="/dashboard" { "Torna al pannello" } }
-        },
-    )
-}
-
-pub fn login(csrf: &str, error: Option<&str>, email: &str) -> Markup {
-    layout(
-        "Accesso",
-        None,
-        html! {
-            div class="login-card mx-auto" {
-                h1 { "Accesso del personale" }
-                p { "Per moderatori, ispettori e uffici dei Comuni. " span lang="en" { "Staff sign-in." } }
-                @if let Some(e) = error {
-                    div class="alert alert-danger" role="alert" { (e) }
-                }
-                form method="post" action="/dashboard/login" novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    div class="mb-3" {
-                        label for="email" class="form-label d-block" { "Email" }
-                        input type="email" class="form-control" id="email" name="email" value=(email) autocomplete="username" required;
-                    }
-                    div class="mb-4" {
-                        label for="password" class="form-label d-block" { "Password" }
-                        input type="password" class="form-control" id="password" name="password" autocomplete="current-password" required;
-                    }
-                    button type="submit" class="btn btn-primary" { "Accedi" }
-                }
-                p class="mt-4 text-secondary small" {
-                    "Dopo alcuni tentativi falliti bisogna attendere qualche istante prima di riprovare. L'accesso con SPID o CIE arriverà qui."
-                }
-            }
-        },
-    )
-}
-
-pub fn no_comuni(staff: &Staff, csrf: &str) -> Markup {
-    layout(
-        "Nessun Comune",
-        Some((staff, csrf)),
-        html! {
-            h1 { "Nessun Comune assegnato" }
-            p { "Il tuo account non ha ancora un Comune: chiedi all'amministratore metropolitano di assegnartelo." }
-        },
-    )
+/// A report's category in the clerk's language (its code if the Comune no longer has it).
+pub(super) fn category_name<'a>(comune: &'a ComuneEntry, code: &'a str) -> &'a str {
+    comune.category(code).map(i18n::category).unwrap_or(code)
 }
 
 pub struct QueueView<'a> {
@@ -207,17 +49,17 @@ pub struct QueueView<'a> {
 
 pub fn queue(v: &QueueView) -> Markup {
     let code = v.comune.istat_code.as_str();
-    let title = format!("Segnalazioni di {}", v.comune.name);
+    let title = t_with("rep-queue-title", &[("comune", v.comune.name.as_str().into())]);
     layout(
         &title,
         Some((v.staff, v.csrf)),
         html! {
-            (comune_nav(v.staff, code, Section::Queue))
-            h1 { "Segnalazioni · " (v.comune.name) }
+            (comune_nav(v.staff, &v.comune.istat_code, section::QUEUE))
+            h1 { (t("rep-queue-heading")) " · " (v.comune.name) }
             (super::live::live_banner(&v.comune.istat_code, v.drawn_at))
             script src="/dashboard/app.js" defer {}
             @if v.comuni.len() > 1 {
-                nav aria-label="I tuoi Comuni" class="mb-3" {
+                nav aria-label=(t("rep-queue-your-comuni")) class="mb-3" {
                     ul class="list-inline" {
                         @for (c, name) in v.comuni {
                             li class="list-inline-item" {
@@ -233,14 +75,16 @@ pub fn queue(v: &QueueView) -> Markup {
             }
             @if !v.query.trasferita.is_empty() {
                 div class="alert alert-success" role="status" {
-                    "Segnalazione trasferita"
-                    @if let Some(name) = v.comuni_all.iter().find(|(c, _)| c.as_str() == v.query.trasferita).map(|(_, n)| n) { " al Comune di " (name) }
-                    ": ora è nella sua coda di moderazione."
+                    @if let Some(name) = v.comuni_all.iter().find(|(c, _)| c.as_str() == v.query.trasferita).map(|(_, n)| n) {
+                        (t_with("rep-queue-transferred-to", &[("comune", name.as_str().into())]))
+                    } @else {
+                        (t("rep-queue-transferred"))
+                    }
                 }
             }
-            form method="get" class="filters row g-3 align-items-end mb-4" aria-label="Filtri" {
+            form method="get" class="filters row g-3 align-items-end mb-4" aria-label=(t("rep-filters")) {
                 div class="col-md-4 form-group" {
-                    label for="f-status" { "Stato" }
+                    label for="f-status" { (t("rep-field-status")) }
                     select id="f-status" name="status" class="form-select" {
                         @for s in QUEUE_STATUSES.iter().chain(["all"].iter()) {
                             option value=(s) selected[*s == v.status] { (status_code_label(s)) }
@@ -248,43 +92,48 @@ pub fn queue(v: &QueueView) -> Markup {
                     }
                 }
                 div class="col-md-4 form-group" {
-                    label for="f-category" { "Categoria" }
+                    label for="f-category" { (t("rep-field-category")) }
                     select id="f-category" name="category" class="form-select" {
-                        option value="" { "Tutte" }
+                        option value="" { (t("rep-filter-all")) }
                         @for c in &v.comune.categories {
-                            option value=(c.code) selected[c.code == v.query.category] { (c.name_it) }
+                            option value=(c.code) selected[c.code == v.query.category] { (i18n::category(c)) }
                         }
                     }
                 }
                 div class="col-md-2 form-group" {
-                    label for="f-age" { "In attesa da" }
+                    label for="f-age" { (t("rep-field-waiting")) }
                     select id="f-age" name="age" class="form-select" {
-                        @for (value, label) in [("", "qualsiasi"), ("1", "almeno 1 giorno"), ("3", "almeno 3 giorni"), ("7", "almeno 7 giorni"), ("30", "almeno 30 giorni")] {
-                            option value=(value) selected[value == v.query.age] { (label) }
+                        @for value in ["", "1", "3", "7", "30"] {
+                            option value=(value) selected[value == v.query.age] {
+                                @if value.is_empty() { (t("rep-waiting-any")) } @else { (t_with("rep-waiting-at-least", &[("days", value.into())])) }
+                            }
                         }
                     }
                 }
-                div class="col-md-2" { button type="submit" class="btn btn-primary w-100" { "Filtra" } }
+                div class="col-md-2" { button type="submit" class="btn btn-primary w-100" { (t("rep-filter-submit")) } }
             }
             @if v.reports.is_empty() {
-                p class="lead" role="status" { "Nessuna segnalazione con questi filtri." }
+                p class="lead" role="status" { (t("rep-queue-empty")) }
             } @else {
                 (queue_map(v.comune, v.reports))
                 p role="status" {
-                    (v.reports.len()) " segnalazioni"
-                    @if v.reports.len() as u32 >= v.limit { " (le prime " (v.limit) ": restringi i filtri)" }
+                    @if v.reports.len() as u32 >= v.limit {
+                        (t_with("rep-queue-count-capped", &[("n", v.reports.len().into()), ("limit", v.limit.into())]))
+                    } @else {
+                        (t_with("rep-count", &[("n", v.reports.len().into())]))
+                    }
                 }
                 div class="table-responsive" {
                     table class="table queue" {
-                        caption class="visually-hidden" { "Segnalazioni, dalla più vecchia" }
-                        thead { tr { th scope="col" { "Ricevuta" } th scope="col" { "Categoria" } th scope="col" { "Descrizione" } th scope="col" { "Stato" } th scope="col" { "Foto" } } }
+                        caption class="visually-hidden" { (t("rep-queue-caption")) }
+                        thead { tr { th scope="col" { (t("rep-col-received")) } th scope="col" { (t("rep-field-category")) } th scope="col" { (t("rep-col-description")) } th scope="col" { (t("rep-field-status")) } th scope="col" { (t("rep-col-photos")) } } }
                         tbody {
                             @for r in v.reports {
                                 tr {
-                                    td { (r.received_at.format("%d/%m/%Y %H:%M")) }
-                                    td { (v.comune.category(&r.category).map(|c| c.name_it.as_str()).unwrap_or(&r.category)) }
+                                    td { (i18n::when(r.received_at)) }
+                                    td { (category_name(v.comune, &r.category)) }
                                     td { a href={ "/dashboard/reports/" (r.id) } { (excerpt(&r.description)) } }
-                                    td { (r.status.label_it()) }
+                                    td { (i18n::status(&r.status)) }
                                     td { (r.photos.len()) }
                                 }
                             }
@@ -322,7 +171,7 @@ pub struct ReportView<'a> {
 
 pub fn report(v: &ReportView) -> Markup {
     let (staff, csrf, comune, r) = (v.staff, v.csrf, v.comune, v.report);
-    let category = comune.category(&r.category).map(|c| c.name_it.clone()).unwrap_or_else(|| r.category.clone());
+    let category = category_name(comune, &r.category).to_owned();
     let can_moderate = staff.can_moderate(&r.comune);
     let can_publish = can_moderate && r.status.can_become(&ReportStatus::Published);
     let can_reject = can_moderate && r.status.can_become(&ReportStatus::Rejected { reason: String::new() });
@@ -338,123 +187,123 @@ pub fn report(v: &ReportView) -> Markup {
         Some((staff, csrf)),
         html! {
             @if staff.role == Role::Operator {
-                p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/ufficio" } { "← Il mio ufficio" } }
+                p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/ufficio" } { "← " (t("rep-tab-my-office")) } }
             } @else {
-                p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← Segnalazioni di " (comune.name) } }
+                p { a href={ "/dashboard/comuni/" (r.comune.as_str()) "/queue" } { "← " (t_with("rep-queue-title", &[("comune", comune.name.as_str().into())])) } }
             }
             @if v.done {
-                div class="alert alert-success" role="status" { "Fatto: la segnalazione ora è «" (r.status.label_it()) "». Il cittadino lo vedrà alla prossima sincronizzazione." }
+                div class="alert alert-success" role="status" { (t_with("rep-report-done", &[("status", i18n::status(&r.status).into())])) }
             }
             h1 { (category) }
-            p { span class="badge bg-primary fs-6" { (r.status.label_it()) } }
-            @if let ReportStatus::Rejected { reason } = &r.status { p { "Motivo: " (reason) } }
+            p { span class="badge bg-primary fs-6" { (i18n::status(&r.status)) } }
+            @if let ReportStatus::Rejected { reason } = &r.status { p { (t("rep-report-reason")) " " (reason) } }
             @if let ReportStatus::DuplicateOf { report_id } = &r.status {
-                p { "Duplicato di " a href={ "/dashboard/reports/" (report_id) } { "questa segnalazione" } }
+                p { (t("rep-report-duplicate-of")) " " a href={ "/dashboard/reports/" (report_id) } { (t("rep-report-this-report")) } }
             }
             p class="lead" style="white-space: pre-wrap" { (r.description) }
             dl class="row" {
-                dt class="col-sm-3" { "Comune" } dd class="col-sm-9" { (comune.name) }
-                dt class="col-sm-3" { "Ufficio" } dd class="col-sm-9" { (comune.department_name(&r.department)) }
-                dt class="col-sm-3" { "Luogo" }
+                dt class="col-sm-3" { (t("rep-field-comune")) } dd class="col-sm-9" { (comune.name) }
+                dt class="col-sm-3" { (t("rep-field-department")) } dd class="col-sm-9" { (comune.department_name(&r.department)) }
+                dt class="col-sm-3" { (t("rep-field-place")) }
                 dd class="col-sm-9" {
                     (format!("{:.5}, {:.5}", r.lat, r.lon)) " (±" (r.accuracy_m.round()) " m) · "
-                    a href=(format!("https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=19/{:.6}/{:.6}", r.lat, r.lon, r.lat, r.lon)) { "apri la mappa" }
+                    a href=(format!("https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=19/{:.6}/{:.6}", r.lat, r.lon, r.lat, r.lon)) { (t("rep-open-map")) }
                     @if let Some(a) = &r.address { br; (a) }
                 }
-                dt class="col-sm-3" { "Ricevuta" } dd class="col-sm-9" { (r.received_at.format("%d/%m/%Y %H:%M")) " (UTC)" }
-                dt class="col-sm-3" { "Canale" } dd class="col-sm-9" { (r.source.as_str()) }
-                dt class="col-sm-3" { "Codice" } dd class="col-sm-9" { code { (r.id) } }
+                dt class="col-sm-3" { (t("rep-col-received")) } dd class="col-sm-9" { (i18n::when(r.received_at)) " (UTC)" }
+                dt class="col-sm-3" { (t("rep-field-channel")) } dd class="col-sm-9" { (r.source.as_str()) }
+                dt class="col-sm-3" { (t("rep-field-code")) } dd class="col-sm-9" { code { (r.id) } }
             }
             @if !r.photos.is_empty() {
-                h2 class="h4" { "Foto" }
+                h2 class="h4" { (t("rep-col-photos")) }
                 @if can_moderate {
-                    p class="text-secondary" { "Apri una foto per ingrandirla e sfocare volti o targhe prima di pubblicare." }
+                    p class="text-secondary" { (t("rep-photos-hint")) }
                 }
                 div class="row report-photos" {
                     @for (i, sha) in r.photos.iter().enumerate() {
                         figure class="col-md-6" {
                             a href={ "/dashboard/reports/" (r.id) "/photos/" (i + 1) } {
-                                img src={ "/dashboard/photos/" (sha) } alt=(format!("Foto {} della segnalazione: apri il visore", i + 1)) loading="lazy";
+                                img src={ "/dashboard/photos/" (sha) } alt=(t_with("rep-photo-open-alt", &[("n", (i + 1).into())])) loading="lazy";
                             }
                         }
                     }
                 }
             }
             @if !v.reopens.is_empty() {
-                h2 class="h4" { "Riaperture del cittadino" }
+                h2 class="h4" { (t("rep-reopens")) }
                 ul {
-                    @for o in v.reopens { li { (o.at.format("%d/%m/%Y %H:%M")) ": «" (o.reason) "»" } }
+                    @for o in v.reopens { li { (i18n::when(o.at)) ": «" (o.reason) "»" } }
                 }
             }
             @if !v.transfers.is_empty() {
-                h2 class="h4" { "Trasferimenti" }
+                h2 class="h4" { (t("rep-transfers")) }
                 ul {
-                    @for t in v.transfers {
-                        li { (t.at.format("%d/%m/%Y %H:%M")) ": da " (comune_name(&t.from_comune)) " a " (comune_name(&t.to_comune)) " – «" (t.reason) "»" }
+                    @for tr in v.transfers {
+                        li { (i18n::when(tr.at)) ": " (t_with("rep-transfer-from-to", &[("from", comune_name(&tr.from_comune).into()), ("to", comune_name(&tr.to_comune).into())])) " – «" (tr.reason) "»" }
                     }
                 }
             }
             (v.inspection)
             (v.office)
             @if can_publish || can_reject || can_assign || can_duplicate || can_recategorize || can_transfer {
-                h2 class="h4 mt-4" { "Azioni" }
+                h2 class="h4 mt-4" { (t("rep-actions")) }
                 div class="row g-4 actions" {
                     @if can_publish {
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="publish";
-                            button type="submit" class="btn btn-success" { "Pubblica" }
+                            button type="submit" class="btn btn-success" { (t("rep-action-publish")) }
                         }
                     }
                     @if can_reject {
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="reject";
-                            label for="reason" class="form-label d-block" { "Motivo del rifiuto" }
+                            label for="reason" class="form-label d-block" { (t("rep-action-reject-reason")) }
                             select id="reason" name="reason" class="form-select mb-2" required {
                                 @for reason in REJECTION_REASONS { option value=(reason) { (reason) } }
                             }
-                            button type="submit" class="btn btn-outline-danger" { "Respingi" }
+                            button type="submit" class="btn btn-outline-danger" { (t("rep-action-reject")) }
                         }
                     }
                     @if can_assign {
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="assign";
-                            label for="department" class="form-label d-block" { "Ufficio" }
+                            label for="department" class="form-label d-block" { (t("rep-field-department")) }
                             select id="department" name="department" class="form-select mb-2" {
                                 @for (code, d) in departments(comune) {
                                     option value=(code) selected[code == r.department] { (d) }
                                 }
                             }
-                            button type="submit" class="btn btn-outline-primary" { "Assegna all'ufficio" }
+                            button type="submit" class="btn btn-outline-primary" { (t("rep-action-assign")) }
                         }
                     }
                     @if can_duplicate {
                         form method="post" action=(action) class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="duplicate";
-                            label for="original" class="form-label d-block" { "Duplicato di (codice o indirizzo)" }
+                            label for="original" class="form-label d-block" { (t("rep-action-original")) }
                             input type="text" id="original" name="original" class="form-control mb-2" required autocomplete="off";
-                            button type="submit" class="btn btn-outline-secondary" { "Segna come duplicato" }
+                            button type="submit" class="btn btn-outline-secondary" { (t("rep-action-duplicate")) }
                         }
                     }
                     @if can_recategorize {
                         form method="post" action={ "/dashboard/reports/" (r.id) "/category" } class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
-                            label for="category" class="form-label d-block" { "Categoria" }
+                            label for="category" class="form-label d-block" { (t("rep-field-category")) }
                             select id="category" name="category" class="form-select mb-2" {
                                 @for c in &comune.categories {
-                                    option value=(c.code) selected[c.code == r.category] { (c.name_it) " → " (comune.department_name(&c.department)) }
+                                    option value=(c.code) selected[c.code == r.category] { (i18n::category(c)) " → " (comune.department_name(&c.department)) }
                                 }
                             }
-                            button type="submit" class="btn btn-outline-primary" { "Cambia categoria" }
+                            button type="submit" class="btn btn-outline-primary" { (t("rep-action-recategorize")) }
                         }
                     }
                     @if can_transfer {
                         form method="post" action={ "/dashboard/reports/" (r.id) "/transfer" } class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
-                            label for="transfer-comune" class="form-label d-block" { "Trasferisci al Comune" }
+                            label for="transfer-comune" class="form-label d-block" { (t("rep-action-transfer-to")) }
                             select id="transfer-comune" name="comune" class="form-select mb-2" {
                                 @for code in &v.directory.order {
                                     @if *code != r.comune {
@@ -462,9 +311,9 @@ pub fn report(v: &ReportView) -> Markup {
                                     }
                                 }
                             }
-                            label for="transfer-reason" class="form-label d-block" { "Motivo" }
+                            label for="transfer-reason" class="form-label d-block" { (t("rep-action-transfer-reason")) }
                             textarea id="transfer-reason" name="reason" class="form-control mb-2" rows="2" minlength="3" maxlength="500" required {}
-                            button type="submit" class="btn btn-outline-primary" { "Trasferisci" }
+                            button type="submit" class="btn btn-outline-primary" { (t("rep-action-transfer")) }
                         }
                     }
                 }
@@ -478,35 +327,36 @@ pub fn photo_viewer(staff: &Staff, csrf: &str, comune: &ComuneEntry, r: &ReportR
     let count = r.photos.len();
     let sha = r.photos.get(n - 1).map(String::as_str).unwrap_or_default();
     let base = format!("/dashboard/reports/{}/photos", r.id);
-    let category = comune.category(&r.category).map(|c| c.name_it.clone()).unwrap_or_else(|| r.category.clone());
+    let category = category_name(comune, &r.category).to_owned();
+    let heading = t_with("rep-photo-n-of", &[("n", n.into()), ("count", count.into())]);
     layout(
-        &format!("Foto {n} di {count}"),
+        &heading,
         Some((staff, csrf)),
         html! {
-            p { a href={ "/dashboard/reports/" (r.id) } { "← Torna alla segnalazione (" (category) ")" } }
-            h1 { "Foto " (n) " di " (count) }
+            p { a href={ "/dashboard/reports/" (r.id) } { "← " (t_with("rep-photo-back", &[("category", category.as_str().into())])) } }
+            h1 { (heading) }
             @if done {
-                div class="alert alert-success" role="status" { "Zona sfocata: l'originale è stato eliminato e al suo posto c'è questa copia." }
+                div class="alert alert-success" role="status" { (t("rep-photo-blurred")) }
             }
-            nav aria-label="Altre foto" class="mb-3" {
-                @if n > 1 { a class="me-3" href={ (base) "/" (n - 1) } { "← Foto precedente" } }
-                @if n < count { a href={ (base) "/" (n + 1) } { "Foto successiva →" } }
+            nav aria-label=(t("rep-photo-others")) class="mb-3" {
+                @if n > 1 { a class="me-3" href={ (base) "/" (n - 1) } { "← " (t("rep-photo-previous")) } }
+                @if n < count { a href={ (base) "/" (n + 1) } { (t("rep-photo-next")) " →" } }
             }
             div class="blur-frame mb-3" {
-                img id="blur-target" src={ "/dashboard/photos/" (sha) } alt=(format!("Foto {n} della segnalazione «{category}»")) draggable="false";
+                img id="blur-target" src={ "/dashboard/photos/" (sha) } alt=(t_with("rep-photo-alt", &[("n", n.into()), ("category", category.as_str().into())])) draggable="false";
             }
             @if staff.can_moderate(&r.comune) {
-                h2 class="h4" { "Sfoca una zona" }
-                p { "Trascina sulla foto per segnare volti o targhe, oppure scrivi la zona in percentuale della foto." }
+                h2 class="h4" { (t("rep-blur-heading")) }
+                p { (t("rep-blur-hint")) }
                 form id="blur-form" method="post" action={ (base) "/" (n) "/blur" } class="row g-3 align-items-end actions" {
                     input type="hidden" name="csrf" value=(csrf);
-                    @for (name, label) in [("left", "Da sinistra (%)"), ("top", "Dall'alto (%)"), ("width", "Larghezza (%)"), ("height", "Altezza (%)")] {
+                    @for (name, label) in [("left", "rep-blur-left"), ("top", "rep-blur-top"), ("width", "rep-blur-width"), ("height", "rep-blur-height")] {
                         div class="col-6 col-md-2" {
-                            label for={ "blur-" (name) } class="form-label d-block" { (label) }
+                            label for={ "blur-" (name) } class="form-label d-block" { (t(label)) }
                             input type="number" id={ "blur-" (name) } name=(name) class="form-control" min="0" max="100" step="0.1" required;
                         }
                     }
-                    div class="col-12 col-md-4" { button type="submit" class="btn btn-primary" { "Sfoca questa zona" } }
+                    div class="col-12 col-md-4" { button type="submit" class="btn btn-primary" { (t("rep-blur-submit")) } }
                 }
                 script src="/dashboard/app.js" defer {}
             }
@@ -547,19 +397,19 @@ fn queue_map(comune: &ComuneEntry, reports: &[ReportRecord]) -> Markup {
     html! {
         figure class="mb-4" {
             svg class="queue-map" viewBox=(format!("0 0 {W} {H}")) width=(W) height=(H) role="group" aria-labelledby="map-title" xmlns="http://www.w3.org/2000/svg" {
-                title id="map-title" { "Mappa delle segnalazioni elencate nel Comune di " (comune.name) }
+                title id="map-title" { (t_with("rep-map-title", &[("comune", comune.name.as_str().into())])) }
                 @if !path.is_empty() {
                     path d=(path.trim_end()) fill="#ffffff" stroke="#0066cc" stroke-width="1.5" {}
                 }
                 @for r in reports {
                     @let (x, y) = to_xy(r.lat, r.lon);
-                    a href={ "/dashboard/reports/" (r.id) } aria-label=(format!("{} – {}", r.status.label_it(), excerpt(&r.description))) {
+                    a href={ "/dashboard/reports/" (r.id) } aria-label=(format!("{} – {}", i18n::status(&r.status), excerpt(&r.description))) {
                         circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="7"
                             fill=(if r.status == ReportStatus::InModeration { "#d1344c" } else { "#0066cc" }) stroke="#ffffff" stroke-width="2" {}
                     }
                 }
             }
-            figcaption class="small text-secondary" { "In rosso le segnalazioni in moderazione, in blu le altre. Seleziona un punto per aprirla." }
+            figcaption class="small text-secondary" { (t("rep-map-caption")) }
         }
     }
 }
