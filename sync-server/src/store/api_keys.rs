@@ -2,7 +2,6 @@
 //! sha256 with their scope (see [`crate::platform::api_keys`]). The key itself is
 //! never stored, and no method here hands out the hash.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -17,17 +16,6 @@ pub struct ApiKeyRecord {
     pub scope: KeyScope,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
-}
-
-#[async_trait]
-pub trait ApiKeyStore: Send + Sync {
-    async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()>;
-    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
-    /// Every key, revoked ones included, oldest first.
-    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
-    /// Marks the key revoked at `at`; false when there is no such key or it
-    /// was revoked already (its first revocation time stays).
-    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
 }
 
 const INSERT: &str =
@@ -46,8 +34,7 @@ fn record((id, name, comune, department, scopes, created_at, revoked_at): Row) -
 }
 
 on_both! {
-    #[async_trait]
-    impl ApiKeyStore for DbStore {
+    pub trait ApiKeyStore {
         async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
             sqlx::query(INSERT)
                 .bind(key.id)
@@ -68,12 +55,15 @@ on_both! {
             row.map(record).transpose()
         }
 
+        /// Every key, revoked ones included, oldest first.
         async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
             let sql = format!("{COLUMNS} ORDER BY created_at, id");
             let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
             rows.into_iter().map(record).collect()
         }
 
+        /// Marks the key revoked at `at`; false when there is no such key or it
+        /// was revoked already (its first revocation time stays).
         async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
             Ok(sqlx::query(REVOKE).bind(Ts(at)).bind(id).execute(&self.write).await?.rows_affected() > 0)
         }

@@ -1,7 +1,6 @@
 //! Badges, the results they count and the Comuni's leaderboards: one SQL
 //! text for both databases (see `sql.rs`).
 
-use async_trait::async_trait;
 use casa_shared_model::{DeviceId, IstatCode};
 use chrono::{DateTime, Utc};
 
@@ -30,38 +29,6 @@ pub struct AwardRecord {
     /// The Comune whose result earned it (kept on the server).
     pub comune: IstatCode,
     pub awarded_at: DateTime<Utc>,
-}
-
-/// Badges, each level awarded once per device.
-#[async_trait]
-pub trait BadgeStore: Send + Sync {
-    async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults>;
-    /// The device's verified results, per Comune.
-    async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>>;
-    /// Records an award unless the device has it; returns whether it is new.
-    async fn award_badge(
-        &self,
-        device: &DeviceId,
-        badge: BadgeKind,
-        level: u32,
-        comune: &IstatCode,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Oldest first.
-    async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>>;
-    /// Joins the Comune's leaderboard or changes the nickname; false when
-    /// another phone there has that nickname (case aside).
-    async fn join_leaderboard(&self, comune: &IstatCode, device: &DeviceId, nickname: &str, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Returns whether the phone was on it.
-    async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool>;
-    /// The joined phones with at least one verified result in the Comune,
-    /// most results first (then earliest joined): device, nickname, results.
-    /// Results count when verified before `before` (the board changes once a
-    /// day, so its changes cannot be matched to a public report's).
-    async fn leaderboard(&self, comune: &IstatCode, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>>;
-    async fn leaderboard_nickname(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<Option<String>>;
-    /// The device's reports confirmed or resolved in the Comune.
-    async fn verified_results_in(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<u32>;
 }
 
 /// The query behind [`BadgeStore::results_by_comune`]; `{d}` is the
@@ -116,8 +83,8 @@ on_both! {
         })
     }
 
-    #[async_trait]
-    impl BadgeStore for DbStore {
+    /// Badges, each level awarded once per device.
+    pub trait BadgeStore {
         async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults> {
             let row = sqlx::query(
                 "SELECT \
@@ -145,12 +112,14 @@ on_both! {
             })
         }
 
+        /// The device's verified results, per Comune.
         async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>> {
             let rows: Vec<(String, i64, i64, i64, i64, i64)> =
                 sqlx::query_as(&results_by_comune_sql("$1")).bind(device.as_uuid()).fetch_all(&self.read).await?;
             results_rows(rows)
         }
 
+        /// Records an award unless the device has it; returns whether it is new.
         async fn award_badge(
             &self,
             device: &DeviceId,
@@ -172,6 +141,7 @@ on_both! {
             Ok(done.rows_affected() == 1)
         }
 
+        /// Oldest first.
         async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>> {
             let rows =
                 sqlx::query("SELECT badge, level, comune, awarded_at FROM badge_awards WHERE device_id = $1 ORDER BY awarded_at, badge, level")
@@ -181,6 +151,8 @@ on_both! {
             rows.iter().map(award_from_row).collect()
         }
 
+        /// Joins the Comune's leaderboard or changes the nickname; false when
+        /// another phone there has that nickname (case aside).
         async fn join_leaderboard(&self, comune: &IstatCode, device: &DeviceId, nickname: &str, at: DateTime<Utc>) -> StoreResult<bool> {
             let done = sqlx::query(
                 "INSERT INTO leaderboard_entries (comune, device_id, nickname, nickname_key, joined_at) VALUES ($1, $2, $3, $4, $5) \
@@ -201,6 +173,7 @@ on_both! {
             }
         }
 
+        /// Returns whether the phone was on it.
         async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool> {
             let gone = sqlx::query("DELETE FROM leaderboard_entries WHERE comune = $1 AND device_id = $2")
                 .bind(comune.as_str())
@@ -211,6 +184,10 @@ on_both! {
             Ok(gone > 0)
         }
 
+        /// The joined phones with at least one verified result in the Comune,
+        /// most results first (then earliest joined): device, nickname, results.
+        /// Results count when verified before `before` (the board changes once a
+        /// day, so its changes cannot be matched to a public report's).
         async fn leaderboard(&self, comune: &IstatCode, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>> {
             let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
                 "SELECT l.device_id, l.nickname, count(DISTINCT e.report_id) AS results FROM leaderboard_entries l \
@@ -234,6 +211,7 @@ on_both! {
                 .await?)
         }
 
+        /// The device's reports confirmed or resolved in the Comune.
         async fn verified_results_in(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<u32> {
             let n: i64 = sqlx::query_scalar(
                 "SELECT count(DISTINCT e.report_id) FROM report_events e JOIN reports r ON r.id = e.report_id \

@@ -1,7 +1,6 @@
 //! Citizens with a verified identity, their activation codes and tokens:
 //! one SQL text for both databases (see `sql.rs`).
 
-use async_trait::async_trait;
 use casa_shared_model::DeviceId;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -21,34 +20,6 @@ pub struct CitizenRecord {
     pub verified_at: DateTime<Utc>,
 }
 
-/// Verified citizens and the phones' tokens that speak for them.
-#[async_trait]
-pub trait CitizenStore: Send + Sync {
-    /// Adds the citizen; a person already verified keeps their id and takes
-    /// the newer residence and provider. Returns the stored row.
-    async fn upsert_citizen(&self, c: &CitizenRecord) -> StoreResult<CitizenRecord>;
-    async fn insert_activation(&self, code_hash: &str, citizen: Uuid, expires_at: DateTime<Utc>) -> StoreResult<()>;
-    /// Uses a one-time activation code: the phone's token is stored and the
-    /// citizen returned; `None` if the code is unknown, used or expired.
-    async fn activate(
-        &self,
-        code_hash: &str,
-        token_hash: &str,
-        device: &DeviceId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<CitizenRecord>>;
-    /// Stores a token for a citizen directly (a provider that verified them itself).
-    async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The citizen a token stands for, and the phone it was issued to.
-    async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<(CitizenRecord, DeviceId)>>;
-    /// Re-keys the citizens keyed by an earlier release (version 0) with
-    /// `rekey` of their key; returns how many.
-    async fn rekey_legacy_citizens(&self, rekey: &(dyn Fn(String) -> String + Send + Sync)) -> StoreResult<u32>;
-    /// The fingerprint of the identity secret the database was first keyed
-    /// with; `fingerprint` becomes it if there is none yet.
-    async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String>;
-}
-
 on_both! {
     pub(crate) const CITIZEN_COLUMNS: &str = "id, person_key, residence, provider, verified_at";
 
@@ -63,8 +34,10 @@ on_both! {
         })
     }
 
-    #[async_trait]
-    impl CitizenStore for DbStore {
+    /// Verified citizens and the phones' tokens that speak for them.
+    pub trait CitizenStore {
+        /// Adds the citizen; a person already verified keeps their id and takes
+        /// the newer residence and provider. Returns the stored row.
         async fn upsert_citizen(&self, c: &CitizenRecord) -> StoreResult<CitizenRecord> {
             let row = sqlx::query(&format!(
                 "INSERT INTO citizens ({CITIZEN_COLUMNS}, key_version) VALUES ($1, $2, $3, $4, $5, 1) \
@@ -91,6 +64,8 @@ on_both! {
             Ok(())
         }
 
+        /// Uses a one-time activation code: the phone's token is stored and the
+        /// citizen returned; `None` if the code is unknown, used or expired.
         async fn activate(
             &self,
             code_hash: &str,
@@ -122,6 +97,7 @@ on_both! {
             citizen_from_row(&row).map(Some)
         }
 
+        /// Stores a token for a citizen directly (a provider that verified them itself).
         async fn insert_citizen_token(&self, token_hash: &str, citizen: Uuid, device: &DeviceId, at: DateTime<Utc>) -> StoreResult<()> {
             sqlx::query("INSERT INTO citizen_tokens (token_hash, citizen_id, device_id, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash)
@@ -133,6 +109,7 @@ on_both! {
             Ok(())
         }
 
+        /// The citizen a token stands for, and the phone it was issued to.
         async fn citizen_by_token(&self, token_hash: &str) -> StoreResult<Option<(CitizenRecord, DeviceId)>> {
             let row = sqlx::query(
                 "SELECT c.id, c.person_key, c.residence, c.provider, c.verified_at, t.device_id FROM citizen_tokens t \
@@ -146,6 +123,8 @@ on_both! {
                 .transpose()
         }
 
+        /// Re-keys the citizens keyed by an earlier release (version 0) with
+        /// `rekey` of their key; returns how many.
         async fn rekey_legacy_citizens(&self, rekey: &(dyn Fn(String) -> String + Send + Sync)) -> StoreResult<u32> {
             let mut tx = self.write.begin().await?;
             let old: Vec<(Uuid, String)> =
@@ -163,6 +142,8 @@ on_both! {
             u32::try_from(old.len()).map_err(corrupt)
         }
 
+        /// The fingerprint of the identity secret the database was first keyed
+        /// with; `fingerprint` becomes it if there is none yet.
         async fn identity_fingerprint(&self, fingerprint: &str) -> StoreResult<String> {
             sqlx::query("INSERT INTO identity_secret (id, fingerprint, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
                 .bind(fingerprint)

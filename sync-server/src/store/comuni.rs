@@ -2,7 +2,6 @@
 //! petition rules) and official boundaries, one SQL text for both databases
 //! (see `sql.rs`).
 
-use async_trait::async_trait;
 use casa_shared_model::category::{DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS};
 use casa_shared_model::petition::PetitionRules;
 use casa_shared_model::{IstatCode, Service};
@@ -66,21 +65,6 @@ pub struct ImportSummary {
     pub added: usize,
     /// Features naming Comuni the platform does not serve.
     pub skipped: Vec<IstatCode>,
-}
-
-/// The Comuni, their boundaries and their configuration.
-#[async_trait]
-pub trait ComuneStore: Send + Sync {
-    /// Adds the Comuni not yet present, each with the default departments,
-    /// categories and services. Comuni already there are left as they are.
-    async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize>;
-    async fn comune_configs(&self) -> StoreResult<Vec<ComuneConfig>>;
-    async fn import_boundaries(&self, boundaries: &[BoundaryImport], add_new: bool) -> StoreResult<ImportSummary>;
-    async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool>;
-    /// Replaces a Comune's petition rules (for petitions proposed from now on).
-    async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool>;
-    /// Bumped by every configuration change, so servers know to reload.
-    async fn config_version(&self) -> StoreResult<i64>;
 }
 
 /// The configuration tables as rows; the queries are the same SQL on both
@@ -254,8 +238,10 @@ on_both! {
         Ok(added)
     }
 
-    #[async_trait]
-    impl ComuneStore for DbStore {
+    /// The Comuni, their boundaries and their configuration.
+    pub trait ComuneStore {
+        /// Adds the Comuni not yet present, each with the default departments,
+        /// categories and services. Comuni already there are left as they are.
         async fn seed_comuni(&self, comuni: &[SeedComune]) -> StoreResult<usize> {
             let mut tx = self.write.begin().await?;
             let added = seed_in(&mut tx, comuni).await?;
@@ -316,6 +302,7 @@ on_both! {
             Ok(changed > 0)
         }
 
+        /// Replaces a Comune's petition rules (for petitions proposed from now on).
         async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
             let changed = sqlx::query(
@@ -335,6 +322,7 @@ on_both! {
             Ok(changed > 0)
         }
 
+        /// Bumped by every configuration change, so servers know to reload.
         async fn config_version(&self) -> StoreResult<i64> {
             Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'config_version'").fetch_one(&self.read).await?)
         }

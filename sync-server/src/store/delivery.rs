@@ -1,10 +1,9 @@
 //! Delivery of reports to the departments' back-offices: targets and the
-//! outbox of deliveries, one SQL text for both databases (see `sql.rs`);
-//! only claiming due rows differs (`claim_due` of each store).
+//! outbox of deliveries, one SQL text for both databases (see `sql.rs`).
 
-use async_trait::async_trait;
 use casa_shared_model::{IstatCode, ReportId};
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::sql::{on_both, Int, Ts};
@@ -111,38 +110,6 @@ pub struct DeliveryCounts {
     pub failed: u64,
 }
 
-/// Back-office targets and the outbox of deliveries to them. Rows enter the
-/// outbox in [`ReportStore::change_status`], in the transaction that
-/// publishes (or assigns) the report.
-#[async_trait]
-pub trait DeliveryStore: Send + Sync {
-    /// Sets the back-office of a department: a new target, or the existing
-    /// one (same id, so its pending deliveries follow) with the new kind,
-    /// address and credentials, enabled. Returns what is stored.
-    async fn upsert_delivery_target(&self, target: &DeliveryTarget) -> StoreResult<DeliveryTarget>;
-    async fn delivery_targets(&self) -> StoreResult<Vec<DeliveryTarget>>;
-    /// A disabled target keeps its outbox rows; they go out once it is enabled again.
-    async fn set_delivery_target_enabled(&self, comune: &IstatCode, department: &str, enabled: bool) -> StoreResult<bool>;
-    /// Takes up to `limit` deliveries due at `now` (not delivered, not failed,
-    /// target enabled, no live lease), counts an attempt on each and leases
-    /// them until `lease_until`. Several servers may call it at once: each
-    /// row goes to one of them.
-    async fn claim_due_deliveries(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>>;
-    async fn mark_delivered(&self, id: Uuid, at: DateTime<Utc>, remote_id: Option<&str>) -> StoreResult<()>;
-    /// Releases the lease and sets the next attempt; a delivered row is left alone.
-    async fn schedule_retry(&self, id: Uuid, next_attempt_at: DateTime<Utc>, error: &str) -> StoreResult<()>;
-    /// No more attempts: the row stays, with `failed_at` and the last error.
-    async fn mark_delivery_failed(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> StoreResult<()>;
-    /// Failed deliveries of a target go back to the queue, due at `now`
-    /// with their attempts counted from zero. Returns how many.
-    async fn retry_failed_deliveries(&self, target_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
-    async fn report_deliveries(&self, report: &ReportId) -> StoreResult<Vec<DeliveryRecord>>;
-    /// Failed deliveries, the newest first.
-    async fn failed_deliveries(&self, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
-    /// Pending, delivered and failed rows per target that has any.
-    async fn delivery_counts(&self) -> StoreResult<Vec<DeliveryCounts>>;
-}
-
 pub(crate) const DELIVERY_COLUMNS: &str =
     "id, report_id, target_id, attempts, next_attempt_at, leased_until, delivered_at, failed_at, last_error, remote_id, created_at";
 
@@ -181,8 +148,13 @@ on_both! {
         })
     }
 
-    #[async_trait]
-    impl DeliveryStore for DbStore {
+    /// Back-office targets and the outbox of deliveries to them. Rows enter the
+    /// outbox in [`ReportStore::change_status`], in the transaction that
+    /// publishes (or assigns) the report.
+    pub trait DeliveryStore {
+        /// Sets the back-office of a department: a new target, or the existing
+        /// one (same id, so its pending deliveries follow) with the new kind,
+        /// address and credentials, enabled. Returns what is stored.
         async fn upsert_delivery_target(&self, t: &DeliveryTarget) -> StoreResult<DeliveryTarget> {
             let row = sqlx::query(&format!(
                 "INSERT INTO delivery_targets ({TARGET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) \
@@ -210,6 +182,7 @@ on_both! {
             rows.iter().map(target_from_row).collect()
         }
 
+        /// A disabled target keeps its outbox rows; they go out once it is enabled again.
         async fn set_delivery_target_enabled(&self, comune: &IstatCode, department: &str, enabled: bool) -> StoreResult<bool> {
             let changed = sqlx::query("UPDATE delivery_targets SET enabled = $1 WHERE comune = $2 AND department = $3")
                 .bind(enabled)
@@ -221,9 +194,51 @@ on_both! {
             Ok(changed > 0)
         }
 
+        /// Takes up to `limit` deliveries due at `now` (not delivered, not failed,
+        /// target enabled, no live lease), counts an attempt on each and leases
+        /// them until `lease_until`. Several servers may call it at once: each
+        /// row goes to one of them.
         async fn claim_due_deliveries(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>> {
-            // How rows are claimed differs: see each store's `claim_due`.
-            self.claim_due(now, lease_until, limit).await
+            // The lease is taken in one statement. PostgreSQL passes over rows
+            // another server is claiming right now (SKIP LOCKED) rather than
+            // waiting for them; SQLite's single writer serialises claims.
+            let mut tx = self.write.begin().await?;
+            let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+                "UPDATE deliveries SET leased_until = $2, attempts = attempts + 1 WHERE id IN ( \
+                     SELECT d.id FROM deliveries d WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
+                       AND (d.leased_until IS NULL OR d.leased_until < $1) \
+                       AND d.target_id IN (SELECT id FROM delivery_targets WHERE enabled) \
+                     ORDER BY d.next_attempt_at LIMIT $3{FOR_UPDATE_SKIP_LOCKED}) \
+                 RETURNING id"
+            ))
+            .bind(Ts(now))
+            .bind(Ts(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut claimed = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "SELECT d.id AS delivery_id, d.report_id, d.attempts, t.id, t.comune, t.department, t.kind, t.url, t.secret, \
+                            t.service_code, t.enabled, t.created_at \
+                     FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id WHERE d.id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY d.id");
+                for row in q.build().fetch_all(&mut *tx).await? {
+                    claimed.push(ClaimedDelivery {
+                        id: row.try_get("delivery_id")?,
+                        report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
+                        attempts: row.try_get::<Int, _>("attempts")?.count(),
+                        target: target_from_row(&row)?,
+                    });
+                }
+            }
+            tx.commit().await?;
+            Ok(claimed)
         }
 
         async fn mark_delivered(&self, id: Uuid, at: DateTime<Utc>, remote_id: Option<&str>) -> StoreResult<()> {
@@ -239,6 +254,7 @@ on_both! {
             Ok(())
         }
 
+        /// Releases the lease and sets the next attempt; a delivered row is left alone.
         async fn schedule_retry(&self, id: Uuid, next_attempt_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
             sqlx::query("UPDATE deliveries SET next_attempt_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL")
                 .bind(Ts(next_attempt_at))
@@ -249,6 +265,7 @@ on_both! {
             Ok(())
         }
 
+        /// No more attempts: the row stays, with `failed_at` and the last error.
         async fn mark_delivery_failed(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> StoreResult<()> {
             sqlx::query("UPDATE deliveries SET failed_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL")
                 .bind(Ts(at))
@@ -259,6 +276,8 @@ on_both! {
             Ok(())
         }
 
+        /// Failed deliveries of a target go back to the queue, due at `now`
+        /// with their attempts counted from zero. Returns how many.
         async fn retry_failed_deliveries(&self, target_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
             let changed = sqlx::query(
                 "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = $1 \
@@ -280,6 +299,7 @@ on_both! {
             rows.iter().map(delivery_from_row).collect()
         }
 
+        /// Failed deliveries, the newest first.
         async fn failed_deliveries(&self, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
             let rows = sqlx::query(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT $1"
@@ -290,6 +310,7 @@ on_both! {
             rows.iter().map(delivery_from_row).collect()
         }
 
+        /// Pending, delivered and failed rows per target that has any.
         async fn delivery_counts(&self) -> StoreResult<Vec<DeliveryCounts>> {
             let rows = sqlx::query(
                 "SELECT target_id, \

@@ -1,20 +1,11 @@
 //! Phones' keys (see [`crate::platform::device`]): the sha256 of the secret each
 //! phone registered on its first contact.
 
-use async_trait::async_trait;
 use casa_shared_model::DeviceId;
 use chrono::{DateTime, Utc};
 
 use super::sql::{on_both, Ts};
 use super::StoreResult;
-
-#[async_trait]
-pub trait DeviceStore: Send + Sync {
-    /// Registers `key_sha256` for `device` unless it already has a key, and
-    /// returns the key hash the device has now (the one just registered, or
-    /// the earlier one, which the caller compares).
-    async fn register_device_key(&self, device: &DeviceId, key_sha256: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>>;
-}
 
 // First contact wins: concurrent first requests of one phone (or a thief
 // racing it) all land on the one row, and every later one compares with it.
@@ -22,8 +13,10 @@ const REGISTER: &str = "INSERT INTO devices (device_id, key_sha256, created_at) 
 const KEY: &str = "SELECT key_sha256 FROM devices WHERE device_id = $1";
 
 on_both! {
-    #[async_trait]
-    impl DeviceStore for DbStore {
+    pub trait DeviceStore {
+        /// Registers `key_sha256` for `device` unless it already has a key, and
+        /// returns the key hash the device has now (the one just registered, or
+        /// the earlier one, which the caller compares).
         async fn register_device_key(&self, device: &DeviceId, key_sha256: &[u8], at: DateTime<Utc>) -> StoreResult<Vec<u8>> {
             // A known phone costs one read on the read pool, not a write on
             // SQLite's single writer connection.

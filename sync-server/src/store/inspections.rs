@@ -1,7 +1,6 @@
 //! Inspectors, their assignments and the inspections they file: one SQL
 //! text for both databases (see `sql.rs`).
 
-use async_trait::async_trait;
 use casa_shared_model::{IstatCode, ReportId};
 use uuid::Uuid;
 
@@ -46,25 +45,6 @@ pub struct InspectionRecord {
     pub received_at: DateTime<Utc>,
 }
 
-/// Field inspections: who is asked to check what, and what they found.
-#[async_trait]
-pub trait InspectionStore: Send + Sync {
-    /// The inspectors who cover a Comune, by email.
-    async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>>;
-    /// Asks an inspector to check a report; replaces an earlier request
-    /// (another inspector, or the same one again after a visit).
-    async fn assign_inspector(&self, assignment: &AssignmentRecord) -> StoreResult<()>;
-    async fn inspection_assignment(&self, report: &ReportId) -> StoreResult<Option<AssignmentRecord>>;
-    /// An inspector's reports still to visit, oldest request first.
-    async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>>;
-    /// Keeps a visit and closes the inspector's request for that report. A
-    /// re-sent id changes nothing; returns whether the visit is new.
-    async fn record_inspection(&self, inspection: &InspectionRecord) -> StoreResult<bool>;
-    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRecord>>;
-    /// A report's visits, oldest first.
-    async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>>;
-}
-
 pub(crate) const INSPECTION_COLUMNS: &str = "i.id, i.report_id, i.inspector_id, u.email, i.outcome, i.lat, i.lon, i.accuracy_m, \
      i.distance_m, i.fix_at, i.photo, i.photo_taken_at, i.note, i.inspected_at, i.received_at";
 
@@ -107,8 +87,9 @@ on_both! {
     const ASSIGNMENT_COLUMNS: &str =
         "a.report_id, a.inspector_id, u.email AS inspector_email, a.instructions, a.assigned_by, a.assigned_at, a.done_at";
 
-    #[async_trait]
-    impl InspectionStore for DbStore {
+    /// Field inspections: who is asked to check what, and what they found.
+    pub trait InspectionStore {
+        /// The inspectors who cover a Comune, by email.
         async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>> {
             let rows = sqlx::query(
                 "SELECT u.id, u.email FROM staff_users u JOIN staff_user_comuni c ON c.user_id = u.id \
@@ -120,6 +101,8 @@ on_both! {
             rows.iter().map(|row| Ok(InspectorRecord { id: row.try_get("id")?, email: row.try_get("email")? })).collect()
         }
 
+        /// Asks an inspector to check a report; replaces an earlier request
+        /// (another inspector, or the same one again after a visit).
         async fn assign_inspector(&self, a: &AssignmentRecord) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO inspection_assignments (report_id, inspector_id, instructions, assigned_by, assigned_at, done_at) \
@@ -146,6 +129,7 @@ on_both! {
             row.as_ref().map(assignment_from_row).transpose()
         }
 
+        /// An inspector's reports still to visit, oldest request first.
         async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>> {
             let report_columns = backend::REPORT_COLUMNS;
             let rows = sqlx::query(&format!(
@@ -159,6 +143,8 @@ on_both! {
             rows.iter().map(|row| Ok((backend::report_from_row(row)?, assignment_from_row(row)?))).collect()
         }
 
+        /// Keeps a visit and closes the inspector's request for that report. A
+        /// re-sent id changes nothing; returns whether the visit is new.
         async fn record_inspection(&self, i: &InspectionRecord) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
             let inserted = sqlx::query(
@@ -206,6 +192,7 @@ on_both! {
             row.as_ref().map(inspection_from_row).transpose()
         }
 
+        /// A report's visits, oldest first.
         async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>> {
             let rows = sqlx::query(&format!(
                 "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id \

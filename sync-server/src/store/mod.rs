@@ -32,6 +32,7 @@ pub use comuni::*;
 pub use delivery::*;
 pub use inspections::*;
 pub use petition_records::*;
+pub use petitions::PetitionStore;
 pub use postgres::PgStore;
 pub use reports::*;
 pub use sqlite::SqliteStore;

@@ -1,8 +1,7 @@
 //! Petitions as the store keeps them: records, the store's trait, and the
 //! rules the SQL of both databases applies the same way (see `petitions.rs`).
 
-use async_trait::async_trait;
-use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
+use casa_shared_model::petition::{PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -163,70 +162,6 @@ pub struct PetitionEvent {
     pub detail: Option<String>,
     pub signatures: u32,
     pub at: DateTime<Utc>,
-}
-
-/// Petitions and their signatures.
-#[async_trait]
-pub trait PetitionStore: Send + Sync {
-    /// Stores a new petition in `status`; an id already stored is left as it
-    /// is (returns false).
-    async fn insert_petition(
-        &self,
-        p: &NewPetition,
-        status: &PetitionStatus,
-        author: &str,
-        author_citizen: Option<(Uuid, DeviceId)>,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>>;
-    /// A Comune's petitions in these statuses: those waiting for a moderator
-    /// first, then proposals gathering co-sponsors, then the rest; newest first.
-    async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>>;
-    /// Counts a signature at most once per person and petition, and records
-    /// each threshold it crosses (with the status change) in the same
-    /// transaction, so concurrent signers cross a threshold exactly once.
-    async fn sign(&self, s: &SignatureRecord) -> StoreResult<SignOutcome>;
-    async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome>;
-    /// Oldest first.
-    async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>>;
-    /// Applies a transition if the petition is still in one of its `from`
-    /// statuses (two moderators at once cannot both win); returns whether it did.
-    async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool>;
-    /// Closes the petitions whose closing date has passed, and rejects as
-    /// expired the proposals older than [`PROPOSAL_EXPIRY_DAYS`] still
-    /// without their co-sponsors; returns them.
-    async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>>;
-    /// Deletes the signatures of petitions ended longer ago than their
-    /// Comune's anonymisation delay (counts stay); returns how many petitions.
-    async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32>;
-    /// A citizen's own proposals and those they co-sponsor, wherever, before
-    /// moderation or rejected (the public lists show moderated ones only).
-    async fn citizen_petitions(&self, citizen: Uuid) -> StoreResult<Vec<PetitionRecord>>;
-    /// Proposals this person sent since `since`.
-    async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32>;
-    /// Standing signatures per time bucket of `bucket_secs`, oldest first.
-    async fn signature_timeline(&self, id: &PetitionId, bucket_secs: u32) -> StoreResult<Vec<(DateTime<Utc>, u32)>>;
-    /// Phones that signed this petition for more than one person, most first.
-    async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>>;
-    /// Counts (`apply` false) or invalidates the standing signatures selected,
-    /// lowering the count; thresholds already reached stay reached, and a
-    /// proposal in moderation left without its co-sponsors looks for them again.
-    async fn invalidate_signatures(
-        &self,
-        id: &PetitionId,
-        selection: &SignatureSelection,
-        apply: bool,
-        actor: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u32>;
-    /// Where a citizen stands on these petitions (those not listed: not signed).
-    async fn citizen_standings(
-        &self,
-        citizen: Uuid,
-        petitions: &[PetitionId],
-    ) -> StoreResult<std::collections::HashMap<PetitionId, casa_shared_model::petition::SignatureStanding>>;
-    /// Petitions and standing signatures per Comune and status.
-    async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>>;
 }
 
 pub(crate) fn parse_petition_status(code: &str, detail: Option<&str>) -> StoreResult<PetitionStatus> {

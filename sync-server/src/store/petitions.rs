@@ -3,7 +3,6 @@
 //! text for both databases (see `sql.rs`); where they differ (row locks,
 //! time arithmetic, "any" aggregates) the text says so in place.
 
-use async_trait::async_trait;
 use casa_shared_model::petition::{NewPetition, PetitionStatus, Threshold, ThresholdKind};
 use casa_shared_model::{DeviceId, IstatCode, PetitionId};
 use chrono::{DateTime, Utc};
@@ -81,8 +80,10 @@ on_both! {
         Ok(())
     }
 
-    #[async_trait]
-    impl PetitionStore for DbStore {
+    /// Petitions and their signatures.
+    pub trait PetitionStore {
+        /// Stores a new petition in `status`; an id already stored is left as it
+        /// is (returns false).
         async fn insert_petition(
             &self,
             p: &NewPetition,
@@ -141,6 +142,8 @@ on_both! {
             }
         }
 
+        /// A Comune's petitions in these statuses: those waiting for a moderator
+        /// first, then proposals gathering co-sponsors, then the rest; newest first.
         async fn petitions(&self, comune: &IstatCode, statuses: &[&str], limit: u32) -> StoreResult<Vec<PetitionRecord>> {
             let mut q: QueryBuilder<Db> = QueryBuilder::new(format!("SELECT {PETITION_COLUMNS} FROM petitions WHERE comune = "));
             q.push_bind(comune.as_str().to_owned()).push(" AND status IN (");
@@ -159,6 +162,9 @@ on_both! {
             Ok(out)
         }
 
+        /// Counts a signature at most once per person and petition, and records
+        /// each threshold it crosses (with the status change) in the same
+        /// transaction, so concurrent signers cross a threshold exactly once.
         async fn sign(&self, s: &SignatureRecord) -> StoreResult<SignOutcome> {
             let mut tx = self.write.begin().await?;
             let pid = s.petition_id.as_uuid();
@@ -319,6 +325,7 @@ on_both! {
             Ok(WithdrawOutcome::Withdrawn { signatures: after.count() })
         }
 
+        /// Oldest first.
         async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>> {
             let rows = sqlx::query("SELECT event, detail, signatures, at FROM petition_events WHERE petition_id = $1 ORDER BY seq")
                 .bind(id.as_uuid())
@@ -336,6 +343,8 @@ on_both! {
                 .collect()
         }
 
+        /// Applies a transition if the petition is still in one of its `from`
+        /// statuses (two moderators at once cannot both win); returns whether it did.
         async fn set_petition_status(&self, t: &PetitionTransition) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
             let mut q: QueryBuilder<Db> = QueryBuilder::new("UPDATE petitions SET status = ");
@@ -365,6 +374,9 @@ on_both! {
             Ok(true)
         }
 
+        /// Closes the petitions whose closing date has passed, and rejects as
+        /// expired the proposals older than [`PROPOSAL_EXPIRY_DAYS`] still
+        /// without their co-sponsors; returns them.
         async fn close_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<Vec<PetitionId>> {
             let mut tx = self.write.begin().await?;
             // SKIP LOCKED: a petition whose signer holds its row lock closes on
@@ -397,6 +409,8 @@ on_both! {
             closed.into_iter().chain(expired).map(|(id, _)| PetitionId::try_from(id).map_err(corrupt)).collect()
         }
 
+        /// Deletes the signatures of petitions ended longer ago than their
+        /// Comune's anonymisation delay (counts stay); returns how many petitions.
         async fn anonymise_due_petitions(&self, now: DateTime<Utc>) -> StoreResult<u32> {
             let mut tx = self.write.begin().await?;
             // A month is 30 days, as in the setting's description; adding days
@@ -434,6 +448,8 @@ on_both! {
             u32::try_from(due.len()).map_err(corrupt)
         }
 
+        /// A citizen's own proposals and those they co-sponsor, wherever, before
+        /// moderation or rejected (the public lists show moderated ones only).
         async fn citizen_petitions(&self, citizen: Uuid) -> StoreResult<Vec<PetitionRecord>> {
             let rows = sqlx::query(&format!(
                 "SELECT {PETITION_COLUMNS} FROM petitions WHERE status IN ('submitted', 'in_moderation', 'rejected') \
@@ -451,6 +467,7 @@ on_both! {
             Ok(out)
         }
 
+        /// Proposals this person sent since `since`.
         async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32> {
             let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions WHERE author_citizen = $1 AND created_at >= $2")
                 .bind(citizen)
@@ -460,6 +477,7 @@ on_both! {
             u32::try_from(n).map_err(corrupt)
         }
 
+        /// Standing signatures per time bucket of `bucket_secs`, oldest first.
         async fn signature_timeline(&self, id: &PetitionId, bucket_secs: u32) -> StoreResult<Vec<(DateTime<Utc>, u32)>> {
             // Rounding a time down to its bucket: integer division of SQLite's
             // microseconds, epoch arithmetic on PostgreSQL.
@@ -479,6 +497,7 @@ on_both! {
             rows.into_iter().map(|(b, n)| Ok((b.0, u32::try_from(n).map_err(corrupt)?))).collect()
         }
 
+        /// Phones that signed this petition for more than one person, most first.
         async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>> {
             let rows: Vec<(Uuid, i64, Ts, Ts)> = sqlx::query_as(
                 "SELECT device_id, count(DISTINCT citizen_id) AS people, min(received_at), max(received_at) FROM petition_signatures \
@@ -500,6 +519,9 @@ on_both! {
                 .collect()
         }
 
+        /// Counts (`apply` false) or invalidates the standing signatures selected,
+        /// lowering the count; thresholds already reached stay reached, and a
+        /// proposal in moderation left without its co-sponsors looks for them again.
         async fn invalidate_signatures(
             &self,
             id: &PetitionId,
@@ -570,6 +592,7 @@ on_both! {
             Ok(n)
         }
 
+        /// Where a citizen stands on these petitions (those not listed: not signed).
         async fn citizen_standings(
             &self,
             citizen: Uuid,
@@ -596,6 +619,7 @@ on_both! {
             standings(rows)
         }
 
+        /// Petitions and standing signatures per Comune and status.
         async fn petition_counts(&self) -> StoreResult<Vec<PetitionCount>> {
             let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
                 "SELECT comune, status, count(*), COALESCE(sum(signatures), 0) FROM petitions \

@@ -5,7 +5,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casa_shared_model::ReportId;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row};
@@ -206,42 +205,6 @@ impl IngestColumns {
         self.routing_distance_m.push(r.routing_distance_m);
         self.fingerprint.push(n.fingerprint());
         Ok(())
-    }
-}
-
-impl PgStore {
-    pub(super) async fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>> {
-        // SKIP LOCKED: rows another server is claiming right now are passed
-        // over instead of waited for, so each row goes to one server.
-        let rows = sqlx::query(
-            "WITH due AS ( \
-                 SELECT d.id FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id \
-                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND t.enabled AND d.next_attempt_at <= $1 \
-                   AND (d.leased_until IS NULL OR d.leased_until < $1) \
-                 ORDER BY d.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED), \
-             claimed AS ( \
-                 UPDATE deliveries SET leased_until = $2, attempts = deliveries.attempts + 1 FROM due WHERE deliveries.id = due.id \
-                 RETURNING deliveries.id AS delivery_id, deliveries.report_id, deliveries.attempts, deliveries.target_id) \
-             SELECT c.delivery_id, c.report_id, c.attempts, t.id, t.comune, t.department, t.kind, t.url, t.secret, t.service_code, \
-                    t.enabled, t.created_at \
-             FROM claimed c JOIN delivery_targets t ON t.id = c.target_id ORDER BY c.delivery_id",
-        )
-        .bind(now)
-        .bind(lease_until)
-        .bind(i64::from(limit))
-        .fetch_all(&self.write)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let attempts: i32 = row.try_get("attempts")?;
-                Ok(ClaimedDelivery {
-                    id: row.try_get("delivery_id")?,
-                    report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
-                    attempts: u32::try_from(attempts).map_err(corrupt)?,
-                    target: super::delivery::postgres::target_from_row(row)?,
-                })
-            })
-            .collect()
     }
 }
 

@@ -4,22 +4,15 @@
 
 use std::collections::HashSet;
 
-use async_trait::async_trait;
 use casa_shared_model::ReportId;
 use uuid::Uuid;
 
 use super::sql::on_both;
 use super::StoreResult;
 
-#[async_trait]
-pub trait KnownReports: Send + Sync {
-    /// The ids among `ids` of reports stored already (whatever their status).
-    async fn known_reports(&self, ids: &[ReportId]) -> StoreResult<HashSet<Uuid>>;
-}
-
 on_both! {
-    #[async_trait]
-    impl KnownReports for DbStore {
+    pub trait KnownReports {
+        /// The ids among `ids` of reports stored already (whatever their status).
         async fn known_reports(&self, ids: &[ReportId]) -> StoreResult<HashSet<Uuid>> {
             if ids.is_empty() {
                 return Ok(HashSet::new());

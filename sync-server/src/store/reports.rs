@@ -3,7 +3,6 @@
 //! both databases (see `sql.rs`); the bulk insert of an intake batch and the
 //! event-log lock are each store's own (`ingest_batch`, `lock_events`).
 
-use async_trait::async_trait;
 use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportChange};
 use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus};
@@ -188,75 +187,6 @@ pub struct ReportFilter {
     pub offset: u32,
 }
 
-/// Citizens' reports and their status history.
-#[async_trait]
-pub trait ReportStore: Send + Sync {
-    /// Inserts the reports in one transaction; ids already stored are left
-    /// untouched and answered with what is stored.
-    async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>>;
-    async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>>;
-    /// The reports waiting for a moderator of `comune`, oldest first.
-    async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)>;
-    async fn search_reports(&self, filter: &ReportFilter) -> StoreResult<Vec<ReportRecord>>;
-    /// Sets a new status only if the stored one is still `from` (two
-    /// moderators acting at once cannot both win). Returns whether it changed.
-    /// A report put in its department's hands (published or assigned) enters
-    /// the outbox of that department's back-office in the same transaction.
-    async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
-        self.record_statuses(std::slice::from_ref(change)).await
-    }
-    /// Records several changes of one report in order, in one transaction:
-    /// all of them, or none when the report is no longer in the `from` of
-    /// one (answers false) or a step fails.
-    async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool>;
-    /// [`ReportStore::record_status`] without a note or photo.
-    async fn change_status(
-        &self,
-        id: &ReportId,
-        from: &ReportStatus,
-        to: &ReportStatus,
-        actor: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        self.record_status(&StatusChange {
-            id: *id,
-            from: from.clone(),
-            to: to.clone(),
-            actor: actor.to_owned(),
-            note: None,
-            photo: None,
-            at,
-        })
-        .await
-    }
-    /// Every status the report went through, oldest first.
-    async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>>;
-    /// Reopens a resolved report for the device that filed it, sending it
-    /// back to `department`, in one transaction with its status event.
-    async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied>;
-    /// The reasons citizens gave for reopening a report, oldest first.
-    async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>>;
-    /// Puts `new` in place of the photo `old` of a report (a blurred copy).
-    /// Returns whether any report still shows `old`, so its file may go.
-    async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced>;
-    /// Files a report under another category and the department that handles
-    /// it; a report already with a department follows it there (with a status
-    /// event, so the citizen sees the new office).
-    async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool>;
-    /// Moves a report to another Comune's moderation queue, if its status is
-    /// still `from_status`; the transfer and its reason are kept.
-    async fn transfer(&self, transfer: &Transfer) -> StoreResult<bool>;
-    async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>>;
-    /// Status changes of a device's reports after `since`, oldest first.
-    async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>>;
-    /// One row per report of `comune` received from `since` on, with when it
-    /// was first answered and first resolved (for the statistics).
-    async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>>;
-    /// How many reports waiting for moderation in `comune` arrived after
-    /// `since` (the dashboard's live banner).
-    async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64>;
-}
-
 /// The statuses that are not yet an answer to the citizen: a report's first
 /// event with any other status is its first response.
 pub const NOT_AN_ANSWER: [&str; 2] = ["submitted", "in_moderation"];
@@ -348,8 +278,39 @@ on_both! {
         })
     }
 
-    #[async_trait]
-    impl ReportStore for DbStore {
+    /// Citizens' reports and their status history.
+    pub trait ReportStore {
+        /// Sets a new status only if the stored one is still `from` (two
+        /// moderators acting at once cannot both win). Returns whether it changed.
+        /// A report put in its department's hands (published or assigned) enters
+        /// the outbox of that department's back-office in the same transaction.
+        async fn record_status(&self, change: &StatusChange) -> StoreResult<bool> {
+            self.record_statuses(std::slice::from_ref(change)).await
+        }
+
+        /// [`ReportStore::record_status`] without a note or photo.
+        async fn change_status(
+            &self,
+            id: &ReportId,
+            from: &ReportStatus,
+            to: &ReportStatus,
+            actor: &str,
+            at: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            self.record_status(&StatusChange {
+                id: *id,
+                from: from.clone(),
+                to: to.clone(),
+                actor: actor.to_owned(),
+                note: None,
+                photo: None,
+                at,
+            })
+            .await
+        }
+
+        /// Inserts the reports in one transaction; ids already stored are left
+        /// untouched and answered with what is stored.
         async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>> {
             // Bulk inserts differ (multi-row VALUES, UNNEST): see `ingest_batch`.
             self.ingest_batch(reports).await
@@ -363,6 +324,7 @@ on_both! {
             row.as_ref().map(report_from_row).transpose()
         }
 
+        /// The reports waiting for a moderator of `comune`, oldest first.
         async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)> {
             let total: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation'")
                 .bind(comune.as_str())
@@ -434,6 +396,9 @@ on_both! {
             rows.iter().map(report_from_row).collect()
         }
 
+        /// Records several changes of one report in order, in one transaction:
+        /// all of them, or none when the report is no longer in the `from` of
+        /// one (answers false) or a step fails.
         async fn record_statuses(&self, changes: &[StatusChange]) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
@@ -496,6 +461,8 @@ on_both! {
             Ok(true)
         }
 
+        /// Reopens a resolved report for the device that filed it, sending it
+        /// back to `department`, in one transaction with its status event.
         async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied> {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
@@ -543,6 +510,8 @@ on_both! {
             Ok(ReopenApplied::Applied)
         }
 
+        /// Puts `new` in place of the photo `old` of a report (a blurred copy).
+        /// Returns whether any report still shows `old`, so its file may go.
         async fn replace_photo(&self, id: &ReportId, old: &str, new: &str, at: DateTime<Utc>) -> StoreResult<PhotoReplaced> {
             let mut tx = self.write.begin().await?;
             let Some(Photos(mut photos)) = sqlx::query_scalar::<_, Photos>(&format!("SELECT photos FROM reports WHERE id = $1{FOR_UPDATE}"))
@@ -572,6 +541,9 @@ on_both! {
             Ok(PhotoReplaced::Replaced { old_still_used })
         }
 
+        /// Files a report under another category and the department that handles
+        /// it; a report already with a department follows it there (with a status
+        /// event, so the citizen sees the new office).
         async fn recategorize(&self, change: &Recategorize) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
@@ -606,6 +578,8 @@ on_both! {
             Ok(true)
         }
 
+        /// Moves a report to another Comune's moderation queue, if its status is
+        /// still `from_status`; the transfer and its reason are kept.
         async fn transfer(&self, t: &Transfer) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
@@ -670,6 +644,7 @@ on_both! {
                 .collect()
         }
 
+        /// The reasons citizens gave for reopening a report, oldest first.
         async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
             let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id")
                 .bind(report.as_uuid())
@@ -687,6 +662,7 @@ on_both! {
                 .collect()
         }
 
+        /// Every status the report went through, oldest first.
         async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>> {
             let rows = sqlx::query("SELECT status, detail, actor, note, photo, at FROM report_events WHERE report_id = $1 ORDER BY seq")
                 .bind(id.as_uuid())
@@ -707,6 +683,8 @@ on_both! {
                 .collect()
         }
 
+        /// One row per report of `comune` received from `since` on, with when it
+        /// was first answered and first resolved (for the statistics).
         async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>> {
             let rows = sqlx::query(
                 "SELECT r.category, r.status, r.received_at, \
@@ -733,6 +711,8 @@ on_both! {
                 .collect()
         }
 
+        /// How many reports waiting for moderation in `comune` arrived after
+        /// `since` (the dashboard's live banner).
         async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64> {
             let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation' AND received_at > $2")
                 .bind(comune.as_str())
@@ -742,6 +722,7 @@ on_both! {
             Ok(u64::try_from(n).unwrap_or(0))
         }
 
+        /// Status changes of a device's reports after `since`, oldest first.
         async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
             let rows = sqlx::query(
                 "SELECT seq, report_id, status, detail, note, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",

@@ -47,8 +47,38 @@ pub enum Backend {
 /// `BACKEND` name the backend, `FOR_UPDATE` and `FOR_UPDATE_SKIP_LOCKED`
 /// its row-lock clauses (empty on SQLite, whose single writer serialises);
 /// everything of the enclosing module is in scope.
+///
+/// A store's trait is written once, its methods with their bodies:
+/// `pub trait ReportStore { async fn report(&self, id: &ReportId) -> … { body } }`
+/// declares the trait (`Send + Sync`, async methods, the docs) beside the
+/// modules and implements it for both stores with those bodies, so a
+/// method's signature is not written twice.
 macro_rules! on_both {
-    ($($body:tt)*) => {
+    (@split [$($items:tt)*] [$($traits:tt)*]
+        $(#[$tm:meta])*
+        pub trait $name:ident {
+            $(
+                $(#[$mm:meta])*
+                async fn $f:ident(&$me:ident $(, $a:ident: $t:ty)* $(,)?) -> $r:ty $b:block
+            )*
+        }
+        $($rest:tt)*
+    ) => {
+        $crate::store::sql::on_both!(@split
+            [$($items)* #[::async_trait::async_trait] impl $name for DbStore { $(async fn $f(&$me $(, $a: $t)*) -> $r $b)* }]
+            [$($traits)*
+                $(#[$tm])*
+                #[::async_trait::async_trait]
+                pub trait $name: Send + Sync { $($(#[$mm])* async fn $f(&$me $(, $a: $t)*) -> $r;)* }
+            ]
+            $($rest)*
+        );
+    };
+    (@split [$($items:tt)*] [$($traits:tt)*] $item:item $($rest:tt)*) => {
+        $crate::store::sql::on_both!(@split [$($items)* $item] [$($traits)*] $($rest)*);
+    };
+    (@split [$($items:tt)*] [$($traits:tt)*]) => {
+        $($traits)*
         #[allow(unused_imports, dead_code)]
         pub(crate) mod sqlite {
             use super::*;
@@ -61,7 +91,7 @@ macro_rules! on_both {
             // SQLite's one writer serialises transactions: no row locks.
             pub(crate) const FOR_UPDATE: &str = "";
             pub(crate) const FOR_UPDATE_SKIP_LOCKED: &str = "";
-            $($body)*
+            $($items)*
         }
         #[allow(unused_imports, dead_code)]
         pub(crate) mod postgres {
@@ -74,8 +104,11 @@ macro_rules! on_both {
             use $crate::store::postgres as backend;
             pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";
             pub(crate) const FOR_UPDATE_SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
-            $($body)*
+            $($items)*
         }
+    };
+    ($($body:tt)*) => {
+        $crate::store::sql::on_both!(@split [] [] $($body)*);
     };
 }
 

@@ -6,7 +6,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casa_shared_model::ReportId;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -144,55 +143,6 @@ impl SqliteStore {
         }
         tx.commit().await?;
         Ok(answer_ingest(reports, fingerprints, fresh, &existing))
-    }
-}
-
-impl SqliteStore {
-    /// One writer at a time (this store's single write connection): the
-    /// select and the lease cannot interleave with another claim.
-    pub(super) async fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<ClaimedDelivery>> {
-        // One writer at a time (SQLite's rule, and this store's single write
-        // connection): the select and the lease cannot interleave with
-        // another claim, so no row locking is needed.
-        let mut tx = self.write.begin().await?;
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "UPDATE deliveries SET leased_until = ?, attempts = attempts + 1 WHERE id IN ( \
-                 SELECT d.id FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id \
-                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND t.enabled AND d.next_attempt_at <= ? \
-                   AND (d.leased_until IS NULL OR d.leased_until < ?) \
-                 ORDER BY d.next_attempt_at LIMIT $4) \
-             RETURNING id",
-        )
-        .bind(micros(lease_until))
-        .bind(micros(now))
-        .bind(micros(now))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut claimed = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(INSERT_CHUNK) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "SELECT d.id AS delivery_id, d.report_id, d.attempts, t.id, t.comune, t.department, t.kind, t.url, t.secret, \
-                        t.service_code, t.enabled, t.created_at \
-                 FROM deliveries d JOIN delivery_targets t ON t.id = d.target_id WHERE d.id IN (",
-            );
-            let mut sep = q.separated(", ");
-            for id in chunk {
-                sep.push_bind(*id);
-            }
-            q.push(") ORDER BY d.id");
-            for row in q.build().fetch_all(&mut *tx).await? {
-                let attempts: i64 = row.try_get("attempts")?;
-                claimed.push(ClaimedDelivery {
-                    id: row.try_get("delivery_id")?,
-                    report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
-                    attempts: u32::try_from(attempts).map_err(corrupt)?,
-                    target: super::delivery::sqlite::target_from_row(&row)?,
-                });
-            }
-        }
-        tx.commit().await?;
-        Ok(claimed)
     }
 }
 

@@ -1,7 +1,6 @@
 //! Staff users, their sessions and login throttling, and the audit log:
 //! one SQL text for both databases (see `sql.rs`).
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -21,13 +20,6 @@ pub struct StaffUserRecord {
     pub department: Option<String>,
 }
 
-#[async_trait]
-pub trait StaffStore: Send + Sync {
-    async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>>;
-    async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>>;
-}
-
 /// A dashboard session, found by the sha256 of its cookie's token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord {
@@ -37,21 +29,6 @@ pub struct SessionRecord {
     pub csrf: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-}
-
-/// Staff sessions and the failed logins that lock an account.
-#[async_trait]
-pub trait SessionStore: Send + Sync {
-    /// Until when the account is locked, if it is at `now`.
-    async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>>;
-    /// Counts one more failed login in a row; the one that reaches
-    /// `max_failures` locks the account until `lock_until` (and restarts the count).
-    async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>>;
-    async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()>;
-    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
-    /// The session with this token hash, if it has not expired at `now`.
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 }
 
 /// One staff action, as the audit log keeps it.
@@ -64,13 +41,6 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub detail: Option<String>,
     pub at: DateTime<Utc>,
-}
-
-#[async_trait]
-pub trait AuditStore: Send + Sync {
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
-    /// The newest entries first.
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }
 
 on_both! {
@@ -93,8 +63,7 @@ on_both! {
         }))
     }
 
-    #[async_trait]
-    impl StaffStore for DbStore {
+    pub trait StaffStore {
         async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
             let mut tx = self.write.begin().await?;
             let inserted = sqlx::query(
@@ -131,14 +100,17 @@ on_both! {
         }
     }
 
-    #[async_trait]
-    impl SessionStore for DbStore {
+    /// Staff sessions and the failed logins that lock an account.
+    pub trait SessionStore {
+        /// Until when the account is locked, if it is at `now`.
         async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
             let until: Option<Option<Ts>> =
                 sqlx::query_scalar("SELECT locked_until FROM staff_login_state WHERE user_id = $1").bind(user).fetch_optional(&self.read).await?;
             Ok(until.flatten().map(|t| t.0).filter(|t| *t > now))
         }
 
+        /// Counts one more failed login in a row; the one that reaches
+        /// `max_failures` locks the account until `lock_until` (and restarts the count).
         async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
             let mut tx = self.write.begin().await?;
             let failures: Int = sqlx::query_scalar(
@@ -177,6 +149,7 @@ on_both! {
             Ok(())
         }
 
+        /// The session with this token hash, if it has not expired at `now`.
         async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>> {
             let row = sqlx::query(
                 "SELECT token_hash, user_id, csrf, created_at, expires_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
@@ -203,8 +176,7 @@ on_both! {
         }
     }
 
-    #[async_trait]
-    impl AuditStore for DbStore {
+    pub trait AuditStore {
         async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
             sqlx::query("INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&e.actor)
@@ -217,6 +189,7 @@ on_both! {
             Ok(())
         }
 
+        /// The newest entries first.
         async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
             let rows = sqlx::query("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT $1")
                 .bind(i64::from(limit))

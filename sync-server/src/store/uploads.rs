@@ -3,7 +3,6 @@
 //! reports show a photo (kept by triggers of migration 0017, on both
 //! backends, so every way a report gets or loses a photo is covered).
 
-use async_trait::async_trait;
 use casa_shared_model::{DeviceId, ReportId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -68,32 +67,6 @@ impl PhotoUse {
     }
 }
 
-#[async_trait]
-pub trait UploadStore: Send + Sync {
-    /// Records an upload `device` started, of the photo `photo` (its sha256).
-    async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The device an upload belongs to.
-    async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>>;
-    /// Ends an open upload (one already ended keeps its state).
-    async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts>;
-    /// The oldest `limit` of `device`'s unfinished uploads.
-    async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>>;
-    /// Whether `device` uploaded `photo` (and the upload was filed).
-    async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool>;
-    /// The reports that show `photo`, and how.
-    async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>>;
-    /// Forgets uploads never finished (or refused, or terminated) that were
-    /// started before `before`; returns their ids, whose files are to go.
-    async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>>;
-    /// Photos filed from uploads before `before`, uploaded by nobody since,
-    /// that no report shows.
-    async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>>;
-    /// Forgets the uploads of `photo` if no report shows it (checked again
-    /// here); returns whether it did, so its file may be deleted.
-    async fn forget_photo(&self, photo: &str) -> StoreResult<bool>;
-}
-
 fn device(uuid: Uuid) -> StoreResult<DeviceId> {
     DeviceId::try_from(uuid).map_err(|e| StoreError::Corrupt(format!("device id: {e}")))
 }
@@ -128,18 +101,20 @@ fn count(n: i64) -> u32 {
 }
 
 on_both! {
-    #[async_trait]
-    impl UploadStore for DbStore {
+    pub trait UploadStore {
+        /// Records an upload `device` started, of the photo `photo` (its sha256).
         async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
             sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(Ts(at)).execute(&self.write).await?;
             Ok(())
         }
 
+        /// The device an upload belongs to.
         async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
             let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.read).await?;
             owner.map(device).transpose()
         }
 
+        /// Ends an open upload (one already ended keeps its state).
         async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
             sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(Ts(at)).execute(&self.write).await?;
             Ok(())
@@ -151,14 +126,17 @@ on_both! {
             Ok(UploadCounts { recent: count(row.try_get("recent")?), open: count(row.try_get("open")?), oldest_recent: oldest.map(|t| t.0) })
         }
 
+        /// The oldest `limit` of `device`'s unfinished uploads.
         async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
             Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.read).await?)
         }
 
+        /// Whether `device` uploaded `photo` (and the upload was filed).
         async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
             Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.read).await?)
         }
 
+        /// The reports that show `photo`, and how.
         async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
             let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.read).await?;
             rows.iter()
@@ -169,14 +147,20 @@ on_both! {
                 .collect()
         }
 
+        /// Forgets uploads never finished (or refused, or terminated) that were
+        /// started before `before`; returns their ids, whose files are to go.
         async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
             Ok(sqlx::query_scalar(EXPIRE).bind(Ts(before)).fetch_all(&self.write).await?)
         }
 
+        /// Photos filed from uploads before `before`, uploaded by nobody since,
+        /// that no report shows.
         async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
             Ok(sqlx::query_scalar(UNREFERENCED).bind(Ts(before)).bind(i64::from(limit)).fetch_all(&self.read).await?)
         }
 
+        /// Forgets the uploads of `photo` if no report shows it (checked again
+        /// here); returns whether it did, so its file may be deleted.
         async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
             Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
         }
