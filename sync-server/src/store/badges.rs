@@ -141,6 +141,27 @@ on_both! {
             Ok(done.rows_affected() == 1)
         }
 
+        /// A digest of what a phone's badges and points rest on, read from
+        /// indexed aggregates without counting the points: the device's
+        /// latest report event, its signatures and withdrawals, its awards,
+        /// and the thresholds its proposals reached. Every change to its
+        /// badges or points moves one of them.
+        async fn badges_digest(&self, device: &DeviceId) -> StoreResult<String> {
+            let row = sqlx::query(
+                "SELECT (SELECT COALESCE(max(seq), 0) FROM report_events WHERE device_id = $1), \
+                        (SELECT count(*) FROM petition_signatures WHERE device_id = $1), \
+                        (SELECT count(withdrawn_at) FROM petition_signatures WHERE device_id = $1), \
+                        (SELECT count(*) FROM badge_awards WHERE device_id = $1), \
+                        (SELECT count(*) FROM petition_thresholds t JOIN petitions p ON p.id = t.petition_id \
+                           WHERE p.author_device = $1 AND t.reached_at IS NOT NULL)",
+            )
+            .bind(device.as_uuid())
+            .fetch_one(&self.read)
+            .await?;
+            let parts = (0..5).map(|i| row.try_get::<Int, _>(i).map(|n| n.0.to_string())).collect::<Result<Vec<_>, _>>()?;
+            Ok(parts.join(":"))
+        }
+
         /// Oldest first.
         async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>> {
             let rows =

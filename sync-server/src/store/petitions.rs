@@ -592,6 +592,53 @@ on_both! {
             Ok(n)
         }
 
+        /// A digest of what a phone's list of petitions shows, read from
+        /// indexed aggregates without building the list: the petitions of
+        /// `comune` in `statuses` (when given) and `citizen`'s own petitions
+        /// and signatures (when given). Every change to what the list shows
+        /// moves a count, a sum of signatures or the latest update, so a sync
+        /// with nothing new stops here.
+        async fn petitions_digest(&self, comune: Option<&IstatCode>, statuses: &[&str], citizen: Option<Uuid>) -> StoreResult<String> {
+            let mut digest = Vec::new();
+            if let Some(comune) = comune {
+                let mut q = QueryBuilder::<Db>::new(
+                    "SELECT count(*), COALESCE(sum(signatures), 0), max(updated_at), count(anonymised_at) FROM petitions WHERE comune = ",
+                );
+                q.push_bind(comune.as_str()).push(" AND status IN (");
+                let mut list = q.separated(", ");
+                for status in statuses {
+                    list.push_bind(*status);
+                }
+                q.push(")");
+                let row = q.build().fetch_one(&self.read).await?;
+                digest.push(row.try_get::<Int, _>(0)?.0);
+                digest.push(row.try_get::<Int, _>(1)?.0);
+                digest.push(row.try_get::<Option<Ts>, _>(2)?.map_or(0, |t| t.0.timestamp_micros()));
+                digest.push(row.try_get::<Int, _>(3)?.0);
+            }
+            if let Some(citizen) = citizen {
+                let row = sqlx::query(
+                    "SELECT (SELECT count(*) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT COALESCE(sum(signatures), 0) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT max(updated_at) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT count(anonymised_at) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT count(*) FROM petition_signatures WHERE citizen_id = $1), \
+                            (SELECT count(withdrawn_at) FROM petition_signatures WHERE citizen_id = $1), \
+                            (SELECT count(invalidated_at) FROM petition_signatures WHERE citizen_id = $1)",
+                )
+                .bind(citizen)
+                .fetch_one(&self.read)
+                .await?;
+                for i in 0..7 {
+                    digest.push(match i {
+                        2 => row.try_get::<Option<Ts>, _>(i)?.map_or(0, |t| t.0.timestamp_micros()),
+                        _ => row.try_get::<Int, _>(i)?.0,
+                    });
+                }
+            }
+            Ok(digest.iter().map(i64::to_string).collect::<Vec<_>>().join(":"))
+        }
+
         /// Where a citizen stands on these petitions (those not listed: not signed).
         async fn citizen_standings(
             &self,

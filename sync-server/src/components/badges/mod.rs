@@ -48,15 +48,16 @@ impl Component for Badges {
         let Some(pull) = pull else { return Ok(None) };
         let pull: BadgesPull = super::parse_pull(pull, "badges")?;
         // Where no Comune runs badges there is nothing to show: no query.
-        let (badges, points) = if service::runs_anywhere(cx.state) {
-            (service::for_device(cx.state, &cx.device).await?, service::points(cx.state, &cx.device).await?)
-        } else {
-            (Vec::new(), 0)
-        };
-        let version = version_of(&(&badges, points));
+        // Elsewhere nothing new costs one aggregate query: the points are
+        // counted only when what they rest on moved.
+        let runs = service::runs_anywhere(cx.state);
+        let digest = if runs { cx.state.store().badges_digest(&cx.device).await? } else { String::new() };
+        let version = version_of(&(cx.state.directory().version, runs, digest));
         if pull.version.as_deref() == Some(version.as_str()) {
             return Ok(None);
         }
+        let (badges, points) =
+            if runs { (service::for_device(cx.state, &cx.device).await?, service::points(cx.state, &cx.device).await?) } else { (Vec::new(), 0) };
         super::section_value(&BadgesSection { version, badges, points })
     }
 }

@@ -88,11 +88,13 @@ impl Component for Petitions {
     async fn pull(&self, cx: &SyncContext<'_>, pull: Option<&serde_json::Value>) -> Result<Option<serde_json::Value>, ServiceError> {
         let Some(pull) = pull else { return Ok(None) };
         let pull: PetitionsPull = super::parse_pull(pull, "petitions")?;
-        let petitions = service::listed(cx.state, &pull.comune, cx.signer, Some(&cx.device)).await?;
-        let version = version_of(&petitions);
+        // Nothing new costs one aggregate query: the list is built only when
+        // its digest moved.
+        let version = version_of(&service::listed_digest(cx.state, &pull.comune, cx.signer, Some(&cx.device)).await?);
         if pull.version.as_deref() == Some(version.as_str()) {
             return Ok(None);
         }
+        let petitions = service::listed(cx.state, &pull.comune, cx.signer, Some(&cx.device)).await?;
         super::section_value(&PetitionsSection { version, petitions })
     }
 
