@@ -1,7 +1,7 @@
 //! Reports: intake, moderation and status history, reopening, transfers,
 //! the change feed phones pull, and timings for statistics. One SQL text for
-//! both databases (see `sql.rs`); the bulk insert of an intake batch and the
-//! event-log lock are each store's own (`ingest_batch`, `lock_events`).
+//! both databases (see `sql.rs`); only the event-log lock is each store's
+//! own (`lock_events`).
 
 use casa_shared_model::report::Reopen;
 use casa_shared_model::wire::{Cursor, ReportChange};
@@ -209,6 +209,10 @@ pub(crate) fn hands_to_department(to: &ReportStatus) -> bool {
     matches!(to, ReportStatus::Published | ReportStatus::AssignedToDepartment { .. })
 }
 
+/// Rows per multi-row insert: 21 parameters each stays far below the
+/// parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+const INGEST_CHUNK: usize = 500;
+
 /// What a stored row says about an id: comune, department, routing method, fingerprint.
 pub(crate) type KeptRouting = (IstatCode, String, String, String);
 
@@ -312,8 +316,78 @@ on_both! {
         /// Inserts the reports in one transaction; ids already stored are left
         /// untouched and answered with what is stored.
         async fn ingest(&self, reports: &[RoutedReport]) -> StoreResult<Vec<Ingested>> {
-            // Bulk inserts differ (multi-row VALUES, UNNEST): see `ingest_batch`.
-            self.ingest_batch(reports).await
+            if reports.is_empty() {
+                return Ok(Vec::new());
+            }
+            let fingerprints: Vec<String> = reports.iter().map(|r| r.report.fingerprint()).collect();
+            let mut tx = self.write.begin().await?;
+            // Taken before the first insert: a concurrent re-send of the same
+            // id would otherwise wait on our row while we wait on its lock.
+            DbStore::lock_events(&mut tx).await?;
+            // A few statements per batch rather than per report.
+            let mut inserted: Vec<Uuid> = Vec::with_capacity(reports.len());
+            for (chunk, offset) in reports.chunks(INGEST_CHUNK).zip((0..).step_by(INGEST_CHUNK)) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO reports (id, device_id, source, api_key_id, comune, category, department, description, lat, lon, \
+                     accuracy_m, address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, \
+                     fingerprint, status) ",
+                );
+                q.push_values(chunk.iter().enumerate(), |mut row, (i, r)| {
+                    let n = &r.report;
+                    row.push_bind(n.id.as_uuid())
+                        .push_bind(r.device_id.map(|d| d.as_uuid()))
+                        .push_bind(r.source.as_str())
+                        .push_bind(r.api_key_id)
+                        .push_bind(r.comune.as_str().to_owned())
+                        .push_bind(n.category.as_str().to_owned())
+                        .push_bind(r.department.clone())
+                        .push_bind(n.description.as_str().to_owned())
+                        .push_bind(n.location.lat())
+                        .push_bind(n.location.lon())
+                        .push_bind(n.location.accuracy_m())
+                        .push_bind(r.address.clone())
+                        .push_bind(Ts(n.captured_at))
+                        .push_bind(Ts(r.received_at))
+                        .push_bind(Ts(r.received_at))
+                        .push_bind(Photos(n.photos.iter().map(|p| p.as_str().to_owned()).collect()))
+                        .push_bind(r.media_url.clone())
+                        .push_bind(r.routing_method)
+                        .push_bind(r.routing_distance_m)
+                        .push_bind(fingerprints[offset + i].clone())
+                        .push("'in_moderation'");
+                });
+                q.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+                inserted.extend(q.build_query_scalar::<Uuid>().fetch_all(&mut *tx).await?);
+            }
+            let fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
+            for chunk in inserted.chunks(INGEST_CHUNK * 10) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO report_events (report_id, device_id, status, actor, at) \
+                     SELECT id, device_id, 'in_moderation', 'system', received_at FROM reports WHERE id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY id");
+                q.build().execute(&mut *tx).await?;
+            }
+            let rest: Vec<Uuid> = reports.iter().map(|r| r.report.id.as_uuid()).filter(|id| !fresh.contains(id)).collect();
+            let mut existing = std::collections::HashMap::new();
+            for chunk in rest.chunks(INGEST_CHUNK * 10) {
+                let mut q = QueryBuilder::<Db>::new("SELECT id, comune, department, routing_method, fingerprint FROM reports WHERE id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for row in q.build().fetch_all(&mut *tx).await? {
+                    let kept = (parse_istat(row.try_get("comune")?)?, row.try_get("department")?, row.try_get("routing_method")?, row.try_get("fingerprint")?);
+                    existing.insert(row.try_get::<Uuid, _>("id")?, kept);
+                }
+            }
+            tx.commit().await?;
+            Ok(answer_ingest(reports, fingerprints, fresh, &existing))
         }
 
         async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {
