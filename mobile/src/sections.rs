@@ -69,17 +69,21 @@ impl PhoneComponent for PetitionsPart {
     }
 }
 
-/// The phone's badges and points.
+/// The phone's badges and points, asked once a sync (in its last round):
+/// the rounds before it only carry the outbox, and every round moves the
+/// points of a phone with reports in it.
 struct BadgesPart;
 
 impl PhoneComponent for BadgesPart {
-    fn ask(&self, store: &LocalStore, _round: &RoundContext, req: &mut SyncRequest) -> StoreResult<()> {
-        req.set_pull::<Badges>(&BadgesPull { version: store.setting(BADGES_VERSION)? });
+    fn ask(&self, store: &LocalStore, round: &RoundContext, req: &mut SyncRequest) -> StoreResult<()> {
+        if round.last {
+            req.set_pull::<Badges>(&BadgesPull { version: store.setting(BADGES_VERSION)? });
+        }
         Ok(())
     }
 
-    fn apply(&self, store: &mut LocalStore, _round: &RoundContext, res: &SyncResponse) -> Result<(), SectionError> {
-        if let Some(s) = section::<Badges>(res)? {
+    fn apply(&self, store: &mut LocalStore, round: &RoundContext, res: &SyncResponse) -> Result<(), SectionError> {
+        if let Some(s) = section::<Badges>(res)?.filter(|_| round.last) {
             store.replace_badges(&s.badges)?;
             store.set_points(s.points)?;
             store.set_setting(BADGES_VERSION, &s.version)?;

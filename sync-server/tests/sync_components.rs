@@ -261,12 +261,34 @@ async fn each_section_comes_only_when_its_component_has_something_new(db: &TestD
     let reports = answer.section::<Reports>().expect("reports").expect("a change");
     assert_eq!(reports.changes.len(), 1);
     assert!(!answer.sections.contains_key("petitions"), "{:?}", answer.sections.keys());
-    let badges = answer.section::<Badges>().expect("badges").unwrap_or(badges);
-    let answer = phone
-        .sync(&ask(ReportsPull { cursor: Some(reports.cursor), nearby: None }, Some(petitions.version), Some(badges.version)))
-        .await
-        .expect("sync");
+    let badges = answer.section::<Badges>().expect("badges").expect("the points a published report earns");
+    assert_eq!(badges.points, 5);
+    let since = ReportsPull { cursor: Some(reports.cursor), nearby: None };
+    let answer = phone.sync(&ask(since.clone(), Some(petitions.version.clone()), Some(badges.version.clone()))).await.expect("sync");
     assert!(answer.sections.is_empty());
+
+    // A petition opens in Bari: the list comes again, with it, then rests.
+    let now = Utc::now();
+    let opened = casa_shared_model::petition::NewPetition {
+        id: casa_shared_model::PetitionId::new(),
+        comune: bari,
+        title: "Una pista ciclabile sul lungomare".into(),
+        body: "Chiediamo al Comune una pista ciclabile protetta lungo tutto il lungomare di Bari.".into(),
+        residents_only: false,
+        open_days: 30,
+        closes_at: Some(now + chrono::Duration::days(30)),
+        cosponsors: 0,
+        response_threshold: 100,
+        debate_threshold: 1000,
+    };
+    let status = casa_shared_model::petition::PetitionStatus::Open;
+    server.state.store().insert_petition(&opened, &status, "test", None, now).await.expect("petition");
+    let answer = phone.sync(&ask(since.clone(), Some(petitions.version), Some(badges.version.clone()))).await.expect("sync");
+    let listed = answer.section::<Petitions>().expect("petitions").expect("the new petition");
+    assert_eq!(listed.petitions.iter().map(|p| p.id).collect::<Vec<_>>(), vec![opened.id]);
+    assert!(!answer.sections.contains_key("badges"), "{:?}", answer.sections.keys());
+    let answer = phone.sync(&ask(since, Some(listed.version), Some(badges.version))).await.expect("sync");
+    assert!(answer.sections.is_empty(), "{:?}", answer.sections.keys());
 
     // A malformed pull refuses the whole request, and takes none of its items.
     let mut broken = SyncRequest::new(device).push(&PushItem::Report(report()));

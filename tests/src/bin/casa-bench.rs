@@ -4,7 +4,7 @@
 //!
 //! Usage:
 //!   casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
-//!   casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]
+//!   casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N] [--services N]
 //!   casa-bench signatures [--backend sqlite|postgres] [--reports N (signers)] [--concurrency N]
 //!
 //! `ingest` measures the server alone (several connections, pre-built
@@ -32,7 +32,7 @@ fn centres() -> Vec<(f64, f64)> {
 }
 
 const USAGE: &str = "usage: casa-bench ingest [--backend sqlite|postgres] [--reports N] [--batch N] [--concurrency N]
-       casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N]
+       casa-bench device [--backend sqlite|postgres] [--reports N] [--photos N] [--photo-kb N] [--noop-runs N] [--services N]
        casa-bench signatures [--backend sqlite|postgres] [--reports N] [--concurrency N]";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,9 @@ struct Args {
     photos: usize,
     photo_kb: usize,
     noop_runs: usize,
+    /// With N > 0 (device): petitions and badges on in Bari, N petitions
+    /// open there, and the phone's home is Bari, so every sync pulls both.
+    services: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -65,7 +68,17 @@ fn parse_args() -> Result<Args, String> {
         Mode::Ingest => 50_000,
         Mode::Device | Mode::Signatures => 10_000,
     };
-    let mut a = Args { mode, backend: "sqlite".into(), reports, batch: 100, concurrency: 8, photos: 500, photo_kb: 200, noop_runs: 200 };
+    let mut a = Args {
+        mode,
+        backend: "sqlite".into(),
+        reports,
+        batch: 100,
+        concurrency: 8,
+        photos: 500,
+        photo_kb: 200,
+        noop_runs: 200,
+        services: 0,
+    };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         let number = || value.parse::<usize>().map_err(|_| format!("{flag}: not a number"));
@@ -77,6 +90,7 @@ fn parse_args() -> Result<Args, String> {
             "--photos" => a.photos = number()?,
             "--photo-kb" => a.photo_kb = number()?.clamp(1, 20_000),
             "--noop-runs" => a.noop_runs = number()?.max(1),
+            "--services" => a.services = number()?,
             other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }
     }
@@ -193,12 +207,15 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let signers = Arc::new(std::sync::Mutex::new(Vec::new()));
     let petition = PetitionId::new();
-    let (mode, count) = (args.mode, args.reports);
+    let (mode, count, services) = (args.mode, args.reports, args.services);
     let setup = signers.clone();
     let prepare = move |url: String| async move {
         if mode == Mode::Signatures {
             let tokens = prepare_petition(&url, petition, count).await?;
             setup.lock().map_err(|e| e.to_string())?.extend(tokens);
+        }
+        if mode == Mode::Device && services > 0 {
+            prepare_services(&url, services).await?;
         }
         Ok(())
     };
@@ -314,6 +331,9 @@ fn device(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
 
     // 1. Small reports, end to end through the app's sync engine.
     let (_phone, mut store) = phone_with(payloads(args.reports), vec![]);
+    if args.services > 0 {
+        store.set_setting(casa_mobile::store::HOME_COMUNE_SETTING, "072006").expect("home Comune");
+    }
     let started = Instant::now();
     let summary = rt.block_on(casa_mobile::sync(&mut store, &client, &opts, |_| {})).expect("sync");
     let elapsed = started.elapsed();
@@ -340,8 +360,9 @@ fn device(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
     times.sort();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "device no-op sync {}: {requests} request(s) each; median {:.2} ms, p95 {:.2} ms over {} runs",
+        "device no-op sync {}{}: {requests} request(s) each; median {:.2} ms, p95 {:.2} ms over {} runs",
         args.backend,
+        if args.services > 0 { format!(" (petitions and badges on, {} petitions)", args.services) } else { String::new() },
         ms(times[times.len() / 2]),
         ms(times[times.len() * 95 / 100]),
         times.len()
@@ -376,6 +397,35 @@ fn device(rt: &tokio::runtime::Runtime, args: &Args, url: &str) -> bool {
         eprintln!("the device sync did not deliver everything");
     }
     ok
+}
+
+/// On the database before the server starts: petitions and badges on in
+/// Bari, and `n` petitions open there.
+async fn prepare_services(url: &str, n: usize) -> Result<(), String> {
+    use casa_shared_model::petition::{NewPetition, PetitionStatus};
+    let store = casa_sync_server::store::connect(url).await.map_err(|e| e.to_string())?;
+    let bari = IstatCode::parse("072006").map_err(|e| e.to_string())?;
+    store.seed_comuni(&casa_sync_server::platform::seed::bari_comuni()).await.map_err(|e| e.to_string())?;
+    for service in [casa_shared_model::Service::Petitions, casa_shared_model::Service::Gamification] {
+        store.set_service(&bari, service, true).await.map_err(|e| e.to_string())?;
+    }
+    let now = chrono::Utc::now();
+    for i in 0..n {
+        let petition = NewPetition {
+            id: PetitionId::new(),
+            comune: bari,
+            title: format!("Petizione di prova numero {i}"),
+            body: "Testo della petizione di prova per il benchmark della sincronizzazione a vuoto.".into(),
+            residents_only: false,
+            open_days: 30,
+            closes_at: Some(now + chrono::Duration::days(30)),
+            cosponsors: 0,
+            response_threshold: 100,
+            debate_threshold: 1000,
+        };
+        store.insert_petition(&petition, &PetitionStatus::Open, "bench", None, now).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// On the database before the server starts: petitions on in Bari, one open

@@ -56,8 +56,11 @@ impl Component for Badges {
         if pull.version.as_deref() == Some(version.as_str()) {
             return Ok(None);
         }
-        let (badges, points) =
-            if runs { (service::for_device(cx.state, &cx.device).await?, service::points(cx.state, &cx.device).await?) } else { (Vec::new(), 0) };
+        let (badges, points) = if runs {
+            (service::for_device(cx.state, &cx.device).await?, service::points(cx.state, &cx.device).await?)
+        } else {
+            (Vec::new(), 0)
+        };
         super::section_value(&BadgesSection { version, badges, points })
     }
 }

@@ -289,7 +289,12 @@ pub fn public_petition(p: PetitionRecord) -> PublicPetition {
 /// What [`listed`] would show, as a digest the store reads without building
 /// the list (`PetitionStore::petitions_digest`), with the Comuni's service
 /// switches and who is asking: equal digests, equal lists.
-pub async fn listed_digest(state: &AppState, comune: &IstatCode, signer: &Signer, device: Option<&DeviceId>) -> Result<String, ServiceError> {
+pub async fn listed_digest(
+    state: &AppState,
+    comune: &IstatCode,
+    signer: &Signer,
+    device: Option<&DeviceId>,
+) -> Result<String, ServiceError> {
     let citizen = device.and_then(|d| signer.citizen_on(d)).map(|c| c.id);
     let shown = petitions_enabled(state, comune).then_some(comune);
     let digest = state.store().petitions_digest(shown, &LISTED, citizen).await?;
