@@ -62,3 +62,94 @@ fn no_text_is_left_in_the_code_as_an_italian_and_english_pair() {
         }
     }
 }
+
+/// A string literal that reads as words: two words, or one with an accent,
+/// once its `{placeholders}` are taken out. Lowercase words alone are CSS
+/// classes (`"chip selected"`), not texts.
+fn reads_as_text(literal: &str) -> bool {
+    let mut bare = String::new();
+    let mut depth = 0;
+    for c in literal.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ if depth == 0 => bare.push(c),
+            _ => {}
+        }
+    }
+    let literal = bare.as_str();
+    if literal.chars().all(|c| c.is_ascii_lowercase() || c == ' ' || c == '-') {
+        return false;
+    }
+    let word = |w: &str| w.chars().collect::<Vec<_>>().windows(2).any(|p| p[0].is_alphabetic() && p[1].is_alphabetic());
+    let words = literal.split_whitespace().filter(|w| word(w)).count();
+    let accented = literal.chars().any(|c| "àèéìòùÈ".contains(c));
+    (words >= 2 || accented) && !literal.contains("{}")
+}
+
+#[test]
+fn no_text_is_left_in_the_apps_code() {
+    // Logs, panics and tests speak to developers; rsx attributes (`class:
+    // "…"`) and Fluent file names are not read by the citizen.
+    let skip = ["tracing::", "eprintln!", "expect(", "panic!", "assert", "#[", "//", "include_str!", "ftl!", "concat!", "with_custom_head"];
+    let mut found = Vec::new();
+    for (path, source) in sources() {
+        let body = source.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in body.lines().enumerate() {
+            if skip.iter().any(|s| line.contains(s)) {
+                continue;
+            }
+            let mut rest = line;
+            while let Some(start) = rest.find('"') {
+                let after = &rest[start + 1..];
+                let Some(end) = after.find('"') else { break };
+                let literal = &after[..end];
+                let attribute = rest[..start].trim_end().ends_with(':') || rest[..start].ends_with('=');
+                if !attribute && reads_as_text(literal) {
+                    found.push(format!("{path}:{}: {literal}", n + 1));
+                }
+                rest = &after[end + 1..];
+            }
+        }
+    }
+    assert!(found.is_empty(), "texts in the code instead of the Fluent files:\n{}", found.join("\n"));
+}
+
+#[test]
+fn every_status_and_badge_a_citizen_may_see_has_its_words() {
+    use casa_shared_model::badge::BadgeKind;
+    use casa_shared_model::petition::PetitionStatus;
+    use casa_shared_model::{ReportId, ReportStatus};
+    let catalog = Catalog::new(FILES).expect("parse");
+    let reports = [
+        ReportStatus::Submitted,
+        ReportStatus::InModeration,
+        ReportStatus::Published,
+        ReportStatus::Rejected { reason: String::new() },
+        ReportStatus::AssignedToDepartment { department: String::new() },
+        ReportStatus::ConfirmedByInspector,
+        ReportStatus::InProgress,
+        ReportStatus::Resolved,
+        ReportStatus::Closed,
+        ReportStatus::DuplicateOf { report_id: ReportId::new() },
+    ];
+    let petitions = [
+        PetitionStatus::Draft,
+        PetitionStatus::Submitted,
+        PetitionStatus::InModeration,
+        PetitionStatus::Open,
+        PetitionStatus::AwaitingResponse,
+        PetitionStatus::AwaitingDebate,
+        PetitionStatus::Closed,
+        PetitionStatus::Answered,
+        PetitionStatus::Rejected { reason: String::new() },
+    ];
+    let keys = reports
+        .iter()
+        .map(|s| format!("reports-status-{}", s.code()))
+        .chain(petitions.iter().map(|s| format!("petitions-status-{}", s.code())))
+        .chain(BadgeKind::ALL.iter().map(|k| format!("badges-name-{}", k.as_str())));
+    for key in keys {
+        assert!(catalog.has(Lang::It, &key) && catalog.has(Lang::En, &key), "no text for {key}");
+    }
+}

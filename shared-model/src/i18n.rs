@@ -219,6 +219,12 @@ impl From<usize> for Arg {
     }
 }
 
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Num(n as f64)
+    }
+}
+
 impl From<f64> for Arg {
     fn from(n: f64) -> Self {
         Arg::Num(n)

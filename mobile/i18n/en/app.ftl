@@ -52,3 +52,9 @@ app-just-now = just now
 app-minutes-ago = { $n } min ago
 app-hours-ago = { $n } h ago
 app-days-ago = { $n } d ago
+
+app-name = Casa del Cittadino
+app-cannot-open-data = The app cannot open its data. Close the app and open it again; if it happens again, write to your Comune's help desk.
+app-waiting-for-wifi = { $n } waiting for Wi-Fi
+app-waiting-to-send = { $n } waiting to be sent
+app-next-attempt-in = Next automatic attempt in { $seconds } s.

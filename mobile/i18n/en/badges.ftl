@@ -20,3 +20,16 @@ badges-nickname-3-to-24-characters = Nickname (3 to 24 characters)
 badges-join = Join
 badges-leave = Leave
 badges-refresh-needs-the-network = Refresh (needs the network)
+
+badges-name-accepted_reports = First report
+badges-name-confirmed_reports = { $level ->
+    [1] First report confirmed on site
+   *[other] { $level } reports confirmed by an inspector
+}
+badges-name-resolved_reports = { $level ->
+    [1] First report resolved
+   *[other] { $level } reports resolved
+}
+badges-name-active_comuni = Active in { $level } Comuni
+badges-name-petition_signer = Petition signer
+badges-name-petition_threshold = Your petition reached its threshold

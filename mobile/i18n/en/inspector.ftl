@@ -22,3 +22,6 @@ inspector-to-confirm-you-must-be-within = To confirm you must be within
 inspector-accuracy-included-and-attach-a-recent = (accuracy included) and attach a recent photo.
 inspector-confirm-on-site = Confirm on site
 inspector-not-found = Not found
+
+inspector-email = Email
+inspector-password = Password

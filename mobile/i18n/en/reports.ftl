@@ -55,3 +55,15 @@ reports-updated = Updated
 reports-not-fetched-yet-needs-a-network = Not fetched yet: needs a network and a sync.
 reports-refresh = Refresh
 reports-no-public-reports-around-here = No public reports around here.
+
+reports-imprecise-location-question = The location is imprecise (±{ $accuracy } m). The Comune may not find the place: move the pin, or send anyway?
+reports-status-submitted = Submitted
+reports-status-in_moderation = In moderation
+reports-status-published = Published
+reports-status-rejected = Rejected
+reports-status-assigned_to_department = Assigned to a department
+reports-status-confirmed_by_inspector = Confirmed by an inspector
+reports-status-in_progress = In progress
+reports-status-resolved = Resolved
+reports-status-closed = Closed
+reports-status-duplicate_of = Duplicate

@@ -52,3 +52,15 @@ app-just-now = adesso
 app-minutes-ago = { $n } min fa
 app-hours-ago = { $n } h fa
 app-days-ago = { $n } g fa
+
+app-name = Casa del Cittadino
+app-cannot-open-data = Non riesco ad aprire i dati dell'app. Chiudi l'app e riaprila; se succede ancora, scrivi all'assistenza del tuo Comune.
+app-waiting-for-wifi = { $n ->
+    [one] 1 in attesa del Wi-Fi
+   *[other] { $n } in attesa del Wi-Fi
+}
+app-waiting-to-send = { $n ->
+    [one] 1 in attesa di invio
+   *[other] { $n } in attesa di invio
+}
+app-next-attempt-in = Nuovo tentativo automatico tra { $seconds } s.

@@ -20,3 +20,16 @@ badges-nickname-3-to-24-characters = Soprannome (da 3 a 24 caratteri)
 badges-join = Partecipa
 badges-leave = Esci dalla classifica
 badges-refresh-needs-the-network = Aggiorna (serve la rete)
+
+badges-name-accepted_reports = Prima segnalazione
+badges-name-confirmed_reports = { $level ->
+    [1] Prima segnalazione confermata sul posto
+   *[other] { $level } segnalazioni confermate da un ispettore
+}
+badges-name-resolved_reports = { $level ->
+    [1] Prima segnalazione risolta
+   *[other] { $level } segnalazioni risolte
+}
+badges-name-active_comuni = Attivo in { $level } Comuni
+badges-name-petition_signer = Firmatario di petizioni
+badges-name-petition_threshold = La tua petizione ha raggiunto la soglia

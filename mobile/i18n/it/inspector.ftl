@@ -22,3 +22,6 @@ inspector-to-confirm-you-must-be-within = Per confermare devi essere entro
 inspector-accuracy-included-and-attach-a-recent = (precisione compresa) e allegare una foto recente.
 inspector-confirm-on-site = Conferma sul posto
 inspector-not-found = Non trovata
+
+inspector-email = Email
+inspector-password = Password

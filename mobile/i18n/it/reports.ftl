@@ -55,3 +55,15 @@ reports-updated = Aggiornate
 reports-not-fetched-yet-needs-a-network = Non ancora scaricate: servono rete e una sincronizzazione.
 reports-refresh = Aggiorna
 reports-no-public-reports-around-here = Nessuna segnalazione pubblica nei dintorni.
+
+reports-imprecise-location-question = La posizione è imprecisa (±{ $accuracy } m). Il Comune potrebbe non trovare il punto: spostare il segnaposto o inviare comunque?
+reports-status-submitted = Inviata
+reports-status-in_moderation = In moderazione
+reports-status-published = Pubblicata
+reports-status-rejected = Respinta
+reports-status-assigned_to_department = Assegnata all'ufficio
+reports-status-confirmed_by_inspector = Confermata dal sopralluogo
+reports-status-in_progress = In lavorazione
+reports-status-resolved = Risolta
+reports-status-closed = Chiusa
+reports-status-duplicate_of = Duplicata

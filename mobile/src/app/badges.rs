@@ -9,10 +9,7 @@ use super::state::{Core, Screen, Ui};
 use crate::Client;
 
 fn name(lang: Lang, kind: BadgeKind, level: u32) -> String {
-    match lang {
-        Lang::It => kind.name_it(level),
-        Lang::En => kind.name_en(level),
-    }
+    lang.tr_with(&format!("badges-name-{}", kind.as_str()), &[("level", level.into())])
 }
 
 /// The notice after a sync that brought new badges.

@@ -33,6 +33,17 @@ impl Lang {
         }
     }
 
+    /// The system's language (`LANG`, `LC_ALL`), for the one page shown
+    /// before the phone's own settings can be read.
+    pub fn of_system() -> Self {
+        let tag = std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).unwrap_or_default();
+        if tag.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::It
+        }
+    }
+
     /// The text of `key` in this language.
     pub fn tr(self, key: &str) -> String {
         CATALOG.text(self.shared(), key)
@@ -50,11 +61,8 @@ impl Lang {
         }
     }
 
-    pub fn status(self, s: &ReportStatus) -> &'static str {
-        match self {
-            Lang::It => s.label_it(),
-            Lang::En => s.label_en(),
-        }
+    pub fn status(self, s: &ReportStatus) -> String {
+        self.tr(&format!("reports-status-{}", s.code()))
     }
 
     pub fn category(self, c: &CategoryInfo) -> String {

@@ -103,9 +103,9 @@ pub fn InspectorScreen() -> Element {
                 p { class: "hint",
                     {lang.tr("inspector-for-staff-who-inspect-reports-on")}
                 }
-                label { r#for: "insp-email", "Email" }
+                label { r#for: "insp-email", {lang.tr("inspector-email")} }
                 input { id: "insp-email", r#type: "email", autocomplete: "username", oninput: move |e| email.set(e.value()) }
-                label { r#for: "insp-password", "Password" }
+                label { r#for: "insp-password", {lang.tr("inspector-password")} }
                 input { id: "insp-password", r#type: "password", autocomplete: "current-password", oninput: move |e| password.set(e.value()) }
                 if let Some(e) = error() {
                     p { class: "error", role: "alert", "{e}" }

@@ -16,6 +16,7 @@ pub mod shell;
 pub mod state;
 
 use dioxus::prelude::*;
+use i18n::Lang;
 
 pub use state::{AppOptions, Core, Screen, SyncView, Ui};
 
@@ -28,7 +29,7 @@ pub fn launch(opts: AppOptions) {
     use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
     let data_dir = opts.data_dir.join("webview");
     let cfg = Config::new()
-        .with_window(WindowBuilder::new().with_title("Casa del Cittadino").with_inner_size(LogicalSize::new(412.0, 860.0)))
+        .with_window(WindowBuilder::new().with_title(Lang::of_system().tr("app-name")).with_inner_size(LogicalSize::new(412.0, 860.0)))
         .with_data_directory(data_dir)
         .with_custom_head(format!("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style>"))
         .with_menu(None)
@@ -48,8 +49,8 @@ fn App() -> Element {
         Ok(core) => rsx! { Root { core } },
         Err(e) => rsx! {
             div { class: "app fatal", role: "alert",
-                h1 { "Casa del Cittadino" }
-                p { "Non riesco ad aprire i dati dell'app / cannot open the app's data:" }
+                h1 { {Lang::of_system().tr("app-name")} }
+                p { {Lang::of_system().tr("app-cannot-open-data")} }
                 p { "{e}" }
             }
         },

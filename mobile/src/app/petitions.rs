@@ -204,20 +204,14 @@ fn Activate() -> Element {
 fn progress_text(lang: Lang, p: &PublicPetition) -> String {
     if p.status.before_opening() {
         let have = casa_shared_model::petition::cosponsors_found(p.signatures, p.cosponsors_needed);
-        return match lang {
-            Lang::It => format!("{have} promotori su {}", p.cosponsors_needed),
-            Lang::En => format!("{have} of {} co-sponsors", p.cosponsors_needed),
-        };
+        return lang.tr_with("petitions-cosponsors-progress", &[("have", have.into()), ("needed", p.cosponsors_needed.into())]);
     }
     match p.thresholds.iter().find(|t| t.reached_at.is_none()) {
-        Some(t) => match lang {
-            Lang::It => format!("{} firme su {} per la {}", p.signatures, t.signatures, t.kind.label_it()),
-            Lang::En => format!("{} of {} signatures for a {}", p.signatures, t.signatures, t.kind.as_str()),
-        },
-        None => match lang {
-            Lang::It => format!("{} firme: tutte le soglie raggiunte", p.signatures),
-            Lang::En => format!("{} signatures: every threshold reached", p.signatures),
-        },
+        Some(t) => lang.tr_with(
+            "petitions-signatures-for-threshold",
+            &[("signatures", p.signatures.into()), ("needed", t.signatures.into()), ("threshold", lang.tr(threshold_key(t.kind)).into())],
+        ),
+        None => lang.tr_with("petitions-every-threshold-reached", &[("signatures", p.signatures.into())]),
     }
 }
 
@@ -235,10 +229,7 @@ fn PetitionCard(petition: LocalPetition) -> Element {
         (p.signatures, p.thresholds.iter().find(|t| t.reached_at.is_none()).map(|t| t.signatures).unwrap_or(p.signatures.max(1)))
     };
     let mine_proposal = core.store.borrow().is_my_proposal(&id).unwrap_or(false);
-    let status = match lang {
-        Lang::It => p.status.label_it(),
-        Lang::En => p.status.label_en(),
-    };
+    let status = lang.tr(&format!("petitions-status-{}", p.status.code()));
     let signed = matches!(petition.mine, MySignature::Pending | MySignature::Counted);
     let act = {
         let core = core.clone();
@@ -312,5 +303,13 @@ fn PetitionCard(petition: LocalPetition) -> Element {
                 }
             }
         }
+    }
+}
+
+/// The Fluent key of a threshold's name ("the Comune's answer").
+fn threshold_key(kind: casa_shared_model::petition::ThresholdKind) -> &'static str {
+    match kind {
+        casa_shared_model::petition::ThresholdKind::Response => "petitions-threshold-response",
+        casa_shared_model::petition::ThresholdKind::Debate => "petitions-threshold-debate",
     }
 }

@@ -6,7 +6,7 @@ use casa_shared_model::{NewReport, ReportId};
 use chrono::Utc;
 use dioxus::prelude::*;
 
-use super::i18n::{category_name, Lang};
+use super::i18n::category_name;
 use super::map::Map;
 use super::state::{Core, Screen, Ui};
 use crate::photo;
@@ -287,10 +287,7 @@ pub fn NewReportScreen() -> Element {
                 Check::PoorAccuracy(acc) => rsx! {
                     div { class: "confirm", role: "alertdialog", "aria-label": lang.tr("reports-imprecise-location"),
                         p {
-                            {match lang {
-                                Lang::It => format!("La posizione è imprecisa (±{} m). Il Comune potrebbe non trovare il punto: spostare il segnaposto o inviare comunque?", acc.round()),
-                                Lang::En => format!("The location is imprecise (±{} m). The Comune may not find the place: move the pin, or send anyway?", acc.round()),
-                            }}
+                            {lang.tr_with("reports-imprecise-location-question", &[("accuracy", acc.round().into())])}
                         }
                         button { class: "primary", onclick: move |_| send_anyway.clone()(true), {lang.tr("reports-send-anyway")} }
                         button { onclick: move |_| check.set(Check::None), {lang.tr("reports-i-ll-move-the-pin")} }

@@ -3,7 +3,7 @@
 
 use dioxus::prelude::*;
 
-use super::i18n::{category_name, Lang};
+use super::i18n::category_name;
 use super::state::{keys, Core, Screen, Ui};
 
 pub use super::report_form::*;
@@ -64,7 +64,7 @@ pub fn SyncScreen() -> Element {
                     p { {lang.tr("app-the-last-attempt-failed")} }
                     p { class: "detail", "{e}" }
                     if let Some(d) = view.retry_in {
-                        p { {match lang { Lang::It => format!("Nuovo tentativo automatico tra {} s.", d.as_secs()), Lang::En => format!("Next automatic attempt in {} s.", d.as_secs()) }} }
+                        p { {lang.tr_with("app-next-attempt-in", &[("seconds", d.as_secs().into())])} }
                     }
                 }
             }

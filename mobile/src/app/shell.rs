@@ -28,7 +28,7 @@ pub fn Shell() -> Element {
     rsx! {
         div { class: "app", lang: lang.code(),
             header { class: "top",
-                h1 { class: "brand", "Casa del Cittadino" }
+                h1 { class: "brand", {lang.tr("app-name")} }
                 SyncBar {}
             }
             if let Some(text) = notice {
@@ -106,19 +106,13 @@ pub fn SyncBar() -> Element {
     let last = state.as_ref().and_then(|s| s.last_sync_at).or(view.last_ok);
     let refused = core.store.borrow().errors().map(|e| e.len()).unwrap_or(0);
     let text = if view.waiting_for_wifi && waiting > 0 {
-        match lang {
-            Lang::It => format!("{waiting} in attesa del Wi-Fi"),
-            Lang::En => format!("{waiting} waiting for Wi-Fi"),
-        }
+        lang.tr_with("app-waiting-for-wifi", &[("n", waiting.into())])
     } else if view.running && view.progress.items_total > 0 {
         format!("{} {}/{}", lang.tr("app-sending"), view.progress.items_done, view.progress.items_total)
     } else if view.running {
         lang.tr("app-syncing").to_owned()
     } else if waiting > 0 {
-        match lang {
-            Lang::It => format!("{waiting} in attesa di invio"),
-            Lang::En => format!("{waiting} waiting to be sent"),
-        }
+        lang.tr_with("app-waiting-to-send", &[("n", waiting.into())])
     } else {
         lang.tr("app-all-sent").to_owned()
     };
@@ -194,7 +188,7 @@ pub fn Welcome() -> Element {
     let c3 = core.clone();
     rsx! {
         section { class: "welcome",
-            h1 { "Casa del Cittadino" }
+            h1 { {lang.tr("app-name")} }
             p { class: "lead",
                 {lang.tr("app-report-a-problem-in-your-comune")}
             }
