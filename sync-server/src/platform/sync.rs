@@ -134,11 +134,16 @@ pub async fn sync(state: &AppState, req: SyncRequest, signer: &Signer, ip: Optio
             }),
         })
         .collect();
+    // The sections are read at once: each only reads, and an idle sync then
+    // waits for its slowest component rather than for all in turn.
+    let pulls = registry.iter().map(|component| {
+        let cx = &cx;
+        let pull = req.pull.get(component.name());
+        async move { component.pull(cx, pull).await.map(|section| section.map(|s| (component.name().to_owned(), s))) }
+    });
     let mut sections = std::collections::BTreeMap::new();
-    for component in registry.iter() {
-        if let Some(section) = component.pull(&cx, req.pull.get(component.name())).await? {
-            sections.insert(component.name().to_owned(), section);
-        }
+    for section in futures::future::try_join_all(pulls).await?.into_iter().flatten() {
+        sections.insert(section.0, section.1);
     }
     Ok(SyncResponse { protocol: PROTOCOL_VERSION, results, sections, directory_version: state.directory().version })
 }
