@@ -7,6 +7,7 @@ pub mod inspector;
 pub mod photo;
 pub mod platform;
 pub mod sections;
+pub mod services;
 pub mod store;
 pub mod suggest;
 pub mod sync;

@@ -35,14 +35,12 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 mod inspector;
 pub use inspector::{LocalAssignment, LocalInspection};
-mod badges;
 mod device_key;
 pub use device_key::new_device_key;
 mod map;
 mod migrations;
-mod petitions;
+pub use crate::services::petitions::{LocalIdentity, LocalPetition, MySignature, ProposalDraft, ProposeRefused, SignRefused};
 use migrations::migrations;
-pub use petitions::{LocalIdentity, LocalPetition, MySignature, ProposalDraft, ProposeRefused, SignRefused};
 
 /// The settings key of the citizen's own Comune (an ISTAT code).
 pub const HOME_COMUNE_SETTING: &str = "comune";
@@ -129,17 +127,17 @@ pub struct SyncState {
 
 #[derive(Debug)]
 pub struct LocalStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
     device: DeviceId,
     device_key: String,
     photo_dir: std::path::PathBuf,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+pub(crate) fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| StoreError::Corrupt(format!("time {s}: {e}")))
 }
 
@@ -327,7 +325,7 @@ impl LocalStore {
                 let kind: Option<String> = done.query_row(params![id], |row| row.get(0)).optional()?;
                 match (kind.as_deref(), &r.outcome) {
                     (Some("signature" | "withdrawal" | "proposal"), outcome) => {
-                        petitions::apply_result(&tx, &id, outcome)?;
+                        crate::services::petitions::store::apply_result(&tx, &id, outcome)?;
                         1
                     }
                     (_, ItemOutcome::Counted(_)) => 0,

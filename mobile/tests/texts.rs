@@ -4,16 +4,27 @@
 use casa_mobile::app::i18n::FILES;
 use casa_shared_model::i18n::{keys_used, Catalog, FtlFile, Lang};
 
-fn sources() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("src/app") {
+fn rust_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).expect("source dir") {
         let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "rs") {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
             out.push((path.display().to_string(), std::fs::read_to_string(&path).expect("source")));
         }
     }
-    assert!(out.len() >= 8, "the app's sources were not found in {}", dir.display());
+}
+
+/// The app's screens: the shell's under `src/app`, each service's
+/// `screens.rs` under `src/services` (its tables and sync glue show nothing).
+fn sources() -> Vec<(String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    rust_files(&src.join("app"), &mut out);
+    let mut services = Vec::new();
+    rust_files(&src.join("services"), &mut services);
+    out.extend(services.into_iter().filter(|(path, _)| path.ends_with("screens.rs")));
+    assert!(out.len() >= 10, "the app's sources were not found in {}", src.display());
     out
 }
 
@@ -148,7 +159,20 @@ fn every_status_and_badge_a_citizen_may_see_has_its_words() {
         .iter()
         .map(|s| format!("reports-status-{}", s.code()))
         .chain(petitions.iter().map(|s| format!("petitions-status-{}", s.code())))
-        .chain(BadgeKind::ALL.iter().map(|k| format!("badges-name-{}", k.as_str())));
+        .chain(BadgeKind::ALL.iter().map(|k| format!("badges-name-{}", k.as_str())))
+        .chain(
+            [
+                "invalid_title",
+                "invalid_body",
+                "invalid_text",
+                "invalid_duration",
+                "invalid_thresholds",
+                "invalid_cosponsors",
+                "invalid_anonymisation",
+            ]
+            .iter()
+            .map(|code| format!("petitions-invalid-{code}")),
+        );
     for key in keys {
         assert!(catalog.has(Lang::It, &key) && catalog.has(Lang::En, &key), "no text for {key}");
     }

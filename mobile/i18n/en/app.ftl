@@ -58,3 +58,4 @@ app-cannot-open-data = The app cannot open its data. Close the app and open it a
 app-waiting-for-wifi = { $n } waiting for Wi-Fi
 app-waiting-to-send = { $n } waiting to be sent
 app-next-attempt-in = Next automatic attempt in { $seconds } s.
+app-storage-failed = The phone could not save this. Try again; if it happens again, free some space.

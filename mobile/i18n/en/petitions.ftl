@@ -45,3 +45,17 @@ petitions-status-awaiting_debate = Awaiting a council debate
 petitions-status-closed = Closed
 petitions-status-answered = Answered by the Comune
 petitions-status-rejected = Rejected
+
+petitions-refused-not-found = The petition is not on the phone yet: sync and try again.
+petitions-refused-closed = The petition no longer takes signatures.
+petitions-refused-already-signed = You already signed this petition.
+petitions-refused-not-signed = There is no signature of yours to withdraw.
+petitions-refused-no-identity = To sign or propose, first activate your identity (SPID or CIE) in the settings.
+petitions-refused-invalidated = Your signature of this petition was invalidated by the Comune's moderators.
+petitions-invalid-invalid_title = The title needs 10 to 150 characters.
+petitions-invalid-invalid_body = The text needs 50 to 5,000 characters.
+petitions-invalid-invalid_text = The text contains characters that are not allowed: remove them and try again.
+petitions-invalid-invalid_duration = A petition stays open from 7 days to 12 months.
+petitions-invalid-invalid_thresholds = The petition's thresholds are not valid.
+petitions-invalid-invalid_cosponsors = The number of co-sponsors is not valid.
+petitions-invalid-invalid_anonymisation = The anonymisation period is not valid.

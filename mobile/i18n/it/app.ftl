@@ -64,3 +64,4 @@ app-waiting-to-send = { $n ->
    *[other] { $n } in attesa di invio
 }
 app-next-attempt-in = Nuovo tentativo automatico tra { $seconds } s.
+app-storage-failed = Non è stato possibile salvare sul telefono. Riprova; se succede ancora, libera un po' di spazio.

@@ -45,3 +45,17 @@ petitions-status-awaiting_debate = In attesa del dibattito in Consiglio
 petitions-status-closed = Chiusa
 petitions-status-answered = Il Comune ha risposto
 petitions-status-rejected = Respinta
+
+petitions-refused-not-found = La petizione non è ancora sul telefono: sincronizza e riprova.
+petitions-refused-closed = La petizione non raccoglie più firme.
+petitions-refused-already-signed = Hai già firmato questa petizione.
+petitions-refused-not-signed = Non c'è una tua firma da ritirare.
+petitions-refused-no-identity = Per firmare o proporre attiva prima la tua identità (SPID o CIE) nelle impostazioni.
+petitions-refused-invalidated = La tua firma di questa petizione è stata annullata dai moderatori del Comune.
+petitions-invalid-invalid_title = Il titolo deve avere da 10 a 150 caratteri.
+petitions-invalid-invalid_body = Il testo deve avere da 50 a 5.000 caratteri.
+petitions-invalid-invalid_text = Il testo contiene caratteri non ammessi: cancellali e riprova.
+petitions-invalid-invalid_duration = La petizione resta aperta da 7 giorni a 12 mesi.
+petitions-invalid-invalid_thresholds = Le soglie della petizione non sono valide.
+petitions-invalid-invalid_cosponsors = Il numero di promotori non è valido.
+petitions-invalid-invalid_anonymisation = Il periodo di anonimizzazione non è valido.

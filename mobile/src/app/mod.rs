@@ -4,11 +4,11 @@
 //! background and the screens follow it.
 #![allow(non_snake_case)]
 
-pub mod badges;
+pub use crate::services::badges::screens as badges;
 pub mod i18n;
 pub mod inspector;
 pub mod map;
-pub mod petitions;
+pub use crate::services::petitions::screens as petitions;
 pub mod report_form;
 pub mod reports;
 pub mod screens;

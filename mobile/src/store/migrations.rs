@@ -3,7 +3,9 @@
 
 use rusqlite_migration::{Migrations, M};
 
-use super::{badges, device_key, inspector, petitions};
+use super::{device_key, inspector};
+use crate::services::badges::store as badges;
+use crate::services::petitions::store as petitions;
 
 pub(super) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![

@@ -4,8 +4,8 @@
 use casa_shared_model::badge::{BadgeAward, BadgeKind};
 use dioxus::prelude::*;
 
-use super::i18n::Lang;
-use super::state::{Core, Screen, Ui};
+use crate::app::i18n::Lang;
+use crate::app::state::{Core, Screen, Ui};
 use crate::Client;
 
 fn name(lang: Lang, kind: BadgeKind, level: u32) -> String {

@@ -12,9 +12,9 @@ use chrono::Utc;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use super::{ts, LocalStore, StoreError, StoreResult};
+use crate::store::{ts, LocalStore, StoreError, StoreResult};
 
-pub(super) const MIGRATION: &str = "CREATE TABLE identity (
+pub(crate) const MIGRATION: &str = "CREATE TABLE identity (
          id             INTEGER PRIMARY KEY CHECK (id = 1),
          token          TEXT NOT NULL,
          residence      TEXT NOT NULL,
@@ -41,7 +41,7 @@ pub(super) const MIGRATION: &str = "CREATE TABLE identity (
 
 /// The citizen's own proposals, as written (the server's copy replaces the
 /// draft in the list once it has one).
-pub(super) const PROPOSALS_MIGRATION: &str = "CREATE TABLE proposals (
+pub(crate) const PROPOSALS_MIGRATION: &str = "CREATE TABLE proposals (
          id         TEXT PRIMARY KEY,
          comune     TEXT NOT NULL,
          payload    TEXT NOT NULL,
@@ -116,7 +116,7 @@ pub enum ProposeRefused {
     #[error("per proporre una petizione attiva prima la tua identità / activate your identity first")]
     NoIdentity,
     #[error("{0}")]
-    Invalid(String),
+    Invalid(casa_shared_model::petition::PetitionError),
 }
 
 impl LocalStore {
@@ -245,7 +245,7 @@ impl LocalStore {
         // Texts and duration are checked here as the server will; the
         // Comune's co-sponsors and thresholds are the server's to apply.
         if let Err(e) = NewPetition::propose(&payload, &PetitionRules::default()) {
-            return Ok(Err(ProposeRefused::Invalid(e.to_string())));
+            return Ok(Err(ProposeRefused::Invalid(e)));
         }
         let json = serde_json::to_string(&PushItem::Proposal(payload.clone())).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let own = serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -383,7 +383,7 @@ impl LocalStore {
 
 /// Files the server's answer to a signature or withdrawal (inside the sync's
 /// transaction); a counted act also updates the petition's count on the phone.
-pub(super) fn apply_result(tx: &Transaction<'_>, id: &str, outcome: &ItemOutcome) -> StoreResult<()> {
+pub(crate) fn apply_result(tx: &Transaction<'_>, id: &str, outcome: &ItemOutcome) -> StoreResult<()> {
     let act: Option<(String, String)> =
         tx.query_row("SELECT kind, petition_id FROM petition_acts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     // The answer is newer than the standing the last list brought: the

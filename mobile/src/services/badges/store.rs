@@ -4,9 +4,9 @@
 use casa_shared_model::badge::{BadgeAward, BadgeKind, Leaderboard};
 use rusqlite::params;
 
-use super::{parse_ts, ts, LocalStore, StoreError, StoreResult};
+use crate::store::{parse_ts, ts, LocalStore, StoreError, StoreResult};
 
-pub(super) const MIGRATION: &str = "CREATE TABLE badges (
+pub(crate) const MIGRATION: &str = "CREATE TABLE badges (
          badge      TEXT NOT NULL,
          level      INTEGER NOT NULL,
          awarded_at TEXT NOT NULL,

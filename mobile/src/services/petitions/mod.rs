@@ -1,0 +1,38 @@
+//! Petitions on the phone: the home Comune's petitions and the citizen's
+//! own, their tables (`store`), the part of a sync that pulls them
+//! ([`PetitionsPart`]) and the screens (`screens`).
+
+pub mod screens;
+pub(crate) mod store;
+
+use casa_shared_model::wire::sections::{Petitions, PetitionsPull};
+use casa_shared_model::wire::{SyncRequest, SyncResponse};
+
+use crate::sections::{section, PhoneComponent, RoundContext, SectionError};
+use crate::store::{LocalStore, StoreResult};
+
+pub use store::{LocalIdentity, LocalPetition, MySignature, ProposalDraft, ProposeRefused, SignRefused};
+
+/// The version of the section the phone holds, sent back so the server
+/// sends it again only when it changed.
+const PETITIONS_VERSION: &str = "sync.petitions_version";
+
+/// The home Comune's petitions (and the citizen's own).
+pub struct PetitionsPart;
+
+impl PhoneComponent for PetitionsPart {
+    fn ask(&self, store: &LocalStore, round: &RoundContext, req: &mut SyncRequest) -> StoreResult<()> {
+        if let (true, Some(comune)) = (round.last, round.home) {
+            req.set_pull::<Petitions>(&PetitionsPull { comune, version: store.setting(PETITIONS_VERSION)? });
+        }
+        Ok(())
+    }
+
+    fn apply(&self, store: &mut LocalStore, round: &RoundContext, res: &SyncResponse) -> Result<(), SectionError> {
+        if let (Some(comune), Some(s)) = (round.home.filter(|_| round.last), section::<Petitions>(res)?) {
+            store.replace_petitions(&comune, &s.petitions)?;
+            store.set_setting(PETITIONS_VERSION, &s.version)?;
+        }
+        Ok(())
+    }
+}
