@@ -2,6 +2,7 @@
 //! earned, their tables (`store`), the part of a sync that pulls them
 //! ([`BadgesPart`]) and the screen (`screens`).
 
+#[cfg(feature = "gui")]
 pub mod screens;
 pub(crate) mod store;
 

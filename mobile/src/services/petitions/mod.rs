@@ -2,6 +2,7 @@
 //! own, their tables (`store`), the part of a sync that pulls them
 //! ([`PetitionsPart`]) and the screens (`screens`).
 
+#[cfg(feature = "gui")]
 pub mod screens;
 pub(crate) mod store;
 
