@@ -70,10 +70,23 @@ pub enum CatalogError {
 
 /// One Fluent file: its name (for errors) and its text.
 #[derive(Debug, Clone, Copy)]
-pub struct FtlFile {
+pub struct FtlFile<'a> {
     pub lang: Lang,
-    pub name: &'static str,
-    pub source: &'static str,
+    pub name: &'a str,
+    pub source: &'a str,
+}
+
+/// The Fluent file `i18n/<dir>/<part>.ftl` of the crate that names it,
+/// compiled in: `ftl_file!(It, "it", "reports")`.
+#[macro_export]
+macro_rules! ftl_file {
+    ($lang:ident, $dir:literal, $part:literal) => {
+        $crate::i18n::FtlFile {
+            lang: $crate::i18n::Lang::$lang,
+            name: concat!($dir, "/", $part, ".ftl"),
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/", $dir, "/", $part, ".ftl")),
+        }
+    };
 }
 
 /// Every text of one part of the product, in every language.
@@ -123,6 +136,35 @@ impl Catalog {
             bundles.push((lang, bundle, keys));
         }
         Ok(Self { bundles })
+    }
+
+    /// The catalog of `files` with the message `key` taken out of those in
+    /// `lang`: for a test that the missing-key check bites on a part's real
+    /// files.
+    pub fn without(files: &[FtlFile], lang: Lang, key: &str) -> Result<Self, CatalogError> {
+        let sources: Vec<String> = files
+            .iter()
+            .map(|f| {
+                if f.lang != lang {
+                    return f.source.to_owned();
+                }
+                let mut inside = false;
+                let mut kept = String::new();
+                for line in f.source.lines() {
+                    // A message runs from `key =` over its continuation lines:
+                    // indented, or a select's `}`, `[`, `*` or an attribute's `.`.
+                    let continues = line.starts_with(|c: char| c.is_whitespace() || "}[*.".contains(c));
+                    inside = line.starts_with(&format!("{key} =")) || (inside && continues);
+                    if !inside {
+                        kept.push_str(line);
+                        kept.push('\n');
+                    }
+                }
+                kept
+            })
+            .collect();
+        let trimmed: Vec<FtlFile> = files.iter().zip(&sources).map(|(f, source)| FtlFile { source, ..*f }).collect();
+        Catalog::new(&trimmed)
     }
 
     /// A catalog with no texts (every lookup gives the key).
@@ -251,6 +293,70 @@ pub fn keys_used(sources: &[&str], pattern: &str) -> BTreeSet<String> {
     used
 }
 
+/// The string literals of Rust `source` that read as words people would
+/// read, with their line numbers: texts that belong in a Fluent file. A
+/// literal reads as words when, its `{placeholders}` taken out, it has two
+/// words or an accented letter and is not only lowercase words (a CSS class,
+/// `"chip selected"`). Attribute values (`class="…"`, rsx `class: "…"`),
+/// the test module, and lines containing any of `skip` (logs, panics) are
+/// passed over. For tests that no text is left in a part's code.
+pub fn texts_in_code(source: &str, skip: &[&str]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let body = source.split("#[cfg(test)]").next().unwrap_or_default();
+    for (n, line) in body.lines().enumerate() {
+        if skip.iter().any(|s| line.contains(s)) {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find('"') {
+            let after = &rest[start + 1..];
+            let Some(end) = after.find('"') else { break };
+            let literal = &after[..end];
+            let before = rest[..start].trim_end();
+            if !before.ends_with('=') && !before.ends_with(':') && reads_as_text(literal) {
+                found.push((n + 1, literal.to_owned()));
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    found
+}
+
+/// Every `.rs` file under `dir`, with its path: the sources a texts test
+/// scans with [`texts_in_code`] and [`keys_used`].
+pub fn rust_sources(dir: &std::path::Path) -> std::io::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(rust_sources(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push((path.display().to_string(), std::fs::read_to_string(&path)?));
+        }
+    }
+    Ok(out)
+}
+
+fn reads_as_text(literal: &str) -> bool {
+    let mut bare = String::new();
+    let mut depth = 0usize;
+    for c in literal.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => bare.push(c),
+            _ => {}
+        }
+    }
+    if bare.chars().all(|c| c.is_ascii_lowercase() || c == ' ' || c == '-') {
+        return false;
+    }
+    let word = |w: &str| w.chars().collect::<Vec<_>>().windows(2).any(|p| p[0].is_alphabetic() && p[1].is_alphabetic());
+    let words = bare.split_whitespace().filter(|w| word(w)).count();
+    let accented = bare.chars().any(|c| "àèéìòùÈ".contains(c));
+    (words >= 2 || accented) && !bare.starts_with('/')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +408,31 @@ mod tests {
     fn keys_used_in_code_are_found_by_their_call() {
         let used = keys_used(&["x.t(\"a-b\") y.t(\"c\") z.t(\"not a key\")"], ".t(\"");
         assert_eq!(used.into_iter().collect::<Vec<_>>(), vec!["a-b".to_owned(), "c".to_owned()]);
+    }
+
+    #[test]
+    fn a_catalog_without_a_key_in_one_language_misses_it_there_and_only_that_key() {
+        let files =
+            [FtlFile { lang: Lang::It, name: "it/test.ftl", source: IT }, FtlFile { lang: Lang::En, name: "en/test.ftl", source: EN }];
+        let c = Catalog::without(&files, Lang::En, "reports").expect("parse");
+        let mut missing = c.missing();
+        missing.sort();
+        assert_eq!(missing, vec![(Lang::En, "only-it".to_owned()), (Lang::En, "reports".to_owned())]);
+        assert_eq!(c.text(Lang::En, "hello"), Catalog::new(&files).expect("parse").text(Lang::En, "hello"));
+    }
+
+    #[test]
+    fn texts_left_in_code_are_found_and_attributes_logs_and_placeholders_are_not() {
+        let source = r#"
+p { "Nessuna segnalazione" }
+div class="alert alert-info" { (t("key")) }
+div { class: "chip selected", "{n} km" }
+tracing::info!("a log line for developers");
+p { "Perché" } p { "{count} · {total}" }
+#[cfg(test)]
+mod tests { fn f() { g("a text in a test"); } }
+"#;
+        let found = texts_in_code(source, &["tracing::"]);
+        assert_eq!(found, vec![(2, "Nessuna segnalazione".to_owned()), (6, "Perché".to_owned())]);
     }
 }

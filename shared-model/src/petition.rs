@@ -33,6 +33,11 @@ pub enum PetitionStatus {
 }
 
 impl PetitionStatus {
+    /// Every status's code, in the order of a petition's life: what a list
+    /// of labels (a Fluent file) must cover.
+    pub const CODES: [&'static str; 9] =
+        ["draft", "submitted", "in_moderation", "open", "awaiting_response", "awaiting_debate", "closed", "answered", "rejected"];
+
     pub fn code(&self) -> &'static str {
         match self {
             PetitionStatus::Draft => "draft",
@@ -292,6 +297,17 @@ pub enum PetitionError {
 }
 
 impl PetitionError {
+    /// Every error's code: what a list of messages (a Fluent file) must cover.
+    pub const CODES: [&'static str; 7] = [
+        "invalid_title",
+        "invalid_body",
+        "invalid_text",
+        "invalid_duration",
+        "invalid_thresholds",
+        "invalid_cosponsors",
+        "invalid_anonymisation",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             PetitionError::Title => "invalid_title",
@@ -517,8 +533,8 @@ mod tests {
     }
 
     #[test]
-    fn every_status_round_trips_through_its_parts() {
-        for s in [
+    fn every_status_round_trips_through_its_parts_and_is_listed_once() {
+        let all = [
             PetitionStatus::Draft,
             PetitionStatus::Submitted,
             PetitionStatus::InModeration,
@@ -528,8 +544,20 @@ mod tests {
             PetitionStatus::Closed,
             PetitionStatus::Answered,
             PetitionStatus::Rejected { reason: "Fuori competenza".into() },
-        ] {
+        ];
+        for s in &all {
             assert_eq!(PetitionStatus::from_parts(s.code(), s.detail()), Some(s.clone()));
         }
+        assert_eq!(all.iter().map(PetitionStatus::code).collect::<Vec<_>>(), PetitionStatus::CODES);
+        let errors = [
+            PetitionError::Title,
+            PetitionError::Body,
+            PetitionError::ControlChars,
+            PetitionError::Duration,
+            PetitionError::Thresholds,
+            PetitionError::Cosponsors,
+            PetitionError::Anonymisation,
+        ];
+        assert_eq!(errors.iter().map(PetitionError::code).collect::<Vec<_>>(), PetitionError::CODES);
     }
 }

@@ -52,6 +52,21 @@ pub struct InvalidTransition {
 }
 
 impl ReportStatus {
+    /// Every status's code, in the order of a report's life: what a list of
+    /// labels (a Fluent file) must cover.
+    pub const CODES: [&'static str; 10] = [
+        "submitted",
+        "in_moderation",
+        "published",
+        "rejected",
+        "assigned_to_department",
+        "confirmed_by_inspector",
+        "in_progress",
+        "resolved",
+        "closed",
+        "duplicate_of",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             ReportStatus::Submitted => "submitted",
@@ -193,6 +208,12 @@ mod tests {
             Closed,
             DuplicateOf { report_id: ReportId::new() },
         ]
+    }
+
+    #[test]
+    fn the_list_of_codes_is_every_status_s_code_once() {
+        let codes: Vec<&str> = all().iter().map(ReportStatus::code).collect();
+        assert_eq!(codes, ReportStatus::CODES);
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use casa_e2e::web::{browser, location, log_in, page};
-use casa_shared_model::i18n::{keys_used, Catalog, FtlFile, Lang};
+use casa_shared_model::i18n::{keys_used, rust_sources, texts_in_code, Catalog, Lang};
 use casa_sync_server::dashboard::i18n::FILES;
 use common::{on_both_databases, TestDb};
 use reqwest::StatusCode;
@@ -16,22 +16,10 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<(String, String)>) {
-    for entry in std::fs::read_dir(dir).expect("source dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push((path.display().to_string(), std::fs::read_to_string(&path).expect("source")));
-        }
-    }
-}
-
 /// The dashboard's sources: the platform's and each component's pages.
 fn dashboard_sources() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    rust_files(&src().join("dashboard"), &mut out);
-    rust_files(&src().join("components/reports/dashboard"), &mut out);
+    let mut out = rust_sources(&src().join("dashboard")).expect("src/dashboard");
+    out.extend(rust_sources(&src().join("components/reports/dashboard")).expect("the reports' pages"));
     out.push((
         "petitions/dashboard.rs".into(),
         std::fs::read_to_string(src().join("components/petitions/dashboard.rs")).expect("petitions"),
@@ -51,15 +39,7 @@ fn every_key_of_the_dashboard_exists_in_italian_and_in_english() {
 fn a_key_missing_in_one_language_is_caught() {
     // The same check, on the dashboard's files with one English key removed.
     let first_key = FILES[0].source.lines().find_map(|l| l.split_once(" = ").map(|(k, _)| k.to_owned())).expect("a key");
-    let trimmed: String = FILES
-        .iter()
-        .filter(|f| f.lang == Lang::En)
-        .map(|f| f.source.lines().filter(|l| !l.starts_with(&format!("{first_key} ="))).collect::<Vec<_>>().join("\n") + "\n")
-        .collect();
-    let trimmed: &'static str = Box::leak(trimmed.into_boxed_str());
-    let mut files: Vec<FtlFile> = FILES.iter().filter(|f| f.lang == Lang::It).copied().collect();
-    files.push(FtlFile { lang: Lang::En, name: "en/all.ftl", source: trimmed });
-    let catalog = Catalog::new(&files).expect("parse");
+    let catalog = Catalog::without(FILES, Lang::En, &first_key).expect("parse");
     assert_eq!(catalog.missing(), vec![(Lang::En, first_key)]);
 }
 
@@ -82,33 +62,12 @@ fn every_key_the_dashboard_asks_for_exists() {
 #[test]
 fn every_status_a_clerk_may_see_has_its_words() {
     use casa_shared_model::petition::PetitionStatus;
-    use casa_shared_model::{ReportId, ReportStatus};
+    use casa_shared_model::ReportStatus;
     let catalog = Catalog::new(FILES).expect("parse");
-    let reports = [
-        ReportStatus::Submitted,
-        ReportStatus::InModeration,
-        ReportStatus::Published,
-        ReportStatus::Rejected { reason: String::new() },
-        ReportStatus::AssignedToDepartment { department: String::new() },
-        ReportStatus::ConfirmedByInspector,
-        ReportStatus::InProgress,
-        ReportStatus::Resolved,
-        ReportStatus::Closed,
-        ReportStatus::DuplicateOf { report_id: ReportId::new() },
-    ];
-    let petitions = [
-        PetitionStatus::Draft,
-        PetitionStatus::Submitted,
-        PetitionStatus::InModeration,
-        PetitionStatus::Open,
-        PetitionStatus::AwaitingResponse,
-        PetitionStatus::AwaitingDebate,
-        PetitionStatus::Closed,
-        PetitionStatus::Answered,
-        PetitionStatus::Rejected { reason: String::new() },
-    ];
-    let keys =
-        reports.iter().map(|s| format!("rep-status-{}", s.code())).chain(petitions.iter().map(|s| format!("pet-status-{}", s.code())));
+    let keys = ReportStatus::CODES
+        .iter()
+        .map(|code| format!("rep-status-{code}"))
+        .chain(PetitionStatus::CODES.iter().map(|code| format!("pet-status-{code}")));
     for key in keys {
         assert!(catalog.has(Lang::It, &key) && catalog.has(Lang::En, &key), "no text for {key}");
     }
@@ -116,9 +75,8 @@ fn every_status_a_clerk_may_see_has_its_words() {
 
 /// Every stable code a reports or petitions service refuses with.
 fn refusal_codes() -> Vec<String> {
-    let mut sources = Vec::new();
-    rust_files(&src().join("components/reports"), &mut sources);
-    rust_files(&src().join("components/petitions"), &mut sources);
+    let mut sources = rust_sources(&src().join("components/reports")).expect("reports");
+    sources.extend(rust_sources(&src().join("components/petitions")).expect("petitions"));
     let mut codes = Vec::new();
     for (_, source) in &sources {
         let mut rest = source.as_str();
@@ -159,39 +117,14 @@ fn every_refusal_of_a_service_has_words_for_the_clerk_in_both_languages() {
     assert!(missing.is_empty(), "refusals without a text: {missing:?}");
 }
 
-/// A string literal that reads as words: two words, or one with an accent.
-fn reads_as_text(literal: &str) -> bool {
-    let word = |w: &str| w.chars().collect::<Vec<_>>().windows(2).any(|p| p[0].is_alphabetic() && p[1].is_alphabetic());
-    let words = literal.split_whitespace().filter(|w| word(w)).count();
-    let accented = literal.chars().any(|c| "àèéìòùÈ".contains(c));
-    (words >= 2 || accented) && !literal.contains("{}") && !literal.starts_with('/')
-}
-
 #[test]
 fn no_text_is_left_in_the_dashboards_code() {
-    // Logs, panics and tests speak to developers; attribute values are not read.
+    // Logs, panics and tests speak to developers; headers are not read.
     let skip = ["tracing::", "expect(", "panic!", "assert", "#[", "//", "concat!", "include_str!", "format!(\"{", "content=", "header::"];
-    let mut found = Vec::new();
-    for (path, source) in dashboard_sources() {
-        let body = source.split("#[cfg(test)]").next().unwrap_or_default();
-        for (n, line) in body.lines().enumerate() {
-            if skip.iter().any(|s| line.contains(s)) {
-                continue;
-            }
-            let mut rest = line;
-            while let Some(start) = rest.find('"') {
-                let after = &rest[start + 1..];
-                let Some(end) = after.find('"') else { break };
-                let literal = &after[..end];
-                // `class="…"`, `style="…"`: an attribute's value.
-                let attribute = rest[..start].ends_with('=');
-                if !attribute && reads_as_text(literal) {
-                    found.push(format!("{path}:{}: {literal}", n + 1));
-                }
-                rest = &after[end + 1..];
-            }
-        }
-    }
+    let found: Vec<String> = dashboard_sources()
+        .iter()
+        .flat_map(|(path, source)| texts_in_code(source, &skip).into_iter().map(move |(n, text)| format!("{path}:{n}: {text}")))
+        .collect();
     assert!(found.is_empty(), "texts in the code instead of the Fluent files:\n{}", found.join("\n"));
 }
 

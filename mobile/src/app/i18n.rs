@@ -100,17 +100,17 @@ pub fn category_name(lang: Lang, categories: &[CategoryInfo], code: &str) -> Str
 }
 
 /// Every Fluent file of the app, by language.
-pub const FILES: &[FtlFile] = &[
-    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/app.ftl", source: include_str!("../../i18n/it/app.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/reports.ftl", source: include_str!("../../i18n/it/reports.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/petitions.ftl", source: include_str!("../../i18n/it/petitions.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/badges.ftl", source: include_str!("../../i18n/it/badges.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::It, name: "it/inspector.ftl", source: include_str!("../../i18n/it/inspector.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/app.ftl", source: include_str!("../../i18n/en/app.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/reports.ftl", source: include_str!("../../i18n/en/reports.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/petitions.ftl", source: include_str!("../../i18n/en/petitions.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/badges.ftl", source: include_str!("../../i18n/en/badges.ftl") },
-    FtlFile { lang: casa_shared_model::i18n::Lang::En, name: "en/inspector.ftl", source: include_str!("../../i18n/en/inspector.ftl") },
+pub const FILES: &[FtlFile<'static>] = &[
+    casa_shared_model::ftl_file!(It, "it", "app"),
+    casa_shared_model::ftl_file!(It, "it", "reports"),
+    casa_shared_model::ftl_file!(It, "it", "petitions"),
+    casa_shared_model::ftl_file!(It, "it", "badges"),
+    casa_shared_model::ftl_file!(It, "it", "inspector"),
+    casa_shared_model::ftl_file!(En, "en", "app"),
+    casa_shared_model::ftl_file!(En, "en", "reports"),
+    casa_shared_model::ftl_file!(En, "en", "petitions"),
+    casa_shared_model::ftl_file!(En, "en", "badges"),
+    casa_shared_model::ftl_file!(En, "en", "inspector"),
 ];
 
 /// The app's catalog. The files are part of the binary and checked by the

@@ -15,6 +15,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
+use casa_shared_model::ftl_file;
 use casa_shared_model::i18n::{Arg, Catalog, FtlFile, Lang};
 use casa_shared_model::ReportStatus;
 
@@ -24,24 +25,14 @@ use crate::platform::state::AppState;
 /// The cookie that keeps a clerk's chosen language.
 pub const LANG_COOKIE: &str = "casa_lang";
 
-macro_rules! ftl {
-    ($lang:ident, $dir:literal, $part:literal) => {
-        FtlFile {
-            lang: Lang::$lang,
-            name: concat!($dir, "/", $part, ".ftl"),
-            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/", $dir, "/", $part, ".ftl")),
-        }
-    };
-}
-
 /// Every Fluent file of the dashboard: the platform's and each component's.
-pub const FILES: &[FtlFile] = &[
-    ftl!(It, "it", "dashboard"),
-    ftl!(En, "en", "dashboard"),
-    ftl!(It, "it", "reports"),
-    ftl!(En, "en", "reports"),
-    ftl!(It, "it", "petitions"),
-    ftl!(En, "en", "petitions"),
+pub const FILES: &[FtlFile<'static>] = &[
+    ftl_file!(It, "it", "dashboard"),
+    ftl_file!(En, "en", "dashboard"),
+    ftl_file!(It, "it", "reports"),
+    ftl_file!(En, "en", "reports"),
+    ftl_file!(It, "it", "petitions"),
+    ftl_file!(En, "en", "petitions"),
 ];
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
