@@ -272,13 +272,10 @@ async fn choose_language(State(state): State<AppState>, jar: CookieJar, body: By
     } else {
         "/dashboard".to_owned()
     };
-    let chosen = Cookie::build((i18n::LANG_COOKIE, form.lang))
-        .path(PATH)
-        .http_only(true)
-        .secure(secure(&state))
-        .same_site(SameSite::Lax)
-        .max_age(time::Duration::days(365))
-        .build();
+    // Unlike the session's, it outlives the browser and follows a link in.
+    let mut chosen = cookie(&state, i18n::LANG_COOKIE, form.lang);
+    chosen.set_same_site(SameSite::Lax);
+    chosen.set_max_age(time::Duration::days(365));
     Ok((jar.add(chosen), Redirect::to(&back)).into_response())
 }
 

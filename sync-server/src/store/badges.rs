@@ -147,7 +147,7 @@ on_both! {
         /// and the thresholds its proposals reached. Every change to its
         /// badges or points moves one of them.
         async fn badges_digest(&self, device: &DeviceId) -> StoreResult<String> {
-            let row = sqlx::query(
+            let parts: (Int, Int, Int, Int, Int) = sqlx::query_as(
                 "SELECT (SELECT COALESCE(max(seq), 0) FROM report_events WHERE device_id = $1), \
                         (SELECT count(*) FROM petition_signatures WHERE device_id = $1), \
                         (SELECT count(withdrawn_at) FROM petition_signatures WHERE device_id = $1), \
@@ -158,8 +158,8 @@ on_both! {
             .bind(device.as_uuid())
             .fetch_one(&self.read)
             .await?;
-            let parts = (0..5).map(|i| row.try_get::<Int, _>(i).map(|n| n.0.to_string())).collect::<Result<Vec<_>, _>>()?;
-            Ok(parts.join(":"))
+            let (events, signed, withdrawn, awards, reached) = parts;
+            Ok(format!("{}:{}:{}:{}:{}", events.0, signed.0, withdrawn.0, awards.0, reached.0))
         }
 
         /// Oldest first.

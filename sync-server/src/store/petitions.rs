@@ -599,6 +599,8 @@ on_both! {
         /// moves a count, a sum of signatures or the latest update, so a sync
         /// with nothing new stops here.
         async fn petitions_digest(&self, comune: Option<&IstatCode>, statuses: &[&str], citizen: Option<Uuid>) -> StoreResult<String> {
+            // The latest update as a number, beside the counts.
+            let at = |t: Option<Ts>| t.map_or(0, |t| t.0.timestamp_micros());
             let mut digest = Vec::new();
             if let Some(comune) = comune {
                 let mut q = QueryBuilder::<Db>::new(
@@ -610,31 +612,24 @@ on_both! {
                     list.push_bind(*status);
                 }
                 q.push(")");
-                let row = q.build().fetch_one(&self.read).await?;
-                digest.push(row.try_get::<Int, _>(0)?.0);
-                digest.push(row.try_get::<Int, _>(1)?.0);
-                digest.push(row.try_get::<Option<Ts>, _>(2)?.map_or(0, |t| t.0.timestamp_micros()));
-                digest.push(row.try_get::<Int, _>(3)?.0);
+                let (n, signatures, updated, anonymised): (Int, Int, Option<Ts>, Int) = q.build_query_as().fetch_one(&self.read).await?;
+                digest.extend([n.0, signatures.0, at(updated), anonymised.0]);
             }
             if let Some(citizen) = citizen {
-                let row = sqlx::query(
-                    "SELECT (SELECT count(*) FROM petitions WHERE author_citizen = $1), \
-                            (SELECT COALESCE(sum(signatures), 0) FROM petitions WHERE author_citizen = $1), \
-                            (SELECT max(updated_at) FROM petitions WHERE author_citizen = $1), \
-                            (SELECT count(anonymised_at) FROM petitions WHERE author_citizen = $1), \
-                            (SELECT count(*) FROM petition_signatures WHERE citizen_id = $1), \
-                            (SELECT count(withdrawn_at) FROM petition_signatures WHERE citizen_id = $1), \
-                            (SELECT count(invalidated_at) FROM petition_signatures WHERE citizen_id = $1)",
-                )
-                .bind(citizen)
-                .fetch_one(&self.read)
-                .await?;
-                for i in 0..7 {
-                    digest.push(match i {
-                        2 => row.try_get::<Option<Ts>, _>(i)?.map_or(0, |t| t.0.timestamp_micros()),
-                        _ => row.try_get::<Int, _>(i)?.0,
-                    });
-                }
+                let (n, signatures, updated, anonymised, signed, withdrawn, invalidated): (Int, Int, Option<Ts>, Int, Int, Int, Int) =
+                    sqlx::query_as(
+                        "SELECT (SELECT count(*) FROM petitions WHERE author_citizen = $1), \
+                                (SELECT COALESCE(sum(signatures), 0) FROM petitions WHERE author_citizen = $1), \
+                                (SELECT max(updated_at) FROM petitions WHERE author_citizen = $1), \
+                                (SELECT count(anonymised_at) FROM petitions WHERE author_citizen = $1), \
+                                (SELECT count(*) FROM petition_signatures WHERE citizen_id = $1), \
+                                (SELECT count(withdrawn_at) FROM petition_signatures WHERE citizen_id = $1), \
+                                (SELECT count(invalidated_at) FROM petition_signatures WHERE citizen_id = $1)",
+                    )
+                    .bind(citizen)
+                    .fetch_one(&self.read)
+                    .await?;
+                digest.extend([n.0, signatures.0, at(updated), anonymised.0, signed.0, withdrawn.0, invalidated.0]);
             }
             Ok(digest.iter().map(i64::to_string).collect::<Vec<_>>().join(":"))
         }

@@ -60,10 +60,6 @@ fn petition_id(s: &str) -> Result<PetitionId, DashError> {
     PetitionId::parse(s).map_err(|_| DashError::NotFound)
 }
 
-fn when(at: DateTime<Utc>) -> String {
-    i18n::when(at)
-}
-
 /// The time a `datetime-local` field sends (read as UTC, as the pages show).
 fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, DashError> {
     let s = s.trim();
@@ -175,7 +171,7 @@ fn list_page(staff: &Staff, csrf: &str, comune: &ComuneEntry, list: &[PetitionRe
                                     td { a href={ "/dashboard/petizioni/" (p.id) } { (p.title) } }
                                     td { (status_label(&p.status)) }
                                     td { (progress(p)) }
-                                    td { (when(p.created_at)) }
+                                    td { (i18n::when(p.created_at)) }
                                 }
                             }
                         }
@@ -303,9 +299,9 @@ fn petition_page(
                 dt class="col-sm-3" { (t("pet-field-signatures")) } dd class="col-sm-9" id="petition-signatures" { (progress(p)) }
                 dt class="col-sm-3" { (t("pet-field-who")) } dd class="col-sm-9" { @if p.residents_only { (t("pet-who-residents")) } @else { (t("pet-who-everyone")) } }
                 dt class="col-sm-3" { (t("pet-field-author")) } dd class="col-sm-9" { @if p.author_citizen.is_some() { (t("pet-author-citizen")) } @else { (p.author) } }
-                @if let Some(c) = p.closes_at { dt class="col-sm-3" { (t("pet-field-closes")) } dd class="col-sm-9" { (when(c)) " (UTC)" } }
+                @if let Some(c) = p.closes_at { dt class="col-sm-3" { (t("pet-field-closes")) } dd class="col-sm-9" { (i18n::when(c)) " (UTC)" } }
                 @if p.closes_at.is_none() { dt class="col-sm-3" { (t("pet-field-duration")) } dd class="col-sm-9" { (t_with("pet-duration-days", &[("days", p.open_days.into())])) } }
-                @if let Some(a) = p.anonymised_at { dt class="col-sm-3" { (t("pet-field-anonymised")) } dd class="col-sm-9" { (when(a)) } }
+                @if let Some(a) = p.anonymised_at { dt class="col-sm-3" { (t("pet-field-anonymised")) } dd class="col-sm-9" { (i18n::when(a)) } }
             }
             div class="card card-bg p-3 mb-4" { p class="mb-0" style="white-space: pre-wrap" { (p.body) } }
             @if let Some(r) = &p.response {
@@ -365,8 +361,8 @@ fn petition_page(
                                         tr {
                                             td { code { (d.device.to_string().get(..13).unwrap_or_default()) "…" } }
                                             td { (d.signatures) }
-                                            td { (when(d.first)) }
-                                            td { (when(d.last)) }
+                                            td { (i18n::when(d.first)) }
+                                            td { (i18n::when(d.last)) }
                                             td { a href={ "/dashboard/petizioni/" (p.id) "/annulla?telefono=" (d.device) } { (t("pet-invalidate-preview")) } }
                                         }
                                     }
@@ -382,7 +378,7 @@ fn petition_page(
                                 tbody {
                                     @for (at, n, burst) in &review.buckets {
                                         tr class=[burst.then_some("table-danger")] {
-                                            td { (when(*at)) @if *burst { " " span class="badge bg-danger" { (t("pet-burst")) } } }
+                                            td { (i18n::when(*at)) @if *burst { " " span class="badge bg-danger" { (t("pet-burst")) } } }
                                             td { (n) }
                                             td {
                                                 a href={ "/dashboard/petizioni/" (p.id) "/annulla?dal=" (local_value(Some(*at))) "&al=" (local_value(Some(*at + chrono::Duration::seconds(i64::from(petitions::BURST_BUCKET_SECS))))) } { (t("pet-invalidate-preview")) }
@@ -402,7 +398,7 @@ fn petition_page(
                         @for e in events {
                             li class="mb-2" {
                                 strong { (event_label(e)) }
-                                " · " (when(e.at)) " (UTC) · " (signatures(e.signatures))
+                                " · " (i18n::when(e.at)) " (UTC) · " (signatures(e.signatures))
                                 @if let Some(d) = event_detail(e) { " · " (d) }
                             }
                         }
