@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::sql::{on_both, Ts};
+use super::sql::{on_both, sql, sql_as, Ts};
 use super::{parse_istat, StoreResult};
 use crate::platform::api_keys::{KeyScope, Permissions};
 
@@ -36,22 +36,19 @@ fn record((id, name, comune, department, scopes, created_at, revoked_at): Row) -
 on_both! {
     pub trait ApiKeyStore {
         async fn insert_api_key(&self, key: &ApiKeyRecord, key_hash: &str) -> StoreResult<()> {
-            sqlx::query(INSERT)
-                .bind(key.id)
-                .bind(&key.name)
-                .bind(key_hash)
-                .bind(Ts(key.created_at))
-                .bind(key.scope.comune.map(|c| c.as_str().to_owned()))
-                .bind(key.scope.department.as_deref())
-                .bind(key.scope.permissions.to_list())
-                .execute(&self.write)
-                .await?;
+            sql!(
+                INSERT,
+                key.id, &key.name, key_hash, Ts(key.created_at), key.scope.comune.map(|c| c.as_str().to_owned()),
+                key.scope.department.as_deref(), key.scope.permissions.to_list()
+            )
+            .execute(&self.write)
+            .await?;
             Ok(())
         }
 
         async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
             let sql = format!("{COLUMNS} WHERE key_hash = $1");
-            let row: Option<Row> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(&self.read).await?;
+            let row: Option<Row> = sql_as!(&sql, key_hash).fetch_optional(&self.read).await?;
             row.map(record).transpose()
         }
 
@@ -65,7 +62,7 @@ on_both! {
         /// Marks the key revoked at `at`; false when there is no such key or it
         /// was revoked already (its first revocation time stays).
         async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-            Ok(sqlx::query(REVOKE).bind(Ts(at)).bind(id).execute(&self.write).await?.rows_affected() > 0)
+            Ok(sql!(REVOKE, Ts(at), id).execute(&self.write).await?.rows_affected() > 0)
         }
     }
 }

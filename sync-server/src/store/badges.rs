@@ -4,7 +4,7 @@
 use casa_shared_model::{DeviceId, IstatCode};
 use chrono::{DateTime, Utc};
 
-use super::sql::{on_both, Int, Ts};
+use super::sql::{on_both, sql, sql_as, sql_scalar, Int, Ts};
 use super::*;
 
 /// What a device achieved, counted from verified facts only (a report an
@@ -72,21 +72,10 @@ pub(crate) fn results_rows(
 }
 
 on_both! {
-    fn award_from_row(row: &DbRow) -> StoreResult<AwardRecord> {
-        let badge: String = row.try_get("badge")?;
-        let comune: String = row.try_get("comune")?;
-        Ok(AwardRecord {
-            badge: casa_shared_model::badge::BadgeKind::parse(&badge).ok_or_else(|| corrupt(format!("badge {badge}")))?,
-            level: row.try_get::<Int, _>("level")?.count(),
-            comune: parse_istat(&comune)?,
-            awarded_at: row.try_get::<Ts, _>("awarded_at")?.0,
-        })
-    }
-
     /// Badges, each level awarded once per device.
     pub trait BadgeStore {
         async fn device_results(&self, device: &DeviceId) -> StoreResult<DeviceResults> {
-            let row = sqlx::query(
+            let row = sql!(
                 "SELECT \
                    (SELECT count(DISTINCT report_id) FROM report_events WHERE device_id = $1 AND status = 'confirmed_by_inspector') AS confirmed, \
                    (SELECT count(DISTINCT report_id) FROM report_events WHERE device_id = $1 AND status = 'resolved') AS resolved, \
@@ -97,8 +86,8 @@ on_both! {
                       AND status IN ('published', 'assigned_to_department')) AS accepted, \
                    (SELECT count(*) FROM petitions p WHERE p.author_device = $1 AND EXISTS \
                       (SELECT 1 FROM petition_thresholds t WHERE t.petition_id = p.id AND t.reached_at IS NOT NULL)) AS petitions_reached",
+                device.as_uuid()
             )
-            .bind(device.as_uuid())
             .fetch_one(&self.read)
             .await?;
             let n = |c: &str| -> StoreResult<u32> { u32::try_from(row.try_get::<i64, _>(c)?).map_err(corrupt) };
@@ -115,7 +104,7 @@ on_both! {
         /// The device's verified results, per Comune.
         async fn results_by_comune(&self, device: &DeviceId) -> StoreResult<Vec<(IstatCode, casa_shared_model::badge::Results)>> {
             let rows: Vec<(String, i64, i64, i64, i64, i64)> =
-                sqlx::query_as(&results_by_comune_sql("$1")).bind(device.as_uuid()).fetch_all(&self.read).await?;
+                sql_as!(&results_by_comune_sql("$1"), device.as_uuid()).fetch_all(&self.read).await?;
             results_rows(rows)
         }
 
@@ -128,14 +117,10 @@ on_both! {
             comune: &IstatCode,
             at: DateTime<Utc>,
         ) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let done = sql!(
                 "INSERT INTO badge_awards (device_id, badge, level, comune, awarded_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                device.as_uuid(), badge.as_str(), i64::from(level), comune.as_str(), Ts(at)
             )
-            .bind(device.as_uuid())
-            .bind(badge.as_str())
-            .bind(i64::from(level))
-            .bind(comune.as_str())
-            .bind(Ts(at))
             .execute(&self.write)
             .await?;
             Ok(done.rows_affected() == 1)
@@ -147,15 +132,15 @@ on_both! {
         /// and the thresholds its proposals reached. Every change to its
         /// badges or points moves one of them.
         async fn badges_digest(&self, device: &DeviceId) -> StoreResult<String> {
-            let parts: (Int, Int, Int, Int, Int) = sqlx::query_as(
+            let parts: (Int, Int, Int, Int, Int) = sql_as!(
                 "SELECT (SELECT COALESCE(max(seq), 0) FROM report_events WHERE device_id = $1), \
                         (SELECT count(*) FROM petition_signatures WHERE device_id = $1), \
                         (SELECT count(withdrawn_at) FROM petition_signatures WHERE device_id = $1), \
                         (SELECT count(*) FROM badge_awards WHERE device_id = $1), \
                         (SELECT count(*) FROM petition_thresholds t JOIN petitions p ON p.id = t.petition_id \
                            WHERE p.author_device = $1 AND t.reached_at IS NOT NULL)",
+                device.as_uuid()
             )
-            .bind(device.as_uuid())
             .fetch_one(&self.read)
             .await?;
             let (events, signed, withdrawn, awards, reached) = parts;
@@ -164,26 +149,28 @@ on_both! {
 
         /// Oldest first.
         async fn badges(&self, device: &DeviceId) -> StoreResult<Vec<AwardRecord>> {
-            let rows =
-                sqlx::query("SELECT badge, level, comune, awarded_at FROM badge_awards WHERE device_id = $1 ORDER BY awarded_at, badge, level")
-                    .bind(device.as_uuid())
-                    .fetch_all(&self.read)
-                    .await?;
-            rows.iter().map(award_from_row).collect()
+            let rows: Vec<(String, Int, String, Ts)> = sql_as!(
+                "SELECT badge, level, comune, awarded_at FROM badge_awards WHERE device_id = $1 ORDER BY awarded_at, badge, level",
+                device.as_uuid()
+            )
+            .fetch_all(&self.read)
+            .await?;
+            rows.into_iter()
+                .map(|(badge, level, comune, at)| {
+                    let badge = BadgeKind::parse(&badge).ok_or_else(|| corrupt(format!("badge {badge}")))?;
+                    Ok(AwardRecord { badge, level: level.count(), comune: parse_istat(&comune)?, awarded_at: at.0 })
+                })
+                .collect()
         }
 
         /// Joins the Comune's leaderboard or changes the nickname; false when
         /// another phone there has that nickname (case aside).
         async fn join_leaderboard(&self, comune: &IstatCode, device: &DeviceId, nickname: &str, at: DateTime<Utc>) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let done = sql!(
                 "INSERT INTO leaderboard_entries (comune, device_id, nickname, nickname_key, joined_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (comune, device_id) DO UPDATE SET nickname = excluded.nickname, nickname_key = excluded.nickname_key",
+                comune.as_str(), device.as_uuid(), nickname, nickname.to_lowercase(), Ts(at)
             )
-            .bind(comune.as_str())
-            .bind(device.as_uuid())
-            .bind(nickname)
-            .bind(nickname.to_lowercase())
-            .bind(Ts(at))
             .execute(&self.write)
             .await;
             match done {
@@ -196,9 +183,7 @@ on_both! {
 
         /// Returns whether the phone was on it.
         async fn leave_leaderboard(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<bool> {
-            let gone = sqlx::query("DELETE FROM leaderboard_entries WHERE comune = $1 AND device_id = $2")
-                .bind(comune.as_str())
-                .bind(device.as_uuid())
+            let gone = sql!("DELETE FROM leaderboard_entries WHERE comune = $1 AND device_id = $2", comune.as_str(), device.as_uuid())
                 .execute(&self.write)
                 .await?
                 .rows_affected();
@@ -210,36 +195,34 @@ on_both! {
         /// Results count when verified before `before` (the board changes once a
         /// day, so its changes cannot be matched to a public report's).
         async fn leaderboard(&self, comune: &IstatCode, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(DeviceId, String, u32)>> {
-            let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
+            let rows: Vec<(Uuid, String, i64)> = sql_as!(
                 "SELECT l.device_id, l.nickname, count(DISTINCT e.report_id) AS results FROM leaderboard_entries l \
                  JOIN report_events e ON e.device_id = l.device_id AND e.status IN ('confirmed_by_inspector', 'resolved') AND e.at < $3 \
                  JOIN reports r ON r.id = e.report_id AND r.comune = l.comune \
                  WHERE l.comune = $1 GROUP BY l.device_id, l.nickname, l.joined_at ORDER BY results DESC, l.joined_at LIMIT $2",
+                comune.as_str(), i64::from(limit), Ts(before)
             )
-            .bind(comune.as_str())
-            .bind(i64::from(limit))
-            .bind(Ts(before))
             .fetch_all(&self.read)
             .await?;
             rows.into_iter().map(|(d, n, c)| Ok((DeviceId::try_from(d).map_err(corrupt)?, n, u32::try_from(c).map_err(corrupt)?))).collect()
         }
 
         async fn leaderboard_nickname(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<Option<String>> {
-            Ok(sqlx::query_scalar("SELECT nickname FROM leaderboard_entries WHERE comune = $1 AND device_id = $2")
-                .bind(comune.as_str())
-                .bind(device.as_uuid())
-                .fetch_optional(&self.read)
-                .await?)
+            Ok(sql_scalar!(
+                "SELECT nickname FROM leaderboard_entries WHERE comune = $1 AND device_id = $2",
+                comune.as_str(), device.as_uuid()
+            )
+            .fetch_optional(&self.read)
+            .await?)
         }
 
         /// The device's reports confirmed or resolved in the Comune.
         async fn verified_results_in(&self, comune: &IstatCode, device: &DeviceId) -> StoreResult<u32> {
-            let n: i64 = sqlx::query_scalar(
+            let n: i64 = sql_scalar!(
                 "SELECT count(DISTINCT e.report_id) FROM report_events e JOIN reports r ON r.id = e.report_id \
                  WHERE e.device_id = $1 AND r.comune = $2 AND e.status IN ('confirmed_by_inspector', 'resolved')",
+                device.as_uuid(), comune.as_str()
             )
-            .bind(device.as_uuid())
-            .bind(comune.as_str())
             .fetch_one(&self.read)
             .await?;
             u32::try_from(n).map_err(corrupt)

@@ -7,7 +7,7 @@ use casa_shared_model::petition::PetitionRules;
 use casa_shared_model::{IstatCode, Service};
 use chrono::Utc;
 
-use super::sql::{on_both, Ts};
+use super::sql::{on_both, sql, Ts};
 use super::*;
 
 /// A Comune as seeded on first start.
@@ -187,15 +187,11 @@ on_both! {
         let now = Ts(Utc::now());
         let mut added = 0;
         for c in comuni {
-            let inserted = sqlx::query(
+            let inserted = sql!(
                 "INSERT INTO comuni (istat_code, name, centre_lat, centre_lon, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (istat_code) DO NOTHING",
+                c.istat_code.as_str(), &c.name, c.centre.map(|c| c.0), c.centre.map(|c| c.1), now
             )
-            .bind(c.istat_code.as_str())
-            .bind(&c.name)
-            .bind(c.centre.map(|c| c.0))
-            .bind(c.centre.map(|c| c.1))
-            .bind(now)
             .execute(&mut **tx)
             .await?
             .rows_affected();
@@ -204,35 +200,28 @@ on_both! {
             }
             added += 1;
             for d in DEFAULT_DEPARTMENTS {
-                sqlx::query("INSERT INTO departments (comune, code, name_it, name_en) VALUES ($1, $2, $3, $4)")
-                    .bind(c.istat_code.as_str())
-                    .bind(d.code)
-                    .bind(d.name_it)
-                    .bind(d.name_en)
-                    .execute(&mut **tx)
-                    .await?;
+                sql!(
+                    "INSERT INTO departments (comune, code, name_it, name_en) VALUES ($1, $2, $3, $4)",
+                    c.istat_code.as_str(), d.code, d.name_it, d.name_en
+                )
+                .execute(&mut **tx)
+                .await?;
             }
             for (position, k) in (0i64..).zip(DEFAULT_CATEGORIES) {
-                sqlx::query(
+                sql!(
                     "INSERT INTO categories (comune, code, name_it, name_en, description_it, department, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    c.istat_code.as_str(), k.code, k.name_it, k.name_en, k.description_it, k.department, position
                 )
-                    .bind(c.istat_code.as_str())
-                    .bind(k.code)
-                    .bind(k.name_it)
-                    .bind(k.name_en)
-                    .bind(k.description_it)
-                    .bind(k.department)
-                    .bind(position)
-                    .execute(&mut **tx)
-                    .await?;
+                .execute(&mut **tx)
+                .await?;
             }
             for s in Service::ALL {
-                sqlx::query("INSERT INTO comune_services (comune, service, enabled) VALUES ($1, $2, $3)")
-                    .bind(c.istat_code.as_str())
-                    .bind(s.as_str())
-                    .bind(s.enabled_by_default())
-                    .execute(&mut **tx)
-                    .await?;
+                sql!(
+                    "INSERT INTO comune_services (comune, service, enabled) VALUES ($1, $2, $3)",
+                    c.istat_code.as_str(), s.as_str(), s.enabled_by_default()
+                )
+                .execute(&mut **tx)
+                .await?;
             }
         }
         Ok(added)
@@ -271,13 +260,13 @@ on_both! {
                     let seed = SeedComune { istat_code: b.istat_code, name: b.name.clone(), centre: None };
                     summary.added += seed_in(&mut tx, std::slice::from_ref(&seed)).await?;
                 }
-                let updated = sqlx::query("UPDATE comuni SET boundary = $1, boundary_updated_at = $2 WHERE istat_code = $3")
-                    .bind(&b.geometry_json)
-                    .bind(now)
-                    .bind(b.istat_code.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                let updated = sql!(
+                    "UPDATE comuni SET boundary = $1, boundary_updated_at = $2 WHERE istat_code = $3",
+                    &b.geometry_json, now, b.istat_code.as_str()
+                )
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
                 if updated == 0 {
                     summary.skipped.push(b.istat_code);
                 }
@@ -290,13 +279,13 @@ on_both! {
 
         async fn set_service(&self, comune: &IstatCode, service: Service, enabled: bool) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
-            let changed = sqlx::query("UPDATE comune_services SET enabled = $1 WHERE comune = $2 AND service = $3")
-                .bind(enabled)
-                .bind(comune.as_str())
-                .bind(service.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let changed = sql!(
+                "UPDATE comune_services SET enabled = $1 WHERE comune = $2 AND service = $3",
+                enabled, comune.as_str(), service.as_str()
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             bump_config_version(&mut tx).await?;
             tx.commit().await?;
             Ok(changed > 0)
@@ -305,15 +294,12 @@ on_both! {
         /// Replaces a Comune's petition rules (for petitions proposed from now on).
         async fn set_petition_rules(&self, comune: &IstatCode, rules: &PetitionRules) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
-            let changed = sqlx::query(
+            let changed = sql!(
                 "UPDATE comuni SET petition_cosponsors = $1, petition_response_threshold = $2, petition_debate_threshold = $3, \
                  petition_anonymise_months = $4 WHERE istat_code = $5",
+                i64::from(rules.cosponsors), i64::from(rules.response_threshold), i64::from(rules.debate_threshold),
+                i64::from(rules.anonymise_after_months), comune.as_str()
             )
-            .bind(i64::from(rules.cosponsors))
-            .bind(i64::from(rules.response_threshold))
-            .bind(i64::from(rules.debate_threshold))
-            .bind(i64::from(rules.anonymise_after_months))
-            .bind(comune.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -6,32 +6,16 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::sql::{on_both, Int, Ts};
+use super::sql::{on_both, sql, sql_as, sql_scalar, text_enum, Int, Maybe, Ts};
 use super::*;
 
-/// How a department's back-office takes its reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryKind {
-    /// A signed JSON POST (HMAC-SHA256, see `delivery::verify_webhook_signature`).
-    Webhook,
-    /// `POST requests.json` to an Open311 GeoReport v2 server.
-    Open311,
-}
-
-impl DeliveryKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DeliveryKind::Webhook => "webhook",
-            DeliveryKind::Open311 => "open311",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "webhook" => Some(DeliveryKind::Webhook),
-            "open311" => Some(DeliveryKind::Open311),
-            _ => None,
-        }
+text_enum! {
+    /// How a department's back-office takes its reports.
+    pub enum DeliveryKind {
+        /// A signed JSON POST (HMAC-SHA256, see `delivery::verify_webhook_signature`).
+        Webhook = "webhook",
+        /// `POST requests.json` to an Open311 GeoReport v2 server.
+        Open311 = "open311",
     }
 }
 
@@ -50,6 +34,12 @@ impl Secret {
     }
 }
 
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
@@ -57,38 +47,49 @@ impl std::fmt::Debug for Secret {
 }
 
 /// The back-office of one department of one Comune.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DeliveryTarget {
     pub id: Uuid,
+    #[sqlx(try_from = "String")]
     pub comune: IstatCode,
     pub department: String,
+    #[sqlx(try_from = "String")]
     pub kind: DeliveryKind,
     /// The webhook's URL, or the Open311 server's base (`.../open311/v2`).
     pub url: String,
     /// The webhook's HMAC key, or the Open311 `api_key`.
+    #[sqlx(try_from = "String")]
     pub secret: Secret,
     /// The Open311 `service_code`; without it, the report's category.
     pub service_code: Option<String>,
     pub enabled: bool,
+    #[sqlx(try_from = "Ts")]
     pub created_at: DateTime<Utc>,
 }
 
 /// One report to deliver to one back-office (a row of the outbox).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DeliveryRecord {
     /// Stable across retries: what receivers deduplicate on.
     pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
     pub report_id: ReportId,
     pub target_id: Uuid,
+    #[sqlx(try_from = "Int")]
     pub attempts: u32,
+    #[sqlx(try_from = "Ts")]
     pub next_attempt_at: DateTime<Utc>,
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub leased_until: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub delivered_at: Option<DateTime<Utc>>,
     /// Set when the attempts ran out; the row stays for people to see.
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub failed_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     /// The back-office's own id for the report, when it answered one.
     pub remote_id: Option<String>,
+    #[sqlx(try_from = "Ts")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -116,38 +117,6 @@ pub(crate) const DELIVERY_COLUMNS: &str =
 pub(crate) const TARGET_COLUMNS: &str = "id, comune, department, kind, url, secret, service_code, enabled, created_at";
 
 on_both! {
-    pub(crate) fn target_from_row(row: &DbRow) -> StoreResult<DeliveryTarget> {
-        let kind: String = row.try_get("kind")?;
-        Ok(DeliveryTarget {
-            id: row.try_get("id")?,
-            comune: parse_istat(row.try_get("comune")?)?,
-            department: row.try_get("department")?,
-            kind: DeliveryKind::parse(&kind).ok_or_else(|| corrupt(format!("delivery kind {kind}")))?,
-            url: row.try_get("url")?,
-            secret: Secret::new(row.try_get::<String, _>("secret")?),
-            service_code: row.try_get("service_code")?,
-            enabled: row.try_get("enabled")?,
-            created_at: row.try_get::<Ts, _>("created_at")?.0,
-        })
-    }
-
-    fn delivery_from_row(row: &DbRow) -> StoreResult<DeliveryRecord> {
-        let attempts: Int = row.try_get("attempts")?;
-        Ok(DeliveryRecord {
-            id: row.try_get("id")?,
-            report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
-            target_id: row.try_get("target_id")?,
-            attempts: attempts.count(),
-            next_attempt_at: row.try_get::<Ts, _>("next_attempt_at")?.0,
-            leased_until: row.try_get::<Option<Ts>, _>("leased_until")?.map(|t| t.0),
-            delivered_at: row.try_get::<Option<Ts>, _>("delivered_at")?.map(|t| t.0),
-            failed_at: row.try_get::<Option<Ts>, _>("failed_at")?.map(|t| t.0),
-            last_error: row.try_get("last_error")?,
-            remote_id: row.try_get("remote_id")?,
-            created_at: row.try_get::<Ts, _>("created_at")?.0,
-        })
-    }
-
     /// Back-office targets and the outbox of deliveries to them. Rows enter the
     /// outbox in [`ReportStore::change_status`], in the transaction that
     /// publishes (or assigns) the report.
@@ -156,41 +125,34 @@ on_both! {
         /// one (same id, so its pending deliveries follow) with the new kind,
         /// address and credentials, enabled. Returns what is stored.
         async fn upsert_delivery_target(&self, t: &DeliveryTarget) -> StoreResult<DeliveryTarget> {
-            let row = sqlx::query(&format!(
-                "INSERT INTO delivery_targets ({TARGET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) \
-                 ON CONFLICT (comune, department) DO UPDATE SET kind = excluded.kind, url = excluded.url, secret = excluded.secret, \
-                     service_code = excluded.service_code, enabled = TRUE \
-                 RETURNING {TARGET_COLUMNS}"
-            ))
-            .bind(t.id)
-            .bind(t.comune.as_str())
-            .bind(&t.department)
-            .bind(t.kind.as_str())
-            .bind(&t.url)
-            .bind(t.secret.expose())
-            .bind(&t.service_code)
-            .bind(Ts(t.created_at))
+            Ok(sql_as!(
+                &format!(
+                    "INSERT INTO delivery_targets ({TARGET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) \
+                     ON CONFLICT (comune, department) DO UPDATE SET kind = excluded.kind, url = excluded.url, secret = excluded.secret, \
+                         service_code = excluded.service_code, enabled = TRUE \
+                     RETURNING {TARGET_COLUMNS}"
+                ),
+                t.id, t.comune.as_str(), &t.department, t.kind.as_str(), &t.url, t.secret.expose(), &t.service_code, Ts(t.created_at)
+            )
             .fetch_one(&self.write)
-            .await?;
-            target_from_row(&row)
+            .await?)
         }
 
         async fn delivery_targets(&self) -> StoreResult<Vec<DeliveryTarget>> {
-            let rows = sqlx::query(&format!("SELECT {TARGET_COLUMNS} FROM delivery_targets ORDER BY comune, department"))
+            Ok(sqlx::query_as(&format!("SELECT {TARGET_COLUMNS} FROM delivery_targets ORDER BY comune, department"))
                 .fetch_all(&self.read)
-                .await?;
-            rows.iter().map(target_from_row).collect()
+                .await?)
         }
 
         /// A disabled target keeps its outbox rows; they go out once it is enabled again.
         async fn set_delivery_target_enabled(&self, comune: &IstatCode, department: &str, enabled: bool) -> StoreResult<bool> {
-            let changed = sqlx::query("UPDATE delivery_targets SET enabled = $1 WHERE comune = $2 AND department = $3")
-                .bind(enabled)
-                .bind(comune.as_str())
-                .bind(department)
-                .execute(&self.write)
-                .await?
-                .rows_affected();
+            let changed = sql!(
+                "UPDATE delivery_targets SET enabled = $1 WHERE comune = $2 AND department = $3",
+                enabled, comune.as_str(), department
+            )
+            .execute(&self.write)
+            .await?
+            .rows_affected();
             Ok(changed > 0)
         }
 
@@ -203,17 +165,17 @@ on_both! {
             // another server is claiming right now (SKIP LOCKED) rather than
             // waiting for them; SQLite's single writer serialises claims.
             let mut tx = self.write.begin().await?;
-            let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
-                "UPDATE deliveries SET leased_until = $2, attempts = attempts + 1 WHERE id IN ( \
-                     SELECT d.id FROM deliveries d WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
-                       AND (d.leased_until IS NULL OR d.leased_until < $1) \
-                       AND d.target_id IN (SELECT id FROM delivery_targets WHERE enabled) \
-                     ORDER BY d.next_attempt_at LIMIT $3{FOR_UPDATE_SKIP_LOCKED}) \
-                 RETURNING id"
-            ))
-            .bind(Ts(now))
-            .bind(Ts(lease_until))
-            .bind(i64::from(limit))
+            let ids: Vec<Uuid> = sql_scalar!(
+                &format!(
+                    "UPDATE deliveries SET leased_until = $2, attempts = attempts + 1 WHERE id IN ( \
+                         SELECT d.id FROM deliveries d WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
+                           AND (d.leased_until IS NULL OR d.leased_until < $1) \
+                           AND d.target_id IN (SELECT id FROM delivery_targets WHERE enabled) \
+                         ORDER BY d.next_attempt_at LIMIT $3{FOR_UPDATE_SKIP_LOCKED}) \
+                     RETURNING id"
+                ),
+                Ts(now), Ts(lease_until), i64::from(limit)
+            )
             .fetch_all(&mut *tx)
             .await?;
             let mut claimed = Vec::with_capacity(ids.len());
@@ -233,7 +195,7 @@ on_both! {
                         id: row.try_get("delivery_id")?,
                         report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
                         attempts: row.try_get::<Int, _>("attempts")?.count(),
-                        target: target_from_row(&row)?,
+                        target: sqlx::FromRow::from_row(&row)?,
                     });
                 }
             }
@@ -242,13 +204,11 @@ on_both! {
         }
 
         async fn mark_delivered(&self, id: Uuid, at: DateTime<Utc>, remote_id: Option<&str>) -> StoreResult<()> {
-            sqlx::query(
+            sql!(
                 "UPDATE deliveries SET delivered_at = $1, remote_id = $2, leased_until = NULL, last_error = NULL \
                  WHERE id = $3 AND delivered_at IS NULL",
+                Ts(at), remote_id, id
             )
-            .bind(Ts(at))
-            .bind(remote_id)
-            .bind(id)
             .execute(&self.write)
             .await?;
             Ok(())
@@ -256,35 +216,34 @@ on_both! {
 
         /// Releases the lease and sets the next attempt; a delivered row is left alone.
         async fn schedule_retry(&self, id: Uuid, next_attempt_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
-            sqlx::query("UPDATE deliveries SET next_attempt_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL")
-                .bind(Ts(next_attempt_at))
-                .bind(error)
-                .bind(id)
-                .execute(&self.write)
-                .await?;
+            sql!(
+                "UPDATE deliveries SET next_attempt_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL",
+                Ts(next_attempt_at), error, id
+            )
+            .execute(&self.write)
+            .await?;
             Ok(())
         }
 
         /// No more attempts: the row stays, with `failed_at` and the last error.
         async fn mark_delivery_failed(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> StoreResult<()> {
-            sqlx::query("UPDATE deliveries SET failed_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL")
-                .bind(Ts(at))
-                .bind(error)
-                .bind(id)
-                .execute(&self.write)
-                .await?;
+            sql!(
+                "UPDATE deliveries SET failed_at = $1, last_error = $2, leased_until = NULL WHERE id = $3 AND delivered_at IS NULL",
+                Ts(at), error, id
+            )
+            .execute(&self.write)
+            .await?;
             Ok(())
         }
 
         /// Failed deliveries of a target go back to the queue, due at `now`
         /// with their attempts counted from zero. Returns how many.
         async fn retry_failed_deliveries(&self, target_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
-            let changed = sqlx::query(
+            let changed = sql!(
                 "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = $1 \
                  WHERE target_id = $2 AND failed_at IS NOT NULL AND delivered_at IS NULL",
+                Ts(now), target_id
             )
-            .bind(Ts(now))
-            .bind(target_id)
             .execute(&self.write)
             .await?
             .rows_affected();
@@ -292,22 +251,24 @@ on_both! {
         }
 
         async fn report_deliveries(&self, report: &ReportId) -> StoreResult<Vec<DeliveryRecord>> {
-            let rows = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE report_id = $1 ORDER BY created_at, id"))
-                .bind(report.as_uuid())
-                .fetch_all(&self.read)
-                .await?;
-            rows.iter().map(delivery_from_row).collect()
+            Ok(sql_as!(
+                &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE report_id = $1 ORDER BY created_at, id"),
+                report.as_uuid()
+            )
+            .fetch_all(&self.read)
+            .await?)
         }
 
         /// Failed deliveries, the newest first.
         async fn failed_deliveries(&self, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
-            let rows = sqlx::query(&format!(
-                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT $1"
-            ))
-            .bind(i64::from(limit))
+            Ok(sql_as!(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT $1"
+                ),
+                i64::from(limit)
+            )
             .fetch_all(&self.read)
-            .await?;
-            rows.iter().map(delivery_from_row).collect()
+            .await?)
         }
 
         /// Pending, delivered and failed rows per target that has any.

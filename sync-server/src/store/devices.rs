@@ -4,7 +4,7 @@
 use casa_shared_model::DeviceId;
 use chrono::{DateTime, Utc};
 
-use super::sql::{on_both, Ts};
+use super::sql::{on_both, sql, sql_scalar, Ts};
 use super::StoreResult;
 
 // First contact wins: concurrent first requests of one phone (or a thief
@@ -23,8 +23,8 @@ on_both! {
             if let Some(hash) = sqlx::query_scalar::<_, Vec<u8>>(KEY).bind(device.as_uuid()).fetch_optional(&self.read).await? {
                 return Ok(hash);
             }
-            sqlx::query(REGISTER).bind(device.as_uuid()).bind(key_sha256).bind(Ts(at)).execute(&self.write).await?;
-            Ok(sqlx::query_scalar(KEY).bind(device.as_uuid()).fetch_one(&self.write).await?)
+            sql!(REGISTER, device.as_uuid(), key_sha256, Ts(at)).execute(&self.write).await?;
+            Ok(sql_scalar!(KEY, device.as_uuid()).fetch_one(&self.write).await?)
         }
     }
 }

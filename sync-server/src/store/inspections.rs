@@ -4,11 +4,11 @@
 use casa_shared_model::{IstatCode, ReportId};
 use uuid::Uuid;
 
-use super::sql::{on_both, Ts};
+use super::sql::{on_both, sql, sql_as, Ts};
 use super::*;
 
 /// A staff member with the inspector role.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InspectorRecord {
     pub id: Uuid,
     pub email: String,
@@ -91,39 +91,36 @@ on_both! {
     pub trait InspectionStore {
         /// The inspectors who cover a Comune, by email.
         async fn inspectors(&self, comune: &IstatCode) -> StoreResult<Vec<InspectorRecord>> {
-            let rows = sqlx::query(
+            Ok(sql_as!(
                 "SELECT u.id, u.email FROM staff_users u JOIN staff_user_comuni c ON c.user_id = u.id \
                  WHERE u.role = 'inspector' AND c.comune = $1 ORDER BY u.email",
+                comune.as_str()
             )
-            .bind(comune.as_str())
             .fetch_all(&self.read)
-            .await?;
-            rows.iter().map(|row| Ok(InspectorRecord { id: row.try_get("id")?, email: row.try_get("email")? })).collect()
+            .await?)
         }
 
         /// Asks an inspector to check a report; replaces an earlier request
         /// (another inspector, or the same one again after a visit).
         async fn assign_inspector(&self, a: &AssignmentRecord) -> StoreResult<()> {
-            sqlx::query(
+            sql!(
                 "INSERT INTO inspection_assignments (report_id, inspector_id, instructions, assigned_by, assigned_at, done_at) \
                  VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (report_id) DO UPDATE SET inspector_id = excluded.inspector_id, \
                  instructions = excluded.instructions, assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at, done_at = NULL",
+                a.report_id.as_uuid(), a.inspector.id, &a.instructions, &a.assigned_by, Ts(a.assigned_at)
             )
-            .bind(a.report_id.as_uuid())
-            .bind(a.inspector.id)
-            .bind(&a.instructions)
-            .bind(&a.assigned_by)
-            .bind(Ts(a.assigned_at))
             .execute(&self.write)
             .await?;
             Ok(())
         }
 
         async fn inspection_assignment(&self, report: &ReportId) -> StoreResult<Option<AssignmentRecord>> {
-            let row = sqlx::query(&format!(
-                "SELECT {ASSIGNMENT_COLUMNS} FROM inspection_assignments a JOIN staff_users u ON u.id = a.inspector_id WHERE a.report_id = $1"
-            ))
-            .bind(report.as_uuid())
+            let row = sql!(
+                &format!(
+                    "SELECT {ASSIGNMENT_COLUMNS} FROM inspection_assignments a JOIN staff_users u ON u.id = a.inspector_id WHERE a.report_id = $1"
+                ),
+                report.as_uuid()
+            )
             .fetch_optional(&self.read)
             .await?;
             row.as_ref().map(assignment_from_row).transpose()
@@ -131,62 +128,53 @@ on_both! {
 
         /// An inspector's reports still to visit, oldest request first.
         async fn open_assignments(&self, inspector: Uuid) -> StoreResult<Vec<(ReportRecord, AssignmentRecord)>> {
-            let report_columns = backend::REPORT_COLUMNS;
-            let rows = sqlx::query(&format!(
-                "SELECT {report_columns}, {ASSIGNMENT_COLUMNS} FROM inspection_assignments a \
-                 JOIN reports ON reports.id = a.report_id JOIN (SELECT id AS uid, email FROM staff_users) u ON u.uid = a.inspector_id \
-                 WHERE a.inspector_id = $1 AND a.done_at IS NULL ORDER BY a.assigned_at, a.report_id"
-            ))
-            .bind(inspector)
+            let rows = sql!(
+                &format!(
+                    "SELECT {REPORT_COLUMNS}, {ASSIGNMENT_COLUMNS} FROM inspection_assignments a \
+                     JOIN reports ON reports.id = a.report_id JOIN (SELECT id AS uid, email FROM staff_users) u ON u.uid = a.inspector_id \
+                     WHERE a.inspector_id = $1 AND a.done_at IS NULL ORDER BY a.assigned_at, a.report_id"
+                ),
+                inspector
+            )
             .fetch_all(&self.read)
             .await?;
-            rows.iter().map(|row| Ok((backend::report_from_row(row)?, assignment_from_row(row)?))).collect()
+            rows.iter().map(|row| Ok((sqlx::FromRow::from_row(row)?, assignment_from_row(row)?))).collect()
         }
 
         /// Keeps a visit and closes the inspector's request for that report. A
         /// re-sent id changes nothing; returns whether the visit is new.
         async fn record_inspection(&self, i: &InspectionRecord) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
-            let inserted = sqlx::query(
+            let inserted = sql!(
                 "INSERT INTO inspections (id, report_id, inspector_id, outcome, lat, lon, accuracy_m, distance_m, fix_at, photo, \
                  photo_taken_at, note, inspected_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT (id) DO NOTHING",
+                i.id, i.report_id.as_uuid(), i.inspector.id, i.outcome.as_str(), i.lat, i.lon, i.accuracy_m, i.distance_m, Ts(i.fix_at),
+                &i.photo, i.photo_taken_at.map(Ts), &i.note, Ts(i.inspected_at), Ts(i.received_at)
             )
-            .bind(i.id)
-            .bind(i.report_id.as_uuid())
-            .bind(i.inspector.id)
-            .bind(i.outcome.as_str())
-            .bind(i.lat)
-            .bind(i.lon)
-            .bind(i.accuracy_m)
-            .bind(i.distance_m)
-            .bind(Ts(i.fix_at))
-            .bind(&i.photo)
-            .bind(i.photo_taken_at.map(Ts))
-            .bind(&i.note)
-            .bind(Ts(i.inspected_at))
-            .bind(Ts(i.received_at))
             .execute(&mut *tx)
             .await?
             .rows_affected()
                 == 1;
             if inserted {
-                sqlx::query("UPDATE inspection_assignments SET done_at = $1 WHERE report_id = $2 AND inspector_id = $3 AND done_at IS NULL")
-                    .bind(Ts(i.received_at))
-                    .bind(i.report_id.as_uuid())
-                    .bind(i.inspector.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sql!(
+                    "UPDATE inspection_assignments SET done_at = $1 WHERE report_id = $2 AND inspector_id = $3 AND done_at IS NULL",
+                    Ts(i.received_at), i.report_id.as_uuid(), i.inspector.id
+                )
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(inserted)
         }
 
         async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRecord>> {
-            let row = sqlx::query(&format!(
-                "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id WHERE i.id = $1"
-            ))
-            .bind(id)
+            let row = sql!(
+                &format!(
+                    "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id WHERE i.id = $1"
+                ),
+                id
+            )
             .fetch_optional(&self.read)
             .await?;
             row.as_ref().map(inspection_from_row).transpose()
@@ -194,11 +182,13 @@ on_both! {
 
         /// A report's visits, oldest first.
         async fn inspections(&self, report: &ReportId) -> StoreResult<Vec<InspectionRecord>> {
-            let rows = sqlx::query(&format!(
-                "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id \
-                 WHERE i.report_id = $1 ORDER BY i.inspected_at, i.id"
-            ))
-            .bind(report.as_uuid())
+            let rows = sql!(
+                &format!(
+                    "SELECT {INSPECTION_COLUMNS} FROM inspections i JOIN staff_users u ON u.id = i.inspector_id \
+                     WHERE i.report_id = $1 ORDER BY i.inspected_at, i.id"
+                ),
+                report.as_uuid()
+            )
             .fetch_all(&self.read)
             .await?;
             rows.iter().map(inspection_from_row).collect()

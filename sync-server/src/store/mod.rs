@@ -109,6 +109,28 @@ pub(crate) fn parse_status(code: &str, detail: Option<&str>) -> StoreResult<Repo
     ReportStatus::from_parts(code, detail).ok_or_else(|| corrupt(format!("unknown status {code}")))
 }
 
+/// A status as two columns, `status` and `status_detail`, read by a record
+/// that derives `sqlx::FromRow` (`#[sqlx(flatten, try_from = "StatusColumns")]`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct StatusColumns {
+    status: String,
+    status_detail: Option<String>,
+}
+
+impl TryFrom<StatusColumns> for ReportStatus {
+    type Error = StoreError;
+    fn try_from(c: StatusColumns) -> StoreResult<Self> {
+        parse_status(&c.status, c.status_detail.as_deref())
+    }
+}
+
+impl TryFrom<StatusColumns> for casa_shared_model::petition::PetitionStatus {
+    type Error = StoreError;
+    fn try_from(c: StatusColumns) -> StoreResult<Self> {
+        parse_petition_status(&c.status, c.status_detail.as_deref())
+    }
+}
+
 pub(crate) fn parse_istat(s: &str) -> StoreResult<IstatCode> {
     IstatCode::parse(s).map_err(corrupt)
 }

@@ -6,31 +6,46 @@ use casa_shared_model::{DeviceId, IstatCode, PetitionId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::sql::{Int, Maybe, Ts};
 use super::*;
 
 /// A stored petition with its thresholds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PetitionRecord {
+    #[sqlx(try_from = "Uuid")]
     pub id: PetitionId,
+    #[sqlx(try_from = "String")]
     pub comune: IstatCode,
     pub title: String,
     pub body: String,
+    #[sqlx(flatten, try_from = "StatusColumns")]
     pub status: PetitionStatus,
     pub residents_only: bool,
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub closes_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Int")]
     pub signatures: u32,
     pub response: Option<String>,
     pub author: String,
     /// A citizen's proposal: its author and the phone it came from.
     pub author_citizen: Option<Uuid>,
+    #[sqlx(try_from = "Maybe<Uuid>")]
     pub author_device: Option<DeviceId>,
+    #[sqlx(try_from = "Int")]
     pub open_days: u32,
     /// Co-sponsors a proposal needs besides its author.
+    #[sqlx(try_from = "Int")]
     pub cosponsors: u32,
+    /// Read with their own query (`petition_thresholds`).
+    #[sqlx(skip)]
     pub thresholds: Vec<Threshold>,
+    #[sqlx(try_from = "Ts")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Ts")]
     pub updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub ended_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub anonymised_at: Option<DateTime<Utc>>,
 }
 
@@ -155,12 +170,14 @@ pub enum WithdrawOutcome {
 }
 
 /// One step of a petition's life.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PetitionEvent {
     /// `opened`, `threshold_reached`...
     pub event: String,
     pub detail: Option<String>,
+    #[sqlx(try_from = "Int")]
     pub signatures: u32,
+    #[sqlx(try_from = "Ts")]
     pub at: DateTime<Utc>,
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::sql::{on_both, Backend, Int, Ts};
+use super::sql::{on_both, sql, sql_as, sql_scalar, Backend, Int, Ts};
 use super::*;
 
 on_both! {
@@ -18,46 +18,18 @@ on_both! {
 
     impl DbStore {
         async fn petition_from_row(&self, row: &DbRow) -> StoreResult<PetitionRecord> {
-            let id: Uuid = row.try_get("id")?;
-            let thresholds =
-                sqlx::query("SELECT kind, signatures, reached_at FROM petition_thresholds WHERE petition_id = $1 ORDER BY signatures")
-                    .bind(id)
-                    .fetch_all(&self.read)
-                    .await?
-                    .iter()
-                    .map(|t| {
-                        let kind: String = t.try_get("kind")?;
-                        Ok(Threshold {
-                            kind: ThresholdKind::parse(&kind).ok_or_else(|| corrupt(format!("threshold {kind}")))?,
-                            signatures: t.try_get::<Int, _>("signatures")?.count(),
-                            reached_at: t.try_get::<Option<Ts>, _>("reached_at")?.map(|t| t.0),
-                        })
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
-            let status: String = row.try_get("status")?;
-            let detail: Option<String> = row.try_get("status_detail")?;
-            let comune: String = row.try_get("comune")?;
-            Ok(PetitionRecord {
-                id: PetitionId::try_from(id).map_err(corrupt)?,
-                comune: parse_istat(&comune)?,
-                title: row.try_get("title")?,
-                body: row.try_get("body")?,
-                status: parse_petition_status(&status, detail.as_deref())?,
-                residents_only: row.try_get("residents_only")?,
-                closes_at: row.try_get::<Option<Ts>, _>("closes_at")?.map(|t| t.0),
-                signatures: row.try_get::<Int, _>("signatures")?.count(),
-                response: row.try_get("response")?,
-                author: row.try_get("author")?,
-                author_citizen: row.try_get("author_citizen")?,
-                author_device: row.try_get::<Option<Uuid>, _>("author_device")?.map(DeviceId::try_from).transpose().map_err(corrupt)?,
-                open_days: row.try_get::<Int, _>("open_days")?.count(),
-                cosponsors: row.try_get::<Int, _>("cosponsors")?.count(),
-                thresholds,
-                created_at: row.try_get::<Ts, _>("created_at")?.0,
-                updated_at: row.try_get::<Ts, _>("updated_at")?.0,
-                ended_at: row.try_get::<Option<Ts>, _>("ended_at")?.map(|t| t.0),
-                anonymised_at: row.try_get::<Option<Ts>, _>("anonymised_at")?.map(|t| t.0),
-            })
+            let mut petition: PetitionRecord = sqlx::FromRow::from_row(row)?;
+            let rows: Vec<(String, Int, Option<Ts>)> = sql_as!(
+                "SELECT kind, signatures, reached_at FROM petition_thresholds WHERE petition_id = $1 ORDER BY signatures",
+                petition.id.as_uuid()
+            )
+            .fetch_all(&self.read)
+            .await?;
+            for (kind, signatures, reached_at) in rows {
+                let kind = ThresholdKind::parse(&kind).ok_or_else(|| corrupt(format!("threshold {kind}")))?;
+                petition.thresholds.push(Threshold { kind, signatures: signatures.count(), reached_at: reached_at.map(|t| t.0) });
+            }
+            Ok(petition)
         }
     }
 
@@ -69,14 +41,12 @@ on_both! {
         signatures: u32,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO petition_events (petition_id, event, detail, signatures, at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(petition)
-            .bind(event)
-            .bind(detail)
-            .bind(i64::from(signatures))
-            .bind(Ts(at))
-            .execute(&mut **tx)
-            .await?;
+        sql!(
+            "INSERT INTO petition_events (petition_id, event, detail, signatures, at) VALUES ($1, $2, $3, $4, $5)",
+            petition, event, detail, i64::from(signatures), Ts(at)
+        )
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 
@@ -93,25 +63,15 @@ on_both! {
             at: DateTime<Utc>,
         ) -> StoreResult<bool> {
             let mut tx = self.write.begin().await?;
-            let inserted = sqlx::query(&format!(
-                "INSERT INTO petitions ({PETITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, NULL, $9, $10, $11, $12, $13, $14, $15, NULL, NULL) \
-                 ON CONFLICT (id) DO NOTHING"
-            ))
-            .bind(p.id.as_uuid())
-            .bind(p.comune.as_str())
-            .bind(&p.title)
-            .bind(&p.body)
-            .bind(status.code())
-            .bind(status.detail())
-            .bind(p.residents_only)
-            .bind(p.closes_at.map(Ts))
-            .bind(author)
-            .bind(Ts(at))
-            .bind(Ts(at))
-            .bind(author_citizen.map(|(c, _)| c))
-            .bind(author_citizen.map(|(_, d)| d.as_uuid()))
-            .bind(i64::from(p.open_days))
-            .bind(i64::from(p.cosponsors))
+            let inserted = sql!(
+                &format!(
+                    "INSERT INTO petitions ({PETITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, NULL, $9, $10, $11, $12, $13, $14, $15, NULL, NULL) \
+                     ON CONFLICT (id) DO NOTHING"
+                ),
+                p.id.as_uuid(), p.comune.as_str(), &p.title, &p.body, status.code(), status.detail(), p.residents_only, p.closes_at.map(Ts),
+                author, Ts(at), Ts(at), author_citizen.map(|(c, _)| c), author_citizen.map(|(_, d)| d.as_uuid()), i64::from(p.open_days),
+                i64::from(p.cosponsors)
+            )
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -119,12 +79,12 @@ on_both! {
                 return Ok(false);
             }
             for (kind, n) in [(ThresholdKind::Response, p.response_threshold), (ThresholdKind::Debate, p.debate_threshold)] {
-                sqlx::query("INSERT INTO petition_thresholds (petition_id, kind, signatures) VALUES ($1, $2, $3)")
-                    .bind(p.id.as_uuid())
-                    .bind(kind.as_str())
-                    .bind(i64::from(n))
-                    .execute(&mut *tx)
-                    .await?;
+                sql!(
+                    "INSERT INTO petition_thresholds (petition_id, kind, signatures) VALUES ($1, $2, $3)",
+                    p.id.as_uuid(), kind.as_str(), i64::from(n)
+                )
+                .execute(&mut *tx)
+                .await?;
             }
             petition_event(&mut tx, p.id.as_uuid(), status.code(), Some(event_actor(author)), 0, at).await?;
             tx.commit().await?;
@@ -132,8 +92,7 @@ on_both! {
         }
 
         async fn petition(&self, id: &PetitionId) -> StoreResult<Option<PetitionRecord>> {
-            let row = sqlx::query(&format!("SELECT {PETITION_COLUMNS} FROM petitions WHERE id = $1"))
-                .bind(id.as_uuid())
+            let row = sql!(&format!("SELECT {PETITION_COLUMNS} FROM petitions WHERE id = $1"), id.as_uuid())
                 .fetch_optional(&self.read)
                 .await?;
             match row {
@@ -175,14 +134,14 @@ on_both! {
             // The petition's row lock (SQLite: its one writer) serialises its
             // signers: the count and the thresholds below are read and written
             // by one transaction at a time, so each threshold is crossed once.
-            let petition =
-                sqlx::query(&format!("SELECT status, status_detail, closes_at, signatures, cosponsors FROM petitions WHERE id = $1{FOR_UPDATE}"))
-                    .bind(pid)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let petition = sql!(
+                &format!("SELECT status, status_detail, closes_at, signatures, cosponsors FROM petitions WHERE id = $1{FOR_UPDATE}"),
+                pid
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
             let existing: Option<(Uuid, Uuid, Option<Ts>)> =
-                sqlx::query_as("SELECT citizen_id, petition_id, invalidated_at FROM petition_signatures WHERE id = $1")
-                    .bind(s.id)
+                sql_as!("SELECT citizen_id, petition_id, invalidated_at FROM petition_signatures WHERE id = $1", s.id)
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some(petition) = petition else {
@@ -206,32 +165,24 @@ on_both! {
             }
             // What `sign_refusal` needs, in one round trip (under the petition's lock).
             let since = s.rate_limit.map(|l| l.since).unwrap_or(s.received_at);
-            let (invalidated, standing, by_device, by_citizen): (i64, i64, i64, i64) = sqlx::query_as(
+            let (invalidated, standing, by_device, by_citizen): (i64, i64, i64, i64) = sql_as!(
                 "SELECT count(*) FILTER (WHERE invalidated_at IS NOT NULL), count(*) FILTER (WHERE withdrawn_at IS NULL), \
                         (SELECT count(*) FROM petition_signatures WHERE device_id = $3 AND received_at >= $4), \
                         (SELECT count(*) FROM petition_signatures WHERE citizen_id = $2 AND received_at >= $4) \
                  FROM petition_signatures WHERE petition_id = $1 AND citizen_id = $2",
+                pid, s.citizen_id, s.device_id.as_uuid(), Ts(since)
             )
-            .bind(pid)
-            .bind(s.citizen_id)
-            .bind(s.device_id.as_uuid())
-            .bind(Ts(since))
             .fetch_one(&mut *tx)
             .await?;
             if let Some(refused) = sign_refusal(invalidated, standing, by_device, by_citizen, s.rate_limit) {
                 return Ok(refused);
             }
             // Signing again after a withdrawal is a new row; the withdrawn one stays.
-            let inserted = sqlx::query(
+            let inserted = sql!(
                 "INSERT INTO petition_signatures (id, petition_id, citizen_id, device_id, signed_at, received_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (petition_id, citizen_id) WHERE withdrawn_at IS NULL DO NOTHING",
+                s.id, pid, s.citizen_id, s.device_id.as_uuid(), Ts(s.signed_at), Ts(s.received_at)
             )
-            .bind(s.id)
-            .bind(pid)
-            .bind(s.citizen_id)
-            .bind(s.device_id.as_uuid())
-            .bind(Ts(s.signed_at))
-            .bind(Ts(s.received_at))
             .execute(&mut *tx)
             .await;
             let counted = match inserted {
@@ -244,19 +195,17 @@ on_both! {
             if counted == 0 {
                 return Ok(SignOutcome::AlreadySigned);
             }
-            let after: Int =
-                sqlx::query_scalar("UPDATE petitions SET signatures = signatures + 1, updated_at = $1 WHERE id = $2 RETURNING signatures")
-                    .bind(Ts(s.received_at))
-                    .bind(pid)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let after = after.count();
-            let reached: Vec<String> = sqlx::query_scalar(
-                "UPDATE petition_thresholds SET reached_at = $1 WHERE petition_id = $2 AND reached_at IS NULL AND signatures <= $3 RETURNING kind",
+            let after: Int = sql_scalar!(
+                "UPDATE petitions SET signatures = signatures + 1, updated_at = $1 WHERE id = $2 RETURNING signatures",
+                Ts(s.received_at), pid
             )
-            .bind(Ts(s.received_at))
-            .bind(pid)
-            .bind(i64::from(after))
+            .fetch_one(&mut *tx)
+            .await?;
+            let after = after.count();
+            let reached: Vec<String> = sql_scalar!(
+                "UPDATE petition_thresholds SET reached_at = $1 WHERE petition_id = $2 AND reached_at IS NULL AND signatures <= $3 RETURNING kind",
+                Ts(s.received_at), pid, i64::from(after)
+            )
             .fetch_all(&mut *tx)
             .await?;
             let mut crossed: Vec<ThresholdKind> = reached.iter().filter_map(|k| ThresholdKind::parse(k)).collect();
@@ -266,9 +215,7 @@ on_both! {
             }
             let moved_to = status_after_crossing(&status, &crossed).or_else(|| status_after_cosponsors(&status, cosponsors, after));
             if let Some(next) = &moved_to {
-                sqlx::query("UPDATE petitions SET status = $1, status_detail = NULL WHERE id = $2")
-                    .bind(next.code())
-                    .bind(pid)
+                sql!("UPDATE petitions SET status = $1, status_detail = NULL WHERE id = $2", next.code(), pid)
                     .execute(&mut *tx)
                     .await?;
                 petition_event(&mut tx, pid, next.code(), None, after, s.received_at).await?;
@@ -280,16 +227,14 @@ on_both! {
         async fn withdraw(&self, id: Uuid, petition: &PetitionId, citizen: Uuid, at: DateTime<Utc>) -> StoreResult<WithdrawOutcome> {
             let mut tx = self.write.begin().await?;
             let pid = petition.as_uuid();
-            let row = sqlx::query(&format!("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = $1{FOR_UPDATE}"))
-                .bind(pid)
+            let row = sql!(&format!("SELECT status, status_detail, closes_at, signatures FROM petitions WHERE id = $1{FOR_UPDATE}"), pid)
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(row) = row else {
                 return Ok(WithdrawOutcome::NotFound);
             };
             let count = row.try_get::<Int, _>("signatures")?.count();
-            let done: Option<Uuid> = sqlx::query_scalar("SELECT citizen_id FROM petition_signatures WHERE withdrawal_id = $1")
-                .bind(id)
+            let done: Option<Uuid> = sql_scalar!("SELECT citizen_id FROM petition_signatures WHERE withdrawal_id = $1", id)
                 .fetch_optional(&mut *tx)
                 .await?;
             if done == Some(citizen) {
@@ -301,46 +246,32 @@ on_both! {
             if !parse_petition_status(&code, detail.as_deref())?.takes_signatures() || closes_at.is_some_and(|c| c <= at) {
                 return Ok(WithdrawOutcome::NotSignable);
             }
-            let changed = sqlx::query(
+            let changed = sql!(
                 "UPDATE petition_signatures SET withdrawn_at = $1, withdrawal_id = $2 \
                  WHERE petition_id = $3 AND citizen_id = $4 AND withdrawn_at IS NULL",
+                Ts(at), id, pid, citizen
             )
-            .bind(Ts(at))
-            .bind(id)
-            .bind(pid)
-            .bind(citizen)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if changed == 0 {
                 return Ok(WithdrawOutcome::NotSigned);
             }
-            let after: Int =
-                sqlx::query_scalar("UPDATE petitions SET signatures = signatures - 1, updated_at = $1 WHERE id = $2 RETURNING signatures")
-                    .bind(Ts(at))
-                    .bind(pid)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let after: Int = sql_scalar!(
+                "UPDATE petitions SET signatures = signatures - 1, updated_at = $1 WHERE id = $2 RETURNING signatures",
+                Ts(at), pid
+            )
+            .fetch_one(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(WithdrawOutcome::Withdrawn { signatures: after.count() })
         }
 
         /// Oldest first.
         async fn petition_events(&self, id: &PetitionId) -> StoreResult<Vec<PetitionEvent>> {
-            let rows = sqlx::query("SELECT event, detail, signatures, at FROM petition_events WHERE petition_id = $1 ORDER BY seq")
-                .bind(id.as_uuid())
+            Ok(sql_as!("SELECT event, detail, signatures, at FROM petition_events WHERE petition_id = $1 ORDER BY seq", id.as_uuid())
                 .fetch_all(&self.read)
-                .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(PetitionEvent {
-                        event: r.try_get("event")?,
-                        detail: r.try_get("detail")?,
-                        signatures: r.try_get::<Int, _>("signatures")?.count(),
-                        at: r.try_get::<Ts, _>("at")?.0,
-                    })
-                })
-                .collect()
+                .await?)
         }
 
         /// Applies a transition if the petition is still in one of its `from`
@@ -381,25 +312,27 @@ on_both! {
             let mut tx = self.write.begin().await?;
             // SKIP LOCKED: a petition whose signer holds its row lock closes on
             // the next sweep rather than make this one wait.
-            let closed: Vec<(Uuid, Int)> = sqlx::query_as(&format!(
-                "UPDATE petitions SET status = 'closed', status_detail = NULL, ended_at = $1, updated_at = $1 \
-                 WHERE id IN (SELECT id FROM petitions WHERE status IN ('open', 'awaiting_response', 'awaiting_debate') \
-                              AND closes_at <= $1{FOR_UPDATE_SKIP_LOCKED}) RETURNING id, signatures",
-            ))
-            .bind(Ts(now))
+            let closed: Vec<(Uuid, Int)> = sql_as!(
+                &format!(
+                    "UPDATE petitions SET status = 'closed', status_detail = NULL, ended_at = $1, updated_at = $1 \
+                     WHERE id IN (SELECT id FROM petitions WHERE status IN ('open', 'awaiting_response', 'awaiting_debate') \
+                                  AND closes_at <= $1{FOR_UPDATE_SKIP_LOCKED}) RETURNING id, signatures",
+                ),
+                Ts(now)
+            )
             .fetch_all(&mut *tx)
             .await?;
             for (id, signatures) in &closed {
                 petition_event(&mut tx, *id, "closed", Some("closing_date"), signatures.count(), now).await?;
             }
-            let expired: Vec<(Uuid, Int)> = sqlx::query_as(&format!(
-                "UPDATE petitions SET status = 'rejected', status_detail = $1, ended_at = $2, updated_at = $2 \
-                 WHERE id IN (SELECT id FROM petitions WHERE status = 'submitted' AND created_at <= $3{FOR_UPDATE_SKIP_LOCKED}) \
-                 RETURNING id, signatures",
-            ))
-            .bind(PROPOSAL_EXPIRED)
-            .bind(Ts(now))
-            .bind(Ts(now - chrono::Duration::days(PROPOSAL_EXPIRY_DAYS)))
+            let expired: Vec<(Uuid, Int)> = sql_as!(
+                &format!(
+                    "UPDATE petitions SET status = 'rejected', status_detail = $1, ended_at = $2, updated_at = $2 \
+                     WHERE id IN (SELECT id FROM petitions WHERE status = 'submitted' AND created_at <= $3{FOR_UPDATE_SKIP_LOCKED}) \
+                     RETURNING id, signatures",
+                ),
+                PROPOSAL_EXPIRED, Ts(now), Ts(now - chrono::Duration::days(PROPOSAL_EXPIRY_DAYS))
+            )
             .fetch_all(&mut *tx)
             .await?;
             for (id, signatures) in &expired {
@@ -420,26 +353,26 @@ on_both! {
                 Backend::Sqlite => "p.ended_at + c.petition_anonymise_months * 2592000000000",
                 Backend::Postgres => "p.ended_at + make_interval(days => 30 * c.petition_anonymise_months)",
             };
-            let due: Vec<(Uuid, Int)> = sqlx::query_as(&format!(
-                "SELECT p.id, p.signatures FROM petitions p JOIN comuni c ON c.istat_code = p.comune \
-                 WHERE p.anonymised_at IS NULL AND p.ended_at IS NOT NULL AND {months_later} <= $1{}",
-                if FOR_UPDATE_SKIP_LOCKED.is_empty() { "" } else { " FOR UPDATE OF p SKIP LOCKED" }
-            ))
-            .bind(Ts(now))
+            let due: Vec<(Uuid, Int)> = sql_as!(
+                &format!(
+                    "SELECT p.id, p.signatures FROM petitions p JOIN comuni c ON c.istat_code = p.comune \
+                     WHERE p.anonymised_at IS NULL AND p.ended_at IS NOT NULL AND {months_later} <= $1{}",
+                    if FOR_UPDATE_SKIP_LOCKED.is_empty() { "" } else { " FOR UPDATE OF p SKIP LOCKED" }
+                ),
+                Ts(now)
+            )
             .fetch_all(&mut *tx)
             .await?;
             for (id, signatures) in &due {
-                sqlx::query("DELETE FROM petition_signatures WHERE petition_id = $1").bind(id).execute(&mut *tx).await?;
-                sqlx::query("UPDATE petition_events SET detail = 'citizen' WHERE petition_id = $1 AND detail LIKE 'citizen:%'")
-                    .bind(id)
+                sql!("DELETE FROM petition_signatures WHERE petition_id = $1", id).execute(&mut *tx).await?;
+                sql!("UPDATE petition_events SET detail = 'citizen' WHERE petition_id = $1 AND detail LIKE 'citizen:%'", id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
+                sql!(
                     "UPDATE petitions SET anonymised_at = $1, author_citizen = NULL, author_device = NULL, \
                      author = CASE WHEN author LIKE 'citizen:%' THEN 'citizen' ELSE author END WHERE id = $2",
+                    Ts(now), id
                 )
-                .bind(Ts(now))
-                .bind(id)
                 .execute(&mut *tx)
                 .await?;
                 petition_event(&mut tx, *id, "anonymised", None, signatures.count(), now).await?;
@@ -451,13 +384,15 @@ on_both! {
         /// A citizen's own proposals and those they co-sponsor, wherever, before
         /// moderation or rejected (the public lists show moderated ones only).
         async fn citizen_petitions(&self, citizen: Uuid) -> StoreResult<Vec<PetitionRecord>> {
-            let rows = sqlx::query(&format!(
-                "SELECT {PETITION_COLUMNS} FROM petitions WHERE status IN ('submitted', 'in_moderation', 'rejected') \
-                   AND (author_citizen = $1 OR id IN \
-                     (SELECT petition_id FROM petition_signatures WHERE citizen_id = $1 AND withdrawn_at IS NULL)) \
-                 ORDER BY created_at DESC LIMIT 50"
-            ))
-            .bind(citizen)
+            let rows = sql!(
+                &format!(
+                    "SELECT {PETITION_COLUMNS} FROM petitions WHERE status IN ('submitted', 'in_moderation', 'rejected') \
+                       AND (author_citizen = $1 OR id IN \
+                         (SELECT petition_id FROM petition_signatures WHERE citizen_id = $1 AND withdrawn_at IS NULL)) \
+                     ORDER BY created_at DESC LIMIT 50"
+                ),
+                citizen
+            )
             .fetch_all(&self.read)
             .await?;
             let mut out = Vec::with_capacity(rows.len());
@@ -469,9 +404,7 @@ on_both! {
 
         /// Proposals this person sent since `since`.
         async fn recent_proposals(&self, citizen: Uuid, since: DateTime<Utc>) -> StoreResult<u32> {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions WHERE author_citizen = $1 AND created_at >= $2")
-                .bind(citizen)
-                .bind(Ts(since))
+            let n: i64 = sql_scalar!("SELECT count(*) FROM petitions WHERE author_citizen = $1 AND created_at >= $2", citizen, Ts(since))
                 .fetch_one(&self.read)
                 .await?;
             u32::try_from(n).map_err(corrupt)
@@ -486,12 +419,13 @@ on_both! {
                 Backend::Sqlite => "(received_at / ($1 * 1000000)) * ($1 * 1000000)",
                 Backend::Postgres => "to_timestamp(floor(extract(epoch FROM received_at) / $1::float8) * $1::float8)",
             };
-            let rows: Vec<(Ts, i64)> = sqlx::query_as(&format!(
-                "SELECT {bucket} AS bucket, count(*) FROM petition_signatures \
-                 WHERE petition_id = $2 AND withdrawn_at IS NULL GROUP BY bucket ORDER BY bucket",
-            ))
-            .bind(secs)
-            .bind(id.as_uuid())
+            let rows: Vec<(Ts, i64)> = sql_as!(
+                &format!(
+                    "SELECT {bucket} AS bucket, count(*) FROM petition_signatures \
+                     WHERE petition_id = $2 AND withdrawn_at IS NULL GROUP BY bucket ORDER BY bucket",
+                ),
+                secs, id.as_uuid()
+            )
             .fetch_all(&self.read)
             .await?;
             rows.into_iter().map(|(b, n)| Ok((b.0, u32::try_from(n).map_err(corrupt)?))).collect()
@@ -499,12 +433,12 @@ on_both! {
 
         /// Phones that signed this petition for more than one person, most first.
         async fn shared_devices(&self, id: &PetitionId) -> StoreResult<Vec<SharedDevice>> {
-            let rows: Vec<(Uuid, i64, Ts, Ts)> = sqlx::query_as(
+            let rows: Vec<(Uuid, i64, Ts, Ts)> = sql_as!(
                 "SELECT device_id, count(DISTINCT citizen_id) AS people, min(received_at), max(received_at) FROM petition_signatures \
                  WHERE petition_id = $1 AND withdrawn_at IS NULL GROUP BY device_id HAVING count(DISTINCT citizen_id) > 1 \
                  ORDER BY people DESC LIMIT 50",
+                id.as_uuid()
             )
-            .bind(id.as_uuid())
             .fetch_all(&self.read)
             .await?;
             rows.into_iter()
@@ -532,7 +466,7 @@ on_both! {
         ) -> StoreResult<u32> {
             let mut tx = self.write.begin().await?;
             // The petition's row lock, as signers take it: the count stays exact.
-            sqlx::query(&format!("SELECT 1 FROM petitions WHERE id = $1{FOR_UPDATE}")).bind(id.as_uuid()).execute(&mut *tx).await?;
+            sql!(&format!("SELECT 1 FROM petitions WHERE id = $1{FOR_UPDATE}"), id.as_uuid()).execute(&mut *tx).await?;
             let mut q: QueryBuilder<Db> = if apply {
                 let mut q = QueryBuilder::new("UPDATE petition_signatures SET withdrawn_at = ");
                 q.push_bind(Ts(at)).push(", invalidated_at = ").push_bind(Ts(at));
@@ -559,18 +493,17 @@ on_both! {
             }
             let n = u32::try_from(q.build().execute(&mut *tx).await?.rows_affected()).map_err(corrupt)?;
             if n > 0 {
-                let after: Int =
-                    sqlx::query_scalar("UPDATE petitions SET signatures = signatures - $1, updated_at = $2 WHERE id = $3 RETURNING signatures")
-                        .bind(i64::from(n))
-                        .bind(Ts(at))
-                        .bind(id.as_uuid())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                let back: Option<Int> = sqlx::query_scalar(
+                let after: Int = sql_scalar!(
+                    "UPDATE petitions SET signatures = signatures - $1, updated_at = $2 WHERE id = $3 RETURNING signatures",
+                    i64::from(n), Ts(at), id.as_uuid()
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let back: Option<Int> = sql_scalar!(
                     "UPDATE petitions SET status = 'submitted' WHERE id = $1 AND status = 'in_moderation' AND signatures <= cosponsors \
                      RETURNING signatures",
+                    id.as_uuid()
                 )
-                .bind(id.as_uuid())
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some(back) = back {
@@ -616,19 +549,18 @@ on_both! {
                 digest.extend([n.0, signatures.0, at(updated), anonymised.0]);
             }
             if let Some(citizen) = citizen {
-                let (n, signatures, updated, anonymised, signed, withdrawn, invalidated): (Int, Int, Option<Ts>, Int, Int, Int, Int) =
-                    sqlx::query_as(
-                        "SELECT (SELECT count(*) FROM petitions WHERE author_citizen = $1), \
-                                (SELECT COALESCE(sum(signatures), 0) FROM petitions WHERE author_citizen = $1), \
-                                (SELECT max(updated_at) FROM petitions WHERE author_citizen = $1), \
-                                (SELECT count(anonymised_at) FROM petitions WHERE author_citizen = $1), \
-                                (SELECT count(*) FROM petition_signatures WHERE citizen_id = $1), \
-                                (SELECT count(withdrawn_at) FROM petition_signatures WHERE citizen_id = $1), \
-                                (SELECT count(invalidated_at) FROM petition_signatures WHERE citizen_id = $1)",
-                    )
-                    .bind(citizen)
-                    .fetch_one(&self.read)
-                    .await?;
+                let (n, signatures, updated, anonymised, signed, withdrawn, invalidated): (Int, Int, Option<Ts>, Int, Int, Int, Int) = sql_as!(
+                    "SELECT (SELECT count(*) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT COALESCE(sum(signatures), 0) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT max(updated_at) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT count(anonymised_at) FROM petitions WHERE author_citizen = $1), \
+                            (SELECT count(*) FROM petition_signatures WHERE citizen_id = $1), \
+                            (SELECT count(withdrawn_at) FROM petition_signatures WHERE citizen_id = $1), \
+                            (SELECT count(invalidated_at) FROM petition_signatures WHERE citizen_id = $1)",
+                    citizen
+                )
+                .fetch_one(&self.read)
+                .await?;
                 digest.extend([n.0, signatures.0, at(updated), anonymised.0, signed.0, withdrawn.0, invalidated.0]);
             }
             Ok(digest.iter().map(i64::to_string).collect::<Vec<_>>().join(":"))

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
+use super::sql::sql;
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -37,18 +38,16 @@ impl PgStore {
     /// order, before the petition's), make concurrent signatures of one
     /// person or phone count one after the other.
     pub(super) async fn lock_signer(tx: &mut sqlx::Transaction<'_, Postgres>, s: &SignatureRecord) -> StoreResult<()> {
-        sqlx::query("SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE").bind(s.citizen_id).execute(&mut **tx).await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))").bind(s.device_id.to_string()).execute(&mut **tx).await?;
+        sql!("SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE", s.citizen_id).execute(&mut **tx).await?;
+        sql!("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", s.device_id.to_string()).execute(&mut **tx).await?;
         Ok(())
     }
 
     pub(super) async fn lock_events(tx: &mut sqlx::Transaction<'_, Postgres>) -> StoreResult<()> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENTS_LOCK).execute(&mut **tx).await?;
+        sql!("SELECT pg_advisory_xact_lock($1)", EVENTS_LOCK).execute(&mut **tx).await?;
         Ok(())
     }
 }
-
-pub(super) use super::reports::postgres::{report_from_row, REPORT_COLUMNS};
 
 #[async_trait]
 impl Store for PgStore {

@@ -5,28 +5,14 @@ use casa_shared_model::{DeviceId, IstatCode, ReportId, ReportStatus};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::sql::{text_enum, Maybe, Photos, Ts};
 use super::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportSource {
-    App,
-    Open311,
-}
-
-impl ReportSource {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ReportSource::App => "app",
-            ReportSource::Open311 => "open311",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "app" => Some(ReportSource::App),
-            "open311" => Some(ReportSource::Open311),
-            _ => None,
-        }
+text_enum! {
+    /// Where a report came from.
+    pub enum ReportSource {
+        App = "app",
+        Open311 = "open311",
     }
 }
 
@@ -59,11 +45,15 @@ pub struct Ingested {
 }
 
 /// A stored report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ReportRecord {
+    #[sqlx(try_from = "Uuid")]
     pub id: ReportId,
+    #[sqlx(try_from = "Maybe<Uuid>")]
     pub device_id: Option<DeviceId>,
+    #[sqlx(try_from = "String")]
     pub source: ReportSource,
+    #[sqlx(try_from = "String")]
     pub comune: IstatCode,
     pub category: String,
     pub department: String,
@@ -72,13 +62,18 @@ pub struct ReportRecord {
     pub lon: f64,
     pub accuracy_m: f64,
     pub address: Option<String>,
+    #[sqlx(try_from = "Ts")]
     pub captured_at: DateTime<Utc>,
+    #[sqlx(try_from = "Ts")]
     pub received_at: DateTime<Utc>,
+    #[sqlx(try_from = "Ts")]
     pub updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "Photos")]
     pub photos: Vec<String>,
     pub media_url: Option<String>,
     pub routing_method: String,
     pub routing_distance_m: Option<f64>,
+    #[sqlx(flatten, try_from = "StatusColumns")]
     pub status: ReportStatus,
 }
 
@@ -130,12 +125,15 @@ pub struct Transfer {
 }
 
 /// A transfer as the report's history shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TransferRecord {
+    #[sqlx(try_from = "String")]
     pub from_comune: IstatCode,
+    #[sqlx(try_from = "String")]
     pub to_comune: IstatCode,
     pub reason: String,
     pub actor: String,
+    #[sqlx(try_from = "Ts")]
     pub at: DateTime<Utc>,
 }
 
@@ -156,12 +154,14 @@ pub struct StatusChange {
 }
 
 /// One entry of a report's status history.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StatusEvent {
+    #[sqlx(flatten, try_from = "StatusColumns")]
     pub status: ReportStatus,
     pub actor: String,
     pub note: Option<String>,
     pub photo: Option<String>,
+    #[sqlx(try_from = "Ts")]
     pub at: DateTime<Utc>,
 }
 
@@ -186,13 +186,16 @@ pub struct ReportFilter {
 pub const NOT_AN_ANSWER: [&str; 2] = ["submitted", "in_moderation"];
 
 /// A report's milestones, for the statistics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ReportTiming {
     pub category: String,
     /// The current status's code.
     pub status: String,
+    #[sqlx(try_from = "Ts")]
     pub received_at: DateTime<Utc>,
     /// The first status that answered the citizen (published, rejected...).
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub first_response_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Maybe<Ts>")]
     pub resolved_at: Option<DateTime<Utc>>,
 }

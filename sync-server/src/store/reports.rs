@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::sql::{on_both, Backend, Photos, Ts};
+use super::sql::{on_both, sql, sql_as, sql_scalar, Backend, Photos, Ts};
 use super::*;
 
 /// Whether a status change puts the report in its department's hands, so
@@ -59,39 +59,10 @@ pub(crate) fn answer_ingest(
         .collect()
 }
 
+pub(crate) const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
+     address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, status, status_detail";
+
 on_both! {
-    pub(crate) const REPORT_COLUMNS: &str = "id, device_id, source, comune, category, department, description, lat, lon, accuracy_m, \
-         address, captured_at, received_at, updated_at, photos, media_url, routing_method, routing_distance_m, status, status_detail";
-
-    pub(crate) fn report_from_row(row: &DbRow) -> StoreResult<ReportRecord> {
-        let id: Uuid = row.try_get("id")?;
-        let device: Option<Uuid> = row.try_get("device_id")?;
-        let source: String = row.try_get("source")?;
-        let status: String = row.try_get("status")?;
-        let detail: Option<String> = row.try_get("status_detail")?;
-        Ok(ReportRecord {
-            id: ReportId::try_from(id).map_err(corrupt)?,
-            device_id: device.map(DeviceId::try_from).transpose().map_err(corrupt)?,
-            source: ReportSource::parse(&source).ok_or_else(|| corrupt(format!("source {source}")))?,
-            comune: parse_istat(row.try_get("comune")?)?,
-            category: row.try_get("category")?,
-            department: row.try_get("department")?,
-            description: row.try_get("description")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-            accuracy_m: row.try_get("accuracy_m")?,
-            address: row.try_get("address")?,
-            captured_at: row.try_get::<Ts, _>("captured_at")?.0,
-            received_at: row.try_get::<Ts, _>("received_at")?.0,
-            updated_at: row.try_get::<Ts, _>("updated_at")?.0,
-            photos: row.try_get::<Photos, _>("photos")?.0,
-            media_url: row.try_get("media_url")?,
-            routing_method: row.try_get("routing_method")?,
-            routing_distance_m: row.try_get("routing_distance_m")?,
-            status: parse_status(&status, detail.as_deref())?,
-        })
-    }
-
     /// Citizens' reports and their status history.
     pub trait ReportStore {
         /// Sets a new status only if the stored one is still `from` (two
@@ -201,29 +172,23 @@ on_both! {
         }
 
         async fn report(&self, id: &ReportId) -> StoreResult<Option<ReportRecord>> {
-            let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1"))
-                .bind(id.as_uuid())
-                .fetch_optional(&self.read)
-                .await?;
-            row.as_ref().map(report_from_row).transpose()
+            Ok(sql_as!(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1"), id.as_uuid()).fetch_optional(&self.read).await?)
         }
 
         /// The reports waiting for a moderator of `comune`, oldest first.
         async fn moderation_queue(&self, comune: &IstatCode, limit: u32, offset: u32) -> StoreResult<(u64, Vec<ReportRecord>)> {
-            let total: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation'")
-                .bind(comune.as_str())
+            let total: i64 = sql_scalar!("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation'", comune.as_str())
                 .fetch_one(&self.read)
                 .await?;
-            let rows = sqlx::query(&format!(
-                "SELECT {REPORT_COLUMNS} FROM reports WHERE comune = $1 AND status = 'in_moderation' \
-                 ORDER BY received_at, id LIMIT $2 OFFSET $3"
-            ))
-            .bind(comune.as_str())
-            .bind(i64::from(limit))
-            .bind(i64::from(offset))
+            let items = sql_as!(
+                &format!(
+                    "SELECT {REPORT_COLUMNS} FROM reports WHERE comune = $1 AND status = 'in_moderation' \
+                     ORDER BY received_at, id LIMIT $2 OFFSET $3"
+                ),
+                comune.as_str(), i64::from(limit), i64::from(offset)
+            )
             .fetch_all(&self.read)
             .await?;
-            let items = rows.iter().map(report_from_row).collect::<StoreResult<Vec<_>>>()?;
             Ok((u64::try_from(total).unwrap_or(0), items))
         }
 
@@ -276,8 +241,7 @@ on_both! {
             }
             q.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(i64::from(f.limit));
             q.push(" OFFSET ").push_bind(i64::from(f.offset));
-            let rows = q.build().fetch_all(&self.read).await?;
-            rows.iter().map(report_from_row).collect()
+            Ok(q.build_query_as().fetch_all(&self.read).await?)
         }
 
         /// Records several changes of one report in order, in one transaction:
@@ -293,50 +257,35 @@ on_both! {
                     ReportStatus::AssignedToDepartment { department } => Some(department.clone()),
                     _ => None,
                 };
-                let changed = sqlx::query(
+                let changed = sql!(
                     "UPDATE reports SET status = $1, status_detail = $2, updated_at = $3, department = coalesce($4, department) \
                      WHERE id = $5 AND status = $6 AND status_detail IS NOT DISTINCT FROM $7",
+                    to.code(), to.detail(), Ts(at), department, id.as_uuid(), from.code(), from.detail()
                 )
-                .bind(to.code())
-                .bind(to.detail())
-                .bind(Ts(at))
-                .bind(department)
-                .bind(id.as_uuid())
-                .bind(from.code())
-                .bind(from.detail())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if changed == 0 {
                     return Ok(false);
                 }
-                sqlx::query(
+                sql!(
                     "INSERT INTO report_events (report_id, device_id, status, detail, actor, at, note, photo) \
                      SELECT id, device_id, $1, $2, $3, $4, $5, $6 FROM reports WHERE id = $7",
+                    to.code(), to.detail(), actor, Ts(at), note, photo, id.as_uuid()
                 )
-                .bind(to.code())
-                .bind(to.detail())
-                .bind(actor)
-                .bind(Ts(at))
-                .bind(note)
-                .bind(photo)
-                .bind(id.as_uuid())
                 .execute(&mut *tx)
                 .await?;
                 if hands_to_department(to) {
                     // At most one target per Comune and department. A report handed
                     // to the same department again (assigned after publication) is
                     // not sent twice: the (report, target) pair is unique.
-                    sqlx::query(
+                    sql!(
                         "INSERT INTO deliveries (id, report_id, target_id, attempts, next_attempt_at, created_at) \
                          SELECT $1, r.id, t.id, 0, $2, $3 FROM reports r \
                          JOIN delivery_targets t ON t.comune = r.comune AND t.department = r.department \
                          WHERE r.id = $4 ON CONFLICT DO NOTHING",
+                        Uuid::now_v7(), Ts(at), Ts(at), id.as_uuid()
                     )
-                    .bind(Uuid::now_v7())
-                    .bind(Ts(at))
-                    .bind(Ts(at))
-                    .bind(id.as_uuid())
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -350,14 +299,10 @@ on_both! {
         async fn reopen(&self, reopen: &Reopen, device: &DeviceId, department: &str) -> StoreResult<ReopenApplied> {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
-            let inserted = sqlx::query(
+            let inserted = sql!(
                 "INSERT INTO report_reopens (id, report_id, device_id, reason, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+                reopen.id, reopen.report_id.as_uuid(), device.as_uuid(), &reopen.reason, Ts(reopen.at)
             )
-            .bind(reopen.id)
-            .bind(reopen.report_id.as_uuid())
-            .bind(device.as_uuid())
-            .bind(&reopen.reason)
-            .bind(Ts(reopen.at))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -365,29 +310,22 @@ on_both! {
                 return Ok(ReopenApplied::AlreadyApplied);
             }
             let now = Ts(Utc::now());
-            let changed = sqlx::query(
+            let changed = sql!(
                 "UPDATE reports SET status = 'assigned_to_department', status_detail = $1, department = $2, updated_at = $3 \
                  WHERE id = $4 AND device_id = $5 AND status = 'resolved'",
+                department, department, now, reopen.report_id.as_uuid(), device.as_uuid()
             )
-            .bind(department)
-            .bind(department)
-            .bind(now)
-            .bind(reopen.report_id.as_uuid())
-            .bind(device.as_uuid())
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if changed == 0 {
                 return Ok(ReopenApplied::NotResolved);
             }
-            sqlx::query(
+            sql!(
                 "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
                  VALUES ($1, $2, 'assigned_to_department', $3, 'citizen', $4)",
+                reopen.report_id.as_uuid(), device.as_uuid(), department, now
             )
-            .bind(reopen.report_id.as_uuid())
-            .bind(device.as_uuid())
-            .bind(department)
-            .bind(now)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -409,10 +347,7 @@ on_both! {
                 return Ok(PhotoReplaced::NotThere);
             };
             *slot = new.to_owned();
-            sqlx::query("UPDATE reports SET photos = $1, updated_at = $2 WHERE id = $3")
-                .bind(Photos(photos))
-                .bind(Ts(at))
-                .bind(id.as_uuid())
+            sql!("UPDATE reports SET photos = $1, updated_at = $2 WHERE id = $3", Photos(photos), Ts(at), id.as_uuid())
                 .execute(&mut *tx)
                 .await?;
             // Looking inside the photo list differs: a JSON array on SQLite, an array on PostgreSQL.
@@ -420,7 +355,7 @@ on_both! {
                 Backend::Sqlite => "SELECT EXISTS (SELECT 1 FROM reports, json_each(reports.photos) AS p WHERE p.value = $1)",
                 Backend::Postgres => "SELECT EXISTS (SELECT 1 FROM reports WHERE $1 = ANY(photos))",
             };
-            let old_still_used: bool = sqlx::query_scalar(used).bind(old).fetch_one(&mut *tx).await?;
+            let old_still_used: bool = sql_scalar!(used, old).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             Ok(PhotoReplaced::Replaced { old_still_used })
         }
@@ -432,30 +367,23 @@ on_both! {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
             let at = Ts(change.at);
-            let changed = sqlx::query(
+            let changed = sql!(
                 "UPDATE reports SET category = $1, department = $2, updated_at = $3, \
                  status_detail = CASE WHEN status = 'assigned_to_department' THEN $4 ELSE status_detail END \
                  WHERE id = $5 AND category = $6",
+                &change.category, &change.department, at, &change.department, change.id.as_uuid(), &change.from_category
             )
-            .bind(&change.category)
-            .bind(&change.department)
-            .bind(at)
-            .bind(&change.department)
-            .bind(change.id.as_uuid())
-            .bind(&change.from_category)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if changed == 0 {
                 return Ok(false);
             }
-            sqlx::query(
+            sql!(
                 "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
                  SELECT id, device_id, status, status_detail, $1, $2 FROM reports WHERE id = $3 AND status = 'assigned_to_department'",
+                &change.actor, at, change.id.as_uuid()
             )
-            .bind(&change.actor)
-            .bind(at)
-            .bind(change.id.as_uuid())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -468,41 +396,29 @@ on_both! {
             let mut tx = self.write.begin().await?;
             DbStore::lock_events(&mut tx).await?;
             let at = Ts(t.at);
-            let changed = sqlx::query(
+            let changed = sql!(
                 "UPDATE reports SET comune = $1, category = $2, department = $3, status = 'in_moderation', status_detail = NULL, \
                  updated_at = $4 WHERE id = $5 AND comune = $6 AND status = $7 AND status_detail IS NOT DISTINCT FROM $8",
+                t.to_comune.as_str(), &t.category, &t.department, at, t.report_id.as_uuid(), t.from_comune.as_str(), t.from_status.code(),
+                t.from_status.detail()
             )
-            .bind(t.to_comune.as_str())
-            .bind(&t.category)
-            .bind(&t.department)
-            .bind(at)
-            .bind(t.report_id.as_uuid())
-            .bind(t.from_comune.as_str())
-            .bind(t.from_status.code())
-            .bind(t.from_status.detail())
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if changed == 0 {
                 return Ok(false);
             }
-            sqlx::query("INSERT INTO report_transfers (id, report_id, from_comune, to_comune, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(t.id)
-                .bind(t.report_id.as_uuid())
-                .bind(t.from_comune.as_str())
-                .bind(t.to_comune.as_str())
-                .bind(&t.reason)
-                .bind(&t.actor)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
+            sql!(
+                "INSERT INTO report_transfers (id, report_id, from_comune, to_comune, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                t.id, t.report_id.as_uuid(), t.from_comune.as_str(), t.to_comune.as_str(), &t.reason, &t.actor, at
+            )
+            .execute(&mut *tx)
+            .await?;
+            sql!(
                 "INSERT INTO report_events (report_id, device_id, status, detail, actor, at) \
                  SELECT id, device_id, 'in_moderation', NULL, $1, $2 FROM reports WHERE id = $3",
+                &t.actor, at, t.report_id.as_uuid()
             )
-            .bind(&t.actor)
-            .bind(at)
-            .bind(t.report_id.as_uuid())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -510,126 +426,73 @@ on_both! {
         }
 
         async fn transfers(&self, report: &ReportId) -> StoreResult<Vec<TransferRecord>> {
-            let rows =
-                sqlx::query("SELECT from_comune, to_comune, reason, actor, at FROM report_transfers WHERE report_id = $1 ORDER BY at, id")
-                    .bind(report.as_uuid())
-                    .fetch_all(&self.read)
-                    .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(TransferRecord {
-                        from_comune: parse_istat(row.try_get("from_comune")?)?,
-                        to_comune: parse_istat(row.try_get("to_comune")?)?,
-                        reason: row.try_get("reason")?,
-                        actor: row.try_get("actor")?,
-                        at: row.try_get::<Ts, _>("at")?.0,
-                    })
-                })
-                .collect()
+            Ok(sql_as!(
+                "SELECT from_comune, to_comune, reason, actor, at FROM report_transfers WHERE report_id = $1 ORDER BY at, id",
+                report.as_uuid()
+            )
+            .fetch_all(&self.read)
+            .await?)
         }
 
         /// The reasons citizens gave for reopening a report, oldest first.
         async fn reopens(&self, report: &ReportId) -> StoreResult<Vec<Reopen>> {
-            let rows = sqlx::query("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id")
-                .bind(report.as_uuid())
-                .fetch_all(&self.read)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Reopen {
-                        id: row.try_get("id")?,
-                        report_id: ReportId::try_from(row.try_get::<Uuid, _>("report_id")?).map_err(corrupt)?,
-                        reason: row.try_get("reason")?,
-                        at: row.try_get::<Ts, _>("at")?.0,
-                    })
-                })
+            let rows: Vec<(Uuid, Uuid, String, Ts)> =
+                sql_as!("SELECT id, report_id, reason, at FROM report_reopens WHERE report_id = $1 ORDER BY at, id", report.as_uuid())
+                    .fetch_all(&self.read)
+                    .await?;
+            rows.into_iter()
+                .map(|(id, report, reason, at)| Ok(Reopen { id, report_id: ReportId::try_from(report).map_err(corrupt)?, reason, at: at.0 }))
                 .collect()
         }
 
         /// Every status the report went through, oldest first.
         async fn status_history(&self, id: &ReportId) -> StoreResult<Vec<StatusEvent>> {
-            let rows = sqlx::query("SELECT status, detail, actor, note, photo, at FROM report_events WHERE report_id = $1 ORDER BY seq")
-                .bind(id.as_uuid())
-                .fetch_all(&self.read)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    let status: String = row.try_get("status")?;
-                    let detail: Option<String> = row.try_get("detail")?;
-                    Ok(StatusEvent {
-                        status: parse_status(&status, detail.as_deref())?,
-                        actor: row.try_get("actor")?,
-                        note: row.try_get("note")?,
-                        photo: row.try_get("photo")?,
-                        at: row.try_get::<Ts, _>("at")?.0,
-                    })
-                })
-                .collect()
+            Ok(sql_as!(
+                "SELECT status, detail AS status_detail, actor, note, photo, at FROM report_events WHERE report_id = $1 ORDER BY seq",
+                id.as_uuid()
+            )
+            .fetch_all(&self.read)
+            .await?)
         }
 
         /// One row per report of `comune` received from `since` on, with when it
         /// was first answered and first resolved (for the statistics).
         async fn report_timings(&self, comune: &IstatCode, since: Option<DateTime<Utc>>) -> StoreResult<Vec<ReportTiming>> {
-            let rows = sqlx::query(
+            Ok(sql_as!(
                 "SELECT r.category, r.status, r.received_at, \
                    (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status NOT IN ($1, $2)) AS first_response_at, \
                    (SELECT min(e.at) FROM report_events e WHERE e.report_id = r.id AND e.status = 'resolved') AS resolved_at \
                  FROM reports r WHERE r.comune = $3 AND r.received_at >= $4",
+                NOT_AN_ANSWER[0], NOT_AN_ANSWER[1], comune.as_str(), Ts(since.unwrap_or(DateTime::UNIX_EPOCH))
             )
-            .bind(NOT_AN_ANSWER[0])
-            .bind(NOT_AN_ANSWER[1])
-            .bind(comune.as_str())
-            .bind(Ts(since.unwrap_or(DateTime::UNIX_EPOCH)))
             .fetch_all(&self.read)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(ReportTiming {
-                        category: row.try_get("category")?,
-                        status: row.try_get("status")?,
-                        received_at: row.try_get::<Ts, _>("received_at")?.0,
-                        first_response_at: row.try_get::<Option<Ts>, _>("first_response_at")?.map(|t| t.0),
-                        resolved_at: row.try_get::<Option<Ts>, _>("resolved_at")?.map(|t| t.0),
-                    })
-                })
-                .collect()
+            .await?)
         }
 
         /// How many reports waiting for moderation in `comune` arrived after
         /// `since` (the dashboard's live banner).
         async fn queue_arrivals(&self, comune: &IstatCode, since: DateTime<Utc>) -> StoreResult<u64> {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation' AND received_at > $2")
-                .bind(comune.as_str())
-                .bind(Ts(since))
-                .fetch_one(&self.read)
-                .await?;
+            let n: i64 = sql_scalar!(
+                "SELECT count(*) FROM reports WHERE comune = $1 AND status = 'in_moderation' AND received_at > $2",
+                comune.as_str(), Ts(since)
+            )
+            .fetch_one(&self.read)
+            .await?;
             Ok(u64::try_from(n).unwrap_or(0))
         }
 
         /// Status changes of a device's reports after `since`, oldest first.
         async fn device_changes(&self, device: &DeviceId, since: Cursor, limit: u32) -> StoreResult<Vec<(Cursor, ReportChange)>> {
-            let rows = sqlx::query(
+            let rows: Vec<(i64, Uuid, String, Option<String>, Option<String>, Ts)> = sql_as!(
                 "SELECT seq, report_id, status, detail, note, at FROM report_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                device.as_uuid(), since.0, i64::from(limit)
             )
-            .bind(device.as_uuid())
-            .bind(since.0)
-            .bind(i64::from(limit))
             .fetch_all(&self.read)
             .await?;
-            rows.iter()
-                .map(|row| {
-                    let status: String = row.try_get("status")?;
-                    let detail: Option<String> = row.try_get("detail")?;
-                    let id: Uuid = row.try_get("report_id")?;
-                    Ok((
-                        Cursor(row.try_get("seq")?),
-                        ReportChange {
-                            report_id: ReportId::try_from(id).map_err(corrupt)?,
-                            status: parse_status(&status, detail.as_deref())?,
-                            note: row.try_get("note")?,
-                            at: row.try_get::<Ts, _>("at")?.0,
-                        },
-                    ))
+            rows.into_iter()
+                .map(|(seq, id, status, detail, note, at)| {
+                    let report_id = ReportId::try_from(id).map_err(corrupt)?;
+                    Ok((Cursor(seq), ReportChange { report_id, status: parse_status(&status, detail.as_deref())?, note, at: at.0 }))
                 })
                 .collect()
         }

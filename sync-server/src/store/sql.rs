@@ -9,6 +9,15 @@
 //! [`Photos`]: JSON text on SQLite, `text[]` on PostgreSQL), so the bodies
 //! bind and read the same way.
 //!
+//! A query lists its parameters after the SQL, in `$N` order, as sqlx's own
+//! `query!` does: `sql!("... WHERE id = $1 AND at > $2", id, Ts(at))`
+//! (and `sql_as!`, `sql_scalar!`). A record read whole derives
+//! `sqlx::FromRow`, which is generic over the row type and so serves both
+//! backends; its columns of our own types convert on the way in
+//! (`#[sqlx(try_from = "Ts")]`, `"Maybe<Ts>"`, `"Int"`, `"String"` for an
+//! ISTAT code or a [`text_enum!`], `flatten` with `StatusColumns` for a
+//! status kept as two columns).
+//!
 //! What truly differs (row and advisory locks, `UNNEST` bulk inserts, `SKIP
 //! LOCKED`) stays in `sqlite.rs` and `postgres.rs`, as methods both stores
 //! have under the same name (see [`Backend`] for the rare text switch).
@@ -31,7 +40,7 @@ use chrono::{DateTime, Utc};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
-use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::sqlite::SqliteValueRef;
 use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type};
 
 /// Which database a body was compiled for, for the rare query whose text
@@ -114,6 +123,82 @@ macro_rules! on_both {
 
 pub(crate) use on_both;
 
+/// A query with its parameters bound in order, `$1` first, listed after the
+/// SQL as sqlx's own `query!` lists them (that macro checks the SQL against
+/// one database at build time; ours runs on two, so the text is checked by
+/// the storage tests on both).
+macro_rules! sql {
+    ($sql:expr $(, $arg:expr)* $(,)?) => { ::sqlx::query($sql)$(.bind($arg))* };
+}
+
+/// [`sql!`] for `sqlx::query_as`: rows read as a tuple or a `FromRow` type.
+macro_rules! sql_as {
+    ($sql:expr $(, $arg:expr)* $(,)?) => { ::sqlx::query_as($sql)$(.bind($arg))* };
+}
+
+/// [`sql!`] for `sqlx::query_scalar`: the first column of each row.
+macro_rules! sql_scalar {
+    ($sql:expr $(, $arg:expr)* $(,)?) => { ::sqlx::query_scalar($sql)$(.bind($arg))* };
+}
+
+pub(crate) use {sql, sql_as, sql_scalar};
+
+/// An enum kept as a word in a TEXT column: declares it with `as_str` and
+/// `parse`, and the `TryFrom<String>` a record deriving `sqlx::FromRow`
+/// reads it with (`#[sqlx(try_from = "String")]`).
+macro_rules! text_enum {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vm])* $variant,)+
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::store::StoreError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s).ok_or_else(|| $crate::store::corrupt(format!("{} {s}", stringify!($name))))
+            }
+        }
+    };
+}
+
+pub(crate) use text_enum;
+
+/// Gives a column type the SQL type of another on one backend: `Ts` is an
+/// `i64` to SQLite and a `DateTime<Utc>` to PostgreSQL.
+macro_rules! stored_as {
+    ($t:ty: $($db:ty => $inner:ty),+) => {$(
+        impl Type<$db> for $t {
+            fn type_info() -> <$db as Database>::TypeInfo {
+                <$inner as Type<$db>>::type_info()
+            }
+            fn compatible(ty: &<$db as Database>::TypeInfo) -> bool {
+                <$inner as Type<$db>>::compatible(ty)
+            }
+        }
+    )+};
+}
+
+stored_as!(Ts: Sqlite => i64, Postgres => DateTime<Utc>);
+stored_as!(Photos: Sqlite => String, Postgres => Vec<String>);
+stored_as!(Int: Sqlite => i64);
+
 /// A moment, stored as integer microseconds since the epoch on SQLite (they
 /// compare and index as numbers) and as `timestamptz` on PostgreSQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -131,15 +216,6 @@ impl From<Ts> for DateTime<Utc> {
     }
 }
 
-impl Type<Sqlite> for Ts {
-    fn type_info() -> SqliteTypeInfo {
-        <i64 as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <i64 as Type<Sqlite>>::compatible(ty)
-    }
-}
-
 impl<'q> Encode<'q, Sqlite> for Ts {
     fn encode_by_ref(&self, buf: &mut <Sqlite as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
         <i64 as Encode<'q, Sqlite>>::encode(self.0.timestamp_micros(), buf)
@@ -150,15 +226,6 @@ impl<'r> Decode<'r, Sqlite> for Ts {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         let us = <i64 as Decode<'r, Sqlite>>::decode(value)?;
         DateTime::from_timestamp_micros(us).map(Ts).ok_or_else(|| format!("timestamp {us} out of range").into())
-    }
-}
-
-impl Type<Postgres> for Ts {
-    fn type_info() -> PgTypeInfo {
-        <DateTime<Utc> as Type<Postgres>>::type_info()
-    }
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <DateTime<Utc> as Type<Postgres>>::compatible(ty)
     }
 }
 
@@ -174,19 +241,53 @@ impl<'r> Decode<'r, Postgres> for Ts {
     }
 }
 
+/// A column that may be NULL, for a record that derives `sqlx::FromRow`:
+/// `#[sqlx(try_from = "Maybe<Ts>")] at: Option<DateTime<Utc>>`, as `Ts`
+/// serves a `DateTime<Utc>` (an `Option` of another crate's type cannot
+/// convert itself).
+pub struct Maybe<T>(Option<T>);
+
+impl<DB: Database, T: Type<DB>> Type<DB> for Maybe<T> {
+    fn type_info() -> DB::TypeInfo {
+        T::type_info()
+    }
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        T::compatible(ty)
+    }
+}
+
+impl<'r, DB: Database, T> Decode<'r, DB> for Maybe<T>
+where
+    Option<T>: Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        <Option<T> as Decode<'r, DB>>::decode(value).map(Maybe)
+    }
+}
+
+impl From<Maybe<Ts>> for Option<DateTime<Utc>> {
+    fn from(t: Maybe<Ts>) -> Self {
+        t.0.map(|t| t.0)
+    }
+}
+
+impl TryFrom<Maybe<uuid::Uuid>> for Option<casa_shared_model::DeviceId> {
+    type Error = casa_shared_model::ids::InvalidId;
+    fn try_from(id: Maybe<uuid::Uuid>) -> Result<Self, Self::Error> {
+        id.0.map(casa_shared_model::DeviceId::try_from).transpose()
+    }
+}
+
+impl From<Int> for u32 {
+    fn from(n: Int) -> Self {
+        n.count()
+    }
+}
+
 /// A report's photos (sha256 hex, in order): a JSON array in a TEXT column
 /// on SQLite, `text[]` on PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Photos(pub Vec<String>);
-
-impl Type<Sqlite> for Photos {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <String as Type<Sqlite>>::compatible(ty)
-    }
-}
 
 impl<'q> Encode<'q, Sqlite> for Photos {
     fn encode_by_ref(&self, buf: &mut <Sqlite as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
@@ -198,15 +299,6 @@ impl<'r> Decode<'r, Sqlite> for Photos {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         let text = <&str as Decode<'r, Sqlite>>::decode(value)?;
         Ok(Photos(serde_json::from_str(text)?))
-    }
-}
-
-impl Type<Postgres> for Photos {
-    fn type_info() -> PgTypeInfo {
-        <Vec<String> as Type<Postgres>>::type_info()
-    }
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <Vec<String> as Type<Postgres>>::compatible(ty)
     }
 }
 
@@ -222,6 +314,12 @@ impl<'r> Decode<'r, Postgres> for Photos {
     }
 }
 
+impl From<Photos> for Vec<String> {
+    fn from(p: Photos) -> Self {
+        p.0
+    }
+}
+
 /// A whole number read from any integer column: PostgreSQL's `INTEGER`
 /// (`int4`) and `BIGINT` alike, SQLite's integers; so one query text reads
 /// counts and levels on both.
@@ -233,15 +331,6 @@ impl Int {
     /// our tables; a corrupt negative reads as 0).
     pub fn count(self) -> u32 {
         u32::try_from(self.0.max(0)).unwrap_or(u32::MAX)
-    }
-}
-
-impl Type<Sqlite> for Int {
-    fn type_info() -> SqliteTypeInfo {
-        <i64 as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <i64 as Type<Sqlite>>::compatible(ty)
     }
 }
 
@@ -284,7 +373,7 @@ mod tests {
 
         on_both! {
             pub(crate) async fn roundtrip(store: &DbStore, t: DateTime<Utc>) -> StoreResult<(DateTime<Utc>, Option<Ts>)> {
-                let row: (Ts, Option<Ts>) = sqlx::query_as("SELECT $1, $2").bind(Ts(t)).bind(None::<Ts>).fetch_one(&store.read).await?;
+                let row: (Ts, Option<Ts>) = sql_as!("SELECT $1, $2", Ts(t), None::<Ts>).fetch_one(&store.read).await?;
                 Ok((row.0.into(), row.1))
             }
         }

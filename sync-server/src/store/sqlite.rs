@@ -49,8 +49,6 @@ impl SqliteStore {
     }
 }
 
-pub(super) use super::reports::sqlite::{report_from_row, REPORT_COLUMNS};
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::sql::{on_both, Int, Ts};
+use super::sql::{on_both, sql, sql_as, sql_scalar, Int, Ts};
 use super::*;
 
 const STAFF_USER: &str = "SELECT id, email, role, password_hash, department FROM staff_users";
@@ -21,18 +21,20 @@ pub struct StaffUserRecord {
 }
 
 /// A dashboard session, found by the sha256 of its cookie's token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SessionRecord {
     pub token_hash: String,
     pub user_id: Uuid,
     /// The token every form of this session must send back.
     pub csrf: String,
+    #[sqlx(try_from = "Ts")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Ts")]
     pub expires_at: DateTime<Utc>,
 }
 
 /// One staff action, as the audit log keeps it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuditEntry {
     /// `staff:<email>`, or `anonymous` for a failed login of an unknown account.
     pub actor: String,
@@ -40,6 +42,7 @@ pub struct AuditEntry {
     pub action: String,
     pub target: Option<String>,
     pub detail: Option<String>,
+    #[sqlx(try_from = "Ts")]
     pub at: DateTime<Utc>,
 }
 
@@ -49,8 +52,7 @@ on_both! {
             return Ok(None);
         };
         let id: Uuid = row.try_get("id")?;
-        let comuni: Vec<String> = sqlx::query_scalar("SELECT comune FROM staff_user_comuni WHERE user_id = $1 ORDER BY comune")
-            .bind(id)
+        let comuni: Vec<String> = sql_scalar!("SELECT comune FROM staff_user_comuni WHERE user_id = $1 ORDER BY comune", id)
             .fetch_all(&store.read)
             .await?;
         Ok(Some(StaffUserRecord {
@@ -66,16 +68,11 @@ on_both! {
     pub trait StaffStore {
         async fn insert_staff_user(&self, user: &StaffUserRecord, at: DateTime<Utc>) -> StoreResult<()> {
             let mut tx = self.write.begin().await?;
-            let inserted = sqlx::query(
+            let inserted = sql!(
                 "INSERT INTO staff_users (id, email, role, password_hash, created_at, department) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (email) DO NOTHING",
+                user.id, &user.email, &user.role, &user.password_hash, Ts(at), &user.department
             )
-            .bind(user.id)
-            .bind(&user.email)
-            .bind(&user.role)
-            .bind(&user.password_hash)
-            .bind(Ts(at))
-            .bind(&user.department)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -83,19 +80,19 @@ on_both! {
                 return Err(StoreError::Conflict(user.email.clone()));
             }
             for c in &user.comuni {
-                sqlx::query("INSERT INTO staff_user_comuni (user_id, comune) VALUES ($1, $2)").bind(user.id).bind(c.as_str()).execute(&mut *tx).await?;
+                sql!("INSERT INTO staff_user_comuni (user_id, comune) VALUES ($1, $2)", user.id, c.as_str()).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
         }
 
         async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffUserRecord>> {
-            let row = sqlx::query(&format!("{STAFF_USER} WHERE email = $1")).bind(email).fetch_optional(&self.read).await?;
+            let row = sql!(&format!("{STAFF_USER} WHERE email = $1"), email).fetch_optional(&self.read).await?;
             staff_user_from(self, row).await
         }
 
         async fn staff_user_by_id(&self, id: Uuid) -> StoreResult<Option<StaffUserRecord>> {
-            let row = sqlx::query(&format!("{STAFF_USER} WHERE id = $1")).bind(id).fetch_optional(&self.read).await?;
+            let row = sql!(&format!("{STAFF_USER} WHERE id = $1"), id).fetch_optional(&self.read).await?;
             staff_user_from(self, row).await
         }
     }
@@ -105,7 +102,7 @@ on_both! {
         /// Until when the account is locked, if it is at `now`.
         async fn login_locked_until(&self, user: Uuid, now: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
             let until: Option<Option<Ts>> =
-                sqlx::query_scalar("SELECT locked_until FROM staff_login_state WHERE user_id = $1").bind(user).fetch_optional(&self.read).await?;
+                sql_scalar!("SELECT locked_until FROM staff_login_state WHERE user_id = $1", user).fetch_optional(&self.read).await?;
             Ok(until.flatten().map(|t| t.0).filter(|t| *t > now))
         }
 
@@ -113,18 +110,16 @@ on_both! {
         /// `max_failures` locks the account until `lock_until` (and restarts the count).
         async fn record_login_failure(&self, user: Uuid, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
             let mut tx = self.write.begin().await?;
-            let failures: Int = sqlx::query_scalar(
+            let failures: Int = sql_scalar!(
                 "INSERT INTO staff_login_state (user_id, failures) VALUES ($1, 1) \
                  ON CONFLICT (user_id) DO UPDATE SET failures = staff_login_state.failures + 1 RETURNING failures",
+                user
             )
-            .bind(user)
             .fetch_one(&mut *tx)
             .await?;
             let locked = failures.0 >= i64::from(max_failures);
             if locked {
-                sqlx::query("UPDATE staff_login_state SET failures = 0, locked_until = $1 WHERE user_id = $2")
-                    .bind(Ts(lock_until))
-                    .bind(user)
+                sql!("UPDATE staff_login_state SET failures = 0, locked_until = $1 WHERE user_id = $2", Ts(lock_until), user)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -133,79 +128,52 @@ on_both! {
         }
 
         async fn clear_login_failures(&self, user: Uuid) -> StoreResult<()> {
-            sqlx::query("DELETE FROM staff_login_state WHERE user_id = $1").bind(user).execute(&self.write).await?;
+            sql!("DELETE FROM staff_login_state WHERE user_id = $1", user).execute(&self.write).await?;
             Ok(())
         }
 
         async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
-            sqlx::query("INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&session.token_hash)
-                .bind(session.user_id)
-                .bind(&session.csrf)
-                .bind(Ts(session.created_at))
-                .bind(Ts(session.expires_at))
-                .execute(&self.write)
-                .await?;
+            sql!(
+                "INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &session.token_hash, session.user_id, &session.csrf, Ts(session.created_at), Ts(session.expires_at)
+            )
+            .execute(&self.write)
+            .await?;
             Ok(())
         }
 
         /// The session with this token hash, if it has not expired at `now`.
         async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>> {
-            let row = sqlx::query(
+            Ok(sql_as!(
                 "SELECT token_hash, user_id, csrf, created_at, expires_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+                token_hash, Ts(now)
             )
-            .bind(token_hash)
-            .bind(Ts(now))
             .fetch_optional(&self.read)
-            .await?;
-            row.map(|row| {
-                Ok(SessionRecord {
-                    token_hash: row.try_get("token_hash")?,
-                    user_id: row.try_get("user_id")?,
-                    csrf: row.try_get("csrf")?,
-                    created_at: row.try_get::<Ts, _>("created_at")?.0,
-                    expires_at: row.try_get::<Ts, _>("expires_at")?.0,
-                })
-            })
-            .transpose()
+            .await?)
         }
 
         async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-            sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+            sql!("DELETE FROM staff_sessions WHERE token_hash = $1", token_hash).execute(&self.write).await?;
             Ok(())
         }
     }
 
     pub trait AuditStore {
         async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
-            sqlx::query("INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&e.actor)
-                .bind(&e.action)
-                .bind(&e.target)
-                .bind(&e.detail)
-                .bind(Ts(e.at))
-                .execute(&self.write)
-                .await?;
+            sql!(
+                "INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)",
+                &e.actor, &e.action, &e.target, &e.detail, Ts(e.at)
+            )
+            .execute(&self.write)
+            .await?;
             Ok(())
         }
 
         /// The newest entries first.
         async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-            let rows = sqlx::query("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT $1")
-                .bind(i64::from(limit))
+            Ok(sql_as!("SELECT actor, action, target, detail, at FROM audit_log ORDER BY seq DESC LIMIT $1", i64::from(limit))
                 .fetch_all(&self.read)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(AuditEntry {
-                        actor: row.try_get("actor")?,
-                        action: row.try_get("action")?,
-                        target: row.try_get("target")?,
-                        detail: row.try_get("detail")?,
-                        at: row.try_get::<Ts, _>("at")?.0,
-                    })
-                })
-                .collect()
+                .await?)
         }
     }
 }

@@ -7,7 +7,7 @@ use casa_shared_model::{DeviceId, ReportId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::sql::{on_both, Ts};
+use super::sql::{on_both, sql, sql_scalar, text_enum, Ts};
 use super::{StoreError, StoreResult};
 
 /// Where an upload stands.
@@ -45,25 +45,15 @@ pub struct UploadCounts {
     pub oldest_recent: Option<DateTime<Utc>>,
 }
 
-/// How a report uses a photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhotoUse {
-    /// One of the report's own photos.
-    Report,
-    /// Attached to a status change (the office's photo of the work).
-    Work,
-    /// Taken by the inspector on site: for staff only.
-    Inspection,
-}
-
-impl PhotoUse {
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "report" => Some(PhotoUse::Report),
-            "work" => Some(PhotoUse::Work),
-            "inspection" => Some(PhotoUse::Inspection),
-            _ => None,
-        }
+text_enum! {
+    /// How a report uses a photo.
+    pub enum PhotoUse {
+        /// One of the report's own photos.
+        Report = "report",
+        /// Attached to a status change (the office's photo of the work).
+        Work = "work",
+        /// Taken by the inspector on site: for staff only.
+        Inspection = "inspection",
     }
 }
 
@@ -73,10 +63,6 @@ fn device(uuid: Uuid) -> StoreResult<DeviceId> {
 
 fn report(uuid: Uuid) -> StoreResult<ReportId> {
     ReportId::try_from(uuid).map_err(|e| StoreError::Corrupt(format!("report id: {e}")))
-}
-
-fn photo_use(s: &str) -> StoreResult<PhotoUse> {
-    PhotoUse::parse(s).ok_or_else(|| StoreError::Corrupt(format!("photo use {s}")))
 }
 
 const STARTED: &str = "INSERT INTO uploads (id, device_id, photo, state, created_at) VALUES ($1, $2, $3, 'open', $4)";
@@ -104,65 +90,62 @@ on_both! {
     pub trait UploadStore {
         /// Records an upload `device` started, of the photo `photo` (its sha256).
         async fn upload_started(&self, id: &str, device: &DeviceId, photo: &str, at: DateTime<Utc>) -> StoreResult<()> {
-            sqlx::query(STARTED).bind(id).bind(device.as_uuid()).bind(photo).bind(Ts(at)).execute(&self.write).await?;
+            sql!(STARTED, id, device.as_uuid(), photo, Ts(at)).execute(&self.write).await?;
             Ok(())
         }
 
         /// The device an upload belongs to.
         async fn upload_owner(&self, id: &str) -> StoreResult<Option<DeviceId>> {
-            let owner: Option<Uuid> = sqlx::query_scalar(OWNER).bind(id).fetch_optional(&self.read).await?;
+            let owner: Option<Uuid> = sql_scalar!(OWNER, id).fetch_optional(&self.read).await?;
             owner.map(device).transpose()
         }
 
         /// Ends an open upload (one already ended keeps its state).
         async fn upload_finished(&self, id: &str, state: UploadState, at: DateTime<Utc>) -> StoreResult<()> {
-            sqlx::query(FINISHED).bind(id).bind(state.as_str()).bind(Ts(at)).execute(&self.write).await?;
+            sql!(FINISHED, id, state.as_str(), Ts(at)).execute(&self.write).await?;
             Ok(())
         }
 
         async fn upload_counts(&self, device: &DeviceId, since: DateTime<Utc>) -> StoreResult<UploadCounts> {
-            let row = sqlx::query(COUNTS).bind(device.as_uuid()).bind(Ts(since)).fetch_one(&self.read).await?;
+            let row = sql!(COUNTS, device.as_uuid(), Ts(since)).fetch_one(&self.read).await?;
             let oldest: Option<Ts> = row.try_get("oldest")?;
             Ok(UploadCounts { recent: count(row.try_get("recent")?), open: count(row.try_get("open")?), oldest_recent: oldest.map(|t| t.0) })
         }
 
         /// The oldest `limit` of `device`'s unfinished uploads.
         async fn oldest_open_uploads(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<String>> {
-            Ok(sqlx::query_scalar(OLDEST_OPEN).bind(device.as_uuid()).bind(i64::from(limit)).fetch_all(&self.read).await?)
+            Ok(sql_scalar!(OLDEST_OPEN, device.as_uuid(), i64::from(limit)).fetch_all(&self.read).await?)
         }
 
         /// Whether `device` uploaded `photo` (and the upload was filed).
         async fn device_uploaded(&self, device: &DeviceId, photo: &str) -> StoreResult<bool> {
-            Ok(sqlx::query_scalar(UPLOADED).bind(device.as_uuid()).bind(photo).fetch_one(&self.read).await?)
+            Ok(sql_scalar!(UPLOADED, device.as_uuid(), photo).fetch_one(&self.read).await?)
         }
 
         /// The reports that show `photo`, and how.
         async fn photo_references(&self, photo: &str) -> StoreResult<Vec<(ReportId, PhotoUse)>> {
-            let rows = sqlx::query(REFERENCES).bind(photo).fetch_all(&self.read).await?;
+            let rows = sql!(REFERENCES, photo).fetch_all(&self.read).await?;
             rows.iter()
-                .map(|row| {
-                    let kind: String = row.try_get("kind")?;
-                    Ok((report(row.try_get("report_id")?)?, photo_use(&kind)?))
-                })
+                .map(|row| Ok((report(row.try_get("report_id")?)?, PhotoUse::try_from(row.try_get::<String, _>("kind")?)?)))
                 .collect()
         }
 
         /// Forgets uploads never finished (or refused, or terminated) that were
         /// started before `before`; returns their ids, whose files are to go.
         async fn expire_uploads(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
-            Ok(sqlx::query_scalar(EXPIRE).bind(Ts(before)).fetch_all(&self.write).await?)
+            Ok(sql_scalar!(EXPIRE, Ts(before)).fetch_all(&self.write).await?)
         }
 
         /// Photos filed from uploads before `before`, uploaded by nobody since,
         /// that no report shows.
         async fn unreferenced_photos(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<String>> {
-            Ok(sqlx::query_scalar(UNREFERENCED).bind(Ts(before)).bind(i64::from(limit)).fetch_all(&self.read).await?)
+            Ok(sql_scalar!(UNREFERENCED, Ts(before), i64::from(limit)).fetch_all(&self.read).await?)
         }
 
         /// Forgets the uploads of `photo` if no report shows it (checked again
         /// here); returns whether it did, so its file may be deleted.
         async fn forget_photo(&self, photo: &str) -> StoreResult<bool> {
-            Ok(sqlx::query(FORGET).bind(photo).execute(&self.write).await?.rows_affected() > 0)
+            Ok(sql!(FORGET, photo).execute(&self.write).await?.rows_affected() > 0)
         }
     }
 }
