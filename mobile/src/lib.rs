@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod explain;
+pub mod i18n;
 pub mod inspector;
 pub mod photo;
 pub mod platform;

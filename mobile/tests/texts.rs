@@ -1,7 +1,7 @@
 //! The app's texts: both languages have every key, every key the code asks
 //! for exists, and no text is left in the code.
 
-use casa_mobile::app::i18n::FILES;
+use casa_mobile::i18n::FILES;
 use casa_shared_model::i18n::{keys_used, rust_sources, texts_in_code, Catalog, Lang};
 
 /// The app's screens: the shell's under `src/app`, each service's
@@ -80,4 +80,98 @@ fn every_status_and_badge_a_citizen_may_see_has_its_words() {
     for key in keys {
         assert!(catalog.has(Lang::It, &key) && catalog.has(Lang::En, &key), "no text for {key}");
     }
+}
+
+/// What the app tells of `e` in `lang`, checked to be a whole sentence of
+/// the Fluent files: the key exists and every placeholder got its value.
+fn told(catalog: &Catalog, lang: Lang, words: &casa_mobile::i18n::Words) -> String {
+    assert!(catalog.has(lang, &words.key), "no text for {} in {lang:?}", words.key);
+    let args: Vec<(&str, casa_shared_model::i18n::Arg)> = words.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let text = catalog.text_with(lang, &words.key, &args);
+    assert!(!text.contains('{'), "{}: a placeholder left empty in {lang:?}: {text}", words.key);
+    text
+}
+
+#[test]
+fn every_error_a_citizen_may_meet_is_told_in_words_of_both_languages() {
+    use casa_mobile::explain::{refused_item, FileUnreadable, API_CODES, REFUSED_CODES};
+    use casa_mobile::i18n::Explain;
+    use casa_mobile::inspector::InspectorError;
+    use casa_mobile::photo::PhotoError;
+    use casa_mobile::services::petitions::{ProposeRefused, SignRefused};
+    use casa_mobile::store::ReopenRefused;
+    use casa_mobile::{ClientError, StoreError};
+    use casa_shared_model::inspection::InspectionError;
+    use casa_shared_model::petition::PetitionError;
+    use casa_shared_model::report::{ReopenError, ReportError};
+
+    let catalog = Catalog::new(FILES).expect("parse");
+    let api = |status: u16, code: &str| ClientError::Api { status, code: code.to_owned(), message: "m".to_owned() };
+    let mut errors: Vec<Box<dyn Explain>> = vec![
+        Box::new(StoreError::Corrupt("x".into())),
+        Box::new(StoreError::NotFound("x".into())),
+        Box::new(ClientError::InvalidResponse("x".into())),
+        Box::new(api(429, "other")),
+        Box::new(api(500, "internal_error")),
+        Box::new(api(401, "other")),
+        Box::new(api(422, "other")),
+        Box::new(InspectorError::NotLoggedIn),
+        Box::new(InspectorError::SessionExpired),
+        Box::new(PhotoError::UnsupportedFormat),
+        Box::new(PhotoError::TooManyPixels(200)),
+        Box::new(PhotoError::TooManyBytes(70)),
+        Box::new(PhotoError::Decode("x".into())),
+        Box::new(PhotoError::Encode("x".into())),
+        Box::new(ReopenRefused::NotFound),
+        Box::new(ReopenRefused::NotResolved),
+        Box::new(ReopenRefused::AlreadyPending),
+        Box::new(ReportError::InvalidAccuracy(-1.0)),
+        Box::new(ReportError::DescriptionTooLong(2500)),
+        Box::new(ReportError::TooManyPhotos(6)),
+        Box::new(ReopenError::ReasonTooShort),
+        Box::new(ReopenError::ReasonTooLong),
+        Box::new(InspectionError::TooFar { distance_m: 81.4, accuracy_m: 6.0 }),
+        Box::new(InspectionError::PhotoStale { minutes: 41 }),
+        Box::new(InspectionError::FixStale { minutes: 20 }),
+        Box::new(FileUnreadable { path: "/tmp/photo.jpg".into(), cause: std::io::ErrorKind::NotFound.into() }),
+        Box::new(SignRefused::NotFound),
+        Box::new(SignRefused::Closed),
+        Box::new(SignRefused::AlreadySigned),
+        Box::new(SignRefused::NotSigned),
+        Box::new(SignRefused::NoIdentity),
+        Box::new(SignRefused::Invalidated),
+        Box::new(ProposeRefused::NoIdentity),
+        Box::new(ProposeRefused::Invalid(PetitionError::Title)),
+    ];
+    errors.extend(API_CODES.iter().map(|code| Box::new(api(400, code)) as Box<dyn Explain>));
+    let mut words: Vec<casa_mobile::i18n::Words> = errors.iter().map(|e| e.words()).collect();
+    // Every code of the domain's rules, each with its own words.
+    let coded =
+        |prefix: &str, codes: &[&str]| codes.iter().map(|c| casa_mobile::i18n::Words::new(format!("{prefix}{c}"))).collect::<Vec<_>>();
+    let with_args = ["error-report-invalid_accuracy", "error-report-description_too_long", "error-report-too_many_photos"];
+    let with_args: Vec<&str> = with_args
+        .into_iter()
+        .chain(["error-reopen-reason_too_short", "error-reopen-reason_too_long"])
+        .chain(["error-inspection-too_far", "error-inspection-photo_stale", "error-inspection-fix_stale"])
+        .collect();
+    for w in coded("error-report-", &ReportError::CODES)
+        .into_iter()
+        .chain(coded("error-reopen-", &ReopenError::CODES))
+        .chain(coded("error-inspection-", &InspectionError::CODES))
+    {
+        // Those with placeholders were told whole above.
+        if with_args.contains(&w.key.as_str()) {
+            assert!(catalog.has(Lang::It, &w.key) && catalog.has(Lang::En, &w.key), "no text for {}", w.key);
+        } else {
+            words.push(w);
+        }
+    }
+    words.extend(REFUSED_CODES.iter().map(|c| refused_item(c)));
+    words.push(refused_item("a_code_the_app_does_not_know"));
+    for w in &words {
+        let (it, en) = (told(&catalog, Lang::It, w), told(&catalog, Lang::En, w));
+        assert_ne!(it, en, "{}: the same words in both languages", w.key);
+    }
+    assert_eq!(told(&catalog, Lang::It, &api(400, "nickname_taken").words()), catalog.text(Lang::It, "error-api-nickname_taken"));
+    assert_eq!(api(400, "a_code_the_app_does_not_know").words().key, "error-refused-request");
 }

@@ -85,6 +85,19 @@ pub enum InspectionError {
 
 impl InspectionError {
     /// Stable, for clients.
+    /// Every error's code: what a list of messages (a Fluent file) must cover.
+    pub const CODES: [&'static str; 9] = [
+        "invalid_fix",
+        "too_far",
+        "photo_required",
+        "invalid_photo",
+        "photo_stale",
+        "fix_stale",
+        "future_time",
+        "note_required",
+        "note_too_long",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             InspectionError::InvalidFix => "invalid_fix",
@@ -195,6 +208,22 @@ impl Inspection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_list_of_error_codes_is_the_codes_of_every_error() {
+        let all = [
+            InspectionError::InvalidFix,
+            InspectionError::TooFar { distance_m: 80.0, accuracy_m: 5.0 },
+            InspectionError::PhotoRequired,
+            InspectionError::InvalidPhoto,
+            InspectionError::PhotoStale { minutes: 40 },
+            InspectionError::FixStale { minutes: 20 },
+            InspectionError::FutureTime,
+            InspectionError::NoteRequired,
+            InspectionError::NoteTooLong,
+        ];
+        assert_eq!(all.iter().map(InspectionError::code).collect::<Vec<_>>(), InspectionError::CODES);
+    }
     use proptest::prelude::*;
 
     const BASILICA: GeoPoint = GeoPoint { lat: 41.130_7, lon: 16.870_0 };

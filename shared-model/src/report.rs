@@ -48,6 +48,20 @@ pub enum ReportError {
 }
 
 impl ReportError {
+    /// Every error's code: what a list of messages (a Fluent file) must cover.
+    pub const CODES: [&'static str; 10] = [
+        "invalid_coordinates",
+        "invalid_accuracy",
+        "description_empty",
+        "description_too_long",
+        "description_invalid",
+        "invalid_category",
+        "too_many_photos",
+        "invalid_photo_ref",
+        "captured_in_future",
+        "captured_too_early",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             ReportError::InvalidLatitude(_) | ReportError::InvalidLongitude(_) => "invalid_coordinates",
@@ -250,6 +264,34 @@ impl NewReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lists_of_error_codes_are_the_codes_of_every_error() {
+        let category = crate::category::CategoryCode::parse("X").expect_err("invalid");
+        let reports = [
+            ReportError::InvalidLatitude(91.0),
+            ReportError::InvalidAccuracy(-1.0),
+            ReportError::DescriptionEmpty,
+            ReportError::DescriptionTooLong(3000),
+            ReportError::DescriptionControlChars,
+            ReportError::InvalidCategory(category),
+            ReportError::TooManyPhotos(6),
+            ReportError::InvalidPhotoRef,
+            ReportError::CapturedInFuture,
+            ReportError::CapturedTooEarly,
+        ];
+        assert_eq!(reports.iter().map(ReportError::code).collect::<Vec<_>>(), ReportError::CODES);
+        assert_eq!(ReportError::InvalidLongitude(181.0).code(), ReportError::InvalidLatitude(91.0).code());
+        let reopens = [
+            ReopenError::ReasonTooShort,
+            ReopenError::ReasonTooLong,
+            ReopenError::ReasonControlChars,
+            ReopenError::InFuture,
+            ReopenError::TooEarly,
+            ReopenError::InvalidId,
+        ];
+        assert_eq!(reopens.iter().map(ReopenError::code).collect::<Vec<_>>(), ReopenError::CODES);
+    }
     use proptest::prelude::*;
 
     fn payload() -> ReportPayload {
@@ -352,6 +394,10 @@ pub enum ReopenError {
 }
 
 impl ReopenError {
+    /// Every error's code: what a list of messages (a Fluent file) must cover.
+    pub const CODES: [&'static str; 6] =
+        ["reason_too_short", "reason_too_long", "reason_invalid", "requested_in_future", "requested_too_early", "invalid_id"];
+
     pub fn code(&self) -> &'static str {
         match self {
             ReopenError::ReasonTooShort => "reason_too_short",

@@ -6,7 +6,7 @@ app-never = mai
 app-server = Server
 app-you-are-on-mobile-data-and = Sei su rete mobile e hai scelto di sincronizzare solo con il Wi-Fi (Impostazioni): tutto resta salvato sul telefono fino ad allora.
 app-running = In corso
-app-the-last-attempt-failed = Ultimo tentativo non riuscito:
+app-the-last-attempt-failed = Ultimo tentativo non riuscito.
 app-sync-now = Sincronizza ora
 app-need-attention = Da rivedere
 app-retry = Riprova
@@ -64,4 +64,3 @@ app-waiting-to-send = { $n ->
    *[other] { $n } in attesa di invio
 }
 app-next-attempt-in = Nuovo tentativo automatico tra { $seconds } s.
-app-storage-failed = Non è stato possibile salvare sul telefono. Riprova; se succede ancora, libera un po' di spazio.

@@ -10,6 +10,7 @@ use dioxus::prelude::*;
 
 use super::i18n::category_name;
 use super::state::{Core, Screen, Ui};
+use crate::explain::FileUnreadable;
 use crate::inspector::{self, SiteFix};
 use crate::platform::LocationSource;
 use crate::store::LocalStore;
@@ -21,10 +22,10 @@ use crate::{photo, Client};
 async fn with_own_store<T>(
     core: &Core,
     work: impl AsyncFnOnce(&mut LocalStore, &Client) -> Result<T, inspector::InspectorError>,
-) -> Result<T, String> {
-    let mut store = LocalStore::open(&core.opts.data_dir).map_err(|e| e.to_string())?;
+) -> Result<T, inspector::InspectorError> {
+    let mut store = LocalStore::open(&core.opts.data_dir)?;
     let client = Client::for_store(&core.server_url(), &store);
-    work(&mut store, &client).await.map_err(|e| e.to_string())
+    work(&mut store, &client).await
 }
 
 #[component]
@@ -54,7 +55,7 @@ pub fn InspectorScreen() -> Element {
                         error.set(None);
                         ui.changed();
                     }
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => error.set(Some(lang.explain(&e))),
                 }
             });
         }
@@ -79,7 +80,7 @@ pub fn InspectorScreen() -> Element {
                             lang.tr("inspector-to-check")
                         ));
                     }
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => error.set(Some(lang.explain(&e))),
                 }
                 ui.changed();
             });
@@ -89,7 +90,7 @@ pub fn InspectorScreen() -> Element {
         let core = core.clone();
         move |_| {
             if let Err(e) = core.store.borrow_mut().clear_inspector_session() {
-                error.set(Some(e.to_string()));
+                error.set(Some(lang.explain(&e)));
             }
             ui.changed();
         }
@@ -191,12 +192,11 @@ fn Visit(report: ReportId) -> Element {
             let photo = match (outcome, chosen()) {
                 (InspectionOutcome::Confirmed, Some(path)) => {
                     let taken: Option<DateTime<Utc>> = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
-                    match (
-                        std::fs::read(&path)
-                            .map_err(|e| e.to_string())
-                            .and_then(|b| photo::process(&b, core.photo_quality()).map_err(|e| e.to_string())),
-                        taken,
-                    ) {
+                    let processed = match std::fs::read(&path) {
+                        Ok(bytes) => photo::process(&bytes, core.photo_quality()).map_err(|e| lang.explain(&e)),
+                        Err(cause) => Err(lang.explain(&FileUnreadable { path: path.clone(), cause })),
+                    };
+                    match (processed, taken) {
                         (Ok(p), Some(t)) => Some((p, t)),
                         (Err(e), _) => {
                             refusal.set(Some(e));
@@ -224,8 +224,8 @@ fn Visit(report: ReportId) -> Element {
                     refusal.set(None);
                     ui.changed();
                 }
-                Ok(Err(e)) => refusal.set(Some(e.to_string())),
-                Err(e) => refusal.set(Some(e.to_string())),
+                Ok(Err(e)) => refusal.set(Some(lang.explain(&e))),
+                Err(e) => refusal.set(Some(lang.explain(&e))),
             }
         }
     };

@@ -4,8 +4,8 @@
 //! background and the screens follow it.
 #![allow(non_snake_case)]
 
+pub use crate::i18n;
 pub use crate::services::badges::screens as badges;
-pub mod i18n;
 pub mod inspector;
 pub mod map;
 pub use crate::services::petitions::screens as petitions;
@@ -44,7 +44,9 @@ struct Launch(AppOptions);
 
 fn App() -> Element {
     let Launch(opts) = use_context::<Launch>();
-    let core = use_hook(|| Core::open(opts.clone()).map_err(|e| e.to_string()));
+    // The citizen's settings are in the store that failed to open: the
+    // system's language speaks, and the cause goes to the log.
+    let core = use_hook(|| Core::open(opts.clone()).map_err(|e| Lang::of_system().explain(&e)));
     match core {
         Ok(core) => rsx! { Root { core } },
         Err(e) => rsx! {

@@ -9,6 +9,7 @@ use dioxus::prelude::*;
 use super::i18n::category_name;
 use super::map::Map;
 use super::state::{Core, Screen, Ui};
+use crate::explain::FileUnreadable;
 use crate::photo;
 use crate::platform::LocationSource;
 use crate::suggest::{suggest, suggest_category};
@@ -69,7 +70,7 @@ pub fn NewReportScreen() -> Element {
             let processed = match photo::process(&bytes, core.photo_quality()) {
                 Ok(p) => p,
                 Err(e) => {
-                    error.set(Some(e.to_string()));
+                    error.set(Some(lang.explain(&e)));
                     return;
                 }
             };
@@ -77,7 +78,7 @@ pub fn NewReportScreen() -> Element {
                 return;
             }
             if let Err(e) = core.store.borrow_mut().save_photo(&processed) {
-                error.set(Some(e.to_string()));
+                error.set(Some(lang.explain(&e)));
                 return;
             }
             error.set(None);
@@ -88,7 +89,7 @@ pub fn NewReportScreen() -> Element {
         let attach = attach.clone();
         move |path: std::path::PathBuf| match std::fs::read(&path) {
             Ok(bytes) => attach.clone()(bytes),
-            Err(e) => error.set(Some(format!("{}: {e}", path.display()))),
+            Err(cause) => error.set(Some(lang.explain(&FileUnreadable { path, cause }))),
         }
     };
 
@@ -129,13 +130,13 @@ pub fn NewReportScreen() -> Element {
             let report = match NewReport::parse(&payload, Utc::now()) {
                 Ok(r) => r,
                 Err(e) => {
-                    error.set(Some(e.to_string()));
+                    error.set(Some(lang.explain(&e)));
                     check.set(Check::None);
                     return;
                 }
             };
             if let Err(e) = core.store.borrow_mut().capture(&report) {
-                error.set(Some(e.to_string()));
+                error.set(Some(lang.explain(&e)));
                 return;
             }
             core.sync_now.notify_one();
@@ -313,7 +314,7 @@ pub fn NewReportScreen() -> Element {
                                                         ui.go(Screen::MyReports);
                                                         ui.changed();
                                                     }
-                                                    Err(e) => error.set(Some(e.to_string())),
+                                                    Err(e) => error.set(Some(lang.explain(&e))),
                                                 }
                                             }
                                         },

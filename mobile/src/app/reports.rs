@@ -107,7 +107,7 @@ pub fn ReportDetail(id: ReportId) -> Element {
                 core.sync_now.notify_one();
                 ui.changed();
             }
-            Err(e) => ui.tell(e.to_string()),
+            Err(e) => ui.fail(&e),
         }
     };
     let can_reopen = r.status == ReportStatus::Resolved && !r.reopen_pending;
@@ -122,8 +122,8 @@ pub fn ReportDetail(id: ReportId) -> Element {
                     ui.tell(lang.tr("reports-reopen-request-saved-it-leaves-with"));
                     ui.changed();
                 }
-                Ok(Err(refused)) => reopen_error.set(Some(refused.to_string())),
-                Err(e) => ui.tell(e.to_string()),
+                Ok(Err(refused)) => reopen_error.set(Some(lang.explain(&refused))),
+                Err(e) => ui.fail(&e),
             }
         }
     };
@@ -135,7 +135,7 @@ pub fn ReportDetail(id: ReportId) -> Element {
             p { class: "desc", "{r.description}" }
             if let Some(err) = &r.error {
                 div { class: "error", role: "alert",
-                    p { "{err.message}" }
+                    p { {lang.refusal(&err.code)} }
                     button { onclick: retry, {lang.tr("reports-try-sending-again")} }
                 }
             }

@@ -59,10 +59,14 @@ pub fn SyncScreen() -> Element {
                 }
                 progress { max: "{view.progress.items_total.max(1)}", value: "{view.progress.items_done}" }
             }
-            if let Some(e) = view.last_error.clone().or_else(|| state.and_then(|s| s.last_error)) {
+            // Before this run's first round, the store remembers that the
+            // last one failed; the round itself says why.
+            if view.last_error.is_some() || state.as_ref().is_some_and(|s| s.last_error.is_some()) {
                 div { class: "error", role: "alert",
                     p { {lang.tr("app-the-last-attempt-failed")} }
-                    p { class: "detail", "{e}" }
+                    if let Some(e) = &view.last_error {
+                        p { class: "detail", {lang.words(e)} }
+                    }
                     if let Some(d) = view.retry_in {
                         p { {lang.tr_with("app-next-attempt-in", &[("seconds", d.as_secs().into())])} }
                     }
@@ -76,7 +80,7 @@ pub fn SyncScreen() -> Element {
                         li { key: "{r.id}",
                             p { class: "title", "{category_name(lang, &categories, &r.category)}: {r.description}" }
                             if let Some(e) = &r.error {
-                                p { class: "reason", "{e.message}" }
+                                p { class: "reason", {lang.refusal(&e.code)} }
                             }
                             button {
                                 onclick: {
@@ -87,7 +91,7 @@ pub fn SyncScreen() -> Element {
                                             core.sync_now.notify_one();
                                             ui.changed();
                                         }
-                                        Err(e) => ui.tell(e.to_string()),
+                                        Err(e) => ui.fail(&e),
                                     }
                                 },
                                 {lang.tr("app-retry")}
@@ -131,7 +135,7 @@ pub fn Settings() -> Element {
                     core.sync_now.notify_one();
                     ui.changed();
                 }
-                Err(e) => ui.tell(e.to_string()),
+                Err(e) => ui.fail(&e),
             }
         }
     };

@@ -182,7 +182,7 @@ pub fn Welcome() -> Element {
                 ui.go(Screen::NewReport);
                 ui.changed();
             }
-            Err(e) => ui.tell(e.to_string()),
+            Err(e) => ui.fail(&e),
         }
     };
     let c3 = core.clone();
@@ -241,7 +241,7 @@ pub(crate) fn LanguagePicker() -> Element {
                             let mut lang = ui.lang;
                             lang.set(l);
                             if let Err(e) = core.set_setting(keys::LANG, l.code()) {
-                                ui.tell(e.to_string());
+                                ui.fail(&e);
                             }
                         }
                     },

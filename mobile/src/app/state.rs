@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use dioxus::prelude::*;
 use tokio::sync::{watch, Notify};
 
-use super::i18n::Lang;
+use super::i18n::{Explain, Lang, Words};
 use crate::platform::{Connection, FixedLocation, FolderPhotos, LocationSource, NetworkSource, PhotoSource, SystemNetwork};
 use crate::store::{LocalStore, StoreError};
 use crate::{Client, SyncOptions, SyncProgress};
@@ -202,7 +202,8 @@ pub enum Screen {
 pub struct SyncView {
     pub running: bool,
     pub progress: SyncProgress,
-    pub last_error: Option<String>,
+    /// What went wrong in the last round, in words for the citizen.
+    pub last_error: Option<Words>,
     pub last_ok: Option<DateTime<Utc>>,
     /// When the next automatic attempt is due, after a failure.
     pub retry_in: Option<Duration>,
@@ -236,6 +237,13 @@ impl Ui {
     pub fn tell(mut self, message: impl Into<String>) {
         self.notice.set(Some(message.into()));
     }
+
+    /// Tells the citizen what went wrong, in their words; the detail goes
+    /// to the log.
+    pub fn fail(self, e: &(impl Explain + ?Sized)) {
+        let lang = *self.lang.peek();
+        self.tell(lang.explain(e));
+    }
 }
 
 /// Starts the sync loop on the runtime: it syncs at start, when woken, every
@@ -253,7 +261,8 @@ pub fn start_background_sync(core: &Core) -> watch::Receiver<SyncView> {
         let mut store = match LocalStore::open(&dir) {
             Ok(s) => s,
             Err(e) => {
-                tx.send_modify(|v| v.last_error = Some(e.to_string()));
+                eprintln!("the sync cannot open the phone's store: {e}");
+                tx.send_modify(|v| v.last_error = Some(e.words()));
                 return;
             }
         };
@@ -311,7 +320,8 @@ pub fn start_background_sync(core: &Core) -> watch::Receiver<SyncView> {
                         v.retry_in = None;
                     }
                     Err(e) => {
-                        v.last_error = Some(e.to_string());
+                        eprintln!("sync failed: {e}");
+                        v.last_error = Some(e.words());
                         v.retry_in = Some(pause);
                     }
                 }

@@ -102,7 +102,10 @@ fn LeaderboardSection() -> Element {
                 _ => client.leaderboard(&comune, device).await,
             };
             busy.set(false);
-            match result.map_err(|e| e.to_string()).and_then(|b| core.store.borrow_mut().keep_leaderboard(&b).map_err(|e| e.to_string())) {
+            match result
+                .map_err(|e| lang.explain(&e))
+                .and_then(|b| core.store.borrow_mut().keep_leaderboard(&b).map_err(|e| lang.explain(&e)))
+            {
                 Ok(()) => {
                     error.set(None);
                     ui.changed();

@@ -37,3 +37,25 @@ impl PhoneComponent for PetitionsPart {
         Ok(())
     }
 }
+
+impl crate::i18n::Explain for SignRefused {
+    fn words(&self) -> crate::i18n::Words {
+        crate::i18n::Words::new(match self {
+            SignRefused::NotFound => "petitions-refused-not-found",
+            SignRefused::Closed => "petitions-refused-closed",
+            SignRefused::AlreadySigned => "petitions-refused-already-signed",
+            SignRefused::NotSigned => "petitions-refused-not-signed",
+            SignRefused::NoIdentity => "petitions-refused-no-identity",
+            SignRefused::Invalidated => "petitions-refused-invalidated",
+        })
+    }
+}
+
+impl crate::i18n::Explain for ProposeRefused {
+    fn words(&self) -> crate::i18n::Words {
+        match self {
+            ProposeRefused::NoIdentity => crate::i18n::Words::new("petitions-refused-no-identity"),
+            ProposeRefused::Invalid(rule) => crate::i18n::Words::new(format!("petitions-invalid-{}", rule.code())),
+        }
+    }
+}

@@ -10,7 +10,7 @@ use dioxus::prelude::*;
 
 use crate::app::i18n::Lang;
 use crate::app::state::{Core, Ui};
-use crate::store::{LocalPetition, MySignature, ProposalDraft, ProposeRefused, SignRefused};
+use crate::store::{LocalPetition, MySignature, ProposalDraft};
 use crate::Client;
 
 #[component]
@@ -73,7 +73,8 @@ fn Support() -> Element {
         spawn(async move {
             let result = Client::new(&core.server_url()).petition(&id).await;
             busy.set(false);
-            match result.map_err(|e| e.to_string()).and_then(|p| core.store.borrow_mut().keep_petition(&p).map_err(|e| e.to_string())) {
+            match result.map_err(|e| lang.explain(&e)).and_then(|p| core.store.borrow_mut().keep_petition(&p).map_err(|e| lang.explain(&e)))
+            {
                 Ok(()) => {
                     error.set(None);
                     code.set(String::new());
@@ -124,8 +125,8 @@ fn Propose() -> Element {
                 body.set(String::new());
                 ui.changed();
             }
-            Ok(Err(e)) => error.set(Some(propose_refusal(lang, &e))),
-            Err(e) => error.set(Some(storage_failed(lang, &e))),
+            Ok(Err(e)) => error.set(Some(lang.explain(&e))),
+            Err(e) => error.set(Some(lang.explain(&e))),
         }
     };
     rsx! {
@@ -178,9 +179,9 @@ fn Activate() -> Element {
                         error.set(None);
                         ui.changed();
                     }
-                    Err(e) => error.set(Some(e.to_string())),
+                    Err(e) => error.set(Some(lang.explain(&e))),
                 },
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(lang.explain(&e))),
             }
         });
     };
@@ -242,8 +243,8 @@ fn PetitionCard(petition: LocalPetition) -> Element {
                     refusal.set(None);
                     ui.changed();
                 }
-                Ok(Err(e)) => refusal.set(Some(sign_refusal(lang, &e))),
-                Err(e) => refusal.set(Some(storage_failed(lang, &e))),
+                Ok(Err(e)) => refusal.set(Some(lang.explain(&e))),
+                Err(e) => refusal.set(Some(lang.explain(&e))),
             }
         }
     };
@@ -312,30 +313,4 @@ fn threshold_key(kind: casa_shared_model::petition::ThresholdKind) -> &'static s
         casa_shared_model::petition::ThresholdKind::Response => "petitions-threshold-response",
         casa_shared_model::petition::ThresholdKind::Debate => "petitions-threshold-debate",
     }
-}
-
-/// Why the phone did not take a signature or a withdrawal, in the citizen's words.
-fn sign_refusal(lang: Lang, e: &SignRefused) -> String {
-    lang.tr(match e {
-        SignRefused::NotFound => "petitions-refused-not-found",
-        SignRefused::Closed => "petitions-refused-closed",
-        SignRefused::AlreadySigned => "petitions-refused-already-signed",
-        SignRefused::NotSigned => "petitions-refused-not-signed",
-        SignRefused::NoIdentity => "petitions-refused-no-identity",
-        SignRefused::Invalidated => "petitions-refused-invalidated",
-    })
-}
-
-/// Why the phone did not queue a proposal: which rule its text breaks.
-fn propose_refusal(lang: Lang, e: &ProposeRefused) -> String {
-    match e {
-        ProposeRefused::NoIdentity => lang.tr("petitions-refused-no-identity"),
-        ProposeRefused::Invalid(rule) => lang.tr(&format!("petitions-invalid-{}", rule.code())),
-    }
-}
-
-/// The phone's own storage failed: the details go to the log.
-fn storage_failed(lang: Lang, e: &crate::store::StoreError) -> String {
-    eprintln!("the phone's store failed: {e}");
-    lang.tr("app-storage-failed")
 }

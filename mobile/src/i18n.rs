@@ -1,6 +1,7 @@
 //! The app's texts, from the Fluent files under `mobile/i18n/` (one per
 //! language and part), so translators work without touching code; the
-//! citizen reads the language they chose.
+//! citizen reads the language they chose. The screens and the `casa`
+//! command line read the same files.
 
 use std::sync::LazyLock;
 
@@ -81,6 +82,25 @@ impl Lang {
         }
     }
 
+    /// An error in the citizen's words: what happened and what to do next.
+    /// Its own text (codes, causes) is for developers and goes to the log.
+    pub fn explain(self, e: &(impl Explain + ?Sized)) -> String {
+        eprintln!("{e}");
+        let words = e.words();
+        self.tr_with(&words.key, &words.args)
+    }
+
+    /// Words already chosen (kept from an error, say) in this language.
+    pub fn words(self, w: &Words) -> String {
+        self.tr_with(&w.key, &w.args)
+    }
+
+    /// Why the server did not take an item the phone sent, from its
+    /// refusal code (its own message stays with the item, for `casa status`).
+    pub fn refusal(self, code: &str) -> String {
+        self.words(&crate::explain::refused_item(code))
+    }
+
     /// How long ago, roughly ("3 min fa").
     pub fn ago(self, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         let secs = (now - t).num_seconds().max(0);
@@ -92,6 +112,31 @@ impl Lang {
         };
         self.tr_with(key, &[("n", n.into())])
     }
+}
+
+/// What the citizen is told of an error: a key of the Fluent files and its
+/// arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Words {
+    pub key: String,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Words {
+    pub fn new(key: impl Into<String>) -> Self {
+        Words { key: key.into(), args: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+}
+
+/// An error a citizen may meet, with the words to tell them (see
+/// `crate::explain` for the app's own errors and the domain's).
+pub trait Explain: std::fmt::Display {
+    fn words(&self) -> Words;
 }
 
 /// A category's name in `lang`, from the list the Comune offers, or its code.
@@ -106,11 +151,13 @@ pub const FILES: &[FtlFile<'static>] = &[
     casa_shared_model::ftl_file!(It, "it", "petitions"),
     casa_shared_model::ftl_file!(It, "it", "badges"),
     casa_shared_model::ftl_file!(It, "it", "inspector"),
+    casa_shared_model::ftl_file!(It, "it", "errors"),
     casa_shared_model::ftl_file!(En, "en", "app"),
     casa_shared_model::ftl_file!(En, "en", "reports"),
     casa_shared_model::ftl_file!(En, "en", "petitions"),
     casa_shared_model::ftl_file!(En, "en", "badges"),
     casa_shared_model::ftl_file!(En, "en", "inspector"),
+    casa_shared_model::ftl_file!(En, "en", "errors"),
 ];
 
 /// The app's catalog. The files are part of the binary and checked by the
