@@ -152,12 +152,14 @@ pub const FILES: &[FtlFile<'static>] = &[
     casa_shared_model::ftl_file!(It, "it", "badges"),
     casa_shared_model::ftl_file!(It, "it", "inspector"),
     casa_shared_model::ftl_file!(It, "it", "errors"),
+    casa_shared_model::ftl_file!(It, "it", "cli"),
     casa_shared_model::ftl_file!(En, "en", "app"),
     casa_shared_model::ftl_file!(En, "en", "reports"),
     casa_shared_model::ftl_file!(En, "en", "petitions"),
     casa_shared_model::ftl_file!(En, "en", "badges"),
     casa_shared_model::ftl_file!(En, "en", "inspector"),
     casa_shared_model::ftl_file!(En, "en", "errors"),
+    casa_shared_model::ftl_file!(En, "en", "cli"),
 ];
 
 /// The app's catalog. The files are part of the binary and checked by the

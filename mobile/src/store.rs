@@ -100,7 +100,7 @@ pub enum Step {
         reason: String,
         /// Waiting in the outbox.
         pending: bool,
-        /// The server's refusal, if it refused.
+        /// The server's refusal code, if it refused (its words: `Lang::refusal`).
         refused: Option<String>,
     },
 }
@@ -478,7 +478,7 @@ impl LocalStore {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT reason, at, error_message, EXISTS (SELECT 1 FROM outbox o WHERE o.item_id = x.id)
+            "SELECT reason, at, error_code, EXISTS (SELECT 1 FROM outbox o WHERE o.item_id = x.id)
              FROM reopens x WHERE report_id = ?1 ORDER BY at",
         )?;
         let rows = stmt.query_map([id.to_string()], |r| {

@@ -167,6 +167,8 @@ fn every_error_a_citizen_may_meet_is_told_in_words_of_both_languages() {
         }
     }
     words.extend(REFUSED_CODES.iter().map(|c| refused_item(c)));
+    words.extend(casa_mobile::services::petitions::SERVER_REFUSALS.iter().map(|c| casa_mobile::services::petitions::server_refusal(c)));
+    words.push(casa_mobile::services::petitions::server_refusal("a_code_the_app_does_not_know"));
     words.push(refused_item("a_code_the_app_does_not_know"));
     for w in &words {
         let (it, en) = (told(&catalog, Lang::It, w), told(&catalog, Lang::En, w));
@@ -174,4 +176,28 @@ fn every_error_a_citizen_may_meet_is_told_in_words_of_both_languages() {
     }
     assert_eq!(told(&catalog, Lang::It, &api(400, "nickname_taken").words()), catalog.text(Lang::It, "error-api-nickname_taken"));
     assert_eq!(api(400, "a_code_the_app_does_not_know").words().key, "error-refused-request");
+}
+
+#[test]
+fn the_command_line_speaks_the_words_of_the_fluent_files() {
+    let catalog = Catalog::new(FILES).expect("parse");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin/casa");
+    let mut sources = rust_sources(&src).expect("src/bin/casa");
+    sources.extend(rust_sources(&src.join("cli")).expect("src/bin/casa/cli"));
+    assert!(sources.len() >= 4, "{sources:?}");
+    let texts: Vec<&str> = sources.iter().map(|(_, s)| s.as_str()).collect();
+    let mut used = keys_used(&texts, " t(\"");
+    used.extend(keys_used(&texts, "(t(\""));
+    used.extend(keys_used(&texts, "t_with(\""));
+    used.extend(keys_used(&texts, "Words::new(\""));
+    assert!(used.len() > 50, "only {} keys found in the command line", used.len());
+    let unknown: Vec<&String> = used.iter().filter(|k| !catalog.has(Lang::It, k) || !catalog.has(Lang::En, k)).collect();
+    assert!(unknown.is_empty(), "keys used by the command line but not in the Fluent files: {unknown:?}");
+    // Its errors' Display and its options' help are for developers.
+    let skip = ["#[", "///", "//", "eprintln!(\"casa:", "expect("];
+    let found: Vec<String> = sources
+        .iter()
+        .flat_map(|(path, source)| texts_in_code(source, &skip).into_iter().map(move |(n, text)| format!("{path}:{n}: {text}")))
+        .collect();
+    assert!(found.is_empty(), "texts in the command line's code instead of the Fluent files:\n{}", found.join("\n"));
 }

@@ -46,8 +46,13 @@ fn a_report_filed_with_the_server_unreachable_is_sent_by_a_later_sync() {
     let failed = casa(dir.path(), down, &["sync", "--max-attempts", "2", "--retry-base-ms", "10"]);
     assert!(!failed.status.success(), "an unreachable server is a failure");
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("1 elementi restano in attesa"), "{stderr}");
-    assert!(stderr.contains("Connection refused"), "the cause is named: {stderr}");
+    assert!(stderr.contains("Sincronizzazione non riuscita: 1 elementi restano sul telefono"), "{stderr}");
+    assert!(stderr.contains("Il server non è raggiungibile"), "what to do next: {stderr}");
+    assert!(!stderr.contains("Connection refused"), "the developer's detail is not the citizen's: {stderr}");
+    let debug =
+        casa_e2e::casa_at(dir.path(), down).env("CASA_DEBUG", "1").args(["sync", "--max-attempts", "1"]).output().expect("run casa");
+    let stderr = String::from_utf8_lossy(&debug.stderr);
+    assert!(stderr.contains("Connection refused"), "the cause is named for developers: {stderr}");
     assert_eq!(stderr.matches("error sending request").count(), 1, "and said once: {stderr}");
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -79,7 +84,7 @@ fn invalid_input_is_refused_with_a_reason_and_a_failing_exit_code() {
         &["report", "new", "--lat", "123", "--lon", "16.8", "--category", "waste", "--description", "x"],
     );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("latitudine non valida"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Errore: La posizione non è valida"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = casa(
         dir.path(),
         "http://127.0.0.1:9",
@@ -91,11 +96,19 @@ fn invalid_input_is_refused_with_a_reason_and_a_failing_exit_code() {
 
     let out = casa(dir.path(), "http://127.0.0.1:9", &["report", "reopen", "not-an-id", "--reason", "ancora rotto"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("identificativo non valido"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Identificativo non valido: «not-an-id»"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let unknown = casa_shared_model::ReportId::new().to_string();
     let out = casa(dir.path(), "http://127.0.0.1:9", &["report", "reopen", &unknown, "--reason", "ancora rotto"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("segnalazione non trovata"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Questa segnalazione non è sul telefono"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Without a command the app opens; without a display that is a plain error, not a crash.
     let out = Command::new(casa_bin())
@@ -107,7 +120,7 @@ fn invalid_input_is_refused_with_a_reason_and_a_failing_exit_code() {
         .expect("run casa");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("nessuno schermo disponibile") && !stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("Nessuno schermo disponibile") && !stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

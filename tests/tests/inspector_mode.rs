@@ -98,7 +98,7 @@ async fn an_offline_confirmation_30_m_away_is_accepted_after_sync_and_one_400_m_
     // The inspector's phone: a wrong password is refused; the right one logs in.
     let out = run(field.path(), &url, &["inspector", "login", "--email", &inspector], Some("sbagliata sbagliata\n")).await;
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("email o password non corretti"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Email o password non corrette"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run(field.path(), &url, &["inspector", "login", "--email", &inspector], Some(&format!("{password}\n"))).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let synced = casa(field.path(), &url, &["inspector", "sync", "--json"]).await;

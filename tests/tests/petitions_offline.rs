@@ -111,7 +111,7 @@ async fn one_person_signing_offline_on_two_phones_counts_once_and_a_non_resident
     assert_eq!(on_c["mine"]["code"], "not_resident", "{on_c}");
     assert!(on_c["mine"]["message"].as_str().unwrap_or_default().contains("residenti del Comune di Bari"), "{on_c}");
     let listed = ok(b.path(), NO_NETWORK, &["petitions", "list"]);
-    assert!(listed.contains("Firma non accettata: Hai già firmato"), "{listed}");
+    assert!(listed.contains("Non accettata: Hai già firmato"), "{listed}");
 
     let stored = server.state.store().petition(&petition).await.expect("read").expect("petition");
     assert_eq!(stored.signatures, 1, "one person, one signature");

@@ -155,9 +155,9 @@ pub fn InspectorScreen() -> Element {
                             p { class: "error", {lang.tr("inspector-no-gps-fix")} }
                         }
                         for v in a.inspections.iter() {
-                            p { class: if v.error_message.is_some() { "error" } else { "status" },
-                                {match (&v.error_message, v.pending) {
-                                    (Some(e), _) => format!("{} {}", lang.tr("inspector-refused"), e),
+                            p { class: if v.error_code.is_some() { "error" } else { "status" },
+                                {match (&v.error_code, v.pending) {
+                                    (Some(code), _) => format!("{} {}", lang.tr("inspector-refused"), lang.refusal(code)),
                                     (None, true) => lang.tr("inspector-recorded-it-will-be-sent-at").to_owned(),
                                     (None, false) => lang.tr("inspector-sent-and-accepted").to_owned(),
                                 }}

@@ -185,7 +185,7 @@ pub fn ReportDetail(id: ReportId) -> Element {
                                     p { class: "muted", {lang.tr("reports-waiting-to-be-sent")} }
                                 }
                                 if let Some(refused) = refused {
-                                    p { class: "error", role: "alert", "{refused}" }
+                                    p { class: "error", role: "alert", {lang.refusal(refused)} }
                                 }
                             },
                         }

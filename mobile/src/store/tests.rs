@@ -95,7 +95,7 @@ fn only_a_resolved_report_can_be_reopened_once_at_a_time_and_the_answer_lands_in
     let last = store.report_events(r.id).expect("events").pop().expect("an event");
     assert_eq!(
         last.step,
-        Step::Reopened { reason: "La buca si è riaperta".into(), pending: false, refused: Some("già ripresa in carico".into()) }
+        Step::Reopened { reason: "La buca si è riaperta".into(), pending: false, refused: Some("not_resolved".into()) }
     );
     assert_eq!(store.outbox_len().expect("outbox"), 0);
     // The refused reopen does not mark the report as failed: it was delivered.

@@ -1,7 +1,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use casa_mobile::store::LocalStore;
 use casa_mobile::{Client, SyncOptions};
 use casa_shared_model::wire::{NearbyQuery, ReportPayload};
@@ -10,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 mod inspector;
+mod words;
 use inspector::inspector;
+use words::{t, t_with, CliError};
 
 #[derive(Debug, Parser)]
 #[command(name = "casa", version, about = "Casa del Cittadino: segnalazioni anche senza rete / reports, even offline")]
@@ -264,7 +265,7 @@ pub fn main() -> std::process::ExitCode {
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("errore / error: {e:#}");
+            words::print_error(&e);
             std::process::ExitCode::FAILURE
         }
     }
@@ -283,12 +284,17 @@ fn data_dir(cli: &Cli) -> PathBuf {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = data_dir(&cli);
-    let location = cli.location.as_deref().map(casa_mobile::platform::Fix::parse).transpose().map_err(anyhow::Error::msg)?;
+    let location = cli.location.as_deref().map(parse_fix).transpose()?;
     let Some(command) = cli.command else {
-        let network = cli.network.as_deref().map(casa_mobile::platform::Connection::parse).transpose().map_err(anyhow::Error::msg)?;
+        let network = cli
+            .network
+            .as_deref()
+            .map(|n| casa_mobile::platform::Connection::parse(n).map_err(|_| CliError::InvalidNetwork(n.to_owned())))
+            .transpose()?;
         return open_app(AppLaunch { data_dir: dir, server: cli.server, location, photos_dir: cli.photos_dir, network });
     };
-    let mut store = LocalStore::open(&dir).with_context(|| format!("cannot open the local data in {}", dir.display()))?;
+    let mut store = open_store(&dir)?;
+    words::choose_language(&store);
     match command {
         Command::Report { command: ReportCommand::New(args) } => new_report(&mut store, args),
         Command::Report { command: ReportCommand::Reopen { id, reason, json } } => reopen(&mut store, &id, &reason, json),
@@ -298,7 +304,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 (Some(lat), Some(lon)) => Some(NearbyQuery { lat, lon, radius_m: radius }),
                 _ => None,
             };
-            let petitions = petitions_of.map(|c| IstatCode::parse(&c)).transpose().map_err(|e| anyhow::anyhow!("--petitions-of: {e}"))?;
+            let petitions = petitions_of.map(|c| IstatCode::parse(&c).map_err(|_| CliError::InvalidComuneCode(c))).transpose()?;
             let opts = SyncOptions {
                 max_attempts: max_attempts.max(1),
                 base_delay: std::time::Duration::from_millis(retry_base_ms),
@@ -324,17 +330,12 @@ fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> a
         IdentityCommand::Activate { code } => {
             let pending = store.pending_petition_acts()?;
             if pending > 0 && store.identity()?.is_some() {
-                anyhow::bail!(
-                    "{pending} firme di chi usa ora il telefono non sono ancora inviate: sincronizza prima di cambiare identità / sync the pending signatures before changing identity"
-                );
+                return Err(CliError::PendingSignatures(pending).into());
             }
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let session = rt.block_on(Client::for_store(server, store).activate_identity(&code, store.device_id()))?;
             store.set_identity(&session)?;
-            println!(
-                "Identità attivata: residente a {}. Ora puoi firmare le petizioni / Identity activated: you can sign petitions",
-                session.residence_name
-            );
+            println!("{}", t_with("cli-identity-activated", &[("comune", session.residence_name.as_str().into())]));
             Ok(())
         }
         IdentityCommand::Show { json } => {
@@ -342,8 +343,13 @@ fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> a
             match (identity, json) {
                 (Some(i), true) => println!("{}", serde_json::to_string(&i)?),
                 (None, true) => println!("null"),
-                (Some(i), false) => println!("Identità verificata: residente a {} ({})", i.residence_name, i.residence.as_str()),
-                (None, false) => println!("Nessuna identità su questo telefono: chiedi un codice allo sportello del Comune / no identity"),
+                (Some(i), false) => {
+                    println!(
+                        "{}",
+                        t_with("cli-identity", &[("comune", i.residence_name.as_str().into()), ("code", i.residence.as_str().into())])
+                    )
+                }
+                (None, false) => println!("{}", t("cli-no-identity")),
             }
             Ok(())
         }
@@ -352,7 +358,9 @@ fn identity(store: &mut LocalStore, server: &str, command: IdentityCommand) -> a
 
 fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) -> anyhow::Result<()> {
     use casa_mobile::store::MySignature;
-    let parse = |id: &str| casa_shared_model::PetitionId::parse(id).map_err(|e| anyhow::anyhow!("{e}"));
+    let parse = |id: &str| casa_shared_model::PetitionId::parse(id).map_err(|_| CliError::InvalidId(id.to_owned()));
+    let lang = words::lang();
+    let status = |s: &casa_shared_model::petition::PetitionStatus| lang.tr(&format!("petitions-status-{}", s.code()));
     match command {
         PetitionsCommand::List { json } => {
             let list = store.petitions()?;
@@ -361,57 +369,72 @@ fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) ->
                 return Ok(());
             }
             if list.is_empty() {
-                println!("Nessuna petizione: sincronizza, o il tuo Comune non le raccoglie online / no petitions");
+                println!("{}", t("cli-no-petitions"));
             }
             for p in list {
                 let next = p.petition.thresholds.iter().find(|t| t.reached_at.is_none());
                 println!("{}  {}", p.petition.id, p.petition.title);
                 if p.petition.status.takes_cosponsors() {
                     let have = casa_shared_model::petition::cosponsors_found(p.petition.signatures, p.petition.cosponsors_needed);
-                    println!("    {} · {have} promotori su {}", p.petition.status.label_it(), p.petition.cosponsors_needed);
+                    let args = [
+                        ("status", status(&p.petition.status).into()),
+                        ("have", have.into()),
+                        ("needed", p.petition.cosponsors_needed.into()),
+                    ];
+                    println!("    {}", t_with("cli-petition-cosponsors", &args));
                 } else if p.petition.status.takes_signatures() || p.petition.status.has_ended() {
-                    print!("    {} · {} firme", p.petition.status.label_it(), p.petition.signatures);
-                    if let (Some(t), true) = (next, p.petition.status.is_signable()) {
-                        print!(" su {} per la {}", t.signatures, t.kind.label_it());
-                    }
-                    println!();
+                    let mut args = vec![("status", status(&p.petition.status).into()), ("signatures", p.petition.signatures.into())];
+                    let line = match (next, p.petition.status.is_signable()) {
+                        (Some(next), true) => {
+                            let threshold = lang.tr(match next.kind {
+                                casa_shared_model::petition::ThresholdKind::Response => "petitions-threshold-response",
+                                casa_shared_model::petition::ThresholdKind::Debate => "petitions-threshold-debate",
+                            });
+                            args.extend([("needed", next.signatures.into()), ("threshold", threshold.into())]);
+                            t_with("cli-petition-signatures-for", &args)
+                        }
+                        _ => t_with("cli-petition-signatures", &args),
+                    };
+                    println!("    {line}");
                 } else {
-                    println!("    {}", p.petition.status.label_it());
+                    println!("    {}", status(&p.petition.status));
                 }
                 if let Some(reason) = p.petition.status.detail() {
-                    println!("    Motivo: {reason}");
+                    println!("    {}", t_with("cli-petition-reason", &[("reason", reason.into())]));
                 }
                 let mine = match &p.mine {
-                    MySignature::NotSigned => String::new(),
-                    MySignature::Pending => "    Firmata: sarà inviata alla prossima sincronizzazione / will be sent".into(),
-                    MySignature::Counted => "    Hai firmato: la tua firma è contata / your signature counts".into(),
-                    MySignature::WithdrawalPending => "    Ritiro della firma: sarà inviato / withdrawal will be sent".into(),
-                    MySignature::Withdrawn => "    Firma ritirata / signature withdrawn".into(),
-                    MySignature::Refused { message, .. } => format!("    Firma non accettata: {message}"),
+                    MySignature::NotSigned => None,
+                    MySignature::Pending => Some(t("petitions-signed-it-will-be-sent-at")),
+                    MySignature::Counted => Some(t("petitions-you-signed-your-signature-counts")),
+                    MySignature::WithdrawalPending => Some(t("petitions-withdrawal-it-will-be-sent-at")),
+                    MySignature::Withdrawn => Some(t("petitions-signature-withdrawn")),
+                    MySignature::Refused { code, .. } => Some(format!(
+                        "{} {}",
+                        t("petitions-not-accepted"),
+                        lang.words(&casa_mobile::services::petitions::server_refusal(code))
+                    )),
                 };
-                if !mine.is_empty() {
-                    println!("{mine}");
+                if let Some(mine) = mine {
+                    println!("    {mine}");
                 }
             }
             Ok(())
         }
         PetitionsCommand::Sign { id } => {
-            store.sign_petition(&parse(&id)?)?.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Firmata sul telefono: sarà inviata alla prossima sincronizzazione / Signed: it will be sent at the next sync");
+            store.sign_petition(&parse(&id)?)??;
+            println!("{}", t("cli-signed"));
             Ok(())
         }
         PetitionsCommand::Withdraw { id } => {
-            store.withdraw_signature(&parse(&id)?)?.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Ritiro registrato: sarà inviato alla prossima sincronizzazione / Withdrawal recorded: sent at the next sync");
+            store.withdraw_signature(&parse(&id)?)??;
+            println!("{}", t("cli-withdrawal-recorded"));
             Ok(())
         }
         PetitionsCommand::Propose { title, body, days, residents_only } => {
             let draft = casa_mobile::store::ProposalDraft { title, body, residents_only, open_days: days };
-            let id = store.propose_petition(&draft)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = store.propose_petition(&draft)??;
             println!("{id}");
-            println!(
-                "Proposta salvata sul telefono: sarà inviata alla prossima sincronizzazione. Condividi il codice con chi vuole sostenerla / Proposal saved: share its code with co-sponsors"
-            );
+            println!("{}", t("cli-proposal-saved"));
             Ok(())
         }
         PetitionsCommand::Fetch { id } => {
@@ -419,7 +442,10 @@ fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) ->
             let p = rt.block_on(Client::new(server).petition(&parse(&id)?))?;
             store.keep_petition(&p)?;
             println!("{}  {}", p.id, p.title);
-            println!("    {} · {} firme", p.status.label_it(), p.signatures);
+            println!(
+                "    {}",
+                t_with("cli-petition-signatures", &[("status", status(&p.status).into()), ("signatures", p.signatures.into())])
+            );
             Ok(())
         }
     }
@@ -427,9 +453,7 @@ fn petitions(store: &mut LocalStore, server: &str, command: PetitionsCommand) ->
 
 fn leaderboard(store: &mut LocalStore, server: &str, command: LeaderboardCommand) -> anyhow::Result<()> {
     let home = store.setting(casa_mobile::store::HOME_COMUNE_SETTING)?.and_then(|c| IstatCode::parse(&c).ok());
-    let comune = home
-        .or(store.identity()?.map(|i| i.residence))
-        .ok_or_else(|| anyhow::anyhow!("Scegli prima il tuo Comune (sincronizza, poi casa comuni) / choose your Comune first"))?;
+    let comune = home.or(store.identity()?.map(|i| i.residence)).ok_or(CliError::ChooseComune)?;
     let client = Client::for_store(server, store);
     let device = store.device_id();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -444,9 +468,9 @@ fn leaderboard(store: &mut LocalStore, server: &str, command: LeaderboardCommand
             b
         }
         // Out of coverage: the last one fetched, said as such.
-        Err(casa_mobile::client::ClientError::Network(e)) => {
-            let kept = store.leaderboard()?.ok_or_else(|| anyhow::anyhow!("rete non raggiungibile / network unreachable: {e}"))?;
-            eprintln!("Senza rete: la classifica com'era all'ultimo aggiornamento / offline: the last one fetched");
+        Err(e @ casa_mobile::client::ClientError::Network(_)) => {
+            let kept = store.leaderboard()?.ok_or(CliError::OfflineNoLeaderboard(e))?;
+            eprintln!("{}", t("cli-offline-leaderboard"));
             kept
         }
         Err(e) => return Err(e.into()),
@@ -455,16 +479,17 @@ fn leaderboard(store: &mut LocalStore, server: &str, command: LeaderboardCommand
         println!("{}", serde_json::to_string(&board)?);
         return Ok(());
     }
-    println!("Classifica di {} (segnalazioni confermate o risolte)", board.comune_name);
+    println!("{}", t_with("cli-leaderboard-of", &[("comune", board.comune_name.as_str().into())]));
     match &board.joined_as {
-        Some(n) => println!("Partecipi come «{n}»"),
-        None => println!("Non partecipi: casa leaderboard join SOPRANNOME / you are not on it"),
+        Some(n) => println!("{}", t_with("cli-leaderboard-joined", &[("nickname", n.as_str().into())])),
+        None => println!("{}", t("cli-leaderboard-not-joined")),
     }
     if board.entries.is_empty() {
-        println!("Nessuno ancora in classifica / nobody on it yet");
+        println!("{}", t("cli-leaderboard-empty"));
     }
+    let you = format!("  {}", t("cli-leaderboard-you"));
     for e in &board.entries {
-        println!("{:>3}. {}  {}{}", e.rank, e.nickname, e.results, if e.me { "  ← tu" } else { "" });
+        println!("{:>3}. {}  {}{}", e.rank, e.nickname, e.results, if e.me { you.as_str() } else { "" });
     }
     Ok(())
 }
@@ -486,15 +511,11 @@ fn open_app(a: AppLaunch) -> anyhow::Result<()> {
     // GTK panics without a display; say so plainly instead.
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        anyhow::bail!(
-            "nessuno schermo disponibile (DISPLAY e WAYLAND_DISPLAY non impostati): avvia l'app da una sessione grafica, \
-             con xvfb-run, oppure usa un comando (casa --help) / no display (DISPLAY and WAYLAND_DISPLAY unset): \
-             start the app from a desktop session, under xvfb-run, or give a command (casa --help)"
-        );
+        return Err(CliError::NoDisplay.into());
     }
     // Opened once here so a bad data directory is a clear error on the
     // terminal rather than a window that cannot start.
-    LocalStore::open(&data_dir).with_context(|| format!("cannot open the local data in {}", data_dir.display()))?;
+    open_store(&data_dir)?;
     casa_mobile::app::launch(casa_mobile::app::AppOptions {
         data_dir,
         server,
@@ -507,24 +528,17 @@ fn open_app(a: AppLaunch) -> anyhow::Result<()> {
 
 #[cfg(not(feature = "gui"))]
 fn open_app(_: AppLaunch) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "questa build è solo a riga di comando: indica un comando (casa --help) / this build is the command line alone: give a command (casa --help)"
-    )
+    Err(CliError::CommandLineOnly.into())
 }
 
 fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {
     if a.photos.len() > casa_shared_model::report::MAX_PHOTOS {
-        anyhow::bail!(
-            "al massimo {} foto / at most {} photos",
-            casa_shared_model::report::MAX_PHOTOS,
-            casa_shared_model::report::MAX_PHOTOS
-        );
+        return Err(casa_shared_model::report::ReportError::TooManyPhotos(a.photos.len()).into());
     }
     let mut processed = Vec::with_capacity(a.photos.len());
     for path in &a.photos {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let photo = casa_mobile::photo::process(&bytes, casa_mobile::photo::DEFAULT_QUALITY).with_context(|| path.display().to_string())?;
-        processed.push(photo);
+        let bytes = read_file(path)?;
+        processed.push(casa_mobile::photo::process(&bytes, casa_mobile::photo::DEFAULT_QUALITY)?);
     }
     let payload = ReportPayload {
         id: ReportId::new(),
@@ -548,10 +562,7 @@ fn new_report(store: &mut LocalStore, a: NewReportArgs) -> anyhow::Result<()> {
             .collect();
         println!("{}", json!({"id": report.id, "status": "submitted", "photos": photos, "outbox": store.outbox_len()?}));
     } else {
-        println!(
-            "Segnalazione salvata, sarà inviata alla prossima sincronizzazione / Report saved, it will be sent at the next sync: {}",
-            report.id
-        );
+        println!("{}", t_with("cli-report-saved", &[("id", report.id.to_string().into())]));
     }
     Ok(())
 }
@@ -562,7 +573,8 @@ fn sync(store: &mut LocalStore, server: &str, opts: &SyncOptions, json: bool) ->
     let interactive = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let result = rt.block_on(casa_mobile::sync(store, &client, opts, |p| {
         if interactive {
-            eprint!("\rSincronizzazione / syncing: {}/{} elementi, {} aggiornamenti", p.items_done, p.items_total, p.changes_applied);
+            let args = [("done", p.items_done.into()), ("total", p.items_total.into()), ("changes", p.changes_applied.into())];
+            eprint!("\r{}", t_with("cli-syncing", &args));
             let _ = std::io::stderr().flush();
         }
     }));
@@ -571,12 +583,7 @@ fn sync(store: &mut LocalStore, server: &str, opts: &SyncOptions, json: bool) ->
     }
     let summary = match result {
         Ok(s) => s,
-        Err(e) => {
-            let waiting = store.outbox_len()?;
-            return Err(anyhow::Error::new(e).context(format!(
-                "sincronizzazione non riuscita, {waiting} elementi restano in attesa / sync failed, {waiting} items still waiting"
-            )));
-        }
+        Err(cause) => return Err(CliError::SyncFailed { waiting: store.outbox_len()?, cause }.into()),
     };
     if json {
         println!(
@@ -584,21 +591,18 @@ fn sync(store: &mut LocalStore, server: &str, opts: &SyncOptions, json: bool) ->
             json!({"accepted": summary.accepted, "rejected": summary.rejected, "deferred": summary.deferred, "retry_after_secs": summary.retry_after.map(|d| d.as_secs()), "changes": summary.changes, "requests": summary.requests, "outbox": store.outbox_len()?})
         );
     } else {
-        println!(
-            "Sincronizzato / synced: {} inviate, {} rifiutate, {} aggiornamenti di stato ({} richieste)",
-            summary.accepted, summary.rejected, summary.changes, summary.requests
-        );
+        let args = [
+            ("accepted", summary.accepted.into()),
+            ("rejected", summary.rejected.into()),
+            ("changes", summary.changes.into()),
+            ("requests", summary.requests.into()),
+        ];
+        println!("{}", t_with("cli-synced", &args));
         if let Some(wait) = summary.retry_after.filter(|_| summary.deferred > 0) {
-            println!(
-                "  {} rimandate dal server (troppe in poco tempo): restano in attesa, riprova tra {} s / {} put off by the server (too many at once): still waiting, retry in {} s",
-                summary.deferred,
-                wait.as_secs(),
-                summary.deferred,
-                wait.as_secs()
-            );
+            println!("  {}", t_with("cli-deferred", &[("deferred", summary.deferred.into()), ("seconds", wait.as_secs().into())]));
         }
         for e in store.errors()? {
-            println!("  {}: {} ({})", e.report_id, e.message, e.code);
+            println!("  {}", refused_line(&e));
         }
     }
     Ok(())
@@ -612,40 +616,39 @@ fn status(store: &LocalStore, json: bool) -> anyhow::Result<()> {
         println!("{}", json!({"outbox": outbox, "last_sync": state.last_sync_at, "last_error": state.last_error, "errors": errors}));
         return Ok(());
     }
-    println!("In attesa di invio / waiting: {outbox}");
+    println!("{}", t_with("cli-waiting", &[("n", outbox.into())]));
     match state.last_sync_at {
-        Some(t) => println!("Ultima sincronizzazione / last sync: {}", t.format("%d/%m/%Y %H:%M:%S UTC")),
-        None => println!("Mai sincronizzato / never synced"),
+        Some(at) => println!("{}", t_with("cli-last-sync", &[("when", words::lang().when(at).into())])),
+        None => println!("{}", t("cli-never-synced")),
     }
-    if let Some(e) = state.last_error {
-        println!("Ultimo errore / last error: {e}");
+    if state.last_error.is_some() {
+        println!("{}", t("cli-last-sync-failed"));
     }
     for e in errors {
-        println!("Rifiutata / refused {}: {} ({})", e.report_id, e.message, e.code);
+        println!("{}", refused_line(&e));
     }
     Ok(())
 }
 
 fn parse_report_id(id: &str) -> anyhow::Result<ReportId> {
-    ReportId::parse(id).map_err(|e| anyhow::anyhow!("identificativo non valido / invalid id «{id}»: {e}"))
+    Ok(ReportId::parse(id).map_err(|_| CliError::InvalidId(id.to_owned()))?)
 }
 
 fn reopen(store: &mut LocalStore, id: &str, reason: &str, json: bool) -> anyhow::Result<()> {
     let id = parse_report_id(id)?;
-    let request = store.reopen(id, reason)?.map_err(anyhow::Error::new)?;
+    let request = store.reopen(id, reason)??;
     if json {
         println!("{}", json!({"id": request, "report_id": id, "outbox": store.outbox_len()?}));
     } else {
-        println!("Richiesta di riapertura salvata, sarà inviata alla prossima sincronizzazione / Reopen request saved, it will be sent at the next sync");
+        println!("{}", t("cli-reopen-saved"));
     }
     Ok(())
 }
 
 fn show_report(store: &LocalStore, id: &str, json: bool) -> anyhow::Result<()> {
     let id = parse_report_id(id)?;
-    let report = store
-        .report(id)?
-        .ok_or_else(|| anyhow::anyhow!("segnalazione non trovata su questo dispositivo / report not found on this device: {id}"))?;
+    let report = store.report(id)?.ok_or_else(|| CliError::ReportNotOnPhone(id.to_string()))?;
+    let lang = words::lang();
     let events = store.report_events(id)?;
     if json {
         println!("{}", json!({"report": report, "timeline": events}));
@@ -655,21 +658,21 @@ fn show_report(store: &LocalStore, id: &str, json: bool) -> anyhow::Result<()> {
     for e in events {
         let line = match &e.step {
             casa_mobile::store::Step::Status(s) => match s.detail() {
-                Some(d) => format!("{} ({d})", s.label_it()),
-                None => s.label_it().to_owned(),
+                Some(d) => format!("{} ({d})", lang.status(s)),
+                None => lang.status(s),
             },
             casa_mobile::store::Step::Reopened { reason, pending, refused } => {
-                let mut l = format!("Riaperta / Reopened: «{reason}»");
+                let mut l = t_with("cli-reopened", &[("reason", reason.as_str().into())]);
                 if *pending {
-                    l.push_str(" — in attesa di invio / waiting to be sent");
+                    l.push_str(&format!(" — {}", t("cli-reopen-waiting")));
                 }
-                if let Some(r) = refused {
-                    l.push_str(&format!(" — rifiutata / refused: {r}"));
+                if let Some(code) = refused {
+                    l.push_str(&format!(" — {}", t_with("cli-reopen-refused", &[("reason", lang.refusal(code).into())])));
                 }
                 l
             }
         };
-        println!("  {}  {line}", e.at.format("%d/%m/%Y %H:%M"));
+        println!("  {}  {line}", lang.when(e.at));
         if let Some(note) = &e.note {
             println!("        «{note}»");
         }
@@ -684,14 +687,15 @@ fn reports(store: &LocalStore, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     if reports.is_empty() {
-        println!("Nessuna segnalazione / no reports");
+        println!("{}", t("cli-no-reports"));
     }
+    let lang = words::lang();
     for r in reports {
         let place = r.comune_name.as_deref().unwrap_or("—");
-        let state = if r.pending { "in attesa di invio / waiting to be sent" } else { r.status.label_it() };
-        println!("{}  {}  {}  {}  {}", r.captured_at.format("%d/%m/%Y %H:%M"), r.category, place, state, r.description);
+        let state = if r.pending { t("cli-waiting-to-be-sent") } else { lang.status(&r.status) };
+        println!("{}  {}  {}  {}  {}", lang.when(r.captured_at), r.category, place, state, r.description);
         if let Some(e) = r.error {
-            println!("    rifiutata / refused: {}", e.message);
+            println!("    {}", t_with("cli-report-refused", &[("reason", lang.refusal(&e.code).into())]));
         }
     }
     Ok(())
@@ -704,11 +708,17 @@ fn comuni(store: &LocalStore, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     if comuni.is_empty() {
-        println!("Elenco dei Comuni non ancora scaricato: esegui `casa sync` / Comuni not fetched yet: run `casa sync`");
+        println!("{}", t("cli-comuni-not-fetched"));
     }
     for c in comuni {
         let services = if c.services.is_empty() { "—".to_owned() } else { c.services.join(", ") };
-        println!("{}  {}  servizi / services: {}  categorie / categories: {}", c.istat_code, c.name, services, c.categories.len());
+        let args = [
+            ("code", c.istat_code.as_str().into()),
+            ("name", c.name.as_str().into()),
+            ("services", services.into()),
+            ("categories", c.categories.len().into()),
+        ];
+        println!("{}", t_with("cli-comune", &args));
     }
     Ok(())
 }
@@ -722,17 +732,36 @@ fn nearby(store: &LocalStore, lat: f64, lon: f64, radius: f64, json: bool) -> an
         return Ok(());
     }
     match origin {
-        Some((q, at)) => println!(
-            "Segnalazioni pubbliche scaricate il {} entro {:.0} m da {:.5}, {:.5} / public reports fetched then around that point",
-            at.format("%d/%m/%Y %H:%M UTC"),
-            q.radius_m,
-            q.lat,
-            q.lon
-        ),
-        None => println!("Nessuna segnalazione pubblica scaricata: `casa sync --near-lat … --near-lon …` / none fetched yet"),
+        Some((q, at)) => {
+            let args = [
+                ("when", words::lang().when(at).into()),
+                ("radius", q.radius_m.round().into()),
+                ("lat", format!("{:.5}", q.lat).into()),
+                ("lon", format!("{:.5}", q.lon).into()),
+            ];
+            println!("{}", t_with("cli-nearby-fetched", &args));
+        }
+        None => println!("{}", t("cli-nearby-none")),
     }
     for r in found {
-        println!("{}  {}  {}  {}", r.id, r.category, r.status.label_it(), r.description);
+        println!("{}  {}  {}  {}", r.id, r.category, words::lang().status(&r.status), r.description);
     }
     Ok(())
+}
+
+fn open_store(dir: &std::path::Path) -> anyhow::Result<LocalStore> {
+    Ok(LocalStore::open(dir).map_err(|cause| CliError::CannotOpenData { dir: dir.to_owned(), cause })?)
+}
+
+fn parse_fix(value: &str) -> anyhow::Result<casa_mobile::platform::Fix> {
+    Ok(casa_mobile::platform::Fix::parse(value).map_err(|_| CliError::InvalidPosition(value.to_owned()))?)
+}
+
+fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    Ok(std::fs::read(path).map_err(|cause| casa_mobile::explain::FileUnreadable { path: path.to_owned(), cause })?)
+}
+
+/// An item the server refused: its id and why, in words.
+fn refused_line(e: &casa_mobile::store::ItemError) -> String {
+    t_with("cli-refused", &[("id", e.report_id.to_string().into()), ("reason", words::lang().refusal(&e.code).into())])
 }

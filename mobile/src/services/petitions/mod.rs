@@ -59,3 +59,32 @@ impl crate::i18n::Explain for ProposeRefused {
         }
     }
 }
+
+/// The server's refusals of a signature or proposal the app tells in its
+/// own words (`petitions-server-refused-<code>`).
+pub const SERVER_REFUSALS: [&str; 15] = [
+    "identity_other_device",
+    "identity_invalid",
+    "identity_required",
+    "signed_in_future",
+    "service_disabled",
+    "not_resident",
+    "petition_not_found",
+    "signed_before_open",
+    "already_signed",
+    "id_conflict",
+    "petition_in_moderation",
+    "petition_closed",
+    "signature_invalidated",
+    "rate_limited",
+    "unknown_comune",
+];
+
+/// Why the server did not take the citizen's last act on a petition.
+pub fn server_refusal(code: &str) -> crate::i18n::Words {
+    if SERVER_REFUSALS.contains(&code) {
+        crate::i18n::Words::new(format!("petitions-server-refused-{code}"))
+    } else {
+        crate::i18n::Words::new("petitions-server-refused")
+    }
+}

@@ -260,7 +260,9 @@ fn PetitionCard(petition: LocalPetition) -> Element {
         MySignature::Counted => Some(lang.tr("petitions-you-signed-your-signature-counts").to_owned()),
         MySignature::WithdrawalPending => Some(lang.tr("petitions-withdrawal-it-will-be-sent-at").to_owned()),
         MySignature::Withdrawn => Some(lang.tr("petitions-signature-withdrawn").to_owned()),
-        MySignature::Refused { message, .. } => Some(format!("{} {message}", lang.tr("petitions-not-accepted"))),
+        MySignature::Refused { code, .. } => {
+            Some(format!("{} {}", lang.tr("petitions-not-accepted"), lang.words(&super::server_refusal(code))))
+        }
     };
     let progress_label = progress_text(lang, p);
     rsx! {

@@ -7,53 +7,46 @@ pub(super) fn inspector(store: &mut LocalStore, server: &str, command: Inspector
     use casa_shared_model::inspection::InspectionOutcome;
     let client = Client::for_store(server, store);
     let rt = || tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let lang = super::words::lang();
     let fix = |at: &str| -> anyhow::Result<SiteFix> {
-        let f = casa_mobile::platform::Fix::parse(at).map_err(anyhow::Error::msg)?;
+        let f = parse_fix(at)?;
         Ok(SiteFix { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m, at: chrono::Utc::now() })
     };
     let visit = |store: &mut LocalStore, id: &str, outcome, at: &str, photo: Option<PathBuf>, note: Option<&str>, json: bool| {
         let id = parse_report_id(id)?;
         let processed = match &photo {
             Some(path) => {
-                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-                let taken: chrono::DateTime<chrono::Utc> =
-                    std::fs::metadata(path).and_then(|m| m.modified()).with_context(|| path.display().to_string())?.into();
-                let p =
-                    casa_mobile::photo::process(&bytes, casa_mobile::photo::DEFAULT_QUALITY).with_context(|| path.display().to_string())?;
-                Some((p, taken))
+                let bytes = read_file(path)?;
+                let unreadable = |cause| casa_mobile::explain::FileUnreadable { path: path.clone(), cause };
+                let taken: chrono::DateTime<chrono::Utc> = std::fs::metadata(path).and_then(|m| m.modified()).map_err(unreadable)?.into();
+                Some((casa_mobile::photo::process(&bytes, casa_mobile::photo::DEFAULT_QUALITY)?, taken))
             }
             None => None,
         };
         let checked = inspector::record_visit(store, id, outcome, fix(at)?, processed.as_ref().map(|(p, t)| (p, *t)), note)?
-            .map_err(|e| anyhow::anyhow!("sopralluogo rifiutato / visit refused: {e}"))?;
+            .map_err(CliError::VisitRefused)?;
         if json {
             println!(
                 "{}",
                 json!({"id": checked.id, "report_id": id, "outcome": outcome, "distance_m": checked.distance_m, "queued": true})
             );
         } else {
-            println!(
-                "Sopralluogo registrato a {:.0} m dalla segnalazione: sarà inviato alla prossima sincronizzazione / Visit recorded {:.0} m from the report: it is sent at the next sync",
-                checked.distance_m, checked.distance_m
-            );
+            println!("{}", t_with("cli-inspector-visit-recorded", &[("distance", checked.distance_m.round().into())]));
         }
         anyhow::Ok(())
     };
     match command {
         InspectorCommand::Login { email } => {
             let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
+            std::io::stdin().read_line(&mut password).map_err(CliError::CannotReadPassword)?;
             let session = rt()?.block_on(inspector::login(store, &client, &email, password.trim_end_matches(['\r', '\n'])))?;
-            println!(
-                "Accesso come ispettore / logged in as an inspector: {} (fino a / until {})",
-                session.email,
-                session.expires_at.format("%d/%m/%Y %H:%M UTC")
-            );
+            let args = [("email", session.email.as_str().into()), ("until", lang.when(session.expires_at).into())];
+            println!("{}", t_with("cli-inspector-logged-in", &args));
             Ok(())
         }
         InspectorCommand::Logout => {
             store.clear_inspector_session()?;
-            println!("Sessione chiusa / logged out");
+            println!("{}", t("cli-inspector-logged-out"));
             Ok(())
         }
         InspectorCommand::Sync { json } => {
@@ -64,13 +57,13 @@ pub(super) fn inspector(store: &mut LocalStore, server: &str, command: Inspector
                     json!({"accepted": s.accepted, "refused": s.refused, "assignments": s.assignments, "photos_uploaded": s.photos_uploaded})
                 );
             } else {
-                println!(
-                    "Sincronizzato / synced: {} sopralluoghi accettati, {} rifiutati; {} segnalazioni da verificare",
-                    s.accepted, s.refused, s.assignments
-                );
+                let args = [("accepted", s.accepted.into()), ("refused", s.refused.into()), ("assignments", s.assignments.into())];
+                println!("{}", t_with("cli-inspector-synced", &args));
                 for a in store.assignments()? {
-                    for i in a.inspections.iter().filter(|i| i.error_message.is_some()) {
-                        println!("  {}: {}", i.report_id, i.error_message.as_deref().unwrap_or_default());
+                    for i in a.inspections.iter() {
+                        if let Some(code) = &i.error_code {
+                            println!("  {}: {}", i.report_id, lang.refusal(code));
+                        }
                     }
                 }
             }
@@ -83,22 +76,24 @@ pub(super) fn inspector(store: &mut LocalStore, server: &str, command: Inspector
                 return Ok(());
             }
             if list.is_empty() {
-                println!("Nessuna segnalazione da verificare / nothing to inspect");
+                println!("{}", t("inspector-nothing-to-inspect"));
             }
             for a in list {
                 let x = &a.assignment;
                 println!("{}  {}  {} ({:.5}, {:.5})", x.report_id, x.comune_name, x.category, x.lat, x.lon);
                 println!("    {}", x.description);
                 if let Some(i) = &x.instructions {
-                    println!("    Indicazioni / instructions: {i}");
+                    println!("    {}", t_with("cli-inspector-instructions", &[("text", i.as_str().into())]));
                 }
                 for v in &a.inspections {
-                    let state = match (&v.error_message, v.pending) {
-                        (Some(e), _) => format!("rifiutato / refused: {e}"),
-                        (None, true) => "in attesa di invio / waiting to be sent".to_owned(),
-                        (None, false) => "accettato / accepted".to_owned(),
+                    let state = match (&v.error_code, v.pending) {
+                        (Some(code), _) => t_with("cli-inspector-refused", &[("reason", lang.refusal(code).into())]),
+                        (None, true) => t("cli-inspector-waiting"),
+                        (None, false) => t("cli-inspector-accepted"),
                     };
-                    println!("    {} a {:.0} m: {state}", v.outcome.label_it(), v.distance_m);
+                    let outcome = t(&format!("cli-outcome-{}", v.outcome.as_str()));
+                    let args = [("outcome", outcome.into()), ("distance", v.distance_m.round().into()), ("state", state.into())];
+                    println!("    {}", t_with("cli-inspector-visit", &args));
                 }
             }
             Ok(())
