@@ -5,7 +5,6 @@
 pub mod client;
 pub mod explain;
 pub mod i18n;
-pub mod inspector;
 pub mod photo;
 pub mod platform;
 pub mod sections;
@@ -14,6 +13,9 @@ pub mod store;
 pub mod suggest;
 pub mod sync;
 pub mod upload;
+
+/// The inspector mode, a service of its own (`services::inspector`).
+pub use services::inspector;
 
 #[cfg(feature = "gui")]
 pub mod app;

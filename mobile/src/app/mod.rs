@@ -6,11 +6,9 @@
 
 pub use crate::i18n;
 pub use crate::services::badges::screens as badges;
-pub mod inspector;
-pub mod map;
+pub use crate::services::inspector::screens as inspector;
 pub use crate::services::petitions::screens as petitions;
-pub mod report_form;
-pub mod reports;
+pub use crate::services::reports::screens::{map, report_form, reports};
 pub mod screens;
 pub mod shell;
 pub mod state;

@@ -5,4 +5,6 @@
 //! photo pipeline, platform seams) stays at the crate's top level.
 
 pub mod badges;
+pub mod inspector;
 pub mod petitions;
+pub mod reports;

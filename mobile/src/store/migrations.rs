@@ -3,8 +3,9 @@
 
 use rusqlite_migration::{Migrations, M};
 
-use super::{device_key, inspector};
+use super::device_key;
 use crate::services::badges::store as badges;
+use crate::services::inspector::store as inspector;
 use crate::services::petitions::store as petitions;
 
 pub(super) fn migrations() -> Migrations<'static> {
@@ -135,11 +136,11 @@ pub(super) fn migrations() -> Migrations<'static> {
         // The office's note that came with a status (work done, what the
         // inspector found).
         M::up("ALTER TABLE report_events ADD COLUMN note TEXT;"),
-        // The inspector mode (`store::inspector`).
+        // The inspector mode (`services::inspector`).
         M::up(inspector::MIGRATION),
-        // Petitions, the citizen's identity and signatures (`store::petitions`).
+        // Petitions, the citizen's identity and signatures (`services::petitions`).
         M::up(petitions::MIGRATION),
-        // Badges (`store::badges`).
+        // Badges (`services::badges`).
         M::up(badges::MIGRATION),
         M::up(petitions::PROPOSALS_MIGRATION),
         // The phone's secret (`store::device_key`).

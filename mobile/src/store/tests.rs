@@ -1,5 +1,7 @@
 use super::*;
 use casa_shared_model::wire::ReportPayload;
+use casa_shared_model::wire::{ComuneOutline, NearbyQuery, PublicReport};
+use casa_shared_model::{IstatCode, NewReport, ReportId, ReportStatus};
 
 fn report() -> NewReport {
     let p = ReportPayload {
@@ -93,10 +95,7 @@ fn only_a_resolved_report_can_be_reopened_once_at_a_time_and_the_answer_lands_in
     };
     store.apply_response(&[refused], &[], Cursor(2)).expect("apply");
     let last = store.report_events(r.id).expect("events").pop().expect("an event");
-    assert_eq!(
-        last.step,
-        Step::Reopened { reason: "La buca si è riaperta".into(), pending: false, refused: Some("not_resolved".into()) }
-    );
+    assert_eq!(last.step, Step::Reopened { reason: "La buca si è riaperta".into(), pending: false, refused: Some("not_resolved".into()) });
     assert_eq!(store.outbox_len().expect("outbox"), 0);
     // The refused reopen does not mark the report as failed: it was delivered.
     assert!(store.report(r.id).expect("report").expect("there").error.is_none());

@@ -1,7 +1,13 @@
 //! What the map and the report form read: public reports nearby, the
 //! Comuni's outlines, and the reports the citizen follows.
 
-use super::*;
+use casa_shared_model::geo::{haversine_m, GeoPoint};
+use casa_shared_model::wire::{ComuneOutline, NearbyQuery, PublicReport};
+use casa_shared_model::IstatCode;
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use crate::store::{parse_ts, ts, LocalStore, StoreError, StoreResult, HOME_COMUNE_SETTING};
 
 impl LocalStore {
     /// Replaces the cached public reports with those found around `query`.

@@ -6,13 +6,13 @@ use casa_shared_model::{ReportId, ReportStatus};
 use chrono::Utc;
 use dioxus::prelude::*;
 
-use super::i18n::category_name;
 use super::map::{Map, Pin};
-use super::state::{Core, Screen, Ui};
+use crate::app::i18n::category_name;
+use crate::app::state::{Core, Screen, Ui};
 use crate::platform::LocationSource;
 use crate::store::Step;
 
-use super::screens::*;
+use crate::app::screens::*;
 
 #[component]
 pub fn MyReports() -> Element {

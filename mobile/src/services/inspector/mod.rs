@@ -1,6 +1,14 @@
-//! The inspector mode of the app core: log in, sync the assigned reports
-//! for offline use, record visits on site (checked at once, offline, by the
-//! server's own rules) and send them on the next sync.
+//! The inspector mode: log in, sync the assigned reports for offline use,
+//! record visits on site (checked at once, offline, by the server's own
+//! rules) and send them on the next sync. Its tables are in `store`, its
+//! screen in `screens`; it syncs through its own endpoint, not the
+//! citizen's sync.
+
+#[cfg(feature = "gui")]
+pub mod screens;
+pub(crate) mod store;
+
+pub use store::{LocalAssignment, LocalInspection};
 
 use casa_shared_model::inspection::{Inspection, InspectionError, InspectionOutcome};
 use casa_shared_model::wire::{InspectionPayload, InspectorSession, InspectorSyncRequest};

@@ -10,9 +10,9 @@ use chrono::Utc;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{parse_ts, ts, LocalStore, StoreError, StoreResult};
+use crate::store::{parse_ts, ts, LocalStore, StoreError, StoreResult};
 
-pub(super) const MIGRATION: &str = "CREATE TABLE inspector_session (
+pub(crate) const MIGRATION: &str = "CREATE TABLE inspector_session (
          id         INTEGER PRIMARY KEY CHECK (id = 1),
          email      TEXT NOT NULL,
          token      TEXT NOT NULL,

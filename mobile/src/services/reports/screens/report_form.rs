@@ -6,15 +6,15 @@ use casa_shared_model::{NewReport, ReportId};
 use chrono::Utc;
 use dioxus::prelude::*;
 
-use super::i18n::category_name;
 use super::map::Map;
-use super::state::{Core, Screen, Ui};
+use crate::app::i18n::category_name;
+use crate::app::state::{Core, Screen, Ui};
 use crate::explain::FileUnreadable;
 use crate::photo;
 use crate::platform::LocationSource;
 use crate::suggest::{suggest, suggest_category};
 
-use super::screens::*;
+use crate::app::screens::*;
 
 /// A photo attached to the report being written.
 #[derive(Debug, Clone, PartialEq)]

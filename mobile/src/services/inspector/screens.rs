@@ -8,8 +8,8 @@ use casa_shared_model::ReportId;
 use chrono::{DateTime, Utc};
 use dioxus::prelude::*;
 
-use super::i18n::category_name;
-use super::state::{Core, Screen, Ui};
+use crate::app::i18n::category_name;
+use crate::app::state::{Core, Screen, Ui};
 use crate::explain::FileUnreadable;
 use crate::inspector::{self, SiteFix};
 use crate::platform::LocationSource;
