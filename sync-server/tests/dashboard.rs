@@ -77,7 +77,21 @@ async fn a_bari_moderator_publishes_a_report_a_monopoli_moderator_cannot_see_it_
     let (status, detail) = page(&bari, report_url.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(detail.contains("Pubblica") && detail.contains("Motivo del rifiuto") && detail.contains("Lavori pubblici"), "{detail}");
+    // Neither a rejection reason nor a Comune to transfer to is chosen for the moderator.
+    for select in [r#"<select id="reason""#, r#"<select id="transfer-comune""#] {
+        let at = detail.find(select).unwrap_or_else(|| panic!("{select} in {detail}"));
+        let options = &detail[at..at + detail[at..].find("</select>").expect("closed")];
+        assert!(options.contains(r#"<option value="" selected disabled>— scegli —</option>"#), "{options}");
+        assert_eq!(options.matches("selected").count(), 1, "only the empty choice is selected: {options}");
+    }
     let csrf = csrf_of(&detail);
+    let res = bari
+        .post(format!("{report_url}/status"))
+        .form(&[("action", "reject"), ("reason", ""), ("csrf", &csrf)])
+        .send()
+        .await
+        .expect("no reason");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "a rejection needs a reason chosen");
 
     // An action without the session's token is refused; with it, it happens.
     let status_url = format!("{report_url}/status");

@@ -71,6 +71,7 @@ rep-transfers = Transfers
 rep-transfer-from-to = from { $from } to { $to }
 rep-actions = Actions
 rep-action-publish = Publish
+rep-choose = — choose —
 rep-action-reject-reason = Reason for rejecting
 rep-action-reject = Reject
 rep-action-assign = Assign to the department

@@ -71,6 +71,7 @@ rep-transfers = Trasferimenti
 rep-transfer-from-to = da { $from } a { $to }
 rep-actions = Azioni
 rep-action-publish = Pubblica
+rep-choose = — scegli —
 rep-action-reject-reason = Motivo del rifiuto
 rep-action-reject = Respingi
 rep-action-assign = Assegna all'ufficio

@@ -101,12 +101,30 @@ pub fn category(info: &crate::store::CategoryRecord) -> &str {
     }
 }
 
-/// A moment as the dashboard shows it.
+/// A moment as the dashboard shows it, in Europe/Rome time.
 pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&TIME_ZONE);
     match lang() {
-        Lang::It => at.format("%d/%m/%Y %H:%M").to_string(),
-        Lang::En => at.format("%Y-%m-%d %H:%M").to_string(),
+        Lang::It => local.format("%d/%m/%Y %H:%M").to_string(),
+        Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
     }
+}
+
+/// Where the staff work: every time they read or type is this zone's
+/// (CET, CEST in summer), as the phones show their local time.
+pub const TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::Rome;
+
+/// A time typed in a `datetime-local` field, read as Europe/Rome time. An
+/// hour that does not exist (the spring change) or exists twice (the
+/// autumn one) takes its first instant, or none.
+pub fn from_local(t: chrono::NaiveDateTime) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    TIME_ZONE.from_local_datetime(&t).earliest().map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// A time as a `datetime-local` field shows it, in Europe/Rome time.
+pub fn to_local(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&TIME_ZONE).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 /// The language a request asks for: the clerk's choice, then the browser's.
@@ -125,4 +143,35 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let here = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/dashboard".to_owned());
     let context = PageContext { lang: requested(request.headers()), here, components: Some(state.components().clone()) };
     PAGE.scope(context, next.run(request)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::*;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("a valid time")
+    }
+
+    fn typed(y: i32, m: u32, d: u32, h: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, 0, 0)).expect("a valid time")
+    }
+
+    #[test]
+    fn staff_read_and_type_times_in_rome_summer_and_winter_alike() {
+        // Outside a page the language is Italian.
+        assert_eq!(when(utc(2026, 7, 1, 10, 0)), "01/07/2026 12:00");
+        assert_eq!(when(utc(2026, 1, 15, 10, 0)), "15/01/2026 11:00");
+        // Half past midnight in Rome is still the previous day in UTC.
+        assert_eq!(when(utc(2026, 12, 31, 23, 30)), "01/01/2027 00:30");
+        assert_eq!(from_local(typed(2026, 7, 1, 18)), Some(utc(2026, 7, 1, 16, 0)));
+        assert_eq!(from_local(typed(2026, 2, 1, 18)), Some(utc(2026, 2, 1, 17, 0)));
+        // 02:00-02:59 on the last Sunday of March does not exist in Rome.
+        assert_eq!(from_local(typed(2026, 3, 29, 2)), None);
+        // 02:00 on the last Sunday of October happens twice: the first one.
+        assert_eq!(from_local(typed(2026, 10, 25, 2)), Some(utc(2026, 10, 25, 0, 0)));
+        assert_eq!(to_local(utc(2026, 7, 1, 16, 0)), "2026-07-01T18:00");
+    }
 }

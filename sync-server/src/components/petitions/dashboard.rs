@@ -60,7 +60,8 @@ fn petition_id(s: &str) -> Result<PetitionId, DashError> {
     PetitionId::parse(s).map_err(|_| DashError::NotFound)
 }
 
-/// The time a `datetime-local` field sends (read as UTC, as the pages show).
+/// The time a `datetime-local` field sends, in Europe/Rome time as the
+/// pages show it.
 fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, DashError> {
     let s = s.trim();
     if s.is_empty() {
@@ -68,12 +69,14 @@ fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, DashError> {
     }
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map(|t| Some(t.and_utc()))
-        .map_err(|_| DashError::BadRequest(t_with("pet-error-date", &[("value", s.into())])))
+        .ok()
+        .and_then(crate::dashboard::i18n::from_local)
+        .map(Some)
+        .ok_or_else(|| DashError::BadRequest(t_with("pet-error-date", &[("value", s.into())])))
 }
 
 fn local_value(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    t.map(crate::dashboard::i18n::to_local).unwrap_or_default()
 }
 
 fn comune_of(state: &AppState, staff: &Staff, code: &str) -> Result<IstatCode, DashError> {

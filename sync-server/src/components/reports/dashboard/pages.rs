@@ -260,7 +260,10 @@ pub fn report(v: &ReportView) -> Markup {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="reject";
                             label for="reason" class="form-label d-block" { (t("rep-action-reject-reason")) }
+                            // No reason is chosen for the moderator: a rejection,
+                            // "offensive" above all, is never one click away.
                             select id="reason" name="reason" class="form-select mb-2" required {
+                                option value="" selected disabled { (t("rep-choose")) }
                                 @for reason in REJECTION_REASONS { option value=(reason) { (reason) } }
                             }
                             button type="submit" class="btn btn-outline-danger" { (t("rep-action-reject")) }
@@ -304,7 +307,8 @@ pub fn report(v: &ReportView) -> Markup {
                         form method="post" action={ "/dashboard/reports/" (r.id) "/transfer" } class="col-md-4" {
                             input type="hidden" name="csrf" value=(csrf);
                             label for="transfer-comune" class="form-label d-block" { (t("rep-action-transfer-to")) }
-                            select id="transfer-comune" name="comune" class="form-select mb-2" {
+                            select id="transfer-comune" name="comune" class="form-select mb-2" required {
+                                option value="" selected disabled { (t("rep-choose")) }
                                 @for code in &v.directory.order {
                                     @if *code != r.comune {
                                         option value=(code.as_str()) { (comune_name(code)) }
