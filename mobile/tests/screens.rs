@@ -40,8 +40,21 @@ fn phone(onboarded: bool) -> Phone {
     if onboarded {
         core.set_setting(keys::COMUNE, "072006").expect("comune");
         core.set_setting(keys::PRIVACY_ACCEPTED, "2026-11-23T10:00:00Z").expect("privacy");
+        offer(&core, &["reports", "petitions", "gamification"]);
     }
     Phone { _dir: dir, core }
+}
+
+/// Bari, as a sync describes it, with these services on.
+fn offer(core: &Core, services: &[&str]) {
+    let bari = casa_shared_model::wire::ComuneInfo {
+        istat_code: IstatCode::parse("072006").expect("code"),
+        name: "Bari".into(),
+        services: services.iter().map(|s| s.to_string()).collect(),
+        categories: casa_mobile::app::state::default_categories(),
+        official_boundary: true,
+    };
+    core.store.borrow_mut().replace_comuni(1, &[bari]).expect("comuni");
 }
 
 fn render(core: &Core, screen: Screen) -> String {
@@ -401,4 +414,21 @@ fn the_leaderboard_shows_as_last_fetched_with_the_phones_own_row_and_the_opt_in_
     let html = render(&p.core, Screen::Badges);
     assert!(html.contains("Classifica del Comune · Bari") && html.contains("Nicola") && html.contains("(tu)"), "{html}");
     assert!(html.contains("Partecipi come «Maria B»") && html.contains("Esci dalla classifica"), "{html}");
+}
+
+#[test]
+fn a_service_the_comune_has_not_turned_on_has_no_tab_and_says_so_plainly() {
+    let p = phone(true);
+    let html = render(&p.core, Screen::Settings);
+    assert!(html.contains(">Petizioni</button>") && html.contains("I miei badge"), "all three on in Bari: {html}");
+
+    offer(&p.core, &["reports"]);
+    let html = render(&p.core, Screen::Settings);
+    assert!(!html.contains(">Petizioni</button>") && !html.contains("I miei badge"), "{html}");
+    assert!(html.contains(">Segnala</button>"), "reports stay: {html}");
+    let html = render(&p.core, Screen::Petitions);
+    assert!(html.contains("Il Comune di Bari non offre ancora questo servizio"), "{html}");
+    assert!(!html.contains(r#"for="identity-code""#), "no petitions screen: {html}");
+    let html = render(&p.core, Screen::Badges);
+    assert!(html.contains("Il Comune di Bari non offre ancora questo servizio"), "{html}");
 }

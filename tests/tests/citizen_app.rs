@@ -94,6 +94,11 @@ fn a_new_user_files_a_photo_report_offline_and_sees_it_reach_moderation_once_the
     let boundaries = bari_boundaries_path();
     let out = casa_server(&server_data, None, &["boundaries", "import", boundaries.to_str().expect("path")], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Bari offers petitions and badges too: their tab and link appear once
+    // the phone has synced (a Comune that does not offer them shows neither).
+    let enable = ["comuni", "services", "072006", "--enable", "petitions", "--enable", "gamification"];
+    let out = casa_server(&server_data, None, &enable, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let _server = ServerProcess::start_on(&server_data, None, &format!("127.0.0.1:{port}"));
     ui.wait_for("In moderazione", Duration::from_secs(90));
     ui.wait_for("Bari", Duration::from_secs(5));
@@ -115,7 +120,7 @@ fn a_new_user_files_a_photo_report_offline_and_sees_it_reach_moderation_once_the
     ui.wait_for("Sincronizza ora", Duration::from_secs(5));
     ui.wait_for("Tutto inviato", Duration::from_secs(30));
     ui.screenshot("09-sincronizzazione");
-    // Bari takes no petitions online here: the screen says so and offers the
+    // Bari has no petitions yet: the screen says so and asks for the
     // identity code a clerk would give.
     ui.tap("push button", "Petizioni");
     ui.wait_for("Codice di attivazione", Duration::from_secs(5));

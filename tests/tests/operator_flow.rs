@@ -102,3 +102,40 @@ fn a_bad_boundary_file_is_refused_with_a_clear_error_and_a_failing_exit_code() {
     let out = casa_server(dir.path(), None, &["boundaries", "import", "/no/such/file.geojson"], None);
     assert!(!out.status.success());
 }
+
+#[test]
+fn an_operator_turns_a_comunes_services_on_and_off_and_the_phones_are_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let services = |args: &[&str]| {
+        let mut all = vec!["comuni", "services", "072006"];
+        all.extend_from_slice(args);
+        casa_server(dir.path(), None, &all, None)
+    };
+    let out = services(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "072006 Bari: reports");
+
+    let out = services(&["--enable", "petitions", "--enable", "gamification"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "072006 Bari: reports, petitions, gamification");
+    let out = services(&["--disable", "gamification"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "072006 Bari: reports, petitions");
+
+    // What a phone is told: the directory it syncs lists the services on.
+    let server = ServerProcess::start(dir.path(), None);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let directory: Value =
+        rt.block_on(async { reqwest::get(format!("{}/api/v1/comuni", server.url)).await.expect("get").json().await.expect("json") });
+    let bari = directory.as_array().and_then(|c| c.iter().find(|c| c["istat_code"] == "072006")).cloned().unwrap_or_default();
+    let mut offered: Vec<&str> = bari["services"].as_array().map(|s| s.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    offered.sort_unstable();
+    assert_eq!(offered, ["petitions", "reports"], "{bari}");
+    drop(server);
+
+    for bad in [&["--enable", "bingo"][..], &["--enable", "petitions", "--disable", "petitions"][..]] {
+        let out = services(bad);
+        assert!(!out.status.success(), "{bad:?} is refused");
+    }
+    let out = casa_server(dir.path(), None, &["comuni", "services", "999999"], None);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("sconosciuto"));
+}

@@ -64,3 +64,4 @@ app-waiting-to-send = { $n ->
    *[other] { $n } in attesa di invio
 }
 app-next-attempt-in = Nuovo tentativo automatico tra { $seconds } s.
+app-service-not-offered = Il Comune di { $comune } non offre ancora questo servizio nell'app.

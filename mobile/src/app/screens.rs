@@ -165,7 +165,9 @@ pub fn Settings() -> Element {
             input { id: "tiles", r#type: "url", initial_value: "{tiles.peek()}", oninput: move |e| tiles.set(e.value()) }
             button { class: "primary", onclick: save, {lang.tr("app-save")} }
             button { class: "link", onclick: move |_| ui.go(Screen::Sync), {lang.tr("app-sync-status")} }
-            button { class: "link", onclick: move |_| ui.go(Screen::Badges), {lang.tr("app-my-badges")} }
+            if core.offers(casa_shared_model::category::Service::Gamification) {
+                button { class: "link", onclick: move |_| ui.go(Screen::Badges), {lang.tr("app-my-badges")} }
+            }
             button { class: "link", onclick: move |_| ui.go(Screen::Inspector), {lang.tr("app-inspector-mode")} }
             p { class: "hint", "{lang.tr(\"app-device-id\")}: {core.device_id()}" }
         }

@@ -1,5 +1,6 @@
 //! The app's frame: first run, the tab bar, the sync bar, the language.
 
+use casa_shared_model::category::Service;
 use casa_shared_model::geo::{haversine_m, GeoPoint};
 use chrono::Utc;
 use dioxus::prelude::*;
@@ -54,6 +55,8 @@ pub fn Shell() -> Element {
                     Screen::Sync => rsx! { SyncScreen {} },
                     Screen::Settings => rsx! { Settings {} },
                     Screen::Inspector => rsx! { super::inspector::InspectorScreen {} },
+                    Screen::Petitions if !core.offers(Service::Petitions) => rsx! { NotOffered {} },
+                    Screen::Badges if !core.offers(Service::Gamification) => rsx! { NotOffered {} },
                     Screen::Petitions => rsx! { super::petitions::PetitionsScreen {} },
                     Screen::Badges => rsx! { super::badges::BadgesScreen {} },
                 }
@@ -63,17 +66,34 @@ pub fn Shell() -> Element {
     }
 }
 
+/// A service the citizen's Comune has not turned on, reached all the same
+/// (a screen kept from before the Comune changed its services).
 #[component]
-pub(crate) fn TabBar(screen: Screen) -> Element {
+fn NotOffered() -> Element {
+    let core = use_context::<Core>();
     let ui = use_context::<Ui>();
     let lang = (ui.lang)();
-    let tabs = [
-        (Screen::NewReport, lang.tr("app-report")),
-        (Screen::MyReports, lang.tr("app-mine")),
-        (Screen::Nearby, lang.tr("app-nearby")),
-        (Screen::Petitions, lang.tr("app-petitions")),
-        (Screen::Settings, lang.tr("app-settings")),
-    ];
+    let comune = core.chosen_comune().map(|c| c.name).unwrap_or_default();
+    rsx! {
+        section { class: "not-offered",
+            p { {lang.tr_with("app-service-not-offered", &[("comune", comune.into())])} }
+            button { class: "primary", onclick: move |_| ui.go(Screen::NewReport), {lang.tr("app-report")} }
+        }
+    }
+}
+
+/// The tabs: a service's tab only where the citizen's Comune offers it.
+#[component]
+pub(crate) fn TabBar(screen: Screen) -> Element {
+    let core = use_context::<Core>();
+    let ui = use_context::<Ui>();
+    let lang = (ui.lang)();
+    let mut tabs =
+        vec![(Screen::NewReport, lang.tr("app-report")), (Screen::MyReports, lang.tr("app-mine")), (Screen::Nearby, lang.tr("app-nearby"))];
+    if core.offers(Service::Petitions) {
+        tabs.push((Screen::Petitions, lang.tr("app-petitions")));
+    }
+    tabs.push((Screen::Settings, lang.tr("app-settings")));
     let current = match screen {
         Screen::Report(_) => Screen::MyReports,
         Screen::Sync | Screen::Inspector | Screen::Badges => Screen::Settings,

@@ -140,6 +140,12 @@ impl Core {
         self.comuni().into_iter().find(|c| c.istat_code.as_str() == code)
     }
 
+    /// Whether the citizen's Comune offers `service` in the app, as its last
+    /// sync said (before the first one, reports alone).
+    pub fn offers(&self, service: casa_shared_model::category::Service) -> bool {
+        self.chosen_comune().is_some_and(|c| c.services.iter().any(|s| s == service.as_str()))
+    }
+
     /// The chosen Comune's categories (all defaults until it is known).
     pub fn categories(&self) -> Vec<CategoryInfo> {
         self.chosen_comune().map(|c| c.categories).filter(|c| !c.is_empty()).unwrap_or_else(default_categories)

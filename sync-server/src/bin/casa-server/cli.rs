@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: BoundariesCommand,
     },
+    /// The Comuni's services, turned on and off.
+    Comuni {
+        #[command(subcommand)]
+        command: crate::comuni_commands::ComuniCommand,
+    },
     /// API keys for Open311 clients and back-office systems, each for one Comune.
     ApiKeys {
         #[command(subcommand)]
@@ -208,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind } => serve(Settings { bind: bind.unwrap_or(s.bind), ..s }).await,
         Command::Boundaries { command: BoundariesCommand::Import { file, add_new } } => import_boundaries(&s, &file, add_new).await,
+        Command::Comuni { command } => crate::comuni_commands::run(&s, command).await,
         Command::ApiKeys { command } => crate::key_commands::run(&s, command).await,
         Command::Users { command: UsersCommand::Add { email, role, comuni, department } } => {
             add_user(&s, &email, &role, &comuni, department.as_deref()).await

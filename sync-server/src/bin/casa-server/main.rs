@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod comuni_commands;
 mod key_commands;
 
 fn main() -> std::process::ExitCode {
