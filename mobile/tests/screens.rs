@@ -19,6 +19,20 @@ fn TestRoot(core: Core, screen: Screen) -> Element {
     rsx! { Shell {} }
 }
 
+/// The app after a sync round that could not reach the server.
+#[component]
+fn OfflineRoot(core: Core, screen: Screen) -> Element {
+    let ui = provide_ui(&core, screen);
+    use_hook(move || {
+        let mut sync = ui.sync;
+        sync.set(casa_mobile::app::state::SyncView {
+            last_error: Some(casa_mobile::i18n::Words::new("error-network")),
+            ..Default::default()
+        });
+    });
+    rsx! { Shell {} }
+}
+
 struct Phone {
     _dir: tempfile::TempDir,
     core: Core,
@@ -431,4 +445,19 @@ fn a_service_the_comune_has_not_turned_on_has_no_tab_and_says_so_plainly() {
     assert!(!html.contains(r#"for="identity-code""#), "no petitions screen: {html}");
     let html = render(&p.core, Screen::Badges);
     assert!(html.contains("Il Comune di Bari non offre ancora questo servizio"), "{html}");
+}
+
+#[test]
+fn offline_with_nothing_waiting_the_sync_bar_does_not_say_all_sent() {
+    let p = phone(true);
+    let mut dom = VirtualDom::new_with_props(OfflineRoot, OfflineRootProps { core: p.core.clone(), screen: Screen::MyReports });
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    let bar = &html[html.find("syncbar").expect("the sync bar")..];
+    let bar = &bar[..bar.find("</button>").expect("closed")];
+    assert!(bar.contains("syncbar offline") && bar.contains("Niente da inviare") && bar.contains("senza rete"), "{bar}");
+    assert!(!bar.contains("Tutto inviato"), "{bar}");
+    // Online, the same phone has sent everything.
+    let html = render(&p.core, Screen::MyReports);
+    assert!(html.contains("Tutto inviato"), "{html}");
 }

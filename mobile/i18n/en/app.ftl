@@ -59,3 +59,4 @@ app-waiting-for-wifi = { $n } waiting for Wi-Fi
 app-waiting-to-send = { $n } waiting to be sent
 app-next-attempt-in = Next automatic attempt in { $seconds } s.
 app-service-not-offered = The Comune of { $comune } does not offer this service in the app yet.
+app-nothing-to-send = Nothing to send

@@ -65,3 +65,4 @@ app-waiting-to-send = { $n ->
 }
 app-next-attempt-in = Nuovo tentativo automatico tra { $seconds } s.
 app-service-not-offered = Il Comune di { $comune } non offre ancora questo servizio nell'app.
+app-nothing-to-send = Niente da inviare

@@ -125,6 +125,7 @@ pub fn SyncBar() -> Element {
     let state = core.store.borrow().sync_state().ok();
     let last = state.as_ref().and_then(|s| s.last_sync_at).or(view.last_ok);
     let refused = core.store.borrow().errors().map(|e| e.len()).unwrap_or(0);
+    let offline = view.last_error.is_some() && !view.running;
     let text = if view.waiting_for_wifi && waiting > 0 {
         lang.tr_with("app-waiting-for-wifi", &[("n", waiting.into())])
     } else if view.running && view.progress.items_total > 0 {
@@ -133,6 +134,9 @@ pub fn SyncBar() -> Element {
         lang.tr("app-syncing").to_owned()
     } else if waiting > 0 {
         lang.tr_with("app-waiting-to-send", &[("n", waiting.into())])
+    } else if offline {
+        // Nothing waits, but the server's news cannot come in: not "all sent".
+        lang.tr("app-nothing-to-send").to_owned()
     } else {
         lang.tr("app-all-sent").to_owned()
     };
@@ -140,7 +144,6 @@ pub fn SyncBar() -> Element {
         Some(t) => format!("{} {}", lang.tr("app-last-sync"), lang.ago(t, Utc::now())),
         None => lang.tr("app-never-synced").to_owned(),
     };
-    let offline = view.last_error.is_some() && !view.running;
     let offline_note = lang.tr("app-offline-will-retry-by-itself");
     let label = if offline { format!("{text}, {offline_note}, {when}") } else { format!("{text}, {when}") };
     rsx! {

@@ -245,7 +245,7 @@ async fn verify_citizen(s: &Settings, fiscal_code: &str, comune: &str, by: &str)
     println!(
         "Identità verificata, residente a {}: consegna il codice al cittadino, vale fino al {} / identity verified; give the code to the citizen",
         entry.name,
-        expires_at.format("%d/%m/%Y")
+        expires_at.with_timezone(&casa_sync_server::dashboard::i18n::TIME_ZONE).format("%d/%m/%Y %H:%M")
     );
     println!("{code}");
     Ok(())

@@ -66,7 +66,9 @@ pub async fn run(s: &Settings, command: ApiKeysCommand) -> anyhow::Result<()> {
                 "id", "name", "comune", "department", "scopes", "created", "revoked"
             );
             for k in keys {
-                let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+                // In the staff's time, as the dashboard shows it.
+                let zone = casa_sync_server::dashboard::i18n::TIME_ZONE;
+                let time = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
                 println!(
                     "{:<36}  {:<30}  {:<7}  {:<20}  {:<26}  {:<20}  {:<20}",
                     k.id,
@@ -82,7 +84,8 @@ pub async fn run(s: &Settings, command: ApiKeysCommand) -> anyhow::Result<()> {
         }
         ApiKeysCommand::Revoke { id_or_name } => {
             let (key, now_revoked) = api_keys::revoke(store, &id_or_name, now).await?;
-            let at = key.revoked_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_default();
+            let zone = casa_sync_server::dashboard::i18n::TIME_ZONE;
+            let at = key.revoked_at.map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
             if now_revoked {
                 println!("Chiave API «{}» ({}) revocata: rifiutata da subito / API key revoked: refused from now on", key.name, key.id);
             } else {
