@@ -141,8 +141,18 @@ struct Watch {
 
 impl Watch {
     /// Waits for the next count that differs from the last one sent; `None`
-    /// when the stream should end.
+    /// when the stream should end. The server's stop ends it at once, even
+    /// while a query waits for a busy database: a stream must never hold up
+    /// a shutdown.
     async fn next_count(&mut self) -> Option<u64> {
+        let mut closing = self.closing.clone();
+        tokio::select! {
+            n = self.changed_count() => n,
+            _ = closing.wait_for(|stopping| *stopping) => None,
+        }
+    }
+
+    async fn changed_count(&mut self) -> Option<u64> {
         loop {
             if *self.closing.borrow() || *self.slot.ended.borrow() {
                 return None;
