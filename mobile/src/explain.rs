@@ -47,11 +47,7 @@ pub const REFUSED_CODES: [&str; 8] = [
 
 /// The words for the refusal `code` of an item the server did not take.
 pub fn refused_item(code: &str) -> Words {
-    if REFUSED_CODES.contains(&code) {
-        Words::new(format!("error-refused-{code}"))
-    } else {
-        Words::new("error-refused")
-    }
+    Words::of_code("error-refused-", &REFUSED_CODES, code, "error-refused")
 }
 
 impl Explain for StoreError {

@@ -127,6 +127,16 @@ impl Words {
         Words { key: key.into(), args: Vec::new() }
     }
 
+    /// A refusal's words by its code: `<prefix><code>` for one of `known`,
+    /// else `otherwise` (a code the app has no words of its own for).
+    pub fn of_code(prefix: &str, known: &[&str], code: &str, otherwise: &str) -> Self {
+        if known.contains(&code) {
+            Words::new(format!("{prefix}{code}"))
+        } else {
+            Words::new(otherwise)
+        }
+    }
+
     pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
         self.args.push((name, value.into()));
         self

@@ -313,6 +313,13 @@ impl LocalStore {
         rows.map(|json| serde_json::from_str(&json?).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
     }
 
+    /// One Comune as the last sync described it (by its key, not a read of
+    /// the whole directory: the screens ask on every render).
+    pub fn comune(&self, code: &str) -> StoreResult<Option<ComuneInfo>> {
+        let info: Option<String> = self.conn.query_row("SELECT info FROM comuni WHERE istat_code = ?1", [code], |r| r.get(0)).optional()?;
+        info.map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
+    }
+
     /// A setting the citizen chose, if any.
     pub fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)

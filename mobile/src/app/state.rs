@@ -137,7 +137,9 @@ impl Core {
 
     pub fn chosen_comune(&self) -> Option<ComuneInfo> {
         let code = self.setting(keys::COMUNE)?;
-        self.comuni().into_iter().find(|c| c.istat_code.as_str() == code)
+        let stored = self.store.borrow().comune(&code).ok().flatten();
+        // Before the first sync the directory is empty: the defaults.
+        stored.or_else(|| self.comuni().into_iter().find(|c| c.istat_code.as_str() == code))
     }
 
     /// Whether the citizen's Comune offers `service` in the app, as its last

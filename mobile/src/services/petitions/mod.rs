@@ -82,9 +82,5 @@ pub const SERVER_REFUSALS: [&str; 15] = [
 
 /// Why the server did not take the citizen's last act on a petition.
 pub fn server_refusal(code: &str) -> crate::i18n::Words {
-    if SERVER_REFUSALS.contains(&code) {
-        crate::i18n::Words::new(format!("petitions-server-refused-{code}"))
-    } else {
-        crate::i18n::Words::new("petitions-server-refused")
-    }
+    crate::i18n::Words::of_code("petitions-server-refused-", &SERVER_REFUSALS, code, "petitions-server-refused")
 }
